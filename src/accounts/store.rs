@@ -1,0 +1,203 @@
+//! Account persistence: users, shared secrets, sign-in throttle rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{login_throttle, secrets, users};
+use crate::db::DbConnection;
+
+/// A stored user; never serialised directly (it holds the password hash).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub role: String,
+    pub office_code: String,
+    pub language: String,
+    pub password_hash: Option<String>,
+    pub token_version: i32,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A user to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUserRow<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub name_en: Option<&'a str>,
+    pub role: &'a str,
+    pub office_code: &'a str,
+    pub language: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub token_version: i32,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_user(conn: &mut DbConnection, row: &NewUserRow<'_>) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_user(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count_by_role(conn: &mut DbConnection, role: &str) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(role))
+        .count()
+        .get_result(conn)
+}
+
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: &str,
+    hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(Some(hash)),
+            users::token_version.eq(users::token_version + 1),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn bump_token_version(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::token_version.eq(users::token_version + 1),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn find_secret(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
+    secrets::table
+        .find(name)
+        .select(secrets::value)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_secret(
+    conn: &mut DbConnection,
+    name: &str,
+    value: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(secrets::table)
+        .values((
+            secrets::name.eq(name),
+            secrets::value.eq(value),
+            secrets::created_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Failed sign-ins counted under one key (an account or a client address).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = login_throttle)]
+pub struct ThrottleRow {
+    pub key: String,
+    pub failures: i32,
+    pub window_started_at: NaiveDateTime,
+    pub blocked_until: Option<NaiveDateTime>,
+}
+
+pub fn find_throttle(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ThrottleRow>> {
+    login_throttle::table
+        .find(key)
+        .select(ThrottleRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Writes a throttle row, inserting it when missing (no ON CONFLICT on the multi-backend).
+pub fn save_throttle(conn: &mut DbConnection, row: &ThrottleRow) -> QueryResult<()> {
+    let updated = diesel::update(login_throttle::table.find(&row.key))
+        .set((
+            login_throttle::failures.eq(row.failures),
+            login_throttle::window_started_at.eq(row.window_started_at),
+            login_throttle::blocked_until.eq(row.blocked_until),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(login_throttle::table)
+            .values((
+                login_throttle::key.eq(&row.key),
+                login_throttle::failures.eq(row.failures),
+                login_throttle::window_started_at.eq(row.window_started_at),
+                login_throttle::blocked_until.eq(row.blocked_until),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn clear_throttle(conn: &mut DbConnection, key: &str) -> QueryResult<usize> {
+    diesel::delete(login_throttle::table.find(key)).execute(conn)
+}
+
+/// Creates a single-use token and returns its secret part; only a SHA-256 of it is stored.
+pub fn create_one_time_token(
+    conn: &mut DbConnection,
+    user_id: &str,
+    purpose: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    use crate::db::schema::one_time_tokens;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    diesel::insert_into(one_time_tokens::table)
+        .values((
+            one_time_tokens::id.eq(uuid::Uuid::new_v4().to_string()),
+            one_time_tokens::user_id.eq(user_id),
+            one_time_tokens::purpose.eq(purpose),
+            one_time_tokens::token_hash.eq(sha256_hex(&secret)),
+            one_time_tokens::expires_at.eq(expires_at),
+            one_time_tokens::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(secret)
+}
+
+/// Hex SHA-256 of a token secret.
+pub fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

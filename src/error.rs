@@ -1,0 +1,245 @@
+//! One error type for the whole service, rendered as JSON on the API and as a page on the web.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// Everything a request can fail with. The `code` is a stable snake_case string for clients.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed (bad JSON, bad query string).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request is well-formed but a value breaks a rule.
+    #[error("{message}")]
+    Validation { code: &'static str, message: String },
+    /// No such thing, or the caller may not know it exists.
+    #[error("not found")]
+    NotFound,
+    /// Missing, expired or invalid credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but this role may not do this.
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    /// The request conflicts with the current state (duplicate, full, closed).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// Too many attempts; retry after the given number of seconds.
+    #[error("too many attempts; try again in {retry_after} seconds")]
+    TooManyRequests { retry_after: u64 },
+    /// The body is larger than allowed.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The body has a content type this endpoint does not take.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Anything unexpected: logged with its cause chain, shown to the user as an opaque message.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A validation error with the generic `invalid_input` code.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AppError::Validation {
+            code: "invalid_input",
+            message: message.into(),
+        }
+    }
+
+    /// A conflict with a specific code.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Validation { code, .. } => code,
+            AppError::NotFound => "not_found",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::Conflict { code, .. } => code,
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::Unexpected(_) => "internal_error",
+        }
+    }
+
+    /// The message shown to the user; never internal details for a 500.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Unexpected(_) => {
+                "something went wrong on our side; it has been logged, please try again".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn log_if_internal(&self) {
+        if let AppError::Unexpected(e) = self {
+            tracing::error!(error = %format!("{e:#}"), "request failed with an internal error");
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::conflict("already_exists", "that already exists")
+            }
+            other => AppError::Unexpected(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log_if_internal();
+        let mut builder = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests { retry_after } = self {
+            builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let AppError::Unauthorized(_) = self {
+            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        builder.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.public_message(),
+            },
+        })
+    }
+}
+
+/// The same error rendered as a readable HTML page, for the web UI.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PageError(#[from] pub AppError);
+
+impl From<diesel::result::Error> for PageError {
+    fn from(e: diesel::result::Error) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log_if_internal();
+        let status = self.status_code();
+        let (title_th, title_en, next_th, next_en) = match status {
+            StatusCode::NOT_FOUND => (
+                "ไม่พบหน้าที่ต้องการ",
+                "Page not found",
+                "ตรวจสอบที่อยู่อีกครั้ง หรือกลับไปหน้าแรก",
+                "Check the address, or go back to the home page.",
+            ),
+            StatusCode::UNAUTHORIZED => (
+                "กรุณาเข้าสู่ระบบ",
+                "Please sign in",
+                "เข้าสู่ระบบแล้วลองอีกครั้ง",
+                "Sign in, then try again.",
+            ),
+            StatusCode::FORBIDDEN => (
+                "ไม่มีสิทธิ์เข้าถึง",
+                "Not allowed",
+                "หากคิดว่าควรมีสิทธิ์ โปรดติดต่อผู้ดูแลระบบ",
+                "If you think you should have access, contact an administrator.",
+            ),
+            StatusCode::TOO_MANY_REQUESTS => (
+                "พยายามหลายครั้งเกินไป",
+                "Too many attempts",
+                "รอสักครู่แล้วลองใหม่",
+                "Wait a moment, then try again.",
+            ),
+            s if s.is_server_error() => (
+                "เกิดข้อผิดพลาดในระบบ",
+                "Something went wrong",
+                "เราบันทึกปัญหาไว้แล้ว โปรดลองใหม่ภายหลัง",
+                "We logged the problem. Please try again later.",
+            ),
+            _ => (
+                "คำขอไม่ถูกต้อง",
+                "The request could not be processed",
+                "ตรวจสอบข้อมูลที่กรอกแล้วลองอีกครั้ง",
+                "Check what you entered and try again.",
+            ),
+        };
+        let detail = if status.is_server_error() {
+            String::new()
+        } else {
+            format!(
+                "<p class=\"detail\">{}</p>",
+                escape_html(&self.0.public_message())
+            )
+        };
+        let body = format!(
+            "<!doctype html><html lang=\"th\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>{code} · {title_th} / {title_en}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
+<body><main class=\"error-page\"><h1>{title_th}</h1><p lang=\"en\">{title_en} ({code})</p>{detail}\
+<p>{next_th}</p><p lang=\"en\">{next_en}</p><p><a href=\"/\">หน้าแรก / Home</a></p></main></body></html>",
+            code = status.as_u16(),
+        );
+        let mut builder = HttpResponse::build(status);
+        if let AppError::TooManyRequests { retry_after } = &self.0 {
+            builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        builder.content_type("text/html; charset=utf-8").body(body)
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,84 @@
+//! Request extractors: who is calling, and with which role.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use crate::accounts::{self, model::Role, User};
+use crate::error::AppError;
+use crate::http::AppState;
+
+/// Name of the session cookie of the web UI (over HTTPS the `__Host-` prefixed one is used).
+pub const SESSION_COOKIE: &str = "academy_session";
+/// Session cookie name when the service is served over HTTPS.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-academy_session";
+
+/// The signed-in user, from `Authorization: Bearer` or the session cookie.
+pub struct CurrentUser(pub User);
+
+/// A signed-in admin.
+pub struct AdminUser(pub User);
+
+/// The address used to count failed sign-ins of one client.
+pub fn client_key(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn token_from(req: &HttpRequest) -> Option<String> {
+    if let Some(h) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
+        let v = h.to_str().ok()?;
+        let (scheme, token) = v.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
+    }
+    req.cookie(SECURE_SESSION_COOKIE)
+        .or_else(|| req.cookie(SESSION_COOKIE))
+        .map(|c| c.value().to_string())
+}
+
+/// Resolves the signed-in user of a request (token from header or cookie).
+pub async fn resolve(req: HttpRequest) -> Result<User, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("application state missing")))?
+        .clone();
+    let token = token_from(&req).ok_or_else(|| AppError::Unauthorized("sign in first".into()))?;
+    let claims = state
+        .tokens
+        .verify(&token)
+        .map_err(|_| AppError::Unauthorized("sign-in is not valid".into()))?;
+    state
+        .db
+        .run(move |conn| accounts::user_for_token(conn, &claims))
+        .await
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { resolve(req).await.map(CurrentUser) })
+    }
+}
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = resolve(req).await?;
+            if user.role != Role::Admin {
+                return Err(AppError::Forbidden);
+            }
+            Ok(AdminUser(user))
+        })
+    }
+}

@@ -1,0 +1,38 @@
+//! The HTTP layer: shared state, middleware and the route table.
+
+pub mod api;
+pub mod extract;
+pub mod middleware;
+pub mod ui;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::accounts::tokens::TokenKeys;
+use crate::db::Db;
+use crate::error::{AppError, PageError};
+use crate::settings::Settings;
+
+/// Everything a handler needs, shared by all workers.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Settings,
+    pub tokens: TokenKeys,
+    pub templates: tera::Tera,
+}
+
+/// Mounts every route of the service.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(api::health::healthz))
+        .service(web::scope("/api").configure(api::configure))
+        .configure(ui::configure)
+        .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    if req.path().starts_with("/api/") || req.path() == "/api" {
+        AppError::NotFound.error_response()
+    } else {
+        PageError(AppError::NotFound).error_response()
+    }
+}

@@ -1,0 +1,243 @@
+//! Server-rendered pages (Tera), Thai first with an English switch.
+
+pub mod auth;
+pub mod home;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use rand::RngCore;
+
+use crate::accounts::model::Language;
+use crate::error::{AppError, PageError};
+use crate::http::AppState;
+
+/// Cookie remembering the chosen UI language.
+pub const LANG_COOKIE: &str = "academy_lang";
+/// Cookie carrying the CSRF secret that every form must echo.
+pub const CSRF_COOKIE: &str = "academy_csrf";
+
+macro_rules! embedded_templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../templates/", $name)))),*]
+    };
+}
+
+/// Every template, compiled into the binary so the service runs from any folder.
+const TEMPLATES: &[(&str, &str)] = embedded_templates!(
+    "base.html",
+    "home/first_run.html",
+    "home/dashboard.html",
+    "auth/login.html",
+);
+
+const STRINGS_TH: &str = include_str!("../../../templates/i18n/th.toml");
+const STRINGS_EN: &str = include_str!("../../../templates/i18n/en.toml");
+const APP_CSS: &str = include_str!("../../../static/app.css");
+
+/// Parses every embedded template; fails start-up on a template error.
+pub fn load_templates() -> anyhow::Result<tera::Tera> {
+    let mut tera = tera::Tera::default();
+    tera.add_raw_templates(TEMPLATES.iter().copied())
+        .map_err(|e| anyhow::anyhow!("parsing templates: {e:?}"))?;
+    tera.autoescape_on(vec![".html"]);
+    Ok(tera)
+}
+
+/// The UI strings of a language.
+pub fn strings(lang: Language) -> &'static BTreeMap<String, String> {
+    static TH: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    static EN: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    let (cell, src) = match lang {
+        Language::Th => (&TH, STRINGS_TH),
+        Language::En => (&EN, STRINGS_EN),
+    };
+    cell.get_or_init(|| toml_strings(src))
+}
+
+fn toml_strings(src: &str) -> BTreeMap<String, String> {
+    // The files are flat `key = "value"` lines; parsed by hand to avoid a TOML dependency here.
+    src.lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            let v = v.trim();
+            let v = v.strip_prefix('"')?.strip_suffix('"')?;
+            Some((k.trim().to_string(), v.replace("\\\"", "\"")))
+        })
+        .collect()
+}
+
+/// The language of this request: the remembered choice, else Thai.
+pub fn lang_of(req: &HttpRequest) -> Language {
+    req.cookie(LANG_COOKIE)
+        .map(|c| Language::parse_or_default(c.value()))
+        .unwrap_or_default()
+}
+
+/// A page being rendered: template context plus cookies to set.
+pub struct Page {
+    pub ctx: tera::Context,
+    cookies: Vec<Cookie<'static>>,
+}
+
+impl Page {
+    /// Starts a page with the language, strings, path and a CSRF token (set as a cookie if new).
+    pub fn new(req: &HttpRequest) -> Page {
+        let lang = lang_of(req);
+        let mut ctx = tera::Context::new();
+        ctx.insert("lang", lang.as_str());
+        ctx.insert("t", strings(lang));
+        ctx.insert(
+            "path_q",
+            &url::form_urlencoded::byte_serialize(req.path().as_bytes()).collect::<String>(),
+        );
+        ctx.insert("user", &Option::<()>::None);
+        ctx.insert("flash", &Option::<String>::None);
+        let mut cookies = Vec::new();
+        let csrf = match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()) {
+            Some(v) if v.len() == 64 => v,
+            _ => {
+                let v = random_hex();
+                cookies.push(
+                    Cookie::build(CSRF_COOKIE, v.clone())
+                        .path("/")
+                        .http_only(true)
+                        .same_site(SameSite::Strict)
+                        .finish(),
+                );
+                v
+            }
+        };
+        ctx.insert("csrf", &csrf);
+        Page { ctx, cookies }
+    }
+
+    /// Renders `template` with the given status.
+    pub fn render(
+        self,
+        state: &AppState,
+        template: &str,
+        status: actix_web::http::StatusCode,
+    ) -> Result<HttpResponse, PageError> {
+        let html = state
+            .templates
+            .render(template, &self.ctx)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering {template}: {e:?}")))?;
+        let mut res = HttpResponse::build(status);
+        for c in self.cookies {
+            res.cookie(c);
+        }
+        Ok(res.content_type("text/html; charset=utf-8").body(html))
+    }
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks a submitted CSRF token against the cookie (double submit, constant time).
+pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<(), PageError> {
+    let cookie = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let a = cookie.as_bytes();
+    let b = submitted.as_bytes();
+    let same = a.len() == 64
+        && a.len() == b.len()
+        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Forbidden))
+    }
+}
+
+/// A 303 redirect after a form post.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Only local paths are followed after a language switch or sign-in.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn switch_language(path: web::Path<String>, q: web::Query<NextQuery>) -> HttpResponse {
+    let lang = Language::parse_or_default(&path.into_inner());
+    let next = safe_next(q.next.as_deref()).to_string();
+    HttpResponse::SeeOther()
+        .cookie(
+            Cookie::build(LANG_COOKIE, lang.as_str())
+                .path("/")
+                .same_site(SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::days(365))
+                .finish(),
+        )
+        .insert_header((header::LOCATION, next))
+        .finish()
+}
+
+async fn app_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .content_type("text/css; charset=utf-8")
+        .body(APP_CSS)
+}
+
+/// Mounts the pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|e, _| {
+                PageError(AppError::BadRequest(format!(
+                    "could not read the form: {e}"
+                )))
+                .into()
+            }),
+    )
+    .route("/", web::get().to(home::home))
+    .route("/login", web::get().to(auth::login_page))
+    .route("/login", web::post().to(auth::login_submit))
+    .route("/logout", web::post().to(auth::logout))
+    .route("/lang/{code}", web::get().to(switch_language))
+    .route("/static/app.css", web::get().to(app_css));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_both_languages_have_the_same_keys() {
+        load_templates().unwrap();
+        let th: Vec<_> = strings(Language::Th).keys().collect();
+        let en: Vec<_> = strings(Language::En).keys().collect();
+        assert_eq!(th, en);
+        assert!(th.len() > 10);
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/cohorts")), "/cohorts");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

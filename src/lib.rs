@@ -1,0 +1,11 @@
+//! Assessor Academy: training and certification of TIS-S assessors.
+
+pub mod accounts;
+pub mod db;
+pub mod email;
+pub mod error;
+pub mod http;
+pub mod offices;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,158 @@
+use std::io::{BufRead, Read};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use academy::accounts::{self, model, NewUser};
+use academy::settings::{Settings, SettingsArgs};
+use academy::startup::{open_database, Application};
+
+/// Assessor Academy: training and certification of TIS-S assessors.
+#[derive(Parser)]
+#[command(name = "academy", version, about)]
+struct Cli {
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create an administrator of the TISI head office.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Office code (default TISI).
+        #[arg(long, default_value = "TISI")]
+        office: String,
+    },
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_args(&cli.settings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    academy::telemetry::init(&settings.log);
+    let result = actix_web::rt::System::new().block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(settings).await,
+            Command::Migrate => migrate(settings).await,
+            Command::Admin {
+                action:
+                    AdminAction::Create {
+                        email,
+                        name,
+                        office,
+                        ..
+                    },
+            } => create_admin(settings, email, name, office).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    let backend = app.db().backend().name();
+    println!(
+        "Assessor Academy is serving at {} ({backend})",
+        app.base_url()
+    );
+    let admins = app.db().run(accounts::count_admins).await.unwrap_or(1);
+    if admins == 0 {
+        println!("No administrator yet. Create the first one with:");
+        println!(
+            "  academy admin create --email you@example.org --name \"Your Name\" --password-stdin"
+        );
+    }
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let db = open_database(&settings).await?;
+    println!("Database is up to date ({}).", db.backend().name());
+    Ok(())
+}
+
+async fn create_admin(
+    settings: Settings,
+    email: String,
+    name: String,
+    office: String,
+) -> anyhow::Result<()> {
+    let mut input = String::new();
+    // One line: typing the password and Enter is enough; a longer input is cut, then refused.
+    std::io::stdin()
+        .lock()
+        .take(4096)
+        .read_line(&mut input)
+        .map_err(|e| anyhow::anyhow!("reading the password from standard input: {e}"))?;
+    let password = input.lines().next().unwrap_or("").to_string();
+    let email = model::EmailAddress::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
+    let name = model::PersonName::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
+    let password =
+        model::NewPassword::parse(&password).map_err(|m| anyhow::anyhow!("password: {m}"))?;
+    let office_code =
+        accounts::parse_office_code(&office).map_err(|e| anyhow::anyhow!("--office: {e}"))?;
+    let db = open_database(&settings).await?;
+    let base_url = settings.base_url.clone();
+    let user = db
+        .run(move |conn| {
+            let hash = accounts::hash_password(&password)?;
+            accounts::create_user(
+                conn,
+                &NewUser {
+                    email,
+                    name,
+                    name_en: None,
+                    role: model::Role::Admin,
+                    office_code,
+                    language: model::Language::Th,
+                    password_hash: Some(hash),
+                },
+                &base_url,
+            )
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Created administrator {} ({}).", user.email, user.id);
+    Ok(())
+}

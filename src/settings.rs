@@ -1,0 +1,259 @@
+//! Settings from `ACADEMY_*` environment variables, overridden by command-line flags.
+
+use std::net::ToSocketAddrs;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::db::DatabaseUrl;
+
+/// Raw settings as given on the command line or in the environment.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// Database: sqlite://PATH (default) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "ACADEMY_DATABASE_URL",
+        default_value = "sqlite://data/academy.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Address to listen on (host:port; port 0 picks a free one).
+    #[arg(
+        long,
+        env = "ACADEMY_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+    /// Public URL used in e-mails, credentials and QR codes (default http://BIND).
+    #[arg(long, env = "ACADEMY_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Folder with the course programme, modules and quizzes.
+    #[arg(
+        long,
+        env = "ACADEMY_CONTENT_DIR",
+        default_value = "course_content",
+        global = true
+    )]
+    pub content_dir: String,
+    /// Folder for local data: the e-mail outbox files (and the SQLite file by default).
+    #[arg(long, env = "ACADEMY_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: String,
+    /// SMTP server, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@host; unset writes .eml files.
+    #[arg(long, env = "ACADEMY_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Secret for sign-in tokens; when unset one is generated once and kept in the database.
+    #[arg(
+        long,
+        env = "ACADEMY_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// `development` (default) or `production` (refuses unsafe defaults).
+    #[arg(
+        long,
+        env = "ACADEMY_ENV",
+        default_value = "development",
+        global = true
+    )]
+    pub env: String,
+    /// Largest number of database connections this instance opens.
+    #[arg(long, env = "ACADEMY_DB_POOL_SIZE", default_value = "8", global = true)]
+    pub db_pool_size: String,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "ACADEMY_WORKERS", global = true)]
+    pub workers: Option<String>,
+    /// Log filter, e.g. `info` or `academy=debug`.
+    #[arg(long, env = "ACADEMY_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+/// Where outgoing mail goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTransport {
+    /// An SMTP server (`smtp://`, `smtp+starttls://` or `smtps://`).
+    Smtp(String),
+    /// `.eml` files in a folder (laptop default).
+    Files(PathBuf),
+    /// Kept in memory; tests only.
+    Memory,
+}
+
+/// Validated settings; every field has a working default for a laptop.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub base_url: url::Url,
+    pub content_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub mail: MailTransport,
+    pub jwt_secret: Option<String>,
+    pub production: bool,
+    pub db_pool_size: u32,
+    pub workers: usize,
+    pub log: String,
+    /// Background jobs (mail sending, finalising attempts) tick at this interval.
+    pub worker_interval_ms: u64,
+}
+
+/// A setting that cannot be used, phrased as one line naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}={value}: {problem}")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+fn bad(name: &'static str, value: &str, problem: impl Into<String>) -> SettingError {
+    SettingError {
+        name,
+        value: value.to_string(),
+        problem: problem.into(),
+    }
+}
+
+impl Settings {
+    /// Validates raw settings; the first problem found is returned as one line.
+    pub fn from_args(args: &SettingsArgs) -> Result<Settings, SettingError> {
+        let database_url = DatabaseUrl::parse(&args.database_url)
+            .map_err(|p| bad("ACADEMY_DATABASE_URL", &redact(&args.database_url), p))?;
+        if args.bind.to_socket_addrs().is_err() {
+            return Err(bad(
+                "ACADEMY_BIND",
+                &args.bind,
+                "not a host:port address, e.g. 127.0.0.1:8080",
+            ));
+        }
+        let base_url = match &args.base_url {
+            Some(raw) => {
+                let u = url::Url::parse(raw)
+                    .map_err(|e| bad("ACADEMY_BASE_URL", raw, format!("not a URL: {e}")))?;
+                if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+                    return Err(bad(
+                        "ACADEMY_BASE_URL",
+                        raw,
+                        "must be an http:// or https:// URL with a host",
+                    ));
+                }
+                u
+            }
+            None => url::Url::parse(&format!("http://{}/", args.bind)).map_err(|e| {
+                bad(
+                    "ACADEMY_BIND",
+                    &args.bind,
+                    format!("cannot form a URL: {e}"),
+                )
+            })?,
+        };
+        let mail = match args.smtp_url.as_deref().map(str::trim) {
+            None | Some("") => MailTransport::Files(PathBuf::from(&args.data_dir).join("outbox")),
+            Some("memory") => MailTransport::Memory,
+            Some(raw) => {
+                let u = url::Url::parse(raw).map_err(|e| {
+                    bad("ACADEMY_SMTP_URL", &redact(raw), format!("not a URL: {e}"))
+                })?;
+                if !matches!(u.scheme(), "smtp" | "smtps" | "smtp+starttls") || u.host().is_none() {
+                    return Err(bad(
+                        "ACADEMY_SMTP_URL",
+                        &redact(raw),
+                        "use smtp://HOST:PORT, smtp+starttls://… or smtps://…",
+                    ));
+                }
+                MailTransport::Smtp(raw.to_string())
+            }
+        };
+        let production = match args.env.as_str() {
+            "development" | "dev" | "test" => false,
+            "production" | "prod" => true,
+            other => {
+                return Err(bad(
+                    "ACADEMY_ENV",
+                    other,
+                    "must be development or production",
+                ))
+            }
+        };
+        let db_pool_size: u32 = args
+            .db_pool_size
+            .parse()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| {
+                bad(
+                    "ACADEMY_DB_POOL_SIZE",
+                    &args.db_pool_size,
+                    "must be a whole number from 1 to 200",
+                )
+            })?;
+        let workers = match &args.workers {
+            None => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            Some(raw) => raw
+                .parse()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        "ACADEMY_WORKERS",
+                        raw,
+                        "must be a whole number from 1 to 256",
+                    )
+                })?,
+        };
+        if let Some(secret) = &args.jwt_secret {
+            if secret.len() < 32 {
+                return Err(bad(
+                    "ACADEMY_JWT_SECRET",
+                    "(hidden)",
+                    "must be at least 32 characters",
+                ));
+            }
+        }
+        if production {
+            if !matches!(mail, MailTransport::Smtp(_)) {
+                return Err(bad(
+                    "ACADEMY_SMTP_URL",
+                    "(unset)",
+                    "production needs a real SMTP server",
+                ));
+            }
+            if args.base_url.is_none() {
+                return Err(bad(
+                    "ACADEMY_BASE_URL",
+                    "(unset)",
+                    "production needs the public URL of the service",
+                ));
+            }
+        }
+        Ok(Settings {
+            database_url,
+            bind: args.bind.clone(),
+            base_url,
+            content_dir: PathBuf::from(&args.content_dir),
+            data_dir: PathBuf::from(&args.data_dir),
+            mail,
+            jwt_secret: args.jwt_secret.clone(),
+            production,
+            db_pool_size,
+            workers,
+            log: args.log.clone(),
+            worker_interval_ms: 1000,
+        })
+    }
+}
+
+/// Hides a password inside a URL before it is printed.
+pub fn redact(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}

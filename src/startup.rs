@@ -1,0 +1,124 @@
+//! Building and running the application: database, migrations, state, HTTP server.
+
+use std::net::TcpListener;
+
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::accounts::{self, tokens::TokenKeys};
+use crate::db::{self, DatabaseUrl, Db};
+use crate::http::{self, middleware, AppState};
+use crate::settings::{redact, Settings};
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    db: Db,
+    base_url: url::Url,
+}
+
+fn database_label(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        DatabaseUrl::Postgres(raw) => redact(raw),
+    }
+}
+
+/// Opens the database and applies pending migrations; errors name `ACADEMY_DATABASE_URL`.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.database_url.clone();
+    let label = database_label(&url);
+    let pool_size = settings.db_pool_size;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = Db::connect(&url, pool_size)?;
+        let mut conn = db.get()?;
+        let applied = db::run_migrations(&mut conn)?;
+        if applied > 0 {
+            tracing::info!(applied, backend = db.backend().name(), "applied migrations");
+        }
+        Ok(db)
+    })
+    .await
+    .context("database start-up task")?
+    .map_err(|e| anyhow::anyhow!("ACADEMY_DATABASE_URL={label}: {e:#}"))
+}
+
+impl Application {
+    /// Connects, migrates, loads shared secrets and templates, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = open_database(&settings).await?;
+        let secret = match &settings.jwt_secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => {
+                let db = db.clone();
+                db.run(|conn| accounts::shared_secret(conn, "jwt_hs256"))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("loading the token secret: {e}"))?
+            }
+        };
+        let templates = http::ui::load_templates()?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::AddrInUse => "the address is already in use".to_string(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                _ => e.to_string(),
+            };
+            anyhow::anyhow!("ACADEMY_BIND={}: cannot listen: {why}", settings.bind)
+        })?;
+        let port = listener
+            .local_addr()
+            .context("reading the bound address")?
+            .port();
+        let mut settings = settings;
+        if settings.base_url.port() == Some(0) {
+            let _ = settings.base_url.set_port(Some(port));
+        }
+        let base_url = settings.base_url.clone();
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            settings,
+            tokens: TokenKeys::from_secret(&secret),
+            templates,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(middleware::security_headers())
+                .wrap(from_fn(middleware::request_id))
+                .configure(http::configure)
+        })
+        .workers(workers)
+        .listen(listener)
+        .context("starting the HTTP server")?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            db,
+            base_url,
+        })
+    }
+
+    /// The port the listener is bound to.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The public URL of the service.
+    pub fn base_url(&self) -> &url::Url {
+        &self.base_url
+    }
+
+    /// The database pool (for start-up messages and tests).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until the process is asked to stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,220 @@
+use std::path::PathBuf;
+
+use academy::accounts::{self, model, NewUser, User};
+use academy::db::{DatabaseUrl, Db};
+use academy::settings::{MailTransport, Settings};
+use academy::startup::Application;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::Value;
+
+/// A running service with its own database, dropped with the test.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub settings: Settings,
+    pub dir: tempfile::TempDir,
+    pg_drop: Option<PgDatabase>,
+}
+
+/// A PostgreSQL test database, dropped (with its connections) when the test ends.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut c) = diesel::pg::PgConnection::establish(&self.admin_url) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// Which backend this test run uses.
+pub fn backend_name() -> &'static str {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
+}
+
+/// A fresh database URL for one test: a new SQLite file in `dir`, or a new PostgreSQL database.
+pub fn fresh_database(dir: &std::path::Path) -> (DatabaseUrl, Option<PgDatabase>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) => {
+            let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+            let mut url = url::Url::parse(&base).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            let mut admin = url.clone();
+            admin.set_path("/postgres");
+            (
+                DatabaseUrl::Postgres(url.to_string()),
+                Some(PgDatabase {
+                    admin_url: admin.to_string(),
+                    name,
+                }),
+            )
+        }
+        Err(_) => (DatabaseUrl::Sqlite(dir.join("academy.db")), None),
+    }
+}
+
+/// Settings for a test instance: port 0, memory mail, fixtures course content.
+pub fn test_settings(dir: &std::path::Path, database_url: DatabaseUrl) -> Settings {
+    Settings {
+        database_url,
+        bind: "127.0.0.1:0".into(),
+        base_url: url::Url::parse("http://127.0.0.1:0/").unwrap(),
+        content_dir: PathBuf::from("tests/fixtures/course_content"),
+        data_dir: dir.to_path_buf(),
+        mail: MailTransport::Memory,
+        jwt_secret: None,
+        production: false,
+        db_pool_size: 4,
+        workers: 1,
+        log: "warn".into(),
+        worker_interval_ms: 50,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, pg) = fresh_database(dir.path());
+    let settings = test_settings(dir.path(), url);
+    spawn_with(settings, dir, pg).await
+}
+
+/// Starts the service with the given settings (used to restart on the same database).
+pub async fn spawn_with(
+    settings: Settings,
+    dir: tempfile::TempDir,
+    pg_drop: Option<PgDatabase>,
+) -> TestApp {
+    academy::telemetry::init("warn");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("application builds");
+    let port = app.port();
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client,
+        db,
+        settings,
+        dir,
+        pg_drop,
+    }
+}
+
+impl TestApp {
+    /// Stops using this instance but keeps its database for a restart.
+    pub fn into_parts(mut self) -> (Settings, tempfile::TempDir, Option<PgDatabase>) {
+        let pg = self.pg_drop.take();
+        (self.settings, self.dir, pg)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Creates a user straight through the service layer (test arrangement).
+    pub async fn create_user(&self, role: model::Role, email: &str, password: &str) -> User {
+        let email = model::EmailAddress::parse(email).unwrap();
+        let pw = model::NewPassword::parse(password).unwrap();
+        let base = self.settings.base_url.clone();
+        self.db
+            .run(move |conn| {
+                let hash = accounts::hash_password(&pw)?;
+                accounts::create_user(
+                    conn,
+                    &NewUser {
+                        name: model::PersonName::parse(&format!("นาย ทดสอบ {}", email.as_str()))
+                            .unwrap(),
+                        email,
+                        name_en: None,
+                        role,
+                        office_code: "TH-50".into(),
+                        language: model::Language::Th,
+                        password_hash: Some(hash),
+                    },
+                    &base,
+                )
+            })
+            .await
+            .expect("user created")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in and returns the bearer token.
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let res = self.login(email, password).await;
+        assert_eq!(res.status(), 200, "sign-in of {email} failed");
+        let body: Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a user of the role and returns it with a token.
+    pub async fn user_with_token(&self, role: model::Role, email: &str) -> (User, String) {
+        let user = self.create_user(role, email, "correct horse battery").await;
+        let token = self.token(email, "correct horse battery").await;
+        (user, token)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut r = self.client.get(self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.unwrap()
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut r = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.unwrap()
+    }
+}
+
+/// Asserts the contract's error body and returns its code.
+pub async fn error_code(res: reqwest::Response, status: u16) -> String {
+    assert_eq!(res.status().as_u16(), status, "unexpected status");
+    let body: Value = res.json().await.expect("error body is JSON");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_string();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error.message missing in {body}"
+    );
+    code
+}

@@ -1,0 +1,7 @@
+//! Black-box tests: each starts the real service on a random port with its own fresh
+//! database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP.
+
+mod accounts;
+mod foundation;
+mod helpers;
+mod settings;
