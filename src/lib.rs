@@ -1,6 +1,7 @@
 //! Assessor Academy: training and certification of TIS-S assessors.
 
 pub mod accounts;
+pub mod dates;
 pub mod db;
 pub mod email;
 pub mod error;

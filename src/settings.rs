@@ -65,6 +65,30 @@ pub struct SettingsArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ACADEMY_WORKERS", global = true)]
     pub workers: Option<String>,
+    /// Sender of outgoing mail, e.g. `Assessor Academy <noreply@tisi.go.th>`.
+    #[arg(
+        long,
+        env = "ACADEMY_MAIL_FROM",
+        default_value = "Assessor Academy <noreply@assessor-academy.localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+    /// Tries per mail before it is marked failed.
+    #[arg(
+        long,
+        env = "ACADEMY_MAIL_MAX_ATTEMPTS",
+        default_value = "8",
+        global = true
+    )]
+    pub mail_max_attempts: String,
+    /// Delay before the first retry, in seconds; it doubles with each further try (at most 1 hour).
+    #[arg(
+        long,
+        env = "ACADEMY_MAIL_RETRY_SECONDS",
+        default_value = "30",
+        global = true
+    )]
+    pub mail_retry_seconds: String,
     /// Log filter, e.g. `info` or `academy=debug`.
     #[arg(long, env = "ACADEMY_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -95,6 +119,12 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub workers: usize,
     pub log: String,
+    /// Sender mailbox of outgoing mail.
+    pub mail_from: lettre::message::Mailbox,
+    /// Tries per mail before it is marked failed.
+    pub mail_max_attempts: i32,
+    /// Delay before the first retry; doubles with each try.
+    pub mail_retry_base: std::time::Duration,
     /// Background jobs (mail sending, finalising attempts) tick at this interval.
     pub worker_interval_ms: u64,
 }
@@ -205,6 +235,37 @@ impl Settings {
                     )
                 })?,
         };
+        let mail_from: lettre::message::Mailbox = args.mail_from.parse().map_err(|e| {
+            bad(
+                "ACADEMY_MAIL_FROM",
+                &args.mail_from,
+                format!("not a mailbox: {e}"),
+            )
+        })?;
+        let mail_max_attempts: i32 = args
+            .mail_max_attempts
+            .parse()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                bad(
+                    "ACADEMY_MAIL_MAX_ATTEMPTS",
+                    &args.mail_max_attempts,
+                    "must be a whole number from 1 to 100",
+                )
+            })?;
+        let mail_retry_seconds: u64 = args
+            .mail_retry_seconds
+            .parse()
+            .ok()
+            .filter(|n| (1..=3600).contains(n))
+            .ok_or_else(|| {
+                bad(
+                    "ACADEMY_MAIL_RETRY_SECONDS",
+                    &args.mail_retry_seconds,
+                    "must be a whole number from 1 to 3600",
+                )
+            })?;
         if let Some(secret) = &args.jwt_secret {
             if secret.len() < 32 {
                 return Err(bad(
@@ -242,6 +303,9 @@ impl Settings {
             db_pool_size,
             workers,
             log: args.log.clone(),
+            mail_from,
+            mail_max_attempts,
+            mail_retry_base: std::time::Duration::from_secs(mail_retry_seconds),
             worker_interval_ms: 1000,
         })
     }

@@ -6,8 +6,12 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crate::accounts::{self, tokens::TokenKeys};
 use crate::db::{self, DatabaseUrl, Db};
+use crate::email::{mailer::Mailer, worker};
 use crate::http::{self, middleware, AppState};
 use crate::settings::{redact, Settings};
 
@@ -17,6 +21,9 @@ pub struct Application {
     server: actix_web::dev::Server,
     db: Db,
     base_url: url::Url,
+    mailer: Arc<Mailer>,
+    mail_worker: worker::WorkerConfig,
+    templates: Arc<tera::Tera>,
 }
 
 fn database_label(url: &DatabaseUrl) -> String {
@@ -59,6 +66,7 @@ impl Application {
             }
         };
         let templates = http::ui::load_templates()?;
+        let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
         let listener = TcpListener::bind(&settings.bind).map_err(|e| {
             let why = match e.kind() {
                 std::io::ErrorKind::AddrInUse => "the address is already in use".to_string(),
@@ -77,11 +85,21 @@ impl Application {
         }
         let base_url = settings.base_url.clone();
         let workers = settings.workers;
+        let mail_worker = worker::WorkerConfig {
+            worker_id: uuid::Uuid::new_v4().to_string(),
+            from: settings.mail_from.clone(),
+            base_url: base_url.clone(),
+            interval: Duration::from_millis(settings.worker_interval_ms),
+            max_attempts: settings.mail_max_attempts,
+            retry_base: settings.mail_retry_base,
+            batch: 20,
+        };
+        let templates = Arc::new(templates);
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings,
             tokens: TokenKeys::from_secret(&secret),
-            templates,
+            templates: templates.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -99,6 +117,9 @@ impl Application {
             server,
             db,
             base_url,
+            mailer,
+            mail_worker,
+            templates,
         })
     }
 
@@ -117,8 +138,26 @@ impl Application {
         &self.db
     }
 
-    /// Serves until the process is asked to stop.
+    /// The mail transport (tests read the in-memory one).
+    pub fn mailer(&self) -> Arc<Mailer> {
+        self.mailer.clone()
+    }
+
+    /// A handle that stops the server (and with it the background jobs).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves, with the background jobs running, until the server is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let mail = tokio::spawn(worker::run(
+            self.db.clone(),
+            self.mailer.clone(),
+            self.templates.clone(),
+            self.mail_worker.clone(),
+        ));
+        let result = self.server.await;
+        mail.abort();
+        result
     }
 }

@@ -134,7 +134,7 @@ pub fn create_user(
                 email::Outgoing {
                     template: "invitation",
                     to: &new.email,
-                    to_name: &new.name,
+                    to_name: new.name.as_str(),
                     language: new.language,
                     context: serde_json::json!({
                         "name": new.name.as_str(),

@@ -1,11 +1,14 @@
 //! E-mail: a transactional outbox. Services queue mail in their own transaction; a worker
 //! sends it later, so no request ever talks to SMTP.
 
+pub mod mailer;
+pub mod render;
 pub mod store;
+pub mod worker;
 
 use chrono::Utc;
 
-use crate::accounts::model::{EmailAddress, Language, PersonName};
+use crate::accounts::model::{EmailAddress, Language};
 use crate::db::DbConnection;
 use crate::error::AppError;
 
@@ -13,7 +16,8 @@ use crate::error::AppError;
 pub struct Outgoing<'a> {
     pub template: &'a str,
     pub to: &'a EmailAddress,
-    pub to_name: &'a PersonName,
+    /// Display name; control characters are removed again when the message is built.
+    pub to_name: &'a str,
     pub language: Language,
     pub context: serde_json::Value,
 }
@@ -30,7 +34,7 @@ pub fn enqueue(conn: &mut DbConnection, mail: Outgoing<'_>) -> Result<String, Ap
             id: &id,
             template: mail.template,
             to_email: mail.to.as_str(),
-            to_name: mail.to_name.as_str(),
+            to_name: mail.to_name,
             language: mail.language.as_str(),
             context_json: &context,
             status: "queued",
@@ -40,4 +44,71 @@ pub fn enqueue(conn: &mut DbConnection, mail: Outgoing<'_>) -> Result<String, Ap
         },
     )?;
     Ok(id)
+}
+
+/// One row of the mail queue as admins see it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub template: String,
+    pub to_email: String,
+    pub to_name: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub next_attempt_at: chrono::NaiveDateTime,
+    pub sent_at: Option<chrono::NaiveDateTime>,
+}
+
+impl From<store::OutboxRow> for OutboxEntry {
+    fn from(r: store::OutboxRow) -> Self {
+        OutboxEntry {
+            id: r.id,
+            template: r.template,
+            to_email: r.to_email,
+            to_name: r.to_name,
+            status: r.status,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            next_attempt_at: r.next_attempt_at,
+            sent_at: r.sent_at,
+        }
+    }
+}
+
+/// The newest mails, optionally of one status (`queued`, `sent`, `failed`).
+pub fn list_outbox(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OutboxEntry>, AppError> {
+    if let Some(s) = status {
+        if !matches!(s, "queued" | "sent" | "failed") {
+            return Err(AppError::invalid(format!(
+                "unknown status '{s}': use queued, sent or failed"
+            )));
+        }
+    }
+    Ok(store::list(conn, status, limit.clamp(1, 1000))?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// How many mails are queued, sent and failed.
+pub fn outbox_counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(store::count_by_status(conn)?)
+}
+
+/// Queues a failed mail again; 404 unless it is failed.
+pub fn retry_failed(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    let n = crate::db::write_tx(conn, |conn| {
+        store::requeue(conn, id, Utc::now().naive_utc())
+    })?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }

@@ -7,7 +7,7 @@ use crate::db::schema::outbox_emails;
 use crate::db::DbConnection;
 
 /// A queued, sent or failed e-mail.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = outbox_emails)]
 pub struct OutboxRow {
     pub id: String,
@@ -63,4 +63,138 @@ pub fn list(
         q = q.filter(outbox_emails::status.eq(s.to_string()));
     }
     q.load(conn)
+}
+
+/// Claims up to `limit` due mails for `worker` until `lease_until`, so that only one sender
+/// (of any instance) holds each row at a time.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    use outbox_emails::dsl as o;
+    let due = o::status
+        .eq("queued")
+        .and(o::next_attempt_at.le(now))
+        .and(o::locked_until.is_null().or(o::locked_until.lt(now)));
+    let ids: Vec<String> = match conn {
+        // PostgreSQL: several instances claim at once; SKIP LOCKED lets each take other rows.
+        DbConnection::Postgres(pg) => pg.transaction(|pg| {
+            let ids: Vec<String> = outbox_emails::table
+                .filter(due)
+                .order(o::next_attempt_at)
+                .select(o::id)
+                .limit(limit)
+                .for_update()
+                .skip_locked()
+                .load(pg)?;
+            diesel::update(outbox_emails::table.filter(o::id.eq_any(&ids)))
+                .set((
+                    o::locked_until.eq(Some(lease_until)),
+                    o::locked_by.eq(Some(worker)),
+                ))
+                .execute(pg)?;
+            Ok::<_, diesel::result::Error>(ids)
+        })?,
+        // SQLite: BEGIN IMMEDIATE makes this the only writer, so select-then-update is safe.
+        DbConnection::Sqlite(_) => crate::db::write_tx(conn, |conn| {
+            let ids: Vec<String> = outbox_emails::table
+                .filter(due)
+                .order(o::next_attempt_at)
+                .select(o::id)
+                .limit(limit)
+                .load(conn)?;
+            diesel::update(outbox_emails::table.filter(o::id.eq_any(&ids)))
+                .set((
+                    o::locked_until.eq(Some(lease_until)),
+                    o::locked_by.eq(Some(worker)),
+                ))
+                .execute(conn)?;
+            Ok::<_, diesel::result::Error>(ids)
+        })?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    outbox_emails::table
+        .filter(o::id.eq_any(&ids))
+        .filter(o::locked_by.eq(worker))
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Marks a claimed mail as sent; only the worker holding the lease may.
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    id: &str,
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use outbox_emails::dsl as o;
+    diesel::update(
+        outbox_emails::table
+            .filter(o::id.eq(id))
+            .filter(o::locked_by.eq(worker)),
+    )
+    .set((
+        o::status.eq("sent"),
+        o::sent_at.eq(Some(now)),
+        o::attempts.eq(o::attempts + 1),
+        o::locked_until.eq(None::<NaiveDateTime>),
+        o::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+}
+
+/// Records a failed try: queued again at `next_at`, or `failed` for good when `give_up`.
+pub fn mark_attempt_failed(
+    conn: &mut DbConnection,
+    id: &str,
+    worker: &str,
+    error: &str,
+    next_at: NaiveDateTime,
+    give_up: bool,
+) -> QueryResult<usize> {
+    use outbox_emails::dsl as o;
+    diesel::update(
+        outbox_emails::table
+            .filter(o::id.eq(id))
+            .filter(o::locked_by.eq(worker)),
+    )
+    .set((
+        o::status.eq(if give_up { "failed" } else { "queued" }),
+        o::attempts.eq(o::attempts + 1),
+        o::next_attempt_at.eq(next_at),
+        o::locked_until.eq(None::<NaiveDateTime>),
+        o::last_error.eq(Some(error)),
+    ))
+    .execute(conn)
+}
+
+/// Puts a failed mail back in the queue for one more round of tries.
+pub fn requeue(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    use outbox_emails::dsl as o;
+    diesel::update(
+        outbox_emails::table
+            .filter(o::id.eq(id))
+            .filter(o::status.eq("failed")),
+    )
+    .set((
+        o::status.eq("queued"),
+        o::attempts.eq(0),
+        o::next_attempt_at.eq(now),
+        o::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+}
+
+/// Counts mails by status.
+pub fn count_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    use outbox_emails::dsl as o;
+    outbox_emails::table
+        .group_by(o::status)
+        .select((o::status, diesel::dsl::count_star()))
+        .load(conn)
 }

@@ -17,7 +17,7 @@ pub struct AppState {
     pub db: Db,
     pub settings: Settings,
     pub tokens: TokenKeys,
-    pub templates: tera::Tera,
+    pub templates: std::sync::Arc<tera::Tera>,
 }
 
 /// Mounts every route of the service.

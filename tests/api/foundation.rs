@@ -165,7 +165,7 @@ async fn data_survives_a_restart_of_the_service() {
         )
         .await;
     assert_eq!(res.status(), 201);
-    let (settings, dir, pg) = app.into_parts();
+    let (settings, dir, pg) = app.stop().await;
 
     let again = spawn_with(settings, dir, pg).await;
     let token = again.token("somchai@example.org", "ยาวพอสำหรับรหัสผ่าน").await;

@@ -1,7 +1,9 @@
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use academy::accounts::{self, model, NewUser, User};
 use academy::db::{DatabaseUrl, Db};
+use academy::email::mailer::Mailer;
 use academy::settings::{MailTransport, Settings};
 use academy::startup::Application;
 use diesel::connection::SimpleConnection;
@@ -14,8 +16,18 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub settings: Settings,
+    #[allow(dead_code)]
+    pub mailer: Arc<Mailer>,
     pub dir: tempfile::TempDir,
+    handle: actix_web::dev::ServerHandle,
     pg_drop: Option<PgDatabase>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Ask the server (and its background jobs) to stop; the command is sent at once.
+        drop(self.handle.stop(false));
+    }
 }
 
 /// A PostgreSQL test database, dropped (with its connections) when the test ends.
@@ -79,6 +91,11 @@ pub fn test_settings(dir: &std::path::Path, database_url: DatabaseUrl) -> Settin
         db_pool_size: 4,
         workers: 1,
         log: "warn".into(),
+        mail_from: "Assessor Academy <noreply@academy.example>"
+            .parse()
+            .unwrap(),
+        mail_max_attempts: 8,
+        mail_retry_base: std::time::Duration::from_millis(100),
         worker_interval_ms: 50,
     }
 }
@@ -102,6 +119,8 @@ pub async fn spawn_with(
         .expect("application builds");
     let port = app.port();
     let db = app.db().clone();
+    let mailer = app.mailer();
+    let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -113,16 +132,31 @@ pub async fn spawn_with(
         client,
         db,
         settings,
+        mailer,
         dir,
+        handle,
         pg_drop,
     }
 }
 
+/// A second instance on the same database as `other` (same settings, its own port).
+pub async fn spawn_peer(other: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = other.settings.clone();
+    settings.bind = "127.0.0.1:0".into();
+    settings.base_url = url::Url::parse("http://127.0.0.1:0/").unwrap();
+    spawn_with(settings, dir, None).await
+}
+
 impl TestApp {
-    /// Stops using this instance but keeps its database for a restart.
-    pub fn into_parts(mut self) -> (Settings, tempfile::TempDir, Option<PgDatabase>) {
+    /// Stops the server and its background jobs, keeping the database for a restart.
+    pub async fn stop(mut self) -> (Settings, tempfile::TempDir, Option<PgDatabase>) {
+        self.handle.stop(true).await;
+        // Let the background jobs see that the server has stopped.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let pg = self.pg_drop.take();
-        (self.settings, self.dir, pg)
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        (self.settings.clone(), dir, pg)
     }
 
     pub fn url(&self, path: &str) -> String {

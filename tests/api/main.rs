@@ -2,6 +2,8 @@
 //! database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP.
 
 mod accounts;
+mod email;
 mod foundation;
 mod helpers;
 mod settings;
+mod smtp;

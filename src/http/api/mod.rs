@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod health;
 pub mod openapi;
+pub mod outbox;
 pub mod users;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -29,7 +30,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/me", web::get().to(auth::me))
                 .route("/me/password", web::post().to(auth::change_password))
                 .route("/users", web::post().to(users::create_user))
-                .route("/users/{id}", web::get().to(users::get_user)),
+                .route("/users/{id}", web::get().to(users::get_user))
+                .route("/admin/outbox", web::get().to(outbox::list_outbox))
+                .route(
+                    "/admin/outbox/{id}/retry",
+                    web::post().to(outbox::retry_mail),
+                ),
         );
 }
 

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, users};
+use super::{auth, health, outbox, users};
 
 struct BearerAuth;
 
@@ -31,6 +31,7 @@ impl Modify for BearerAuth {
         health::healthz,
         auth::login, auth::me, auth::change_password, auth::logout_everywhere,
         users::create_user, users::get_user,
+        outbox::list_outbox, outbox::retry_mail,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,5 +1,6 @@
 //! Server-rendered pages (Tera), Thai first with an English switch.
 
+pub mod admin;
 pub mod auth;
 pub mod home;
 
@@ -32,6 +33,13 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "home/first_run.html",
     "home/dashboard.html",
     "auth/login.html",
+    "admin/mail.html",
+    "email/invitation/subject.txt",
+    "email/invitation/body.txt",
+    "email/invitation/body.html",
+    "email/password_reset/subject.txt",
+    "email/password_reset/body.txt",
+    "email/password_reset/body.html",
 );
 
 const STRINGS_TH: &str = include_str!("../../../templates/i18n/th.toml");
@@ -158,6 +166,20 @@ pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<(), PageError> {
     }
 }
 
+/// The signed-in user of a page, optionally required to have a role.
+pub async fn page_user(
+    req: &HttpRequest,
+    role: Option<crate::accounts::model::Role>,
+) -> Result<crate::accounts::User, PageError> {
+    let user = crate::http::extract::resolve(req.clone())
+        .await
+        .map_err(PageError)?;
+    if role.is_some_and(|r| r != user.role) {
+        return Err(PageError(AppError::Forbidden));
+    }
+    Ok(user)
+}
+
 /// A 303 redirect after a form post.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -217,6 +239,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/login", web::post().to(auth::login_submit))
     .route("/logout", web::post().to(auth::logout))
     .route("/lang/{code}", web::get().to(switch_language))
+    .route("/admin/mail", web::get().to(admin::mail_page))
+    .route("/admin/mail/{id}/retry", web::post().to(admin::retry_mail))
     .route("/static/app.css", web::get().to(app_css));
 }
 
