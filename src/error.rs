@@ -25,6 +25,13 @@ pub enum AppError {
     /// The request conflicts with the current state (duplicate, full, closed).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The request was refused as a whole; `details` says why, item by item (e.g. CSV rows).
+    #[error("{message}")]
+    Rejected {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
     /// Too many attempts; retry after the given number of seconds.
     #[error("too many attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: u64 },
@@ -65,6 +72,7 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::Conflict { code, .. } => code,
+            AppError::Rejected { code, .. } => code,
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -111,6 +119,8 @@ struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
 }
 
 impl ResponseError for AppError {
@@ -122,6 +132,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -142,6 +153,10 @@ impl ResponseError for AppError {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.public_message(),
+                details: match self {
+                    AppError::Rejected { details, .. } => Some(details),
+                    _ => None,
+                },
             },
         })
     }
@@ -151,6 +166,12 @@ impl ResponseError for AppError {
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct PageError(#[from] pub AppError);
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        PageError(AppError::Unexpected(e))
+    }
+}
 
 impl From<diesel::result::Error> for PageError {
     fn from(e: diesel::result::Error) -> Self {

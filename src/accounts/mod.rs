@@ -124,26 +124,7 @@ pub fn create_user(
             },
         )?;
         if new.password_hash.is_none() {
-            let expires = now + Duration::hours(INVITATION_TTL_HOURS);
-            let token = store::create_one_time_token(conn, &id, "invitation", expires, now)?;
-            let link = base_url.join(&format!("invitation/{token}")).map_err(|e| {
-                AppError::Unexpected(anyhow::anyhow!("building invitation link: {e}"))
-            })?;
-            email::enqueue(
-                conn,
-                email::Outgoing {
-                    template: "invitation",
-                    to: &new.email,
-                    to_name: new.name.as_str(),
-                    language: new.language,
-                    context: serde_json::json!({
-                        "name": new.name.as_str(),
-                        "link": link.as_str(),
-                        "expires_at": expires.and_utc().to_rfc3339(),
-                        "role": new.role.as_str(),
-                    }),
-                },
-            )?;
+            queue_invitation(conn, &id, new, base_url, now)?;
         }
         Ok(())
     })?;
@@ -326,4 +307,366 @@ fn decode_hex(s: &str) -> Result<Vec<u8>, AppError> {
 /// Hashes a password for storage; slow on purpose, so call it from a blocking thread.
 pub fn hash_password(password: &NewPassword) -> Result<String, AppError> {
     Ok(password::hash(password)?)
+}
+
+/// How long a password-reset link stays valid.
+pub const RESET_TTL_MINUTES: i64 = 60;
+
+/// Queues a password-reset mail when the address belongs to an active account; says nothing
+/// either way, so the answer cannot be used to find out who has an account.
+pub fn request_password_reset(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    base_url: &url::Url,
+) -> Result<(), AppError> {
+    let now = now_naive();
+    write_tx(conn, |conn| {
+        let Some(user) = store::find_user_by_email(conn, email.as_str())? else {
+            return Ok(());
+        };
+        if user.disabled {
+            return Ok(());
+        }
+        let expires = now + Duration::minutes(RESET_TTL_MINUTES);
+        let token = store::create_one_time_token(conn, &user.id, "password_reset", expires, now)?;
+        let link = base_url
+            .join(&format!("reset/{token}"))
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("building reset link: {e}")))?;
+        email::enqueue(
+            conn,
+            email::Outgoing {
+                template: "password_reset",
+                to: email,
+                to_name: &user.name,
+                language: Language::parse_or_default(&user.language),
+                context: serde_json::json!({"name": user.name, "link": link.as_str()}),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+fn valid_token(
+    conn: &mut DbConnection,
+    secret: &str,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> Result<store::OneTimeTokenRow, AppError> {
+    let invalid = || AppError::Validation {
+        code: "invalid_token",
+        message: "this link is not valid any more; ask for a new one".into(),
+    };
+    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid());
+    }
+    let row = store::find_one_time_token(conn, secret)?.ok_or_else(invalid)?;
+    if row.purpose != purpose || row.used_at.is_some() || row.expires_at <= now {
+        return Err(invalid());
+    }
+    Ok(row)
+}
+
+/// The user a single-use link belongs to, without using the link up.
+pub fn user_for_link(
+    conn: &mut DbConnection,
+    secret: &str,
+    purpose: &str,
+) -> Result<User, AppError> {
+    let row = valid_token(conn, secret, purpose, now_naive())?;
+    get_user(conn, &row.user_id)
+}
+
+/// Uses a single-use link (invitation or reset) to set a password (already hashed). Ends
+/// every existing sign-in and lifts a sign-in block of the account.
+pub fn redeem_link(
+    conn: &mut DbConnection,
+    secret: &str,
+    purpose: &str,
+    hash: &str,
+) -> Result<User, AppError> {
+    let now = now_naive();
+    let user_id = write_tx(conn, |conn| {
+        let row = valid_token(conn, secret, purpose, now)?;
+        if store::use_one_time_token(conn, &row.id, now)? == 0 {
+            return Err(AppError::Validation {
+                code: "invalid_token",
+                message: "this link is not valid any more; ask for a new one".into(),
+            });
+        }
+        store::set_password(conn, &row.user_id, hash, now)?;
+        if let Some(u) = store::find_user(conn, &row.user_id)? {
+            store::clear_throttle(conn, &format!("account:{}", u.email))?;
+        }
+        Ok::<_, AppError>(row.user_id)
+    })?;
+    get_user(conn, &user_id)
+}
+
+/// What an admin may change on a user; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct UserUpdate {
+    pub name: Option<PersonName>,
+    pub name_en: Option<Option<PersonName>>,
+    pub role: Option<Role>,
+    pub office_code: Option<String>,
+    pub language: Option<Language>,
+    pub disabled: Option<bool>,
+}
+
+/// Applies an admin's changes; a change of role or disabling ends every sign-in at once.
+pub fn update_user(conn: &mut DbConnection, id: &str, u: &UserUpdate) -> Result<User, AppError> {
+    write_tx(conn, |conn| {
+        let current: User = store::find_user(conn, id)?
+            .ok_or(AppError::NotFound)?
+            .try_into()?;
+        let kills = u.role.is_some_and(|r| r != current.role)
+            || u.disabled.is_some_and(|d| d && !current.disabled);
+        let changes = store::UserChanges {
+            name: u.name.as_ref().map(|n| n.as_str().to_string()),
+            name_en: u
+                .name_en
+                .as_ref()
+                .map(|o| o.as_ref().map(|n| n.as_str().to_string())),
+            role: u.role.map(|r| r.as_str().to_string()),
+            office_code: u.office_code.clone(),
+            language: u.language.map(|l| l.as_str().to_string()),
+            disabled: u.disabled,
+            updated_at: Some(now_naive()),
+        };
+        store::update_user(conn, id, &changes, kills)?;
+        Ok::<_, AppError>(())
+    })?;
+    get_user(conn, id)
+}
+
+/// Filters for the user list.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub office_code: Option<String>,
+    pub role: Option<Role>,
+}
+
+/// Users matching the filter, sorted by name in Thai dictionary order (titles skipped).
+pub fn list_users(conn: &mut DbConnection, f: &UserFilter) -> Result<Vec<User>, AppError> {
+    let rows = store::search_users(
+        conn,
+        f.q.as_deref().map(str::trim),
+        f.office_code.as_deref(),
+        f.role.map(|r| r.as_str()),
+        5000,
+    )?;
+    let mut users = rows
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    users.sort_by_cached_key(|u| (crate::thai::sort_key(&u.name), u.email.clone()));
+    Ok(users)
+}
+
+/// One problem in one line of an import file.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    /// Line number in the file (the header is line 1).
+    pub line: usize,
+    pub email: String,
+    pub problems: Vec<String>,
+}
+
+/// Largest number of users one import file may hold.
+pub const IMPORT_MAX_ROWS: usize = 5000;
+
+/// Imports users from CSV (`email,name,name_en,role,office_code,language`; header required).
+/// All or nothing: any bad row rejects the whole file with a report naming each bad line.
+/// Imported users get an invitation e-mail when `invite` is true.
+pub fn import_users(
+    conn: &mut DbConnection,
+    csv_text: &str,
+    base_url: &url::Url,
+    invite: bool,
+) -> Result<usize, AppError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| AppError::invalid(format!("cannot read the CSV header: {e}")))?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (Some(c_email), Some(c_name), Some(c_role), Some(c_office)) =
+        (col("email"), col("name"), col("role"), col("office_code"))
+    else {
+        return Err(AppError::invalid(
+            "the CSV header must name the columns email, name, role and office_code (name_en and language are optional)",
+        ));
+    };
+    let (c_name_en, c_lang) = (col("name_en"), col("language"));
+    let mut parsed: Vec<NewUser> = Vec::new();
+    let mut problems: Vec<RowProblem> = Vec::new();
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        if parsed.len() + problems.len() >= IMPORT_MAX_ROWS {
+            return Err(AppError::invalid(format!(
+                "a file may hold at most {IMPORT_MAX_ROWS} users"
+            )));
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(RowProblem {
+                    line,
+                    email: String::new(),
+                    problems: vec![format!("unreadable CSV: {e}")],
+                });
+                continue;
+            }
+        };
+        let get = |c: usize| record.get(c).unwrap_or("").to_string();
+        let get_opt = |c: Option<usize>| {
+            c.and_then(|c| record.get(c))
+                .map(str::to_string)
+                .filter(|s| !s.is_empty())
+        };
+        let raw_email = get(c_email);
+        let mut errs = Vec::new();
+        let email = EmailAddress::parse(&raw_email)
+            .map_err(|m| errs.push(format!("email: {m}")))
+            .ok();
+        if let Some(e) = &email {
+            if let Some(first) = seen.insert(e.as_str().to_string(), line) {
+                errs.push(format!(
+                    "email: the same address is already on line {first}"
+                ));
+            }
+        }
+        let name = PersonName::parse(&get(c_name))
+            .map_err(|m| errs.push(format!("name: {m}")))
+            .ok();
+        let name_en = match get_opt(c_name_en).map(|n| PersonName::parse(&n)) {
+            Some(Ok(n)) => Some(n),
+            Some(Err(m)) => {
+                errs.push(format!("name_en: {m}"));
+                None
+            }
+            None => None,
+        };
+        let role = get(c_role)
+            .parse::<Role>()
+            .map_err(|m| errs.push(format!("role: {m}")))
+            .ok();
+        let office = parse_office_code(&get(c_office))
+            .map_err(|e| errs.push(format!("office_code: {e}")))
+            .ok();
+        let language = match get_opt(c_lang).as_deref() {
+            None | Some("th") => Language::Th,
+            Some("en") => Language::En,
+            Some(other) => {
+                errs.push(format!("language: '{other}' is not th or en"));
+                Language::Th
+            }
+        };
+        match (email, name, role, office) {
+            (Some(email), Some(name), Some(role), Some(office_code)) if errs.is_empty() => parsed
+                .push(NewUser {
+                    email,
+                    name,
+                    name_en,
+                    role,
+                    office_code,
+                    language,
+                    password_hash: None,
+                }),
+            _ => problems.push(RowProblem {
+                line,
+                email: raw_email,
+                problems: errs,
+            }),
+        }
+    }
+    if parsed.is_empty() && problems.is_empty() {
+        return Err(AppError::invalid("the file has no users"));
+    }
+    let emails: Vec<String> = parsed
+        .iter()
+        .map(|u| u.email.as_str().to_string())
+        .collect();
+    for taken in store::existing_emails(conn, &emails)? {
+        let line = seen.get(&taken).copied().unwrap_or(0);
+        problems.push(RowProblem {
+            line,
+            email: taken,
+            problems: vec!["email: a user with this address already exists".into()],
+        });
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
+        return Err(AppError::Rejected {
+            code: "import_rejected",
+            message: format!(
+                "nothing was imported: {} line(s) have problems",
+                problems.len()
+            ),
+            details: serde_json::json!({ "rows": problems }),
+        });
+    }
+    let now = now_naive();
+    write_tx(conn, |conn| {
+        for new in &parsed {
+            let id = uuid::Uuid::new_v4().to_string();
+            store::insert_user(
+                conn,
+                &NewUserRow {
+                    id: &id,
+                    email: new.email.as_str(),
+                    name: new.name.as_str(),
+                    name_en: new.name_en.as_ref().map(|n| n.as_str()),
+                    role: new.role.as_str(),
+                    office_code: &new.office_code,
+                    language: new.language.as_str(),
+                    password_hash: None,
+                    token_version: 0,
+                    disabled: false,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            if invite {
+                queue_invitation(conn, &id, new, base_url, now)?;
+            }
+        }
+        Ok::<_, AppError>(())
+    })?;
+    Ok(parsed.len())
+}
+
+fn queue_invitation(
+    conn: &mut DbConnection,
+    user_id: &str,
+    new: &NewUser,
+    base_url: &url::Url,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let expires = now + Duration::hours(INVITATION_TTL_HOURS);
+    let token = store::create_one_time_token(conn, user_id, "invitation", expires, now)?;
+    let link = base_url
+        .join(&format!("invitation/{token}"))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("building invitation link: {e}")))?;
+    email::enqueue(
+        conn,
+        email::Outgoing {
+            template: "invitation",
+            to: &new.email,
+            to_name: new.name.as_str(),
+            language: new.language,
+            context: serde_json::json!({
+                "name": new.name.as_str(),
+                "link": link.as_str(),
+                "expires_at": expires.and_utc().to_rfc3339(),
+                "role": new.role.as_str(),
+            }),
+        },
+    )?;
+    Ok(())
 }

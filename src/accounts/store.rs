@@ -201,3 +201,127 @@ pub fn sha256_hex(s: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// A single-use token row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::one_time_tokens)]
+pub struct OneTimeTokenRow {
+    pub id: String,
+    pub user_id: String,
+    pub purpose: String,
+    pub token_hash: String,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_one_time_token(
+    conn: &mut DbConnection,
+    secret: &str,
+) -> QueryResult<Option<OneTimeTokenRow>> {
+    use crate::db::schema::one_time_tokens;
+    one_time_tokens::table
+        .filter(one_time_tokens::token_hash.eq(sha256_hex(secret)))
+        .select(OneTimeTokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a token used; returns 0 when it was already used (so two redemptions cannot both win).
+pub fn use_one_time_token(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::db::schema::one_time_tokens;
+    diesel::update(
+        one_time_tokens::table
+            .filter(one_time_tokens::id.eq(id))
+            .filter(one_time_tokens::used_at.is_null()),
+    )
+    .set(one_time_tokens::used_at.eq(Some(now)))
+    .execute(conn)
+}
+
+/// Fields an admin may change on a user.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub name_en: Option<Option<String>>,
+    pub role: Option<String>,
+    pub office_code: Option<String>,
+    pub language: Option<String>,
+    pub disabled: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_user(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: &UserChanges,
+    bump_version: bool,
+) -> QueryResult<usize> {
+    let n = diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    if bump_version && n > 0 {
+        diesel::update(users::table.find(id))
+            .set(users::token_version.eq(users::token_version + 1))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Users matching optional filters; `q` matches inside e-mail, name and English name.
+pub fn search_users(
+    conn: &mut DbConnection,
+    q: Option<&str>,
+    office: Option<&str>,
+    role: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(q) = q.filter(|s| !s.is_empty()) {
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        use diesel::dsl::sql;
+        use diesel::sql_types::Text;
+        query = query.filter(
+            users::email
+                .like(pattern.clone())
+                .escape('\\')
+                .or(sql::<Text>("lower(name)")
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(sql::<Text>("lower(coalesce(name_en, ''))")
+                    .like(pattern)
+                    .escape('\\')),
+        );
+    }
+    if let Some(o) = office.filter(|s| !s.is_empty()) {
+        query = query.filter(users::office_code.eq(o.to_string()));
+    }
+    if let Some(r) = role.filter(|s| !s.is_empty()) {
+        query = query.filter(users::role.eq(r.to_string()));
+    }
+    query.order(users::created_at.asc()).limit(limit).load(conn)
+}
+
+pub fn existing_emails(conn: &mut DbConnection, emails: &[String]) -> QueryResult<Vec<String>> {
+    let mut found = Vec::new();
+    // Chunked so the statement stays within every backend's bound-parameter limit.
+    for chunk in emails.chunks(500) {
+        found.extend(
+            users::table
+                .filter(users::email.eq_any(chunk))
+                .select(users::email)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod extract;
 pub mod middleware;
+pub mod routes;
 pub mod ui;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -22,9 +23,11 @@ pub struct AppState {
 
 /// Mounts every route of the service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(api::health::healthz))
-        .service(web::scope("/api").configure(api::configure))
-        .configure(ui::configure)
+    cfg.app_data(api::json_config())
+        .app_data(web::PathConfig::default().error_handler(api::path_error))
+        .app_data(web::QueryConfig::default().error_handler(api::query_error))
+        .app_data(ui::form_config())
+        .configure(routes::register)
         .default_service(web::to(not_found));
 }
 

@@ -137,3 +137,83 @@ pub async fn logout_everywhere(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// Sends a password-reset link (valid 60 minutes, single use) if the address has an account.
+/// Always answers 202, so it does not tell who has an account.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = ResetRequest,
+    responses((status = 202, description = "if the address has an account, a link is on its way")))]
+pub async fn request_reset(
+    state: web::Data<AppState>,
+    body: web::Json<ResetRequest>,
+) -> Result<HttpResponse, AppError> {
+    if let Ok(email) = crate::accounts::model::EmailAddress::parse(&body.email) {
+        let base = state.settings.base_url.clone();
+        state
+            .db
+            .run(move |conn| accounts::request_password_reset(conn, &email, &base))
+            .await?;
+    }
+    Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "accepted"})))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SetPasswordWithLink {
+    /// The secret from the e-mailed link.
+    pub token: String,
+    pub password: String,
+}
+
+/// Hashes a new password after checking the policy; on a blocking thread.
+pub async fn hash_new_password(raw: &str) -> Result<String, AppError> {
+    let new = NewPassword::parse(raw).map_err(|m| AppError::Validation {
+        code: "weak_password",
+        message: m,
+    })?;
+    web::block(move || accounts::hash_password(&new))
+        .await
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("password hashing: {e}")))?
+}
+
+/// Sets a new password with a reset link; every existing sign-in ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", request_body = SetPasswordWithLink,
+    responses((status = 200, body = User), (status = 422, description = "invalid or used link, or weak password")))]
+pub async fn confirm_reset(
+    state: web::Data<AppState>,
+    body: web::Json<SetPasswordWithLink>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let hash = hash_new_password(&body.password).await?;
+    let user = state
+        .db
+        .run(move |conn| accounts::redeem_link(conn, &body.token, "password_reset", &hash))
+        .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Accepts an invitation: sets the password and signs in.
+#[utoipa::path(post, path = "/api/v1/auth/invitation/accept", tag = "accounts", request_body = SetPasswordWithLink,
+    responses((status = 200, body = LoginResponse), (status = 422, description = "invalid or used link, or weak password")))]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    body: web::Json<SetPasswordWithLink>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let hash = hash_new_password(&body.password).await?;
+    let user = state
+        .db
+        .run(move |conn| accounts::redeem_link(conn, &body.token, "invitation", &hash))
+        .await?;
+    let (token, expires_at) = state
+        .tokens
+        .issue(&user.id, user.token_version, Utc::now())?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token,
+        expires_at,
+        user,
+    }))
+}

@@ -14,31 +14,6 @@ use crate::error::AppError;
 /// Largest JSON body accepted by the API.
 pub const JSON_LIMIT: usize = 256 * 1024;
 
-/// Mounts `/api/openapi.json` and every `/api/v1` route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(json_config())
-        .app_data(web::PathConfig::default().error_handler(path_error))
-        .app_data(web::QueryConfig::default().error_handler(query_error))
-        .route("/openapi.json", web::get().to(openapi::openapi_json))
-        .service(
-            web::scope("/v1")
-                .route("/auth/login", web::post().to(auth::login))
-                .route(
-                    "/auth/logout-everywhere",
-                    web::post().to(auth::logout_everywhere),
-                )
-                .route("/me", web::get().to(auth::me))
-                .route("/me/password", web::post().to(auth::change_password))
-                .route("/users", web::post().to(users::create_user))
-                .route("/users/{id}", web::get().to(users::get_user))
-                .route("/admin/outbox", web::get().to(outbox::list_outbox))
-                .route(
-                    "/admin/outbox/{id}/retry",
-                    web::post().to(outbox::retry_mail),
-                ),
-        );
-}
-
 /// JSON extraction with the error body of the contract and the right status per failure.
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
@@ -64,11 +39,11 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     app.into()
 }
 
-fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     tracing::debug!(error = %err, "bad path parameter");
     AppError::NotFound.into()
 }
 
-fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     AppError::BadRequest(format!("bad query string: {err}")).into()
 }

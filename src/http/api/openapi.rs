@@ -30,7 +30,9 @@ impl Modify for BearerAuth {
     paths(
         health::healthz,
         auth::login, auth::me, auth::change_password, auth::logout_everywhere,
-        users::create_user, users::get_user,
+        auth::request_reset, auth::confirm_reset, auth::accept_invitation,
+        users::list_offices, users::list_users, users::create_user, users::import_users,
+        users::get_user, users::update_user,
         outbox::list_outbox, outbox::retry_mail,
     ),
     modifiers(&BearerAuth)

@@ -42,16 +42,17 @@ pub async fn login_submit(
     check_csrf(&req, &form.csrf)?;
     let email_shown = form.email.clone();
     match sign_in(&state, form.email, form.password, client_key(&req)).await {
-        Ok((token, _expires, _user)) => {
-            let secure = state.settings.base_url.scheme() == "https";
-            let cookie = Cookie::build(session_cookie_name(&state), token)
-                .path("/")
-                .http_only(true)
-                .secure(secure)
-                .same_site(SameSite::Lax)
-                .finish();
+        Ok((token, _expires, user)) => {
             let mut res = see_other("/");
-            res.add_cookie(&cookie)
+            res.add_cookie(&session_cookie(&state, token))
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("setting cookie: {e}")))?;
+            // The UI follows the user's preferred language from now on.
+            let lang = Cookie::build(super::LANG_COOKIE, user.language.as_str())
+                .path("/")
+                .same_site(SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::days(365))
+                .finish();
+            res.add_cookie(&lang)
                 .map_err(|e| AppError::Unexpected(anyhow::anyhow!("setting cookie: {e}")))?;
             Ok(res)
         }
@@ -99,4 +100,177 @@ pub async fn logout(
     res.add_cookie(&gone)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("clearing cookie: {e}")))?;
     Ok(res)
+}
+
+pub async fn forgot_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    Page::new(&req).render(&state, "auth/forgot.html", StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    email: String,
+    csrf: String,
+}
+
+/// Queues a reset link if the address has an account; the answer is the same either way.
+pub async fn forgot_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&req, &form.csrf)?;
+    if let Ok(email) = crate::accounts::model::EmailAddress::parse(&form.email) {
+        let base = state.settings.base_url.clone();
+        state
+            .db
+            .run(move |conn| crate::accounts::request_password_reset(conn, &email, &base))
+            .await?;
+    }
+    let mut page = Page::new(&req);
+    page.ctx.insert("sent", &true);
+    page.render(&state, "auth/forgot.html", StatusCode::OK)
+}
+
+fn link_purpose(kind: &str) -> (&'static str, &'static str, &'static str) {
+    if kind == "invitation" {
+        ("invitation", "invitation_title", "/invitation/")
+    } else {
+        ("password_reset", "reset_title", "/reset/")
+    }
+}
+
+async fn link_page(
+    state: &AppState,
+    req: &HttpRequest,
+    kind: &str,
+    token: String,
+    error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let (purpose, heading, prefix) = link_purpose(kind);
+    let mut page = Page::new(req);
+    let t = super::strings(super::lang_of(req));
+    page.ctx.insert("heading", &t.get(heading));
+    page.ctx.insert("action", &format!("{prefix}{token}"));
+    page.ctx.insert("error", &error);
+    let found = state
+        .db
+        .run(move |conn| crate::accounts::user_for_link(conn, &token, purpose))
+        .await;
+    match found {
+        Ok(user) => {
+            page.ctx
+                .insert("who", &format!("{} ({})", user.name, user.email));
+            page.render(state, "auth/set_password.html", StatusCode::OK)
+        }
+        Err(AppError::Validation { .. }) => {
+            page.ctx.insert("invalid", &true);
+            page.render(state, "auth/set_password.html", StatusCode::NOT_FOUND)
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+pub async fn reset_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    link_page(&state, &req, "reset", path.into_inner(), None).await
+}
+
+pub async fn invitation_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    link_page(&state, &req, "invitation", path.into_inner(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct SetPasswordForm {
+    password: String,
+    confirm: String,
+    csrf: String,
+}
+
+async fn link_submit(
+    state: &AppState,
+    req: &HttpRequest,
+    kind: &str,
+    token: String,
+    form: SetPasswordForm,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(req, &form.csrf)?;
+    let t = super::strings(super::lang_of(req));
+    if form.password != form.confirm {
+        let msg = t.get("passwords_differ").cloned();
+        return link_page(state, req, kind, token, msg).await;
+    }
+    let hash = match crate::http::api::auth::hash_new_password(&form.password).await {
+        Ok(h) => h,
+        Err(AppError::Validation { message, .. }) => {
+            return link_page(state, req, kind, token, Some(message)).await
+        }
+        Err(e) => return Err(PageError(e)),
+    };
+    let (purpose, _, _) = link_purpose(kind);
+    let tok = token.clone();
+    let redeemed = state
+        .db
+        .run(move |conn| crate::accounts::redeem_link(conn, &tok, purpose, &hash))
+        .await;
+    let user = match redeemed {
+        Ok(u) => u,
+        Err(AppError::Validation { .. }) => return link_page(state, req, kind, token, None).await,
+        Err(e) => return Err(PageError(e)),
+    };
+    if kind == "invitation" {
+        let (jwt, _) = state
+            .tokens
+            .issue(&user.id, user.token_version, chrono::Utc::now())?;
+        let mut res = see_other("/");
+        res.add_cookie(&session_cookie(state, jwt))
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("setting cookie: {e}")))?;
+        return Ok(res);
+    }
+    Ok(see_other("/login?done=password_set"))
+}
+
+pub async fn reset_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<SetPasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    link_submit(&state, &req, "reset", path.into_inner(), form.into_inner()).await
+}
+
+pub async fn invitation_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<SetPasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    link_submit(
+        &state,
+        &req,
+        "invitation",
+        path.into_inner(),
+        form.into_inner(),
+    )
+    .await
+}
+
+/// The session cookie carrying a sign-in token: HttpOnly, SameSite=Lax, `__Host-` and Secure over HTTPS.
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    let secure = state.settings.base_url.scheme() == "https";
+    Cookie::build(session_cookie_name(state), token)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .finish()
 }

@@ -1,5 +1,6 @@
 //! Server-rendered pages (Tera), Thai first with an English switch.
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod home;
@@ -34,6 +35,10 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "home/dashboard.html",
     "auth/login.html",
     "admin/mail.html",
+    "admin/users.html",
+    "auth/forgot.html",
+    "auth/set_password.html",
+    "account/profile.html",
     "email/invitation/subject.txt",
     "email/invitation/body.txt",
     "email/invitation/body.html",
@@ -123,6 +128,13 @@ impl Page {
         Page { ctx, cookies }
     }
 
+    /// Shows the UI string named by a `?done=` key as a flash message (unknown keys show nothing).
+    pub fn flash(&mut self, req: &HttpRequest, done: Option<&str>) {
+        if let Some(msg) = done.and_then(|k| strings(lang_of(req)).get(k)) {
+            self.ctx.insert("flash", msg);
+        }
+    }
+
     /// Renders `template` with the given status.
     pub fn render(
         self,
@@ -196,11 +208,11 @@ pub fn safe_next(next: Option<&str>) -> &str {
 }
 
 #[derive(serde::Deserialize)]
-struct NextQuery {
+pub struct NextQuery {
     next: Option<String>,
 }
 
-async fn switch_language(path: web::Path<String>, q: web::Query<NextQuery>) -> HttpResponse {
+pub async fn switch_language(path: web::Path<String>, q: web::Query<NextQuery>) -> HttpResponse {
     let lang = Language::parse_or_default(&path.into_inner());
     let next = safe_next(q.next.as_deref()).to_string();
     HttpResponse::SeeOther()
@@ -215,33 +227,23 @@ async fn switch_language(path: web::Path<String>, q: web::Query<NextQuery>) -> H
         .finish()
 }
 
-async fn app_css() -> HttpResponse {
+pub async fn app_css() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .content_type("text/css; charset=utf-8")
         .body(APP_CSS)
 }
 
-/// Mounts the pages.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::FormConfig::default()
-            .limit(64 * 1024)
-            .error_handler(|e, _| {
-                PageError(AppError::BadRequest(format!(
-                    "could not read the form: {e}"
-                )))
-                .into()
-            }),
-    )
-    .route("/", web::get().to(home::home))
-    .route("/login", web::get().to(auth::login_page))
-    .route("/login", web::post().to(auth::login_submit))
-    .route("/logout", web::post().to(auth::logout))
-    .route("/lang/{code}", web::get().to(switch_language))
-    .route("/admin/mail", web::get().to(admin::mail_page))
-    .route("/admin/mail/{id}/retry", web::post().to(admin::retry_mail))
-    .route("/static/app.css", web::get().to(app_css));
+/// Form extraction: 64 KiB at most (imports are larger: 4 MiB), errors as a readable page.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(4 * 1024 * 1024)
+        .error_handler(|e, _| {
+            PageError(AppError::BadRequest(format!(
+                "could not read the form: {e}"
+            )))
+            .into()
+        })
 }
 
 #[cfg(test)]

@@ -1,0 +1,59 @@
+//! The route table: every route of the service in one place. The same list registers the
+//! routes and is what the authorization-matrix test checks against, so no route can be
+//! added without a row in that matrix.
+
+use actix_web::web;
+
+use super::{api, ui};
+
+macro_rules! route_table {
+    ($( $method:ident $path:literal => $handler:path; )*) => {
+        /// Every route as (method, path).
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// Registers every route.
+        pub fn register(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::$method().to($handler)); )*
+        }
+    };
+}
+
+route_table! {
+    get "/healthz" => api::health::healthz;
+    get "/api/openapi.json" => api::openapi::openapi_json;
+    post "/api/v1/auth/login" => api::auth::login;
+    post "/api/v1/auth/logout-everywhere" => api::auth::logout_everywhere;
+    post "/api/v1/auth/password-reset" => api::auth::request_reset;
+    post "/api/v1/auth/password-reset/confirm" => api::auth::confirm_reset;
+    post "/api/v1/auth/invitation/accept" => api::auth::accept_invitation;
+    get "/api/v1/me" => api::auth::me;
+    post "/api/v1/me/password" => api::auth::change_password;
+    get "/api/v1/offices" => api::users::list_offices;
+    get "/api/v1/users" => api::users::list_users;
+    post "/api/v1/users" => api::users::create_user;
+    post "/api/v1/users/import" => api::users::import_users;
+    get "/api/v1/users/{id}" => api::users::get_user;
+    patch "/api/v1/users/{id}" => api::users::update_user;
+    get "/api/v1/admin/outbox" => api::outbox::list_outbox;
+    post "/api/v1/admin/outbox/{id}/retry" => api::outbox::retry_mail;
+
+    get "/" => ui::home::home;
+    get "/static/app.css" => ui::app_css;
+    get "/lang/{code}" => ui::switch_language;
+    get "/login" => ui::auth::login_page;
+    post "/login" => ui::auth::login_submit;
+    post "/logout" => ui::auth::logout;
+    get "/forgot" => ui::auth::forgot_page;
+    post "/forgot" => ui::auth::forgot_submit;
+    get "/reset/{token}" => ui::auth::reset_page;
+    post "/reset/{token}" => ui::auth::reset_submit;
+    get "/invitation/{token}" => ui::auth::invitation_page;
+    post "/invitation/{token}" => ui::auth::invitation_submit;
+    get "/profile" => ui::account::profile;
+    post "/profile/language" => ui::account::save_language;
+    post "/profile/password" => ui::account::change_password;
+    get "/admin/users" => ui::admin::users_page;
+    post "/admin/users/import" => ui::admin::import_users;
+    get "/admin/mail" => ui::admin::mail_page;
+    post "/admin/mail/{id}/retry" => ui::admin::retry_mail;
+}
