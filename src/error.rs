@@ -187,6 +187,12 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         self.0.log_if_internal();
         let status = self.status_code();
+        if status == StatusCode::UNAUTHORIZED {
+            // A page that needs a sign-in sends the browser to the sign-in form.
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/login"))
+                .finish();
+        }
         let (title_th, title_en, next_th, next_en) = match status {
             StatusCode::NOT_FOUND => (
                 "ไม่พบหน้าที่ต้องการ",

@@ -224,21 +224,25 @@ pub fn finish_sign_in(
     let now = now_naive();
     let account_key = format!("account:{email}");
     let client_key = format!("client:{client}");
-    write_tx(conn, |conn| {
+    // The failure count must be committed even though the answer is an error, so the
+    // transaction returns the outcome as a value and only errors on real failures.
+    write_tx(conn, |conn| -> Result<Result<User, AppError>, AppError> {
         // Re-check inside the transaction: a block may have started meanwhile.
         throttle_check(conn, &account_key, now)?;
         match user {
             Some(row) if password_ok && !row.disabled => {
                 store::clear_throttle(conn, &account_key)?;
-                row.try_into()
+                Ok(row.try_into())
             }
             _ => {
                 throttle_fail(conn, &account_key, ACCOUNT_FAILURE_LIMIT, now)?;
                 throttle_fail(conn, &client_key, CLIENT_FAILURE_LIMIT, now)?;
-                Err(AppError::Unauthorized("wrong e-mail or password".into()))
+                Ok(Err(AppError::Unauthorized(
+                    "wrong e-mail or password".into(),
+                )))
             }
         }
-    })
+    })?
 }
 
 /// Sets a new password (already hashed) and ends every existing sign-in of the user.

@@ -252,3 +252,45 @@ pub async fn error_code(res: reqwest::Response, status: u16) -> String {
     );
     code
 }
+
+impl TestApp {
+    /// Mints a valid sign-in token for a user straight from the shared secret (no password check).
+    pub async fn mint_token(&self, user_id: &str) -> String {
+        let id = user_id.to_string();
+        let (secret, version) = self
+            .db
+            .run(move |conn| {
+                let secret = accounts::shared_secret(conn, "jwt_hs256")?;
+                let user = accounts::get_user(conn, &id)?;
+                Ok((secret, user.token_version))
+            })
+            .await
+            .unwrap();
+        let keys = accounts::tokens::TokenKeys::from_secret(&secret);
+        keys.issue(user_id, version, chrono::Utc::now()).unwrap().0
+    }
+
+    /// The shared HMAC secret of sign-in tokens.
+    pub async fn token_secret(&self) -> Vec<u8> {
+        self.db
+            .run(|conn| accounts::shared_secret(conn, "jwt_hs256"))
+            .await
+            .unwrap()
+    }
+
+    /// The newest queued mail of a template to an address, with its decoded context.
+    pub async fn last_mail_context(&self, to: &str, template: &str) -> Value {
+        let (to, template) = (to.to_string(), template.to_string());
+        self.db
+            .run(move |conn| {
+                let rows = academy::email::store::list(conn, None, 1000)?;
+                let row = rows
+                    .into_iter()
+                    .find(|r| r.to_email == to && r.template == template)
+                    .ok_or(academy::error::AppError::NotFound)?;
+                Ok(serde_json::from_str(&row.context_json).unwrap())
+            })
+            .await
+            .expect("mail queued")
+    }
+}

@@ -2,6 +2,7 @@
 //! database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP.
 
 mod accounts;
+mod authz;
 mod email;
 mod foundation;
 mod helpers;

@@ -1,0 +1,217 @@
+//! The authorization matrix: every route of the service against every persona.
+
+use std::collections::BTreeSet;
+
+use academy::accounts::model::Role;
+use academy::http::routes::ROUTES;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+
+const PERSONAS: [&str; 6] = [
+    "anon",
+    "trainee",
+    "trainee_other",
+    "instructor_other",
+    "instructor",
+    "admin",
+];
+const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+struct Row {
+    method: String,
+    path: String,
+    expected: Vec<String>,
+}
+
+fn matrix() -> Vec<Row> {
+    include_str!("authz_matrix.txt")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(cells.len(), 2 + PERSONAS.len(), "bad matrix line: {l}");
+            Row {
+                method: cells[0].to_string(),
+                path: cells[1].to_string(),
+                expected: cells[2..].iter().map(|s| s.to_string()).collect(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_route_has_exactly_one_row_in_the_matrix() {
+    let rows: Vec<(String, String)> = matrix().into_iter().map(|r| (r.method, r.path)).collect();
+    let in_matrix: BTreeSet<_> = rows.iter().cloned().collect();
+    assert_eq!(
+        in_matrix.len(),
+        rows.len(),
+        "a route appears twice in the matrix"
+    );
+    let routes: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_uppercase(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = routes.difference(&in_matrix).collect();
+    let stale: Vec<_> = in_matrix.difference(&routes).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in tests/api/authz_matrix.txt: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows for routes that do not exist: {stale:?}"
+    );
+}
+
+/// The body a route gets: valid enough to pass extraction, wrong enough to change nothing.
+fn json_body(method: &str, path: &str, persona: &str) -> Option<Value> {
+    let bad_token = "0".repeat(64);
+    Some(match (method, path) {
+        // One address per persona, so the sign-in throttle does not mix into the matrix.
+        ("POST", "/api/v1/auth/login") => {
+            json!({"email": format!("nobody-{persona}@example.org"), "password": "wrong password"})
+        }
+        ("POST", "/api/v1/auth/password-reset") => json!({"email": "nobody@example.org"}),
+        ("POST", "/api/v1/auth/password-reset/confirm")
+        | ("POST", "/api/v1/auth/invitation/accept") => {
+            json!({"token": bad_token, "password": "a perfectly good passphrase"})
+        }
+        ("POST", "/api/v1/me/password") => {
+            json!({"current_password": "not the password", "new_password": "another good passphrase"})
+        }
+        ("POST", "/api/v1/users") => {
+            json!({"email": "not-an-email", "name": "x", "role": "trainee", "office_code": "TH-50"})
+        }
+        ("PATCH", "/api/v1/users/{id}") => json!({"name": "   "}),
+        (_, p) if p.starts_with("/api/") && method != "GET" => json!({}),
+        _ => return None,
+    })
+}
+
+fn form_body(path: &str, persona: &str) -> Vec<(&'static str, String)> {
+    let mut f = vec![("csrf", CSRF.to_string())];
+    match path {
+        "/login" => {
+            f.push(("email", format!("nobody-web-{persona}@example.org")));
+            f.push(("password", "wrong password".into()));
+        }
+        "/forgot" => f.push(("email", "nobody@example.org".into())),
+        "/reset/{token}" | "/invitation/{token}" => {
+            f.push(("password", "a perfectly good passphrase".into()));
+            f.push(("confirm", "a perfectly good passphrase".into()));
+        }
+        "/profile/language" => f.push(("language", "th".into())),
+        "/profile/password" => {
+            f.push(("current", "not the password".into()));
+            f.push(("password", "another good passphrase".into()));
+            f.push(("confirm", "another good passphrase".into()));
+        }
+        "/admin/users/import" => f.push(("csv", "email,name,role,office_code\nbad,,,\n".into())),
+        _ => {}
+    }
+    f
+}
+
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    method: &str,
+    path: &str,
+    concrete: &str,
+    persona: &str,
+    token: Option<&str>,
+) -> String {
+    let url = app.url(concrete);
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = client
+        .request(m, &url)
+        .header("cookie", format!("academy_csrf={CSRF}"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if path == "/api/v1/users/import" {
+        req = req
+            .header("content-type", "text/csv")
+            .body("email,name,role,office_code\nbad,,,\n");
+    } else if let Some(body) = json_body(method, path, persona) {
+        req = req.json(&body);
+    } else if method == "POST" {
+        req = req.form(&form_body(path, persona));
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    if status == 303
+        && res.headers().get("location").is_some_and(|l| l == "/login")
+        && !path.starts_with("/log")
+    {
+        return "login".into();
+    }
+    status.to_string()
+}
+
+#[tokio::test]
+async fn every_route_answers_every_persona_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for (persona, role) in [
+        ("trainee", Role::Trainee),
+        ("trainee_other", Role::Trainee),
+        ("instructor_other", Role::Instructor),
+        ("instructor", Role::Instructor),
+        ("admin", Role::Admin),
+    ] {
+        let user = app
+            .create_user(
+                role,
+                &format!("{persona}@example.org"),
+                "correct horse battery",
+            )
+            .await;
+        ids.insert(persona, user.id);
+    }
+    let random_id = uuid::Uuid::new_v4().to_string();
+    let random_token = "ab".repeat(32);
+    let mut failures = Vec::new();
+    for row in matrix() {
+        let concrete = row
+            .path
+            .replace("/users/{id}", &format!("/users/{}", ids["trainee"]))
+            .replace("{id}", &random_id)
+            .replace("{token}", &random_token)
+            .replace("{code}", "en");
+        for (i, persona) in PERSONAS.iter().enumerate() {
+            // A fresh token per request: some routes end the persona's sign-ins.
+            let token = match ids.get(persona) {
+                Some(id) => Some(app.mint_token(id).await),
+                None => None,
+            };
+            let got = call(
+                &app,
+                &client,
+                &row.method,
+                &row.path,
+                &concrete,
+                persona,
+                token.as_deref(),
+            )
+            .await;
+            if got != row.expected[i] {
+                failures.push(format!(
+                    "{} {} as {persona}: expected {}, got {got}",
+                    row.method, row.path, row.expected[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
