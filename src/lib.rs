@@ -1,12 +1,15 @@
 //! Assessor Academy: training and certification of TIS-S assessors.
 
 pub mod accounts;
+pub mod cohorts;
+pub mod course;
 pub mod dates;
 pub mod db;
 pub mod email;
 pub mod error;
 pub mod http;
 pub mod offices;
+pub mod quizzes;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -95,7 +95,9 @@ impl Application {
             batch: 20,
         };
         let templates = Arc::new(templates);
+        let programmes = read_programme_ids(&settings.content_dir)?;
         let state = web::Data::new(AppState {
+            programmes,
             db: db.clone(),
             settings,
             tokens: TokenKeys::from_secret(&secret),
@@ -160,4 +162,22 @@ impl Application {
         mail.abort();
         result
     }
+}
+
+/// Reads the programme id of the content folder (`programme.toml`).
+fn read_programme_ids(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let path = dir.join("programme.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "ACADEMY_CONTENT_DIR={}: cannot read programme.toml: {e}",
+            dir.display()
+        )
+    })?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+    let id = table
+        .get("id")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| anyhow::anyhow!("{}: the programme has no id", path.display()))?;
+    Ok(vec![id.to_string()])
 }

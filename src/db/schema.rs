@@ -66,10 +66,93 @@ diesel::table! {
 }
 
 diesel::joinable!(one_time_tokens -> users (user_id));
+
+diesel::table! {
+    cohorts (id) {
+        id -> Text,
+        programme_id -> Text,
+        generation -> Integer,
+        fiscal_year -> Integer,
+        name_th -> Text,
+        name_en -> Text,
+        starts_on -> Text,
+        ends_on -> Text,
+        capacity -> Integer,
+        trainee_count -> Integer,
+        enrol_opens_at -> Nullable<Timestamp>,
+        enrol_closes_at -> Nullable<Timestamp>,
+        join_code -> Text,
+        status -> Text,
+        feed_secret -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohort_members (cohort_id, user_id) {
+        cohort_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohort_sessions (id) {
+        id -> Text,
+        cohort_id -> Text,
+        title_th -> Text,
+        title_en -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        venue -> Text,
+        meeting_url -> Nullable<Text>,
+        mode -> Text,
+        checkin_secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendance (session_id, user_id) {
+        session_id -> Text,
+        user_id -> Text,
+        status -> Text,
+        via -> Nullable<Text>,
+        minutes -> Nullable<Integer>,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    zoom_rows (id) {
+        id -> Text,
+        session_id -> Text,
+        name -> Text,
+        email -> Text,
+        minutes -> Integer,
+        matched_user_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cohort_members -> cohorts (cohort_id));
+diesel::joinable!(cohort_members -> users (user_id));
+diesel::joinable!(cohort_sessions -> cohorts (cohort_id));
+diesel::joinable!(attendance -> cohort_sessions (session_id));
+diesel::joinable!(attendance -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     secrets,
     login_throttle,
     one_time_tokens,
-    outbox_emails
+    outbox_emails,
+    cohorts,
+    cohort_members,
+    cohort_sessions,
+    attendance,
+    zoom_rows,
 );

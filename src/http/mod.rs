@@ -19,6 +19,8 @@ pub struct AppState {
     pub settings: Settings,
     pub tokens: TokenKeys,
     pub templates: std::sync::Arc<tera::Tera>,
+    /// Ids of the programmes in the content folder.
+    pub programmes: Vec<String>,
 }
 
 /// Mounts every route of the service.

@@ -34,6 +34,25 @@ route_table! {
     post "/api/v1/users/import" => api::users::import_users;
     get "/api/v1/users/{id}" => api::users::get_user;
     patch "/api/v1/users/{id}" => api::users::update_user;
+    get "/api/v1/cohorts" => api::cohorts::list_cohorts;
+    post "/api/v1/cohorts" => api::cohorts::create_cohort;
+    post "/api/v1/cohorts/join" => api::cohorts::join_cohort;
+    get "/api/v1/cohorts/{id}" => api::cohorts::get_cohort;
+    patch "/api/v1/cohorts/{id}" => api::cohorts::update_cohort;
+    post "/api/v1/cohorts/{id}/members" => api::cohorts::add_member;
+    post "/api/v1/cohorts/{id}/members/bulk" => api::cohorts::add_members_bulk;
+    delete "/api/v1/cohorts/{id}/members/{user_id}" => api::cohorts::remove_member;
+    get "/api/v1/cohorts/{id}/roster" => api::cohorts::roster;
+    get "/api/v1/cohorts/{id}/sessions" => api::cohorts::list_sessions;
+    post "/api/v1/cohorts/{id}/sessions" => api::cohorts::create_session;
+    get "/api/v1/sessions/{id}/attendance" => api::cohorts::session_attendance;
+    put "/api/v1/sessions/{id}/attendance/{user_id}" => api::cohorts::mark_attendance;
+    get "/api/v1/sessions/{id}/checkin-code" => api::cohorts::checkin_code;
+    post "/api/v1/sessions/{id}/checkin" => api::cohorts::checkin;
+    get "/api/v1/sessions/{id}/zoom-report" => api::cohorts::zoom_rows;
+    post "/api/v1/sessions/{id}/zoom-report" => api::cohorts::import_zoom;
+    post "/api/v1/sessions/{id}/zoom-report/{row_id}/match" => api::cohorts::match_zoom;
+    get "/calendar/{id}/{file}" => api::cohorts::calendar_feed;
     get "/api/v1/admin/outbox" => api::outbox::list_outbox;
     post "/api/v1/admin/outbox/{id}/retry" => api::outbox::retry_mail;
 

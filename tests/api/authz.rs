@@ -85,6 +85,20 @@ fn json_body(method: &str, path: &str, persona: &str) -> Option<Value> {
             json!({"email": "not-an-email", "name": "x", "role": "trainee", "office_code": "TH-50"})
         }
         ("PATCH", "/api/v1/users/{id}") => json!({"name": "   "}),
+        ("POST", "/api/v1/cohorts") => {
+            json!({"program": "nope", "generation": 9, "starts_on": "2022-02-15", "ends_on": "2022-03-15", "capacity": 5})
+        }
+        ("POST", "/api/v1/cohorts/join") => json!({"join_code": "NOPE2222"}),
+        ("PATCH", "/api/v1/cohorts/{id}") => json!({"status": "bogus"}),
+        ("POST", "/api/v1/cohorts/{id}/members") => json!({"user_id": "nope", "role": "trainee"}),
+        ("POST", "/api/v1/cohorts/{id}/members/bulk") => json!({"emails": [], "role": "bogus"}),
+        ("POST", "/api/v1/cohorts/{id}/sessions") => {
+            json!({"title_th": "x", "starts_at": "x", "ends_at": "x", "venue": "x", "mode": "bogus"})
+        }
+        ("PUT", "/api/v1/sessions/{id}/attendance/{user_id}") => json!({"status": "bogus"}),
+        ("POST", "/api/v1/sessions/{id}/checkin") => json!({"code": "000000"}),
+        ("POST", "/api/v1/sessions/{id}/zoom-report/{row_id}/match") => json!({"user_id": "nope"}),
+        ("POST", "/api/v1/sessions/{id}/zoom-report") => return None,
         (_, p) if p.starts_with("/api/") && method != "GET" => json!({}),
         _ => return None,
     })
@@ -131,7 +145,7 @@ async fn call(
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
-    if path == "/api/v1/users/import" {
+    if path == "/api/v1/users/import" || path == "/api/v1/sessions/{id}/zoom-report" {
         req = req
             .header("content-type", "text/csv")
             .body("email,name,role,office_code\nbad,,,\n");
@@ -175,6 +189,41 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
             .await;
         ids.insert(persona, user.id);
     }
+    // Cohort A holds trainee and instructor; cohort B the "other" ones. A session of A runs now.
+    let admin_token = app.mint_token(&ids["admin"]).await;
+    let mut cohort_ids = Vec::new();
+    for (generation, members) in [
+        (1, ["trainee", "instructor"]),
+        (2, ["trainee_other", "instructor_other"]),
+    ] {
+        let c = crate::cohorts::create_cohort(&app, &admin_token, generation, 10).await;
+        let cid = c["id"].as_str().unwrap().to_string();
+        for (persona, role) in members.iter().zip(["trainee", "instructor"]) {
+            let res = app
+                .post_json(
+                    &format!("/api/v1/cohorts/{cid}/members"),
+                    Some(&admin_token),
+                    &json!({"user_id": ids[persona], "role": role}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+        }
+        cohort_ids.push((cid, c["calendar_path"].as_str().unwrap().to_string()));
+    }
+    let (cohort_a, calendar_a) = cohort_ids[0].clone();
+    let starts = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let res = app
+        .post_json(
+            &format!("/api/v1/cohorts/{cohort_a}/sessions"),
+            Some(&admin_token),
+            &json!({"title_th": "ภาคเช้า", "starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(), "venue": "ห้องประชุม", "mode": "onsite"}),
+        )
+        .await;
+    let session_a = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let calendar_file = calendar_a.rsplit('/').next().unwrap().to_string();
     let random_id = uuid::Uuid::new_v4().to_string();
     let random_token = "ab".repeat(32);
     let mut failures = Vec::new();
@@ -182,7 +231,19 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
         let concrete = row
             .path
             .replace("/users/{id}", &format!("/users/{}", ids["trainee"]))
+            .replace("/cohorts/{id}", &format!("/cohorts/{cohort_a}"))
+            .replace(
+                "/calendar/{id}/{file}",
+                &format!("/calendar/{cohort_a}/{calendar_file}"),
+            )
+            .replace("/sessions/{id}", &format!("/sessions/{session_a}"))
+            .replace(
+                "/attendance/{user_id}",
+                &format!("/attendance/{}", ids["trainee"]),
+            )
             .replace("{id}", &random_id)
+            .replace("{user_id}", &random_id)
+            .replace("{row_id}", &random_id)
             .replace("{token}", &random_token)
             .replace("{code}", "en");
         for (i, persona) in PERSONAS.iter().enumerate() {

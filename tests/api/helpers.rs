@@ -83,7 +83,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: DatabaseUrl) -> Settin
         database_url,
         bind: "127.0.0.1:0".into(),
         base_url: url::Url::parse("http://127.0.0.1:0/").unwrap(),
-        content_dir: PathBuf::from("tests/fixtures/course_content"),
+        content_dir: PathBuf::from("course_content"),
         data_dir: dir.to_path_buf(),
         mail: MailTransport::Memory,
         jwt_secret: None,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod authz;
+mod cohorts;
 mod email;
 mod foundation;
 mod helpers;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api`.
 
 pub mod auth;
+pub mod cohorts;
 pub mod health;
 pub mod openapi;
 pub mod outbox;
@@ -46,4 +47,30 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     AppError::BadRequest(format!("bad query string: {err}")).into()
+}
+
+/// Reads a text body (CSV, GIFT) of at most `limit` bytes; `text/*` content types only.
+pub async fn read_text_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<String, AppError> {
+    let ctype = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ctype.starts_with("text/") {
+        return Err(AppError::UnsupportedMediaType(
+            "send the file as text (text/csv or text/plain)".into(),
+        ));
+    }
+    let bytes = payload
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| {
+            AppError::PayloadTooLarge(format!("the file is larger than {} KiB", limit / 1024))
+        })?
+        .map_err(|e| AppError::BadRequest(format!("could not read the body: {e}")))?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| AppError::invalid("the file is not UTF-8 text"))
 }

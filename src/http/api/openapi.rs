@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, outbox, users};
+use super::{auth, cohorts, health, outbox, users};
 
 struct BearerAuth;
 
@@ -34,6 +34,11 @@ impl Modify for BearerAuth {
         users::list_offices, users::list_users, users::create_user, users::import_users,
         users::get_user, users::update_user,
         outbox::list_outbox, outbox::retry_mail,
+        cohorts::create_cohort, cohorts::list_cohorts, cohorts::get_cohort, cohorts::update_cohort,
+        cohorts::join_cohort, cohorts::add_member, cohorts::add_members_bulk, cohorts::remove_member,
+        cohorts::roster, cohorts::create_session, cohorts::list_sessions, cohorts::session_attendance,
+        cohorts::mark_attendance, cohorts::checkin_code, cohorts::checkin, cohorts::import_zoom,
+        cohorts::zoom_rows, cohorts::match_zoom,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,0 +1,314 @@
+//! Cohort persistence: cohorts, members, sessions, attendance, Zoom report rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{attendance, cohort_members, cohort_sessions, cohorts, users, zoom_rows};
+use crate::db::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cohorts)]
+pub struct CohortRow {
+    pub id: String,
+    pub programme_id: String,
+    pub generation: i32,
+    pub fiscal_year: i32,
+    pub name_th: String,
+    pub name_en: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub capacity: i32,
+    pub trainee_count: i32,
+    pub enrol_opens_at: Option<NaiveDateTime>,
+    pub enrol_closes_at: Option<NaiveDateTime>,
+    pub join_code: String,
+    pub status: String,
+    pub feed_secret: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_cohort(conn: &mut DbConnection, row: &CohortRow) -> QueryResult<usize> {
+    diesel::insert_into(cohorts::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn find_cohort(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CohortRow>> {
+    cohorts::table
+        .find(id)
+        .select(CohortRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<CohortRow>> {
+    cohorts::table
+        .filter(cohorts::join_code.eq(code))
+        .select(CohortRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_cohorts(conn: &mut DbConnection) -> QueryResult<Vec<CohortRow>> {
+    cohorts::table
+        .select(CohortRow::as_select())
+        .order((cohorts::fiscal_year.desc(), cohorts::generation.desc()))
+        .load(conn)
+}
+
+pub fn list_cohorts_of_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> QueryResult<Vec<(CohortRow, String)>> {
+    cohorts::table
+        .inner_join(cohort_members::table)
+        .filter(cohort_members::user_id.eq(user_id))
+        .select((CohortRow::as_select(), cohort_members::role))
+        .order((cohorts::fiscal_year.desc(), cohorts::generation.desc()))
+        .load(conn)
+}
+
+/// Fields that may change on a cohort.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = cohorts)]
+pub struct CohortChanges {
+    pub name_th: Option<String>,
+    pub name_en: Option<String>,
+    pub starts_on: Option<String>,
+    pub ends_on: Option<String>,
+    pub capacity: Option<i32>,
+    pub enrol_opens_at: Option<Option<NaiveDateTime>>,
+    pub enrol_closes_at: Option<Option<NaiveDateTime>>,
+    pub status: Option<String>,
+    pub join_code: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_cohort(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: &CohortChanges,
+) -> QueryResult<usize> {
+    diesel::update(cohorts::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+/// Takes one trainee seat if the cohort is under capacity; 0 rows means full.
+/// A single conditional UPDATE, so concurrent joins cannot overfill the cohort.
+pub fn take_seat(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::update(
+        cohorts::table
+            .filter(cohorts::id.eq(id))
+            .filter(cohorts::trainee_count.lt(cohorts::capacity)),
+    )
+    .set(cohorts::trainee_count.eq(cohorts::trainee_count + 1))
+    .execute(conn)
+}
+
+/// Adds a trainee seat regardless of capacity (an admin's decision).
+pub fn add_seat(conn: &mut DbConnection, id: &str, delta: i32) -> QueryResult<usize> {
+    diesel::update(cohorts::table.find(id))
+        .set(cohorts::trainee_count.eq(cohorts::trainee_count + delta))
+        .execute(conn)
+}
+
+pub fn find_member_role(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+) -> QueryResult<Option<String>> {
+    cohort_members::table
+        .find((cohort_id, user_id))
+        .select(cohort_members::role)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_member(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+    role: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(cohort_members::table)
+        .values((
+            cohort_members::cohort_id.eq(cohort_id),
+            cohort_members::user_id.eq(user_id),
+            cohort_members::role.eq(role),
+            cohort_members::joined_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn delete_member(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+) -> QueryResult<usize> {
+    diesel::delete(cohort_members::table.find((cohort_id, user_id))).execute(conn)
+}
+
+/// A member with the user fields a roster needs.
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub office_code: String,
+    pub role: String,
+    pub joined_at: NaiveDateTime,
+}
+
+pub fn list_members(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec<MemberRow>> {
+    cohort_members::table
+        .inner_join(users::table)
+        .filter(cohort_members::cohort_id.eq(cohort_id))
+        .select((
+            users::id,
+            users::email,
+            users::name,
+            users::name_en,
+            users::office_code,
+            cohort_members::role,
+            cohort_members::joined_at,
+        ))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cohort_sessions)]
+pub struct SessionRow {
+    pub id: String,
+    pub cohort_id: String,
+    pub title_th: String,
+    pub title_en: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub venue: String,
+    pub meeting_url: Option<String>,
+    pub mode: String,
+    pub checkin_secret: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_session(conn: &mut DbConnection, row: &SessionRow) -> QueryResult<usize> {
+    diesel::insert_into(cohort_sessions::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn find_session(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionRow>> {
+    cohort_sessions::table
+        .find(id)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_sessions(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec<SessionRow>> {
+    cohort_sessions::table
+        .filter(cohort_sessions::cohort_id.eq(cohort_id))
+        .order(cohort_sessions::starts_at.asc())
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attendance)]
+pub struct AttendanceRow {
+    pub session_id: String,
+    pub user_id: String,
+    pub status: String,
+    pub via: Option<String>,
+    pub minutes: Option<i32>,
+    pub source: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Writes a trainee's attendance of a session, replacing an earlier mark.
+pub fn save_attendance(conn: &mut DbConnection, row: &AttendanceRow) -> QueryResult<()> {
+    let n = diesel::update(attendance::table.find((&row.session_id, &row.user_id)))
+        .set((
+            attendance::status.eq(&row.status),
+            attendance::via.eq(&row.via),
+            attendance::minutes.eq(row.minutes),
+            attendance::source.eq(&row.source),
+            attendance::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(attendance::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_attendance(
+    conn: &mut DbConnection,
+    session_id: &str,
+    user_id: &str,
+) -> QueryResult<Option<AttendanceRow>> {
+    attendance::table
+        .find((session_id, user_id))
+        .select(AttendanceRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_attendance_of_session(
+    conn: &mut DbConnection,
+    session_id: &str,
+) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .filter(attendance::session_id.eq(session_id))
+        .select(AttendanceRow::as_select())
+        .load(conn)
+}
+
+pub fn list_attendance_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .inner_join(cohort_sessions::table)
+        .filter(cohort_sessions::cohort_id.eq(cohort_id))
+        .select(AttendanceRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = zoom_rows)]
+pub struct ZoomRow {
+    pub id: String,
+    pub session_id: String,
+    pub name: String,
+    pub email: String,
+    pub minutes: i32,
+    pub matched_user_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_zoom_row(conn: &mut DbConnection, row: &ZoomRow) -> QueryResult<usize> {
+    diesel::insert_into(zoom_rows::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn list_zoom_rows(conn: &mut DbConnection, session_id: &str) -> QueryResult<Vec<ZoomRow>> {
+    zoom_rows::table
+        .filter(zoom_rows::session_id.eq(session_id))
+        .order(zoom_rows::created_at.asc())
+        .select(ZoomRow::as_select())
+        .load(conn)
+}
+
+pub fn match_zoom_row(conn: &mut DbConnection, id: &str, user_id: &str) -> QueryResult<usize> {
+    diesel::update(zoom_rows::table.find(id))
+        .set(zoom_rows::matched_user_id.eq(Some(user_id)))
+        .execute(conn)
+}

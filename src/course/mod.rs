@@ -1,0 +1,3 @@
+//! Course content: the programme, modules and quizzes authored in `course_content/`.
+
+pub mod model;

@@ -1,0 +1,79 @@
+//! Course content as loaded from `course_content/`: programme, scopes, modules, quizzes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::quizzes::model::Quiz;
+
+/// The whole content folder, validated.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Course {
+    pub programme: Programme,
+    /// In order (sorted by slug).
+    pub modules: Vec<Module>,
+    /// Sorted by slug.
+    pub quizzes: Vec<Quiz>,
+}
+
+/// `programme.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Programme {
+    pub id: String,
+    pub version: u32,
+    pub title_th: String,
+    pub title_en: String,
+    pub description_th: String,
+    pub description_en: String,
+    pub scopes: Vec<Scope>,
+}
+
+/// One kind of credential a programme grants, with its default criteria.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Scope {
+    pub id: String,
+    pub title_th: String,
+    pub title_en: String,
+    pub description_th: String,
+    pub description_en: String,
+    pub validity_months: u32,
+    pub required_modules: Vec<String>,
+    pub required_quizzes: Vec<String>,
+    pub min_attendance_percent: u8,
+}
+
+/// One module folder: Thai and English text with shared settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Module {
+    pub slug: String,
+    /// 1-based position in slug order.
+    pub position: u32,
+    pub minutes: u32,
+    pub prerequisites: Vec<String>,
+    pub th: ModuleText,
+    pub en: ModuleText,
+    /// Image files beside the Markdown: (relative path, bytes' SHA-256 hex).
+    pub images: Vec<String>,
+}
+
+/// The text of a module in one language.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModuleText {
+    pub title: String,
+    /// The Markdown body after the front matter.
+    pub markdown: String,
+}
+
+/// One problem found in a content folder, reported as `file:line: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Path relative to the content folder, with `/` separators.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}

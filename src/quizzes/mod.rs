@@ -1,0 +1,3 @@
+//! Quizzes: definitions, attempts, grading.
+
+pub mod model;

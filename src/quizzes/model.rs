@@ -1,0 +1,108 @@
+//! Quiz definitions: settings, blueprint pools and questions of every kind.
+
+use serde::{Deserialize, Serialize};
+
+/// A quiz as authored in `course_content/quizzes/<slug>.toml` (or imported from GIFT).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Quiz {
+    pub slug: String,
+    pub title_th: String,
+    pub title_en: String,
+    /// The module this quiz belongs to; `None` for the final exam.
+    pub module: Option<String>,
+    /// Seconds; 0 = no limit.
+    pub time_limit_s: u32,
+    pub attempts_allowed: u32,
+    pub pass_percent: u8,
+    pub grading: Grading,
+    pub shuffle_questions: bool,
+    pub shuffle_options: bool,
+    pub review: ReviewPolicy,
+    /// Empty: every question in every attempt.
+    pub blueprint: Vec<BlueprintPool>,
+    pub questions: Vec<Question>,
+}
+
+/// Which submitted attempts make a trainee's result.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Grading {
+    Highest,
+    Last,
+    First,
+    Average,
+}
+
+/// When correct answers and feedback may be shown to a trainee.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewPolicy {
+    Never,
+    AfterSubmit,
+    AfterClose,
+}
+
+/// Draw `draw` questions from the questions whose `pool` is `pool`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BlueprintPool {
+    pub pool: String,
+    pub draw: u32,
+}
+
+/// One question.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Question {
+    /// Stable forever; `[a-z0-9-]{1,64}`.
+    pub id: String,
+    pub pool: Option<String>,
+    pub points: u32,
+    pub prompt_th: String,
+    pub prompt_en: String,
+    pub feedback_th: String,
+    pub feedback_en: String,
+    pub body: QuestionBody,
+}
+
+/// The kind-specific part of a question, including its answer key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QuestionBody {
+    Single { options: Vec<Choice> },
+    Multiple { options: Vec<Choice> },
+    TrueFalse { answer: bool },
+    ShortText { accepted: Vec<String> },
+    Numeric { answer: f64, tolerance: f64 },
+    Matching { pairs: Vec<Pair> },
+}
+
+impl QuestionBody {
+    /// The kind name used in files and in the API (`single`, `multiple`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            QuestionBody::Single { .. } => "single",
+            QuestionBody::Multiple { .. } => "multiple",
+            QuestionBody::TrueFalse { .. } => "true_false",
+            QuestionBody::ShortText { .. } => "short_text",
+            QuestionBody::Numeric { .. } => "numeric",
+            QuestionBody::Matching { .. } => "matching",
+        }
+    }
+}
+
+/// An option of a `single` or `multiple` question.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Choice {
+    pub id: String,
+    pub text_th: String,
+    pub text_en: String,
+    pub correct: bool,
+}
+
+/// A pair of a `matching` question; left item k matches right item k (ids `lk`/`rk`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Pair {
+    pub left_th: String,
+    pub left_en: String,
+    pub right_th: String,
+    pub right_en: String,
+}
