@@ -28,6 +28,20 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Work with course content.
+    Content {
+        #[command(subcommand)]
+        action: ContentAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContentAction {
+    /// Validate a course_content folder; prints `file:line: message` per problem, exit 1 on any.
+    Check {
+        /// The folder (default: ACADEMY_CONTENT_DIR).
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -77,10 +91,20 @@ fn main() -> ExitCode {
                         ..
                     },
             } => create_admin(settings, email, name, office).await,
+            Command::Content {
+                action: ContentAction::Check { dir },
+            } => check_content(dir.unwrap_or(settings.content_dir)),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e)
+            if e.downcast_ref::<academy::startup::ContentInvalid>()
+                .is_some() =>
+        {
+            eprint!("{e}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("error: {}", one_line(&e));
             ExitCode::FAILURE
@@ -155,4 +179,28 @@ async fn create_admin(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Created administrator {} ({}).", user.email, user.id);
     Ok(())
+}
+
+fn check_content(dir: std::path::PathBuf) -> anyhow::Result<()> {
+    match academy::course::loader::load_course(&dir) {
+        Ok(course) => {
+            let questions: usize = course.quizzes.iter().map(|q| q.questions.len()).sum();
+            println!(
+                "{}: ok: programme {} with {} scopes, {} modules, {} quizzes, {} questions",
+                dir.display(),
+                course.programme.id,
+                course.programme.scopes.len(),
+                course.modules.len(),
+                course.quizzes.len(),
+                questions
+            );
+            Ok(())
+        }
+        Err(problems) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            anyhow::bail!("{}: {} problem(s)", dir.display(), problems.len())
+        }
+    }
 }

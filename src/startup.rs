@@ -95,9 +95,24 @@ impl Application {
             batch: 20,
         };
         let templates = Arc::new(templates);
-        let programmes = read_programme_ids(&settings.content_dir)?;
+        let course = load_content(&settings.content_dir).await?;
+        let synced = {
+            let c = course.clone();
+            db.run(move |conn| crate::course::sync_course(conn, &c))
+                .await
+                .map_err(|e| anyhow::anyhow!("recording course revisions: {e}"))?
+        };
+        if synced.new_module_revisions + synced.new_quiz_revisions > 0 {
+            tracing::info!(
+                modules = synced.new_module_revisions,
+                quizzes = synced.new_quiz_revisions,
+                "recorded new content revisions"
+            );
+        }
+        let programmes = vec![course.programme.id.clone()];
         let state = web::Data::new(AppState {
             programmes,
+            course,
             db: db.clone(),
             settings,
             tokens: TokenKeys::from_secret(&secret),
@@ -158,26 +173,74 @@ impl Application {
             self.templates.clone(),
             self.mail_worker.clone(),
         ));
+        let finaliser = tokio::spawn(finalise_overdue_attempts(
+            self.db.clone(),
+            self.mail_worker.interval,
+        ));
         let result = self.server.await;
         mail.abort();
+        finaliser.abort();
         result
     }
 }
 
-/// Reads the programme id of the content folder (`programme.toml`).
-fn read_programme_ids(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let path = dir.join("programme.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        anyhow::anyhow!(
-            "ACADEMY_CONTENT_DIR={}: cannot read programme.toml: {e}",
-            dir.display()
-        )
-    })?;
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
-    let id = table
-        .get("id")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| anyhow::anyhow!("{}: the programme has no id", path.display()))?;
-    Ok(vec![id.to_string()])
+/// Every problem of an invalid content folder, one `file:line: message` per line.
+#[derive(Debug)]
+pub struct ContentInvalid {
+    pub dir: std::path::PathBuf,
+    pub problems: Vec<crate::course::model::Problem>,
+}
+
+impl std::fmt::Display for ContentInvalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "ACADEMY_CONTENT_DIR={}: the course content has {} problem(s):",
+            self.dir.display(),
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            writeln!(f, "{}/{p}", self.dir.display())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ContentInvalid {}
+
+/// Loads and validates the content folder on a blocking thread.
+pub async fn load_content(
+    dir: &std::path::Path,
+) -> anyhow::Result<Arc<crate::course::model::Course>> {
+    let d = dir.to_path_buf();
+    if !d.join("programme.toml").is_file() {
+        anyhow::bail!(
+            "ACADEMY_CONTENT_DIR={}: no programme.toml there (point it at the course_content folder)",
+            d.display()
+        );
+    }
+    let loaded = tokio::task::spawn_blocking(move || crate::course::loader::load_course(&d))
+        .await
+        .context("loading course content")?;
+    match loaded {
+        Ok(course) => Ok(Arc::new(course)),
+        Err(problems) => Err(ContentInvalid {
+            dir: dir.to_path_buf(),
+            problems,
+        }
+        .into()),
+    }
+}
+
+/// Background job: closes and grades attempts left open past their deadline, also those
+/// left over from before a restart. Safe in every instance at once (grading is conditional).
+async fn finalise_overdue_attempts(db: Db, interval: Duration) {
+    loop {
+        match db.run(crate::quizzes::finalise_overdue).await {
+            Ok(n) if n > 0 => tracing::info!(finalised = n, "closed overdue attempts"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "finalising overdue attempts failed"),
+        }
+        tokio::time::sleep(interval.max(Duration::from_millis(200))).await;
+    }
 }

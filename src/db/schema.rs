@@ -144,6 +144,99 @@ diesel::joinable!(cohort_sessions -> cohorts (cohort_id));
 diesel::joinable!(attendance -> cohort_sessions (session_id));
 diesel::joinable!(attendance -> users (user_id));
 
+diesel::table! {
+    module_revisions (id) {
+        id -> Text,
+        slug -> Text,
+        content_hash -> Text,
+        position -> Integer,
+        minutes -> Integer,
+        prerequisites_json -> Text,
+        title_th -> Text,
+        title_en -> Text,
+        markdown_th -> Text,
+        markdown_en -> Text,
+        html_th -> Text,
+        html_en -> Text,
+        source -> Text,
+        author_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quiz_revisions (id) {
+        id -> Text,
+        slug -> Text,
+        content_hash -> Text,
+        definition_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    publications (cohort_id, kind, slug) {
+        cohort_id -> Text,
+        kind -> Text,
+        slug -> Text,
+        revision_id -> Text,
+        opens_at -> Nullable<Timestamp>,
+        closes_at -> Nullable<Timestamp>,
+        published_by -> Nullable<Text>,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    module_progress (cohort_id, user_id, slug) {
+        cohort_id -> Text,
+        user_id -> Text,
+        slug -> Text,
+        revision_id -> Text,
+        completed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quiz_overrides (cohort_id, quiz_slug, user_id) {
+        cohort_id -> Text,
+        quiz_slug -> Text,
+        user_id -> Text,
+        extra_seconds -> Integer,
+        extra_attempts -> Integer,
+    }
+}
+
+diesel::table! {
+    attempts (id) {
+        id -> Text,
+        cohort_id -> Text,
+        quiz_slug -> Text,
+        quiz_revision_id -> Text,
+        user_id -> Text,
+        attempt_no -> Integer,
+        state -> Text,
+        layout_json -> Text,
+        started_at -> Timestamp,
+        deadline -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        score -> Nullable<Double>,
+        max_score -> Nullable<Double>,
+        percent -> Nullable<Double>,
+        passed -> Nullable<Bool>,
+        grading_count -> Integer,
+    }
+}
+
+diesel::table! {
+    attempt_answers (attempt_id, question_id) {
+        attempt_id -> Text,
+        question_id -> Text,
+        answer_json -> Text,
+        saved_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     secrets,
@@ -155,4 +248,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     cohort_sessions,
     attendance,
     zoom_rows,
+    module_revisions,
+    quiz_revisions,
+    publications,
+    module_progress,
+    quiz_overrides,
+    attempts,
+    attempt_answers,
 );

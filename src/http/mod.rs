@@ -21,6 +21,8 @@ pub struct AppState {
     pub templates: std::sync::Arc<tera::Tera>,
     /// Ids of the programmes in the content folder.
     pub programmes: Vec<String>,
+    /// The course as loaded from the content folder at start-up.
+    pub course: std::sync::Arc<crate::course::model::Course>,
 }
 
 /// Mounts every route of the service.

@@ -99,6 +99,15 @@ fn json_body(method: &str, path: &str, persona: &str) -> Option<Value> {
         ("POST", "/api/v1/sessions/{id}/checkin") => json!({"code": "000000"}),
         ("POST", "/api/v1/sessions/{id}/zoom-report/{row_id}/match") => json!({"user_id": "nope"}),
         ("POST", "/api/v1/sessions/{id}/zoom-report") => return None,
+        ("PUT", "/api/v1/cohorts/{id}/quizzes/{slug}/overrides/{user_id}") => {
+            json!({"extra_seconds": -1, "extra_attempts": 0})
+        }
+        ("PUT", "/api/v1/attempts/{id}/answers/{question_id}") => json!({"answer": {"bad": true}}),
+        ("POST", "/api/v1/modules/{slug}/revisions") => {
+            json!({"title_th": "", "title_en": "", "markdown_th": "", "markdown_en": ""})
+        }
+        ("POST", "/api/v1/preview") => json!({"markdown": "**ok**"}),
+        ("POST", "/api/v1/quizzes/import-gift") => return None,
         (_, p) if p.starts_with("/api/") && method != "GET" => json!({}),
         _ => return None,
     })
@@ -145,7 +154,10 @@ async fn call(
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
-    if path == "/api/v1/users/import" || path == "/api/v1/sessions/{id}/zoom-report" {
+    if path == "/api/v1/users/import"
+        || path == "/api/v1/sessions/{id}/zoom-report"
+        || path == "/api/v1/quizzes/import-gift"
+    {
         req = req
             .header("content-type", "text/csv")
             .body("email,name,role,office_code\nbad,,,\n");
@@ -224,6 +236,30 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
         .unwrap()
         .to_string();
     let calendar_file = calendar_a.rsplit('/').next().unwrap().to_string();
+    // Module 01 and quiz q01 are published to cohort A, and the trainee has an attempt open.
+    for what in ["modules/01-what-is-tis-s", "quizzes/q01"] {
+        let res = app
+            .post_json(
+                &format!("/api/v1/cohorts/{cohort_a}/{what}/publish"),
+                Some(&admin_token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{what}");
+    }
+    let trainee_token = app.mint_token(&ids["trainee"]).await;
+    let started: Value = app
+        .post_json(
+            &format!("/api/v1/cohorts/{cohort_a}/quizzes/q01/attempts"),
+            Some(&trainee_token),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let attempt = started["attempt_id"].as_str().unwrap().to_string();
+    let question = started["questions"][0]["id"].as_str().unwrap().to_string();
     let random_id = uuid::Uuid::new_v4().to_string();
     let random_token = "ab".repeat(32);
     let mut failures = Vec::new();
@@ -231,6 +267,21 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
         let concrete = row
             .path
             .replace("/users/{id}", &format!("/users/{}", ids["trainee"]))
+            .replace("/attempts/{id}", &format!("/attempts/{attempt}"))
+            .replace("{question_id}", &question)
+            .replace(
+                "/modules/{slug}/unpublish",
+                "/modules/02-certification-path/unpublish",
+            )
+            .replace("/quizzes/{slug}/unpublish", "/quizzes/q02/unpublish")
+            .replace("/modules/{slug}", "/modules/01-what-is-tis-s")
+            .replace("/quizzes/{slug}", "/quizzes/q01")
+            .replace(
+                "/overrides/{user_id}",
+                &format!("/overrides/{}", ids["trainee"]),
+            )
+            .replace("/media/{slug}/{file}", "/media/01-what-is-tis-s/none.png")
+            .replace("/import-gift", "/import-gift?slug=matrix")
             .replace("/cohorts/{id}", &format!("/cohorts/{cohort_a}"))
             .replace(
                 "/calendar/{id}/{file}",

@@ -4,8 +4,10 @@
 mod accounts;
 mod authz;
 mod cohorts;
+mod content;
 mod email;
 mod foundation;
 mod helpers;
+mod quizzes;
 mod settings;
 mod smtp;

@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod cohorts;
+pub mod content;
 pub mod health;
 pub mod openapi;
 pub mod outbox;
+pub mod quizzes;
 pub mod users;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, cohorts, health, outbox, users};
+use super::{auth, cohorts, content, health, outbox, quizzes, users};
 
 struct BearerAuth;
 
@@ -39,6 +39,11 @@ impl Modify for BearerAuth {
         cohorts::roster, cohorts::create_session, cohorts::list_sessions, cohorts::session_attendance,
         cohorts::mark_attendance, cohorts::checkin_code, cohorts::checkin, cohorts::import_zoom,
         cohorts::zoom_rows, cohorts::match_zoom,
+        content::list_modules, content::get_module, content::publish_module, content::unpublish_module,
+        content::complete_module, content::module_history, content::save_revision, content::get_revision,
+        content::diff, content::preview,
+        quizzes::list_quizzes, quizzes::publish_quiz, quizzes::unpublish_quiz, quizzes::start_attempt,
+        quizzes::save_answer, quizzes::submit, quizzes::get_attempt, quizzes::set_override, quizzes::results, quizzes::import_gift, quizzes::export_gift,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,0 +1,256 @@
+//! Content persistence: module and quiz revisions, publications, reading progress.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{module_progress, module_revisions, publications, quiz_revisions};
+use crate::db::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = module_revisions)]
+pub struct ModuleRevisionRow {
+    pub id: String,
+    pub slug: String,
+    pub content_hash: String,
+    pub position: i32,
+    pub minutes: i32,
+    pub prerequisites_json: String,
+    pub title_th: String,
+    pub title_en: String,
+    pub markdown_th: String,
+    pub markdown_en: String,
+    pub html_th: String,
+    pub html_en: String,
+    pub source: String,
+    pub author_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_module_revision_by_hash(
+    conn: &mut DbConnection,
+    slug: &str,
+    hash: &str,
+) -> QueryResult<Option<ModuleRevisionRow>> {
+    module_revisions::table
+        .filter(module_revisions::slug.eq(slug))
+        .filter(module_revisions::content_hash.eq(hash))
+        .select(ModuleRevisionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_module_revision(
+    conn: &mut DbConnection,
+    row: &ModuleRevisionRow,
+) -> QueryResult<usize> {
+    diesel::insert_into(module_revisions::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn find_module_revision(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<ModuleRevisionRow>> {
+    module_revisions::table
+        .find(id)
+        .select(ModuleRevisionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every revision of a module, newest first.
+pub fn module_revisions_of(
+    conn: &mut DbConnection,
+    slug: &str,
+) -> QueryResult<Vec<ModuleRevisionRow>> {
+    module_revisions::table
+        .filter(module_revisions::slug.eq(slug))
+        .order(module_revisions::created_at.desc())
+        .select(ModuleRevisionRow::as_select())
+        .load(conn)
+}
+
+/// The newest revision of every module.
+pub fn current_module_revisions(conn: &mut DbConnection) -> QueryResult<Vec<ModuleRevisionRow>> {
+    let all: Vec<ModuleRevisionRow> = module_revisions::table
+        .order((
+            module_revisions::slug.asc(),
+            module_revisions::created_at.desc(),
+        ))
+        .select(ModuleRevisionRow::as_select())
+        .load(conn)?;
+    let mut out: Vec<ModuleRevisionRow> = Vec::new();
+    for r in all {
+        if out.last().is_none_or(|l| l.slug != r.slug) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = quiz_revisions)]
+pub struct QuizRevisionRow {
+    pub id: String,
+    pub slug: String,
+    pub content_hash: String,
+    pub definition_json: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_quiz_revision_by_hash(
+    conn: &mut DbConnection,
+    slug: &str,
+    hash: &str,
+) -> QueryResult<Option<QuizRevisionRow>> {
+    quiz_revisions::table
+        .filter(quiz_revisions::slug.eq(slug))
+        .filter(quiz_revisions::content_hash.eq(hash))
+        .select(QuizRevisionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_quiz_revision(conn: &mut DbConnection, row: &QuizRevisionRow) -> QueryResult<usize> {
+    diesel::insert_into(quiz_revisions::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn find_quiz_revision(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<QuizRevisionRow>> {
+    quiz_revisions::table
+        .find(id)
+        .select(QuizRevisionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The newest revision of every quiz.
+pub fn current_quiz_revisions(conn: &mut DbConnection) -> QueryResult<Vec<QuizRevisionRow>> {
+    let all: Vec<QuizRevisionRow> = quiz_revisions::table
+        .order((
+            quiz_revisions::slug.asc(),
+            quiz_revisions::created_at.desc(),
+        ))
+        .select(QuizRevisionRow::as_select())
+        .load(conn)?;
+    let mut out: Vec<QuizRevisionRow> = Vec::new();
+    for r in all {
+        if out.last().is_none_or(|l| l.slug != r.slug) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = publications)]
+pub struct PublicationRow {
+    pub cohort_id: String,
+    pub kind: String,
+    pub slug: String,
+    pub revision_id: String,
+    pub opens_at: Option<NaiveDateTime>,
+    pub closes_at: Option<NaiveDateTime>,
+    pub published_by: Option<String>,
+    pub published_at: NaiveDateTime,
+}
+
+pub fn publications_of(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    kind: &str,
+) -> QueryResult<Vec<PublicationRow>> {
+    publications::table
+        .filter(publications::cohort_id.eq(cohort_id))
+        .filter(publications::kind.eq(kind))
+        .select(PublicationRow::as_select())
+        .load(conn)
+}
+
+pub fn find_publication(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    kind: &str,
+    slug: &str,
+) -> QueryResult<Option<PublicationRow>> {
+    publications::table
+        .find((cohort_id, kind, slug))
+        .select(PublicationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Publishes (or re-publishes) a revision to a cohort.
+pub fn save_publication(conn: &mut DbConnection, row: &PublicationRow) -> QueryResult<()> {
+    let n = diesel::update(publications::table.find((&row.cohort_id, &row.kind, &row.slug)))
+        .set((
+            publications::revision_id.eq(&row.revision_id),
+            publications::opens_at.eq(row.opens_at),
+            publications::closes_at.eq(row.closes_at),
+            publications::published_by.eq(&row.published_by),
+            publications::published_at.eq(row.published_at),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(publications::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn delete_publication(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    kind: &str,
+    slug: &str,
+) -> QueryResult<usize> {
+    diesel::delete(publications::table.find((cohort_id, kind, slug))).execute(conn)
+}
+
+pub fn completed_slugs(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+) -> QueryResult<Vec<String>> {
+    module_progress::table
+        .filter(module_progress::cohort_id.eq(cohort_id))
+        .filter(module_progress::user_id.eq(user_id))
+        .select(module_progress::slug)
+        .load(conn)
+}
+
+/// All (user, slug) completions of a cohort.
+pub fn completions_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+) -> QueryResult<Vec<(String, String)>> {
+    module_progress::table
+        .filter(module_progress::cohort_id.eq(cohort_id))
+        .select((module_progress::user_id, module_progress::slug))
+        .load(conn)
+}
+
+pub fn insert_completion(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+    slug: &str,
+    revision_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(module_progress::table)
+        .values((
+            module_progress::cohort_id.eq(cohort_id),
+            module_progress::user_id.eq(user_id),
+            module_progress::slug.eq(slug),
+            module_progress::revision_id.eq(revision_id),
+            module_progress::completed_at.eq(now),
+        ))
+        .execute(conn)
+}

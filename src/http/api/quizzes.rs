@@ -1,0 +1,318 @@
+//! Quizzes: listing and publishing per cohort, attempts, autosave, submit, review, overrides.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::accounts::model::Language;
+use crate::error::AppError;
+use crate::http::api::content::LangQuery;
+use crate::http::extract::CurrentUser;
+use crate::http::AppState;
+use crate::quizzes::{self, AttemptResult, AttemptStart, AttemptView, QuizListItem};
+
+fn lang(q: &LangQuery, user: &crate::accounts::User) -> Language {
+    q.lang
+        .as_deref()
+        .map(Language::parse_or_default)
+        .unwrap_or(user.language)
+}
+
+fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, AppError> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|d| Some(d.naive_utc()))
+            .map_err(|_| AppError::Validation {
+                code: "invalid_time",
+                message: format!("{name}: '{s}' is not a time like 2022-02-15T09:30:00+07:00"),
+            }),
+    }
+}
+
+/// Quizzes of the cohort (trainees: published ones).
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/quizzes", tag = "quizzes", params(LangQuery),
+    responses((status = 200, body = [QuizListItem])), security(("bearer" = [])))]
+pub async fn list_quizzes(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<LangQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let l = lang(&q, &user.0);
+    let list = state
+        .db
+        .run(move |conn| quizzes::cohort_quizzes(conn, &id, &user.0, l))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Deserialize, utoipa::ToSchema, Default)]
+pub struct PublishQuizRequest {
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+}
+
+/// Opens the quiz to the cohort, optionally between two times.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/quizzes/{slug}/publish", tag = "quizzes", request_body = PublishQuizRequest,
+    responses((status = 200, body = QuizListItem), (status = 422, description = "a pool is too small")), security(("bearer" = [])))]
+pub async fn publish_quiz(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<PublishQuizRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let (id, slug) = path.into_inner();
+    let b = body.map(|b| b.into_inner()).unwrap_or_default();
+    let opens = parse_time("opens_at", b.opens_at.as_deref())?;
+    let closes = parse_time("closes_at", b.closes_at.as_deref())?;
+    let item = state
+        .db
+        .run(move |conn| quizzes::publish_quiz(conn, &id, &slug, &user.0, opens, closes))
+        .await?;
+    Ok(HttpResponse::Ok().json(item))
+}
+
+/// Withdraws the quiz from the cohort.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/quizzes/{slug}/unpublish", tag = "quizzes", responses((status = 204)), security(("bearer" = [])))]
+pub async fn unpublish_quiz(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, slug) = path.into_inner();
+    state
+        .db
+        .run(move |conn| crate::course::unpublish(conn, &id, "quiz", &slug, &user.0))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Starts an attempt (201) or resumes the open one (200). Never contains an answer key.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/quizzes/{slug}/attempts", tag = "quizzes", params(LangQuery),
+    responses((status = 201, body = AttemptStart), (status = 200, body = AttemptStart, description = "resumed"), (status = 409, description = "no attempts left, or closed")),
+    security(("bearer" = [])))]
+pub async fn start_attempt(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    q: web::Query<LangQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, slug) = path.into_inner();
+    let l = lang(&q, &user.0);
+    let (start, created) = state
+        .db
+        .run(move |conn| quizzes::start_attempt(conn, &id, &slug, &user.0, l))
+        .await?;
+    Ok(if created {
+        HttpResponse::Created().json(start)
+    } else {
+        HttpResponse::Ok().json(start)
+    })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AnswerRequest {
+    /// Shape by kind: single "id"; multiple ["id"]; true_false bool; short_text "text"; numeric number; matching {"left": "right"}.
+    pub answer: Value,
+}
+
+/// Autosaves one answer; 409 once the attempt is closed.
+#[utoipa::path(put, path = "/api/v1/attempts/{id}/answers/{question_id}", tag = "quizzes", request_body = AnswerRequest,
+    responses((status = 200), (status = 409, description = "attempt closed"), (status = 422, description = "answer of the wrong shape")), security(("bearer" = [])))]
+pub async fn save_answer(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    body: web::Json<AnswerRequest>,
+) -> Result<HttpResponse, AppError> {
+    let (id, question) = path.into_inner();
+    let answer = body.into_inner().answer;
+    if answer.to_string().len() > 8 * 1024 {
+        return Err(AppError::invalid("the answer is too long"));
+    }
+    let saved_at = state
+        .db
+        .run(move |conn| quizzes::save_answer(conn, &id, &question, &user.0, &answer))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "saved_at": saved_at })))
+}
+
+/// Submits and grades the attempt; repeated submits return the same result.
+#[utoipa::path(post, path = "/api/v1/attempts/{id}/submit", tag = "quizzes",
+    responses((status = 200, body = AttemptResult), (status = 409, description = "the deadline passed")), security(("bearer" = [])))]
+pub async fn submit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let r = state
+        .db
+        .run(move |conn| quizzes::submit(conn, &id, &user.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+/// The attempt with its saved answers, state and deadline; review only when allowed.
+#[utoipa::path(get, path = "/api/v1/attempts/{id}", tag = "quizzes", params(LangQuery),
+    responses((status = 200, body = AttemptView), (status = 404)), security(("bearer" = [])))]
+pub async fn get_attempt(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<LangQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let l = lang(&q, &user.0);
+    let v = state
+        .db
+        .run(move |conn| quizzes::get_attempt(conn, &id, &user.0, l))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct OverrideRequest {
+    pub extra_seconds: i32,
+    pub extra_attempts: i32,
+}
+
+/// Extra time or attempts for one trainee.
+#[utoipa::path(put, path = "/api/v1/cohorts/{id}/quizzes/{slug}/overrides/{user_id}", tag = "quizzes", request_body = OverrideRequest,
+    responses((status = 204)), security(("bearer" = [])))]
+pub async fn set_override(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String, String)>,
+    body: web::Json<OverrideRequest>,
+) -> Result<HttpResponse, AppError> {
+    let (id, slug, trainee) = path.into_inner();
+    let b = body.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            quizzes::set_override(
+                conn,
+                &id,
+                &slug,
+                &trainee,
+                &user.0,
+                b.extra_seconds,
+                b.extra_attempts,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Every trainee's result per quiz (by the quiz's grading method), for staff.
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/results", tag = "quizzes",
+    responses((status = 200, body = [quizzes::QuizResult])), security(("bearer" = [])))]
+pub async fn results(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let r = state
+        .db
+        .run(move |conn| {
+            crate::cohorts::authorize(conn, &id, &user.0, crate::cohorts::Access::Staff)?;
+            quizzes::cohort_results(conn, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct GiftImportQuery {
+    /// The quiz's id, `[a-z0-9-]{1,64}`; importing again makes a new revision.
+    pub slug: String,
+    pub title_th: Option<String>,
+    pub title_en: Option<String>,
+    pub time_limit_s: Option<u32>,
+    pub attempts_allowed: Option<u32>,
+    pub pass_percent: Option<u8>,
+    /// `never`, `after_submit` (default) or `after_close`.
+    pub review: Option<String>,
+}
+
+/// Imports a Moodle GIFT question bank (text/plain) as a quiz, all or nothing.
+#[utoipa::path(post, path = "/api/v1/quizzes/import-gift", tag = "quizzes", params(GiftImportQuery),
+    request_body(content = String, content_type = "text/plain"),
+    responses((status = 201, body = QuizListItem), (status = 422, description = "nothing imported; error.details.errors has line numbers")),
+    security(("bearer" = [])))]
+pub async fn import_gift(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    req: actix_web::HttpRequest,
+    q: web::Query<GiftImportQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    if !matches!(
+        user.0.role,
+        crate::accounts::model::Role::Instructor | crate::accounts::model::Role::Admin
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let q = q.into_inner();
+    let valid_slug = !q.slug.is_empty()
+        && q.slug.len() <= 64
+        && q.slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid_slug {
+        return Err(AppError::invalid("slug: use 1–64 of a-z, 0-9 and -"));
+    }
+    let review = match q.review.as_deref() {
+        None | Some("after_submit") => quizzes::model::ReviewPolicy::AfterSubmit,
+        Some("after_close") => quizzes::model::ReviewPolicy::AfterClose,
+        Some("never") => quizzes::model::ReviewPolicy::Never,
+        Some(o) => {
+            return Err(AppError::invalid(format!(
+                "review: '{o}' is not never, after_submit or after_close"
+            )))
+        }
+    };
+    let text = crate::http::api::read_text_body(&req, payload, 2 * 1024 * 1024).await?;
+    let settings = quizzes::ImportSettings {
+        title_th: q.title_th.clone().unwrap_or_else(|| q.slug.clone()),
+        title_en: q.title_en.clone().unwrap_or_else(|| q.slug.clone()),
+        slug: q.slug,
+        time_limit_s: q.time_limit_s.unwrap_or(900),
+        attempts_allowed: q.attempts_allowed.unwrap_or(3).max(1),
+        pass_percent: q.pass_percent.unwrap_or(70).min(100),
+        review,
+    };
+    let item = state
+        .db
+        .run(move |conn| quizzes::import_gift(conn, &settings, &text))
+        .await?;
+    Ok(HttpResponse::Created().json(item))
+}
+
+/// The quiz's questions as GIFT (instructors and admins).
+#[utoipa::path(get, path = "/api/v1/quizzes/{slug}/gift", tag = "quizzes", responses((status = 200, content_type = "text/plain")), security(("bearer" = [])))]
+pub async fn export_gift(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if !matches!(
+        user.0.role,
+        crate::accounts::model::Role::Instructor | crate::accounts::model::Role::Admin
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let slug = path.into_inner();
+    let text = state
+        .db
+        .run(move |conn| quizzes::export_gift(conn, &slug))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(text))
+}

@@ -1,0 +1,213 @@
+//! Attempt persistence: attempts, autosaved answers, per-trainee overrides.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{attempt_answers, attempts, quiz_overrides};
+use crate::db::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attempts)]
+pub struct AttemptRow {
+    pub id: String,
+    pub cohort_id: String,
+    pub quiz_slug: String,
+    pub quiz_revision_id: String,
+    pub user_id: String,
+    pub attempt_no: i32,
+    pub state: String,
+    pub layout_json: String,
+    pub started_at: NaiveDateTime,
+    pub deadline: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub score: Option<f64>,
+    pub max_score: Option<f64>,
+    pub percent: Option<f64>,
+    pub passed: Option<bool>,
+    pub grading_count: i32,
+}
+
+pub fn insert_attempt(conn: &mut DbConnection, row: &AttemptRow) -> QueryResult<usize> {
+    diesel::insert_into(attempts::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn find_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
+    attempts::table
+        .find(id)
+        .select(AttemptRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn attempts_of(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    slug: &str,
+    user_id: &str,
+) -> QueryResult<Vec<AttemptRow>> {
+    attempts::table
+        .filter(attempts::cohort_id.eq(cohort_id))
+        .filter(attempts::quiz_slug.eq(slug))
+        .filter(attempts::user_id.eq(user_id))
+        .order(attempts::attempt_no.asc())
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// Every finished attempt of a cohort (for results, eligibility and analytics).
+pub fn finished_attempts_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+) -> QueryResult<Vec<AttemptRow>> {
+    attempts::table
+        .filter(attempts::cohort_id.eq(cohort_id))
+        .filter(attempts::state.ne("open"))
+        .order((attempts::user_id.asc(), attempts::attempt_no.asc()))
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// Open attempts whose deadline has passed before `before`.
+pub fn overdue_attempts(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    attempts::table
+        .filter(attempts::state.eq("open"))
+        .filter(attempts::deadline.lt(before))
+        .select(attempts::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Records the grade once: only an attempt still open is changed, so concurrent submits
+/// (or the background finaliser) grade it exactly once. Returns the rows changed.
+#[allow(clippy::too_many_arguments)]
+pub fn finish_attempt(
+    conn: &mut DbConnection,
+    id: &str,
+    state: &str,
+    now: NaiveDateTime,
+    score: f64,
+    max_score: f64,
+    percent: f64,
+    passed: bool,
+) -> QueryResult<usize> {
+    diesel::update(
+        attempts::table
+            .filter(attempts::id.eq(id))
+            .filter(attempts::state.eq("open")),
+    )
+    .set((
+        attempts::state.eq(state),
+        attempts::finished_at.eq(Some(now)),
+        attempts::score.eq(Some(score)),
+        attempts::max_score.eq(Some(max_score)),
+        attempts::percent.eq(Some(percent)),
+        attempts::passed.eq(Some(passed)),
+        attempts::grading_count.eq(attempts::grading_count + 1),
+    ))
+    .execute(conn)
+}
+
+/// Saves an answer, replacing an earlier one for the same question.
+pub fn save_answer(
+    conn: &mut DbConnection,
+    attempt_id: &str,
+    question_id: &str,
+    answer_json: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let n = diesel::update(attempt_answers::table.find((attempt_id, question_id)))
+        .set((
+            attempt_answers::answer_json.eq(answer_json),
+            attempt_answers::saved_at.eq(now),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(attempt_answers::table)
+            .values((
+                attempt_answers::attempt_id.eq(attempt_id),
+                attempt_answers::question_id.eq(question_id),
+                attempt_answers::answer_json.eq(answer_json),
+                attempt_answers::saved_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn answers_of(conn: &mut DbConnection, attempt_id: &str) -> QueryResult<Vec<(String, String)>> {
+    attempt_answers::table
+        .filter(attempt_answers::attempt_id.eq(attempt_id))
+        .select((attempt_answers::question_id, attempt_answers::answer_json))
+        .load(conn)
+}
+
+/// Answers of many attempts at once (analytics).
+pub fn answers_of_many(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            attempt_answers::table
+                .filter(attempt_answers::attempt_id.eq_any(chunk))
+                .select((
+                    attempt_answers::attempt_id,
+                    attempt_answers::question_id,
+                    attempt_answers::answer_json,
+                ))
+                .load::<(String, String, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+pub fn find_override(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    slug: &str,
+    user_id: &str,
+) -> QueryResult<Option<(i32, i32)>> {
+    quiz_overrides::table
+        .find((cohort_id, slug, user_id))
+        .select((
+            quiz_overrides::extra_seconds,
+            quiz_overrides::extra_attempts,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn save_override(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    slug: &str,
+    user_id: &str,
+    extra_seconds: i32,
+    extra_attempts: i32,
+) -> QueryResult<()> {
+    let n = diesel::update(quiz_overrides::table.find((cohort_id, slug, user_id)))
+        .set((
+            quiz_overrides::extra_seconds.eq(extra_seconds),
+            quiz_overrides::extra_attempts.eq(extra_attempts),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(quiz_overrides::table)
+            .values((
+                quiz_overrides::cohort_id.eq(cohort_id),
+                quiz_overrides::quiz_slug.eq(slug),
+                quiz_overrides::user_id.eq(user_id),
+                quiz_overrides::extra_seconds.eq(extra_seconds),
+                quiz_overrides::extra_attempts.eq(extra_attempts),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

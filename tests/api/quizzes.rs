@@ -1,0 +1,733 @@
+use academy::accounts::model::Role;
+use academy::quizzes::model::*;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::helpers::{error_code, spawn_app, TestApp};
+
+fn q(id: &str, points: u32, body: QuestionBody) -> Question {
+    Question {
+        id: id.into(),
+        pool: None,
+        points,
+        prompt_th: format!("คำถาม {id}"),
+        prompt_en: format!("Question {id}"),
+        feedback_th: format!("FEEDBACK-TH-{id}"),
+        feedback_en: format!("FEEDBACK-EN-{id}"),
+        body,
+    }
+}
+
+fn choice(id: &str, text: &str, correct: bool) -> Choice {
+    Choice {
+        id: id.into(),
+        text_th: text.into(),
+        text_en: text.into(),
+        correct,
+    }
+}
+
+/// A quiz with one question of every kind; keys use strings that appear nowhere else.
+pub fn all_kinds(slug: &str, attempts: u32, review: ReviewPolicy) -> Quiz {
+    let pair = |l: &str, r: &str| Pair {
+        left_th: l.into(),
+        left_en: l.into(),
+        right_th: r.into(),
+        right_en: r.into(),
+    };
+    Quiz {
+        slug: slug.into(),
+        title_th: "แบบทดสอบทุกประเภท".into(),
+        title_en: "Every kind".into(),
+        module: None,
+        time_limit_s: 600,
+        attempts_allowed: attempts,
+        pass_percent: 60,
+        grading: Grading::Highest,
+        shuffle_questions: true,
+        shuffle_options: true,
+        review,
+        blueprint: vec![],
+        questions: vec![
+            q(
+                "single",
+                1,
+                QuestionBody::Single {
+                    options: vec![
+                        choice("a", "ความซื่อสัตย์", true),
+                        choice("b", "ความเร็ว", false),
+                        choice("c", "ราคาถูก", false),
+                    ],
+                },
+            ),
+            q(
+                "multiple",
+                2,
+                QuestionBody::Multiple {
+                    options: vec![
+                        choice("a", "เอกสาร", true),
+                        choice("b", "การสังเกต", true),
+                        choice("c", "ข่าวลือ", false),
+                    ],
+                },
+            ),
+            q("truefalse", 1, QuestionBody::TrueFalse { answer: false }),
+            q(
+                "shorttext",
+                1,
+                QuestionBody::ShortText {
+                    accepted: vec!["SECRETWORD-ZETA".into()],
+                },
+            ),
+            q(
+                "numeric",
+                1,
+                QuestionBody::Numeric {
+                    answer: 7391.25,
+                    tolerance: 0.5,
+                },
+            ),
+            q(
+                "matching",
+                1,
+                QuestionBody::Matching {
+                    pairs: vec![
+                        pair("ซ้าย-1", "ขวา-1"),
+                        pair("ซ้าย-2", "ขวา-2"),
+                        pair("ซ้าย-3", "ขวา-3"),
+                    ],
+                },
+            ),
+        ],
+    }
+}
+
+pub struct QuizSetup {
+    pub admin: String,
+    pub trainee: String,
+    pub trainee_id: String,
+    pub cohort: String,
+}
+
+/// A cohort with one trainee and `quiz` installed and published.
+pub async fn setup(app: &TestApp, quiz: Quiz) -> QuizSetup {
+    let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
+    let (t, trainee) = app
+        .user_with_token(Role::Trainee, "trainee@example.org")
+        .await;
+    let c = crate::cohorts::create_cohort(app, &admin, 1, 50).await;
+    let cohort = c["id"].as_str().unwrap().to_string();
+    let res = app
+        .post_json(
+            "/api/v1/cohorts/join",
+            Some(&trainee),
+            &json!({"join_code": c["join_code"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let slug = quiz.slug.clone();
+    app.db
+        .run(move |conn| {
+            academy::course::save_quiz_revision(conn, &quiz, chrono::Utc::now().naive_utc())
+                .map(|_| ())
+        })
+        .await
+        .unwrap();
+    let res = app
+        .post_json(
+            &format!("/api/v1/cohorts/{cohort}/quizzes/{slug}/publish"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    QuizSetup {
+        admin,
+        trainee,
+        trainee_id: t.id,
+        cohort,
+    }
+}
+
+async fn start(app: &TestApp, s: &QuizSetup, token: &str, slug: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/cohorts/{}/quizzes/{slug}/attempts", s.cohort),
+        Some(token),
+        &json!({}),
+    )
+    .await
+}
+
+async fn put_answer(
+    app: &TestApp,
+    token: &str,
+    attempt: &str,
+    question: &str,
+    answer: Value,
+) -> reqwest::Response {
+    app.client
+        .put(app.url(&format!("/api/v1/attempts/{attempt}/answers/{question}")))
+        .bearer_auth(token)
+        .json(&json!({"answer": answer}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Right answers for the all-kinds quiz, worked out from the shown texts only.
+fn right_answers(questions: &[Value]) -> Vec<(String, Value)> {
+    let by_text = |q: &Value, text: &str| {
+        q["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["text"] == text)
+            .unwrap()["id"]
+            .clone()
+    };
+    questions
+        .iter()
+        .map(|qq| {
+            let id = qq["id"].as_str().unwrap().to_string();
+            let answer = match id.as_str() {
+                "single" => by_text(qq, "ความซื่อสัตย์"),
+                "multiple" => json!([by_text(qq, "เอกสาร"), by_text(qq, "การสังเกต")]),
+                "truefalse" => json!(false),
+                "shorttext" => json!("  secretword-zeta "),
+                "numeric" => json!("๗๓๙๑"),
+                "matching" => {
+                    let mut m = serde_json::Map::new();
+                    for item in qq["items"].as_array().unwrap() {
+                        let k = item["text"].as_str().unwrap().replace("ซ้าย", "ขวา");
+                        m.insert(item["id"].as_str().unwrap().into(), by_text(qq, &k));
+                    }
+                    Value::Object(m)
+                }
+                other => panic!("unexpected question {other}"),
+            };
+            (id, answer)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn no_trainee_response_before_review_contains_any_key_or_feedback() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("kinds", 1, ReviewPolicy::AfterSubmit)).await;
+    let mut seen: Vec<String> = Vec::new();
+    let res = start(&app, &s, &s.trainee, "kinds").await;
+    assert_eq!(res.status(), 201);
+    let body = res.text().await.unwrap();
+    seen.push(body.clone());
+    let started: Value = serde_json::from_str(&body).unwrap();
+    let attempt = started["attempt_id"].as_str().unwrap().to_string();
+    let questions = started["questions"].as_array().unwrap().clone();
+    assert_eq!(questions.len(), 6);
+    for qq in &questions {
+        for o in qq["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(qq["items"].as_array().into_iter().flatten())
+        {
+            let id = o["id"].as_str().unwrap();
+            assert!(
+                id.starts_with('o') && id.len() == 11,
+                "option id {id} is not opaque"
+            );
+        }
+    }
+    for (qid, answer) in right_answers(&questions) {
+        let res = put_answer(&app, &s.trainee, &attempt, &qid, answer).await;
+        assert_eq!(res.status(), 200, "{qid}");
+        seen.push(res.text().await.unwrap());
+    }
+    seen.push(
+        app.get(&format!("/api/v1/attempts/{attempt}"), Some(&s.trainee))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    seen.push(
+        app.get(
+            &format!("/api/v1/attempts/{attempt}?lang=en"),
+            Some(&s.trainee),
+        )
+        .await
+        .text()
+        .await
+        .unwrap(),
+    );
+    seen.push(
+        app.get(
+            &format!("/api/v1/cohorts/{}/quizzes", s.cohort),
+            Some(&s.trainee),
+        )
+        .await
+        .text()
+        .await
+        .unwrap(),
+    );
+    // Resuming shows the same questions and the saved answers, and still no key.
+    let res = start(&app, &s, &s.trainee, "kinds").await;
+    assert_eq!(res.status(), 200);
+    let resumed = res.text().await.unwrap();
+    seen.push(resumed.clone());
+    let resumed: Value = serde_json::from_str(&resumed).unwrap();
+    assert_eq!(resumed["attempt_id"], attempt);
+    assert_eq!(resumed["answers"].as_object().unwrap().len(), 6);
+    for body in &seen {
+        for secret in [
+            "correct",
+            "FEEDBACK-",
+            "SECRETWORD",
+            "7391",
+            "tolerance",
+            "accepted",
+            "\"review\"",
+            "ขวา-1\",\"ซ้าย",
+        ] {
+            assert!(!body.contains(secret), "{secret} leaked in {body}");
+        }
+    }
+    // After submitting, the review shows keys and feedback, as the policy allows.
+    let res = app
+        .post_json(
+            &format!("/api/v1/attempts/{attempt}/submit"),
+            Some(&s.trainee),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let result: Value = res.json().await.unwrap();
+    assert_eq!(result["score"], 7.0);
+    assert_eq!(result["max_score"], 7.0);
+    assert_eq!(result["passed"], true);
+    let after: Value = app
+        .get(&format!("/api/v1/attempts/{attempt}"), Some(&s.trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["review"].as_array().unwrap().len(), 6);
+    assert!(after.to_string().contains("FEEDBACK-TH-"));
+}
+
+#[tokio::test]
+async fn review_after_close_keeps_keys_hidden_after_submit() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("closing", 1, ReviewPolicy::AfterClose)).await;
+    let started: Value = start(&app, &s, &s.trainee, "closing")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let attempt = started["attempt_id"].as_str().unwrap();
+    assert_eq!(
+        app.post_json(
+            &format!("/api/v1/attempts/{attempt}/submit"),
+            Some(&s.trainee),
+            &json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    let body = app
+        .get(&format!("/api/v1/attempts/{attempt}"), Some(&s.trainee))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !body.contains("FEEDBACK-") && !body.contains("\"review\""),
+        "{body}"
+    );
+    // Staff see the key at any time.
+    let body = app
+        .get(&format!("/api/v1/attempts/{attempt}"), Some(&s.admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("FEEDBACK-TH-"));
+}
+
+#[tokio::test]
+async fn twenty_concurrent_starts_with_one_attempt_allowed_make_one_attempt() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("once", 1, ReviewPolicy::AfterSubmit)).await;
+    let results =
+        futures_util::future::join_all((0..20).map(|_| start(&app, &s, &s.trainee, "once"))).await;
+    let mut ids = Vec::new();
+    for r in results {
+        assert!(matches!(r.status().as_u16(), 200 | 201), "{}", r.status());
+        let v: Value = r.json().await.unwrap();
+        ids.push(v["attempt_id"].as_str().unwrap().to_string());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every start returned the same attempt");
+    let (cohort, user) = (s.cohort.clone(), s.trainee_id.clone());
+    let rows = app
+        .db
+        .run(move |conn| {
+            Ok(academy::quizzes::store::attempts_of(
+                conn, &cohort, "once", &user,
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    // Once submitted, no attempt is left.
+    assert_eq!(
+        app.post_json(
+            &format!("/api/v1/attempts/{}/submit", ids[0]),
+            Some(&s.trainee),
+            &json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        error_code(start(&app, &s, &s.trainee, "once").await, 409).await,
+        "attempts_exhausted"
+    );
+}
+
+#[tokio::test]
+async fn ten_concurrent_submits_grade_once_and_answer_the_same() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("twice", 1, ReviewPolicy::AfterSubmit)).await;
+    let started: Value = start(&app, &s, &s.trainee, "twice")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let attempt = started["attempt_id"].as_str().unwrap().to_string();
+    for (qid, answer) in right_answers(started["questions"].as_array().unwrap())
+        .into_iter()
+        .take(3)
+    {
+        assert_eq!(
+            put_answer(&app, &s.trainee, &attempt, &qid, answer)
+                .await
+                .status(),
+            200
+        );
+    }
+    let url = format!("/api/v1/attempts/{attempt}/submit");
+    let empty = json!({});
+    let results = futures_util::future::join_all(
+        (0..10).map(|_| app.post_json(&url, Some(&s.trainee), &empty)),
+    )
+    .await;
+    let mut bodies = Vec::new();
+    for r in results {
+        assert_eq!(r.status(), 200);
+        bodies.push(r.json::<Value>().await.unwrap());
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:?}");
+    let id = attempt.clone();
+    let row = app
+        .db
+        .run(move |conn| Ok(academy::quizzes::store::find_attempt(conn, &id)?.unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(row.grading_count, 1);
+    assert_eq!(row.state, "submitted");
+    // Autosave after submit is refused.
+    let res = put_answer(&app, &s.trainee, &attempt, "truefalse", json!(true)).await;
+    assert_eq!(error_code(res, 409).await, "attempt_closed");
+}
+
+async fn move_deadline(app: &TestApp, attempt: &str, seconds_ago: i64) {
+    let key = attempt.to_string();
+    app.db
+        .run(move |conn| {
+            use academy::db::schema::attempts::dsl::*;
+            let t = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(seconds_ago);
+            diesel::update(attempts.find(&key))
+                .set(deadline.eq(t))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_submit_inside_the_grace_counts_and_one_after_it_is_refused_but_graded() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("grace", 2, ReviewPolicy::AfterSubmit)).await;
+    // Inside the grace: 5 s after the deadline.
+    let started: Value = start(&app, &s, &s.trainee, "grace")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a1 = started["attempt_id"].as_str().unwrap().to_string();
+    let answers = right_answers(started["questions"].as_array().unwrap());
+    assert_eq!(
+        put_answer(&app, &s.trainee, &a1, "truefalse", json!(false))
+            .await
+            .status(),
+        200
+    );
+    move_deadline(&app, &a1, 5).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/attempts/{a1}/submit"),
+            Some(&s.trainee),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Just after the grace (11 s): refused with a clear message, graded on what was saved.
+    let started: Value = start(&app, &s, &s.trainee, "grace")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a2 = started["attempt_id"].as_str().unwrap().to_string();
+    let answers2 = right_answers(started["questions"].as_array().unwrap());
+    let (qid, ans) = answers2
+        .iter()
+        .find(|(q, _)| q == "numeric")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        put_answer(&app, &s.trainee, &a2, &qid, ans).await.status(),
+        200
+    );
+    move_deadline(&app, &a2, 11).await;
+    let late = put_answer(&app, &s.trainee, &a2, "truefalse", json!(false)).await;
+    assert_eq!(late.status(), 409);
+    let res = app
+        .post_json(
+            &format!("/api/v1/attempts/{a2}/submit"),
+            Some(&s.trainee),
+            &json!({}),
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "deadline_passed");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("saved before the deadline"));
+    let view: Value = app
+        .get(&format!("/api/v1/attempts/{a2}"), Some(&s.trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["state"], "expired");
+    assert_eq!(
+        view["result"]["score"], 1.0,
+        "only the numeric answer saved in time counts"
+    );
+    assert!(view["answers"].get("truefalse").is_none());
+    let _ = answers;
+}
+
+#[tokio::test]
+async fn attempts_left_open_past_the_deadline_are_finalised_in_the_background() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("bg", 1, ReviewPolicy::AfterSubmit)).await;
+    let started: Value = start(&app, &s, &s.trainee, "bg")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a = started["attempt_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        put_answer(&app, &s.trainee, &a, "truefalse", json!(false))
+            .await
+            .status(),
+        200
+    );
+    move_deadline(&app, &a, 60).await;
+    let mut state = Value::Null;
+    for _ in 0..100 {
+        let v: Value = app
+            .get(&format!("/api/v1/attempts/{a}"), Some(&s.trainee))
+            .await
+            .json()
+            .await
+            .unwrap();
+        state = v["state"].clone();
+        if state == "expired" {
+            assert_eq!(v["result"]["score"], 1.0);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "expired");
+}
+
+#[tokio::test]
+async fn another_trainees_attempt_is_a_404_and_stays_byte_for_byte_unchanged() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("mine", 1, ReviewPolicy::AfterSubmit)).await;
+    let started: Value = start(&app, &s, &s.trainee, "mine")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a = started["attempt_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        put_answer(&app, &s.trainee, &a, "truefalse", json!(false))
+            .await
+            .status(),
+        200
+    );
+    let (_, other) = app
+        .user_with_token(Role::Trainee, "other@example.org")
+        .await;
+    let snapshot = |id: String| async {
+        app.db
+            .run(move |conn| {
+                let row = academy::quizzes::store::find_attempt(conn, &id)?.unwrap();
+                let answers = academy::quizzes::store::answers_of(conn, &id)?;
+                Ok(format!("{row:?}{answers:?}"))
+            })
+            .await
+            .unwrap()
+    };
+    let before = snapshot(a.clone()).await;
+    let ghost = uuid::Uuid::new_v4().to_string();
+    for target in [a.clone(), ghost] {
+        let r1 = app
+            .get(&format!("/api/v1/attempts/{target}"), Some(&other))
+            .await;
+        let r2 = put_answer(&app, &other, &target, "truefalse", json!(true)).await;
+        let r3 = app
+            .post_json(
+                &format!("/api/v1/attempts/{target}/submit"),
+                Some(&other),
+                &json!({}),
+            )
+            .await;
+        for r in [r1, r2, r3] {
+            assert_eq!(error_code(r, 404).await, "not_found");
+        }
+    }
+    assert_eq!(snapshot(a.clone()).await, before);
+}
+
+#[tokio::test]
+async fn answers_of_the_wrong_shape_are_refused() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("shape", 1, ReviewPolicy::AfterSubmit)).await;
+    let started: Value = start(&app, &s, &s.trainee, "shape")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a = started["attempt_id"].as_str().unwrap();
+    for (qid, bad) in [
+        ("single", json!("a")),
+        ("multiple", json!("x")),
+        ("truefalse", json!("yes")),
+        ("numeric", json!({"n": 1})),
+        ("matching", json!(["x"])),
+        ("shorttext", json!("x".repeat(600))),
+    ] {
+        let res = put_answer(&app, &s.trainee, a, qid, bad).await;
+        assert_eq!(error_code(res, 422).await, "invalid_answer", "{qid}");
+    }
+    assert_eq!(
+        error_code(put_answer(&app, &s.trainee, a, "nope", json!(1)).await, 404).await,
+        "not_found"
+    );
+}
+
+const GIFT: &str = "// TIS-S sample bank
+::principle-01:: Which principle asks assessors to base conclusions on records they checked? || ผู้ตรวจประเมินต้องสรุปจากหลักฐานใด {
+=Evidence-based approach || การใช้หลักฐานเป็นพื้นฐาน
+~Speed || ความเร็ว
+~Friendship || ความสนิทสนม
+####Conclusions rest on verifiable evidence. || ข้อสรุปต้องอยู่บนหลักฐาน
+}
+
+::sources-01:: Which are sources of evidence? {
+~%50%Documents
+~%50%Observation
+~%-100%Rumours
+}
+
+::tf-01:: TIS-S covers services too. {T}
+
+::short-01:: The Thai name of TIS-S? {=มอก. เอส =มอก.เอส}
+
+::num-01:: How many Provincial Industry Offices are there? {#76:0}
+
+::match-01:: Match the step to its output. {
+=Plan -> Checklist
+=Closing meeting -> Findings presented
+=Report -> Written record
+}
+";
+
+#[tokio::test]
+async fn a_gift_bank_with_every_kind_imports_and_exports_to_an_equivalent_file() {
+    let app = spawn_app().await;
+    let (_, instructor) = app.user_with_token(Role::Instructor, "i@example.org").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/quizzes/import-gift?slug=gift-bank&title_th=คลังข้อสอบ&title_en=Bank"))
+        .bearer_auth(&instructor)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(GIFT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let item: Value = res.json().await.unwrap();
+    assert_eq!(item["questions"], 6);
+    let exported = app
+        .get("/api/v1/quizzes/gift-bank/gift", Some(&instructor))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let a = academy::quizzes::gift::import(GIFT).unwrap();
+    let b = academy::quizzes::gift::import(&exported).unwrap();
+    assert_eq!(a, b, "export is not equivalent:\n{exported}");
+    let kinds: Vec<&str> = a.iter().map(|q| q.body.kind()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "single",
+            "multiple",
+            "true_false",
+            "short_text",
+            "numeric",
+            "matching"
+        ]
+    );
+    // An unbalanced brace is refused with its line number, and nothing is imported.
+    let broken = "::a:: First {=yes ~no}\n\n::b:: Second {\n=one\n~two\n\n::c:: Third {T}\n";
+    let res = app
+        .client
+        .post(app.url("/api/v1/quizzes/import-gift?slug=broken"))
+        .bearer_auth(&instructor)
+        .header("content-type", "text/plain")
+        .body(broken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "gift_rejected");
+    assert_eq!(body["error"]["details"]["errors"][0]["line"], 3, "{body}");
+    assert_eq!(
+        app.get("/api/v1/quizzes/broken/gift", Some(&instructor))
+            .await
+            .status(),
+        404
+    );
+}
