@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod cohorts;
 pub mod course;
+pub mod credentials;
 pub mod dates;
 pub mod db;
 pub mod email;

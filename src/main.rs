@@ -28,10 +28,40 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Manage the credential signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Work with credentials.
+    Credential {
+        #[command(subcommand)]
+        action: CredentialAction,
+    },
     /// Work with course content.
     Content {
         #[command(subcommand)]
         action: ContentAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Create the signing key if there is none (the service also does this on first start).
+    Generate,
+    /// Create a new active key; credentials signed by older keys keep verifying.
+    Rotate,
+}
+
+#[derive(Subcommand)]
+enum CredentialAction {
+    /// Verify a credential JWT offline against the issuer's public keys; exit 1 if not valid.
+    Verify {
+        /// A file holding the JWT, or - for standard input.
+        file: String,
+        /// The issuer's JWKS: a file, or an http:// URL (default: ACADEMY_BASE_URL/.well-known/jwks.json).
+        #[arg(long)]
+        jwks: Option<String>,
     },
 }
 
@@ -91,6 +121,14 @@ fn main() -> ExitCode {
                         ..
                     },
             } => create_admin(settings, email, name, office).await,
+            Command::Keys { action } => keys(settings, action).await,
+            Command::Credential {
+                action: CredentialAction::Verify { file, jwks },
+            } => {
+                let source =
+                    jwks.unwrap_or_else(|| format!("{}.well-known/jwks.json", settings.base_url));
+                verify_credential(&file, &source)
+            }
             Command::Content {
                 action: ContentAction::Check { dir },
             } => check_content(dir.unwrap_or(settings.content_dir)),
@@ -201,6 +239,80 @@ fn check_content(dir: std::path::PathBuf) -> anyhow::Result<()> {
                 println!("{p}");
             }
             anyhow::bail!("{}: {} problem(s)", dir.display(), problems.len())
+        }
+    }
+}
+
+async fn keys(settings: Settings, action: KeysAction) -> anyhow::Result<()> {
+    let db = open_database(&settings).await?;
+    match action {
+        KeysAction::Generate => {
+            let (kid, created) = db
+                .run(academy::credentials::keys::ensure)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if created {
+                println!("Created signing key {kid}.");
+            } else {
+                println!("A signing key exists already: {kid} (use 'academy keys rotate' for a new one).");
+            }
+        }
+        KeysAction::Rotate => {
+            let kid = db
+                .run(academy::credentials::keys::rotate)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("New active signing key {kid}; older keys keep verifying what they signed.");
+        }
+    }
+    Ok(())
+}
+
+fn verify_credential(file: &str, jwks_source: &str) -> anyhow::Result<()> {
+    let jwt = if file == "-" {
+        let mut s = String::new();
+        std::io::stdin().take(1024 * 1024).read_to_string(&mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{file}: {e}"))?
+    };
+    let jwks = academy::credentials::offline::load_jwks(jwks_source)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match academy::credentials::offline::verify(&jwt, &jwks) {
+        Ok(r) => {
+            let name = r.claims.get("name").and_then(|v| v.as_str()).unwrap_or("");
+            let number = r
+                .claims
+                .pointer("/credentialSubject/achievement/humanCode")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            println!("signature: valid (key {})", r.kid);
+            println!("credential: {number} {name}");
+            println!(
+                "validFrom: {}",
+                r.claims
+                    .get("validFrom")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+            );
+            println!(
+                "validUntil: {}",
+                r.claims
+                    .get("validUntil")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+            );
+            println!("dates: {}", r.status);
+            println!("revocation and suspension: check online at the credential's status list or verification page");
+            if r.status == "active" {
+                Ok(())
+            } else {
+                anyhow::bail!("the credential is {}", r.status)
+            }
+        }
+        Err(e) => {
+            println!("signature: NOT valid");
+            anyhow::bail!("{e}")
         }
     }
 }

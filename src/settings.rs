@@ -89,6 +89,14 @@ pub struct SettingsArgs {
         global = true
     )]
     pub mail_retry_seconds: String,
+    /// Prefix of credential numbers (`PREFIX-2565-0001`).
+    #[arg(
+        long,
+        env = "ACADEMY_CREDENTIAL_PREFIX",
+        default_value = "TISI-S",
+        global = true
+    )]
+    pub credential_prefix: String,
     /// Log filter, e.g. `info` or `academy=debug`.
     #[arg(long, env = "ACADEMY_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -125,6 +133,10 @@ pub struct Settings {
     pub mail_max_attempts: i32,
     /// Delay before the first retry; doubles with each try.
     pub mail_retry_base: std::time::Duration,
+    /// Prefix of credential numbers.
+    pub credential_prefix: String,
+    /// Public verification requests allowed per client per minute.
+    pub verify_rate_per_minute: u32,
     /// Background jobs (mail sending, finalising attempts) tick at this interval.
     pub worker_interval_ms: u64,
 }
@@ -266,6 +278,19 @@ impl Settings {
                     "must be a whole number from 1 to 3600",
                 )
             })?;
+        let prefix = args.credential_prefix.trim();
+        if prefix.is_empty()
+            || prefix.len() > 20
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(bad(
+                "ACADEMY_CREDENTIAL_PREFIX",
+                prefix,
+                "use 1–20 of A-Z, 0-9 and -",
+            ));
+        }
         if let Some(secret) = &args.jwt_secret {
             if secret.len() < 32 {
                 return Err(bad(
@@ -306,6 +331,8 @@ impl Settings {
             mail_from,
             mail_max_attempts,
             mail_retry_base: std::time::Duration::from_secs(mail_retry_seconds),
+            credential_prefix: prefix.to_string(),
+            verify_rate_per_minute: 120,
             worker_interval_ms: 1000,
         })
     }

@@ -110,9 +110,25 @@ impl Application {
             );
         }
         let programmes = vec![course.programme.id.clone()];
+        let (kid, created) = db
+            .run(crate::credentials::keys::ensure)
+            .await
+            .map_err(|e| anyhow::anyhow!("preparing the credential signing key: {e}"))?;
+        if created {
+            tracing::info!(kid = %kid, "generated the first credential signing key");
+        }
+        let issuer = crate::credentials::Issuer {
+            base_url: base_url.clone(),
+            prefix: settings.credential_prefix.clone(),
+        };
         let state = web::Data::new(AppState {
             programmes,
             course,
+            issuer,
+            verify_limiter: crate::http::ratelimit::RateLimiter::new(
+                settings.verify_rate_per_minute,
+                Duration::from_secs(60),
+            ),
             db: db.clone(),
             settings,
             tokens: TokenKeys::from_secret(&secret),

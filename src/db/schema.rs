@@ -237,6 +237,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        algorithm -> Text,
+        private_pem -> Text,
+        public_jwk -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credential_counters (series) {
+        series -> Text,
+        last_number -> Integer,
+    }
+}
+
+diesel::table! {
+    credentials (id) {
+        id -> Text,
+        number -> Text,
+        user_id -> Text,
+        cohort_id -> Text,
+        programme_id -> Text,
+        scheme_version -> Integer,
+        scope -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        status_changed_at -> Nullable<Timestamp>,
+        status_index -> Integer,
+        issued_at -> Timestamp,
+        valid_from -> Timestamp,
+        valid_until -> Timestamp,
+        kid -> Text,
+        credential_jwt -> Text,
+        override_reason -> Nullable<Text>,
+        renews_id -> Nullable<Text>,
+        issued_by -> Nullable<Text>,
+        reminder_sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        details_json -> Text,
+    }
+}
+
+diesel::joinable!(credentials -> users (user_id));
+diesel::joinable!(credentials -> cohorts (cohort_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     secrets,
@@ -255,4 +313,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     quiz_overrides,
     attempts,
     attempt_answers,
+    signing_keys,
+    credential_counters,
+    credentials,
+    audit_log,
 );

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod extract;
 pub mod middleware;
+pub mod ratelimit;
 pub mod routes;
 pub mod ui;
 
@@ -23,6 +24,10 @@ pub struct AppState {
     pub programmes: Vec<String>,
     /// The course as loaded from the content folder at start-up.
     pub course: std::sync::Arc<crate::course::model::Course>,
+    /// Who issues credentials, and how numbers look.
+    pub issuer: crate::credentials::Issuer,
+    /// Limits public verification requests per client.
+    pub verify_limiter: ratelimit::RateLimiter,
 }
 
 /// Mounts every route of the service.

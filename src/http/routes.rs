@@ -75,6 +75,25 @@ route_table! {
     post "/api/v1/sessions/{id}/zoom-report" => api::cohorts::import_zoom;
     post "/api/v1/sessions/{id}/zoom-report/{row_id}/match" => api::cohorts::match_zoom;
     get "/calendar/{id}/{file}" => api::cohorts::calendar_feed;
+    get "/api/v1/cohorts/{id}/eligibility" => api::credentials::eligibility;
+    get "/api/v1/cohorts/{id}/credentials" => api::credentials::of_cohort;
+    post "/api/v1/cohorts/{id}/credentials/issue-eligible" => api::credentials::issue_eligible;
+    post "/api/v1/credentials" => api::credentials::issue;
+    get "/api/v1/credentials/{id}" => api::credentials::get;
+    post "/api/v1/credentials/{id}/suspend" => api::credentials::suspend;
+    post "/api/v1/credentials/{id}/reinstate" => api::credentials::reinstate;
+    post "/api/v1/credentials/{id}/revoke" => api::credentials::revoke;
+    post "/api/v1/credentials/{id}/renew" => api::credentials::renew;
+    get "/api/v1/me/credentials" => api::credentials::mine;
+    post "/api/v1/verify" => api::credentials::verify;
+    get "/api/v1/verify/{id}" => api::credentials::verify_id;
+    get "/api/v1/register" => api::credentials::register;
+    get "/.well-known/jwks.json" => api::credentials::jwks;
+    get "/status/{purpose}" => api::credentials::status_list;
+    get "/issuer" => api::credentials::issuer_profile;
+    get "/credentials/{id}" => api::credentials::credential_url;
+    get "/verify/{id}" => ui::public::verify_page;
+    get "/register" => ui::public::register_page;
     get "/api/v1/admin/outbox" => api::outbox::list_outbox;
     post "/api/v1/admin/outbox/{id}/retry" => api::outbox::retry_mail;
 

@@ -108,6 +108,15 @@ fn json_body(method: &str, path: &str, persona: &str) -> Option<Value> {
         }
         ("POST", "/api/v1/preview") => json!({"markdown": "**ok**"}),
         ("POST", "/api/v1/quizzes/import-gift") => return None,
+        ("POST", "/api/v1/cohorts/{id}/credentials/issue-eligible") => json!({"scope": "nonsense"}),
+        ("POST", "/api/v1/credentials") => {
+            json!({"cohort_id": "x", "user_id": "x", "scope": "nonsense"})
+        }
+        ("POST", "/api/v1/credentials/{id}/suspend")
+        | ("POST", "/api/v1/credentials/{id}/reinstate")
+        | ("POST", "/api/v1/credentials/{id}/revoke")
+        | ("POST", "/api/v1/credentials/{id}/renew") => json!({"reason": "   "}),
+        ("POST", "/api/v1/verify") => json!({"credential_jwt": "not.a.jwt"}),
         (_, p) if p.starts_with("/api/") && method != "GET" => json!({}),
         _ => return None,
     })
@@ -259,6 +268,18 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
         .await
         .unwrap();
     let attempt = started["attempt_id"].as_str().unwrap().to_string();
+    // The trainee holds a credential (issued with an override).
+    let cred: Value = app
+        .post_json(
+            "/api/v1/credentials",
+            Some(&admin_token),
+            &json!({"cohort_id": cohort_a, "user_id": ids["trainee"], "scope": "product", "override_reason": "matrix"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let credential = cred["id"].as_str().unwrap().to_string();
     let question = started["questions"][0]["id"].as_str().unwrap().to_string();
     let random_id = uuid::Uuid::new_v4().to_string();
     let random_token = "ab".repeat(32);
@@ -268,6 +289,9 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
             .path
             .replace("/users/{id}", &format!("/users/{}", ids["trainee"]))
             .replace("/attempts/{id}", &format!("/attempts/{attempt}"))
+            .replace("/credentials/{id}", &format!("/credentials/{credential}"))
+            .replace("/verify/{id}", &format!("/verify/{credential}"))
+            .replace("/status/{purpose}", "/status/revocation")
             .replace("{question_id}", &question)
             .replace(
                 "/modules/{slug}/unpublish",

@@ -96,6 +96,8 @@ pub fn test_settings(dir: &std::path::Path, database_url: DatabaseUrl) -> Settin
             .unwrap(),
         mail_max_attempts: 8,
         mail_retry_base: std::time::Duration::from_millis(100),
+        credential_prefix: "TISI-S".into(),
+        verify_rate_per_minute: 100_000,
         worker_interval_ms: 50,
     }
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod authz;
 mod cohorts;
 mod content;
+mod credentials;
 mod email;
 mod foundation;
 mod helpers;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cohorts;
 pub mod content;
+pub mod credentials;
 pub mod health;
 pub mod openapi;
 pub mod outbox;

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, cohorts, content, health, outbox, quizzes, users};
+use super::{auth, cohorts, content, credentials, health, outbox, quizzes, users};
 
 struct BearerAuth;
 
@@ -44,6 +44,9 @@ impl Modify for BearerAuth {
         content::diff, content::preview,
         quizzes::list_quizzes, quizzes::publish_quiz, quizzes::unpublish_quiz, quizzes::start_attempt,
         quizzes::save_answer, quizzes::submit, quizzes::get_attempt, quizzes::set_override, quizzes::results, quizzes::import_gift, quizzes::export_gift,
+        credentials::eligibility, credentials::issue, credentials::issue_eligible, credentials::suspend,
+        credentials::reinstate, credentials::revoke, credentials::renew, credentials::get, credentials::mine,
+        credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::register,
     ),
     modifiers(&BearerAuth)
 )]

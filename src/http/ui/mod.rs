@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod home;
+pub mod public;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -45,6 +46,20 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "email/password_reset/subject.txt",
     "email/password_reset/body.txt",
     "email/password_reset/body.html",
+    "email/credential_issued/subject.txt",
+    "email/credential_issued/body.txt",
+    "email/credential_issued/body.html",
+    "email/credential_suspended/subject.txt",
+    "email/credential_suspended/body.txt",
+    "email/credential_suspended/body.html",
+    "email/credential_reinstated/subject.txt",
+    "email/credential_reinstated/body.txt",
+    "email/credential_reinstated/body.html",
+    "email/credential_revoked/subject.txt",
+    "email/credential_revoked/body.txt",
+    "email/credential_revoked/body.html",
+    "public/verify.html",
+    "public/register.html",
 );
 
 const STRINGS_TH: &str = include_str!("../../../templates/i18n/th.toml");

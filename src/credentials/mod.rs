@@ -1,0 +1,964 @@
+//! Assessor credentials: eligibility, issuing as signed Open Badges 3.0 credentials
+//! (VC-JWT, RS256), status changes with an audit trail, public verification and register.
+
+pub mod keys;
+pub mod offline;
+pub mod store;
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{Months, NaiveDateTime, Utc};
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::accounts::{self, model::Language, model::Role, User};
+use crate::cohorts::{self, model::MemberRole};
+use crate::course::model::{Course, Scope};
+use crate::db::{write_tx, DbConnection};
+use crate::email;
+use crate::error::AppError;
+use store::CredentialRow;
+
+/// Bits in each published status list (the W3C minimum, so one list hides any one holder).
+pub const STATUS_LIST_BITS: usize = 131_072;
+/// The issuing organisation.
+pub const ISSUER_NAME: &str =
+    "สำนักงานมาตรฐานผลิตภัณฑ์อุตสาหกรรม (สมอ.) / Thai Industrial Standards Institute (TISI)";
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+fn iso(t: NaiveDateTime) -> String {
+    t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// What issuing needs from the deployment.
+#[derive(Clone)]
+pub struct Issuer {
+    pub base_url: url::Url,
+    /// Number prefix, e.g. `TISI-S` → `TISI-S-2565-0001`.
+    pub prefix: String,
+}
+
+impl Issuer {
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+/// One criterion of a scope and whether the trainee meets it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Criterion {
+    pub name: String,
+    pub met: bool,
+}
+
+/// A trainee's eligibility for one scope of a cohort's programme.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Eligibility {
+    pub user_id: String,
+    pub name: String,
+    pub scope: String,
+    pub eligible: bool,
+    pub criteria: Vec<Criterion>,
+}
+
+fn scope_of<'a>(course: &'a Course, scope: &str) -> Result<&'a Scope, AppError> {
+    course
+        .programme
+        .scopes
+        .iter()
+        .find(|s| s.id == scope)
+        .ok_or_else(|| AppError::Validation {
+            code: "unknown_scope",
+            message: format!("'{scope}' is not a scope of this programme"),
+        })
+}
+
+/// Eligibility of every trainee of a cohort for every scope (or one scope).
+pub fn eligibility(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    course: &Course,
+    only_user: Option<&str>,
+) -> Result<Vec<Eligibility>, AppError> {
+    let members = cohorts::store::list_members(conn, cohort_id)?;
+    let completions = crate::course::completions(conn, cohort_id)?;
+    let results = crate::quizzes::cohort_results(conn, cohort_id)?;
+    let rates = cohorts::attendance_rates(conn, cohort_id)?;
+    let mut out = Vec::new();
+    for m in members
+        .iter()
+        .filter(|m| m.role == "trainee" && only_user.is_none_or(|u| u == m.user_id))
+    {
+        for scope in &course.programme.scopes {
+            let mut criteria = Vec::new();
+            for module in &scope.required_modules {
+                let met = completions
+                    .iter()
+                    .any(|(u, s)| u == &m.user_id && s == module);
+                criteria.push(Criterion {
+                    name: format!("module:{module}"),
+                    met,
+                });
+            }
+            for quiz in &scope.required_quizzes {
+                let met = results
+                    .iter()
+                    .any(|r| r.user_id == m.user_id && &r.quiz_slug == quiz && r.passed);
+                criteria.push(Criterion {
+                    name: format!("quiz:{quiz}"),
+                    met,
+                });
+            }
+            let rate = rates.get(&m.user_id).copied().flatten();
+            // Before any session is held there is nothing to miss.
+            let met = rate.is_none_or(|r| r + 1e-9 >= f64::from(scope.min_attendance_percent));
+            criteria.push(Criterion {
+                name: format!("attendance>={}%", scope.min_attendance_percent),
+                met,
+            });
+            out.push(Eligibility {
+                user_id: m.user_id.clone(),
+                name: m.name.clone(),
+                scope: scope.id.clone(),
+                eligible: criteria.iter().all(|c| c.met),
+                criteria,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A credential as its holder and admins see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CredentialView {
+    pub id: String,
+    pub number: String,
+    /// `active`, `suspended`, `revoked` or `expired`.
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub scope: String,
+    pub user_id: String,
+    pub cohort_id: String,
+    pub holder_name: String,
+    pub office_code: String,
+    pub issued_at: NaiveDateTime,
+    pub valid_from: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub scheme_version: i32,
+    pub renews_id: Option<String>,
+    pub credential_jwt: String,
+    pub verify_url: String,
+}
+
+/// The status a verifier sees now.
+pub fn effective_status(row: &CredentialRow, at: NaiveDateTime) -> &'static str {
+    match row.status.as_str() {
+        "revoked" => "revoked",
+        "suspended" => "suspended",
+        "expired" => "expired",
+        _ if at >= row.valid_until => "expired",
+        _ if at < row.valid_from => "not_yet_valid",
+        _ => "active",
+    }
+}
+
+fn view(
+    conn: &mut DbConnection,
+    row: CredentialRow,
+    issuer: &Issuer,
+) -> Result<CredentialView, AppError> {
+    let holder = accounts::get_user(conn, &row.user_id)?;
+    Ok(CredentialView {
+        status: effective_status(&row, now()).to_string(),
+        verify_url: issuer.url(&format!("/verify/{}", row.id)),
+        holder_name: holder.name,
+        office_code: holder.office_code,
+        id: row.id,
+        number: row.number,
+        status_reason: row.status_reason,
+        scope: row.scope,
+        user_id: row.user_id,
+        cohort_id: row.cohort_id,
+        issued_at: row.issued_at,
+        valid_from: row.valid_from,
+        expires_at: row.valid_until,
+        scheme_version: row.scheme_version,
+        renews_id: row.renews_id,
+        credential_jwt: row.credential_jwt,
+    })
+}
+
+fn status_entries(issuer: &Issuer, index: i32) -> Value {
+    json!([
+        {
+            "id": issuer.url(&format!("/status/revocation#{index}")),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": index.to_string(),
+            "statusListCredential": issuer.url("/status/revocation"),
+        },
+        {
+            "id": issuer.url(&format!("/status/suspension#{index}")),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "suspension",
+            "statusListIndex": index.to_string(),
+            "statusListCredential": issuer.url("/status/suspension"),
+        }
+    ])
+}
+
+/// Builds the Open Badges 3.0 credential (VC Data Model 2.0) for a holder.
+#[allow(clippy::too_many_arguments)]
+fn badge(
+    issuer: &Issuer,
+    course: &Course,
+    scope: &Scope,
+    id: &str,
+    number: &str,
+    holder: &User,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+    status_index: i32,
+) -> Value {
+    let salt = crate::accounts::store::sha256_hex(&format!("salt:{id}"))[..16].to_string();
+    let identity = format!(
+        "sha256${}",
+        crate::accounts::store::sha256_hex(&format!("{}{salt}", holder.email))
+    );
+    let criteria = format!(
+        "ต้องผ่านบทเรียน {} แบบทดสอบ {} และเข้าร่วมการอบรมอย่างน้อยร้อยละ {} / Complete modules {}, pass quizzes {}, and attend at least {} % of the sessions.",
+        scope.required_modules.join(", "),
+        scope.required_quizzes.join(", "),
+        scope.min_attendance_percent,
+        scope.required_modules.join(", "),
+        scope.required_quizzes.join(", "),
+        scope.min_attendance_percent
+    );
+    json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ],
+        "id": issuer.url(&format!("/credentials/{id}")),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {
+            "id": issuer.url("/issuer"),
+            "type": ["Profile"],
+            "name": ISSUER_NAME,
+            "url": issuer.url("/"),
+        },
+        "name": format!("{} / {}", scope.title_th, scope.title_en),
+        "description": format!("{} / {}", scope.description_th, scope.description_en),
+        "validFrom": iso(from),
+        "validUntil": iso(until),
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityHash": identity,
+                "identityType": "emailAddress",
+                "hashed": true,
+                "salt": salt,
+            }],
+            "achievement": {
+                "id": issuer.url(&format!("/achievements/{}/{}", course.programme.id, scope.id)),
+                "type": ["Achievement"],
+                "achievementType": "License",
+                "name": format!("{} / {}", scope.title_th, scope.title_en),
+                "description": format!("{} / {}", scope.description_th, scope.description_en),
+                "criteria": { "narrative": criteria },
+                "humanCode": number,
+            },
+        },
+        "credentialStatus": status_entries(issuer, status_index),
+    })
+}
+
+fn sign(payload: &Value, conn: &mut DbConnection) -> Result<(String, String), AppError> {
+    let key = keys::active(conn)?.ok_or_else(|| {
+        AppError::Unexpected(anyhow::anyhow!(
+            "no signing key: run 'academy keys generate'"
+        ))
+    })?;
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(key.kid.clone());
+    let jwt = jsonwebtoken::encode(&header, payload, &key.key)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("signing: {e}")))?;
+    Ok((jwt, key.kid))
+}
+
+/// A request to issue a credential.
+pub struct IssueRequest<'a> {
+    pub cohort_id: &'a str,
+    pub user_id: &'a str,
+    pub scope: &'a str,
+    pub override_reason: Option<&'a str>,
+    pub renews_id: Option<&'a str>,
+}
+
+/// Issues a credential: only to an eligible trainee of the cohort (or with a written,
+/// audited override), exactly one live credential per person and scope, with the next
+/// gapless number of the fiscal year. The audit row and the holder's e-mail are written in
+/// the same transaction.
+pub fn issue(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    course: &Course,
+    actor: &User,
+    req: &IssueRequest<'_>,
+) -> Result<CredentialView, AppError> {
+    let scope = scope_of(course, req.scope)?;
+    let cohort = cohorts::store::find_cohort(conn, req.cohort_id)?.ok_or(AppError::NotFound)?;
+    if cohorts::store::find_member_role(conn, req.cohort_id, req.user_id)?.as_deref()
+        != Some(MemberRole::Trainee.as_str())
+    {
+        return Err(AppError::Validation {
+            code: "not_a_trainee",
+            message: "the user is not a trainee of this cohort".into(),
+        });
+    }
+    let holder = accounts::get_user(conn, req.user_id)?;
+    let elig = eligibility(conn, req.cohort_id, course, Some(req.user_id))?
+        .into_iter()
+        .find(|e| e.scope == req.scope)
+        .ok_or(AppError::NotFound)?;
+    let override_reason = req.override_reason.map(str::trim).filter(|r| !r.is_empty());
+    if !elig.eligible && override_reason.is_none() {
+        let unmet: Vec<String> = elig
+            .criteria
+            .iter()
+            .filter(|c| !c.met)
+            .map(|c| c.name.clone())
+            .collect();
+        return Err(AppError::Rejected {
+            code: "not_eligible",
+            message: format!("not eligible: {}", unmet.join(", ")),
+            details: json!({ "unmet": unmet }),
+        });
+    }
+    keys::ensure(conn)?;
+    let mut last = None;
+    // A first number of a new year can race with another issuer on the counter row; retry.
+    for _ in 0..3 {
+        match issue_once(
+            conn,
+            issuer,
+            course,
+            scope,
+            &cohort,
+            &holder,
+            actor,
+            req,
+            override_reason,
+            elig.eligible,
+        ) {
+            Err(AppError::Conflict {
+                code: "already_exists",
+                ..
+            }) if cohorts::store::find_cohort(conn, req.cohort_id)?.is_some() => {
+                if store::find_live(conn, req.user_id, req.scope)?.is_some() {
+                    return Err(AppError::conflict(
+                        "already_active",
+                        "this person already holds a live credential of this scope",
+                    ));
+                }
+                last = Some(AppError::conflict("already_active", "please try again"));
+            }
+            other => return other,
+        }
+    }
+    Err(last.unwrap_or(AppError::conflict("already_active", "please try again")))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn issue_once(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    course: &Course,
+    scope: &Scope,
+    cohort: &cohorts::store::CohortRow,
+    holder: &User,
+    actor: &User,
+    req: &IssueRequest<'_>,
+    override_reason: Option<&str>,
+    eligible: bool,
+) -> Result<CredentialView, AppError> {
+    let t = now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let row = write_tx(conn, |conn| {
+        if store::find_live(conn, &holder.id, &scope.id)?.is_some() {
+            return Err(AppError::conflict(
+                "already_active",
+                "this person already holds a live credential of this scope",
+            ));
+        }
+        let fy = crate::dates::fiscal_year_be(t.date());
+        let series = format!("{}-{fy}", issuer.prefix);
+        let n = store::next_number(conn, &series)?;
+        let number = format!("{series}-{n:04}");
+        let status_index = store::next_status_index(conn)?;
+        let until = t
+            .checked_add_months(Months::new(scope.validity_months))
+            .unwrap_or(t);
+        let mut payload = badge(
+            issuer,
+            course,
+            scope,
+            &id,
+            &number,
+            holder,
+            t,
+            until,
+            status_index,
+        );
+        if let Some(obj) = payload.as_object_mut() {
+            obj.insert("iss".into(), json!(issuer.url("/issuer")));
+            obj.insert(
+                "jti".into(),
+                json!(issuer.url(&format!("/credentials/{id}"))),
+            );
+            obj.insert(
+                "sub".into(),
+                json!(format!("urn:assessor-academy:holder:{}", holder.id)),
+            );
+            obj.insert("nbf".into(), json!(t.and_utc().timestamp()));
+            obj.insert("exp".into(), json!(until.and_utc().timestamp()));
+        }
+        let (jwt, kid) = sign(&payload, conn)?;
+        let row = CredentialRow {
+            id: id.clone(),
+            number: number.clone(),
+            user_id: holder.id.clone(),
+            cohort_id: cohort.id.clone(),
+            programme_id: course.programme.id.clone(),
+            scheme_version: course.programme.version as i32,
+            scope: scope.id.clone(),
+            status: "active".into(),
+            status_reason: None,
+            status_changed_at: None,
+            status_index,
+            issued_at: t,
+            valid_from: t,
+            valid_until: until,
+            kid,
+            credential_jwt: jwt,
+            override_reason: override_reason.map(str::to_string),
+            renews_id: req.renews_id.map(str::to_string),
+            issued_by: Some(actor.id.clone()),
+            reminder_sent_at: None,
+        };
+        store::insert(conn, &row)?;
+        let action = if req.renews_id.is_some() {
+            "renew"
+        } else {
+            "issue"
+        };
+        store::audit(
+            conn,
+            Some(&actor.id),
+            action,
+            "credential",
+            &id,
+            &json!({"number": number, "scope": scope.id, "user_id": holder.id, "cohort_id": cohort.id,
+                    "eligible": eligible, "override_reason": override_reason, "renews_id": req.renews_id}),
+            t,
+        )?;
+        let to = accounts::model::EmailAddress::parse(&holder.email).map_err(AppError::invalid)?;
+        email::enqueue(
+            conn,
+            email::Outgoing {
+                template: "credential_issued",
+                to: &to,
+                to_name: &holder.name,
+                language: holder.language,
+                context: json!({"name": holder.name, "number": number, "scope_th": scope.title_th, "scope_en": scope.title_en,
+                                "valid_until": until.date().to_string(), "link": issuer.url(&format!("/verify/{id}"))}),
+            },
+        )?;
+        Ok(row)
+    })?;
+    view(conn, row, issuer)
+}
+
+/// A status change an admin may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusAction {
+    Suspend,
+    Reinstate,
+    Revoke,
+}
+
+/// Suspends, reinstates or revokes (final) a credential, with a reason, an audit row and a
+/// mail to the holder in the same transaction. Verification sees it on the next request.
+pub fn change_status(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    actor: &User,
+    id: &str,
+    action: StatusAction,
+    reason: &str,
+) -> Result<CredentialView, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(AppError::invalid(
+            "reason: say why, in 1 to 1000 characters",
+        ));
+    }
+    let (from, to, verb, template): (&[&str], &str, &str, Option<&str>) = match action {
+        StatusAction::Suspend => (
+            &["active"],
+            "suspended",
+            "suspend",
+            Some("credential_suspended"),
+        ),
+        StatusAction::Reinstate => (
+            &["suspended"],
+            "active",
+            "reinstate",
+            Some("credential_reinstated"),
+        ),
+        StatusAction::Revoke => (
+            &["active", "suspended"],
+            "revoked",
+            "revoke",
+            Some("credential_revoked"),
+        ),
+    };
+    let t = now();
+    let row = write_tx(conn, |conn| {
+        let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
+        if store::set_status(conn, id, from, to, Some(reason), t)? == 0 {
+            return Err(AppError::conflict(
+                "bad_transition",
+                format!("a {} credential cannot be {verb}d", row.status),
+            ));
+        }
+        store::audit(
+            conn,
+            Some(&actor.id),
+            verb,
+            "credential",
+            id,
+            &json!({"reason": reason, "from": row.status, "to": to}),
+            t,
+        )?;
+        if let Some(template) = template {
+            let holder = accounts::get_user(conn, &row.user_id)?;
+            let to_addr =
+                accounts::model::EmailAddress::parse(&holder.email).map_err(AppError::invalid)?;
+            email::enqueue(
+                conn,
+                email::Outgoing {
+                    template,
+                    to: &to_addr,
+                    to_name: &holder.name,
+                    language: holder.language,
+                    context: json!({"name": holder.name, "number": row.number, "reason": reason, "link": issuer.url(&format!("/verify/{id}"))}),
+                },
+            )?;
+        }
+        store::find(conn, id)?.ok_or(AppError::NotFound)
+    })?;
+    view(conn, row, issuer)
+}
+
+/// A credential for its holder or an admin; anyone else gets a 404.
+pub fn get_for(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    id: &str,
+    user: &User,
+) -> Result<CredentialView, AppError> {
+    let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if row.user_id != user.id && user.role != Role::Admin {
+        return Err(AppError::NotFound);
+    }
+    view(conn, row, issuer)
+}
+
+/// The caller's own credentials.
+pub fn mine(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    user: &User,
+) -> Result<Vec<CredentialView>, AppError> {
+    store::of_user(conn, &user.id)?
+        .into_iter()
+        .map(|r| view(conn, r, issuer))
+        .collect()
+}
+
+/// The credentials of a cohort (admins).
+pub fn of_cohort(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    cohort_id: &str,
+) -> Result<Vec<CredentialView>, AppError> {
+    store::of_cohort(conn, cohort_id)?
+        .into_iter()
+        .map(|r| view(conn, r, issuer))
+        .collect()
+}
+
+/// What a verifier learns: only what a register shows, never e-mail or internal data.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicCredential {
+    pub id: String,
+    pub number: String,
+    pub holder_name: String,
+    pub holder_name_en: Option<String>,
+    pub office_code: String,
+    pub office_name_th: String,
+    pub office_name_en: String,
+    pub scope: String,
+    pub scope_title_th: String,
+    pub scope_title_en: String,
+    pub issuer: String,
+    pub issued_at: NaiveDateTime,
+    pub valid_from: NaiveDateTime,
+    pub valid_until: NaiveDateTime,
+    pub status_reason: Option<String>,
+    pub scheme_version: i32,
+}
+
+/// The answer of a verification.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VerifyResult {
+    pub valid: bool,
+    /// `active`, `suspended`, `revoked`, `expired`, `not_yet_valid`; `invalid` for a credential
+    /// that does not verify.
+    pub status: String,
+    pub credential: Option<PublicCredential>,
+}
+
+fn public(
+    conn: &mut DbConnection,
+    course: &Course,
+    row: &CredentialRow,
+) -> Result<PublicCredential, AppError> {
+    let holder = accounts::get_user(conn, &row.user_id)?;
+    let office = crate::offices::find(&holder.office_code);
+    let scope = course.programme.scopes.iter().find(|s| s.id == row.scope);
+    Ok(PublicCredential {
+        id: row.id.clone(),
+        number: row.number.clone(),
+        holder_name: holder.name,
+        holder_name_en: holder.name_en,
+        office_code: holder.office_code.clone(),
+        office_name_th: office.map(|o| o.name_th.clone()).unwrap_or_default(),
+        office_name_en: office.map(|o| o.name_en.clone()).unwrap_or_default(),
+        scope: row.scope.clone(),
+        scope_title_th: scope
+            .map(|s| s.title_th.clone())
+            .unwrap_or_else(|| row.scope.clone()),
+        scope_title_en: scope
+            .map(|s| s.title_en.clone())
+            .unwrap_or_else(|| row.scope.clone()),
+        issuer: ISSUER_NAME.into(),
+        issued_at: row.issued_at,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        status_reason: if row.status == "active" {
+            None
+        } else {
+            row.status_reason.clone()
+        },
+        scheme_version: row.scheme_version,
+    })
+}
+
+fn invalid() -> VerifyResult {
+    VerifyResult {
+        valid: false,
+        status: "invalid".into(),
+        credential: None,
+    }
+}
+
+/// Verifies a credential JWT: our key (by `kid`), an RS256 signature over exactly these bytes,
+/// a credential we issued with this exact token, and its status now. Any changed byte fails.
+pub fn verify_jwt(
+    conn: &mut DbConnection,
+    course: &Course,
+    issuer: &Issuer,
+    jwt: &str,
+) -> Result<VerifyResult, AppError> {
+    let jwt = jwt.trim();
+    if jwt.len() > 64 * 1024 {
+        return Ok(invalid());
+    }
+    let Ok(header) = jsonwebtoken::decode_header(jwt) else {
+        return Ok(invalid());
+    };
+    if header.alg != Algorithm::RS256 {
+        return Ok(invalid());
+    }
+    let Some(kid) = header.kid else {
+        return Ok(invalid());
+    };
+    let jwks = keys::jwks(conn)?;
+    let Some(jwk) = jwks.keys.iter().find(|k| k.kid == kid) else {
+        return Ok(invalid());
+    };
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["iss", "sub", "jti", "nbf", "exp"]);
+    validation.set_issuer(&[issuer.url("/issuer")]);
+    let Ok(data) = jsonwebtoken::decode::<Value>(jwt, &jwk.decoding_key()?, &validation) else {
+        return Ok(invalid());
+    };
+    let Some(id) = data
+        .claims
+        .get("jti")
+        .and_then(|j| j.as_str())
+        .and_then(|j| j.rsplit('/').next())
+        .map(str::to_string)
+    else {
+        return Ok(invalid());
+    };
+    let Some(row) = store::find(conn, &id)? else {
+        return Ok(invalid());
+    };
+    if row.credential_jwt != jwt {
+        return Ok(invalid());
+    }
+    let status = effective_status(&row, now());
+    Ok(VerifyResult {
+        valid: status == "active",
+        status: status.into(),
+        credential: Some(public(conn, course, &row)?),
+    })
+}
+
+/// Verification by credential id; unknown and malformed ids are the same 404.
+pub fn verify_id(
+    conn: &mut DbConnection,
+    course: &Course,
+    id: &str,
+) -> Result<VerifyResult, AppError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(AppError::NotFound);
+    }
+    let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let status = effective_status(&row, now());
+    Ok(VerifyResult {
+        valid: status == "active",
+        status: status.into(),
+        credential: Some(public(conn, course, &row)?),
+    })
+}
+
+/// The signed W3C Bitstring Status List credential for `revocation` or `suspension`.
+pub fn status_list(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    purpose: &str,
+) -> Result<String, AppError> {
+    let status = match purpose {
+        "revocation" => "revoked",
+        "suspension" => "suspended",
+        _ => return Err(AppError::NotFound),
+    };
+    let mut bits = vec![0u8; STATUS_LIST_BITS / 8];
+    for i in store::status_indexes(conn, status)? {
+        let i = i as usize;
+        if i < STATUS_LIST_BITS {
+            // Bit 0 is the most significant bit of the first byte.
+            bits[i / 8] |= 0x80 >> (i % 8);
+        }
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&bits)
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let compressed = gz.finish().map_err(|e| AppError::Unexpected(e.into()))?;
+    let t = now();
+    let list_id = issuer.url(&format!("/status/{purpose}"));
+    let payload = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": list_id,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": { "id": issuer.url("/issuer"), "type": ["Profile"], "name": ISSUER_NAME },
+        "validFrom": iso(t),
+        "credentialSubject": {
+            "id": format!("{list_id}#list"),
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": format!("u{}", URL_SAFE_NO_PAD.encode(compressed)),
+        },
+        "iss": issuer.url("/issuer"),
+        "jti": list_id,
+        "sub": format!("{list_id}#list"),
+        "nbf": t.and_utc().timestamp(),
+        "exp": (t + chrono::Duration::days(1)).and_utc().timestamp(),
+    });
+    keys::ensure(conn)?;
+    Ok(sign(&payload, conn)?.0)
+}
+
+/// One entry of the public register of active assessors.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegisterEntry {
+    pub id: String,
+    pub number: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub office_code: String,
+    pub office_th: String,
+    pub office_en: String,
+    pub province_th: String,
+    pub province_en: String,
+    pub scope: String,
+    pub valid_until: NaiveDateTime,
+}
+
+/// Active, unexpired credentials, searchable by name, office, province and scope.
+pub fn register(
+    conn: &mut DbConnection,
+    q: Option<&str>,
+    office: Option<&str>,
+    scope: Option<&str>,
+) -> Result<Vec<RegisterEntry>, AppError> {
+    let t = now();
+    let needle = q
+        .map(crate::quizzes::engine::normalise_text)
+        .filter(|s| !s.is_empty());
+    let mut out: Vec<RegisterEntry> = store::register(conn)?
+        .into_iter()
+        .filter(|(row, ..)| effective_status(row, t) == "active")
+        .filter_map(|(row, name, name_en, office_code)| {
+            let o = crate::offices::find(&office_code);
+            let e = RegisterEntry {
+                id: row.id,
+                number: row.number,
+                name,
+                name_en,
+                office_th: o.map(|o| o.name_th.clone()).unwrap_or_default(),
+                office_en: o.map(|o| o.name_en.clone()).unwrap_or_default(),
+                province_th: o.map(|o| o.province_th.clone()).unwrap_or_default(),
+                province_en: o.map(|o| o.province_en.clone()).unwrap_or_default(),
+                office_code,
+                scope: row.scope,
+                valid_until: row.valid_until,
+            };
+            let text = crate::quizzes::engine::normalise_text(&format!(
+                "{} {} {} {} {} {}",
+                e.name,
+                e.name_en.clone().unwrap_or_default(),
+                e.province_th,
+                e.province_en,
+                e.number,
+                e.office_th
+            ));
+            let keep = needle.as_ref().is_none_or(|n| text.contains(n.as_str()))
+                && office.is_none_or(|o| o.is_empty() || o == e.office_code)
+                && scope.is_none_or(|s| s.is_empty() || s == e.scope);
+            keep.then_some(e)
+        })
+        .collect();
+    out.sort_by_cached_key(|e| (crate::thai::sort_key(&e.name), e.number.clone()));
+    Ok(out)
+}
+
+/// Issues to every eligible trainee of a cohort who has no live credential of the scope.
+pub fn issue_all_eligible(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    course: &Course,
+    actor: &User,
+    cohort_id: &str,
+    scope: &str,
+) -> Result<HashMap<String, Vec<String>>, AppError> {
+    scope_of(course, scope)?;
+    let mut report: HashMap<String, Vec<String>> = HashMap::new();
+    for e in eligibility(conn, cohort_id, course, None)?
+        .into_iter()
+        .filter(|e| e.scope == scope)
+    {
+        if !e.eligible {
+            report
+                .entry("not_eligible".into())
+                .or_default()
+                .push(e.user_id);
+            continue;
+        }
+        let req = IssueRequest {
+            cohort_id,
+            user_id: &e.user_id,
+            scope,
+            override_reason: None,
+            renews_id: None,
+        };
+        match issue(conn, issuer, course, actor, &req) {
+            Ok(c) => report.entry("issued".into()).or_default().push(c.number),
+            Err(AppError::Conflict { .. }) => report
+                .entry("already_holding".into())
+                .or_default()
+                .push(e.user_id),
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(report)
+}
+
+/// Renews a credential: issues a new one (linked to the old) and marks the old one expired.
+pub fn renew(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    course: &Course,
+    actor: &User,
+    id: &str,
+    reason: &str,
+) -> Result<CredentialView, AppError> {
+    let old = store::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if old.status == "revoked" {
+        return Err(AppError::conflict(
+            "bad_transition",
+            "a revoked credential cannot be renewed",
+        ));
+    }
+    write_tx(conn, |conn| {
+        store::set_status(
+            conn,
+            id,
+            &["active", "suspended", "expired"],
+            "expired",
+            Some(reason),
+            now(),
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    let req = IssueRequest {
+        cohort_id: &old.cohort_id,
+        user_id: &old.user_id,
+        scope: &old.scope,
+        override_reason: Some(reason),
+        renews_id: Some(id),
+    };
+    issue(conn, issuer, course, actor, &req)
+}
+
+/// Language-aware scope title for pages.
+pub fn scope_title(course: &Course, scope: &str, lang: Language) -> String {
+    course
+        .programme
+        .scopes
+        .iter()
+        .find(|s| s.id == scope)
+        .map(|s| {
+            if lang == Language::En {
+                s.title_en.clone()
+            } else {
+                s.title_th.clone()
+            }
+        })
+        .unwrap_or_else(|| scope.to_string())
+}

@@ -1,0 +1,195 @@
+//! Credential persistence: credentials, gapless number series, the audit log.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{audit_log, credential_counters, credentials, users};
+use crate::db::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = credentials)]
+pub struct CredentialRow {
+    pub id: String,
+    pub number: String,
+    pub user_id: String,
+    pub cohort_id: String,
+    pub programme_id: String,
+    pub scheme_version: i32,
+    pub scope: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<NaiveDateTime>,
+    pub status_index: i32,
+    pub issued_at: NaiveDateTime,
+    pub valid_from: NaiveDateTime,
+    pub valid_until: NaiveDateTime,
+    pub kid: String,
+    pub credential_jwt: String,
+    pub override_reason: Option<String>,
+    pub renews_id: Option<String>,
+    pub issued_by: Option<String>,
+    pub reminder_sent_at: Option<NaiveDateTime>,
+}
+
+/// A credential with its holder's name, English name and office code.
+pub type RegisterRow = (CredentialRow, String, Option<String>, String);
+/// An audit record: when, who, what, details as JSON.
+pub type AuditRow = (NaiveDateTime, Option<String>, String, String);
+
+pub fn insert(conn: &mut DbConnection, row: &CredentialRow) -> QueryResult<usize> {
+    diesel::insert_into(credentials::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CredentialRow>> {
+    credentials::table
+        .find(id)
+        .select(CredentialRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The live (active or suspended) credential of a person in a scope.
+pub fn find_live(
+    conn: &mut DbConnection,
+    user_id: &str,
+    scope: &str,
+) -> QueryResult<Option<CredentialRow>> {
+    credentials::table
+        .filter(credentials::user_id.eq(user_id))
+        .filter(credentials::scope.eq(scope))
+        .filter(credentials::status.eq_any(["active", "suspended"]))
+        .select(CredentialRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<CredentialRow>> {
+    credentials::table
+        .filter(credentials::user_id.eq(user_id))
+        .order(credentials::issued_at.desc())
+        .select(CredentialRow::as_select())
+        .load(conn)
+}
+
+pub fn of_cohort(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec<CredentialRow>> {
+    credentials::table
+        .filter(credentials::cohort_id.eq(cohort_id))
+        .order(credentials::number.asc())
+        .select(CredentialRow::as_select())
+        .load(conn)
+}
+
+/// Every credential with a status bit set for the purpose (`revoked` or `suspended`).
+pub fn status_indexes(conn: &mut DbConnection, status: &str) -> QueryResult<Vec<i32>> {
+    credentials::table
+        .filter(credentials::status.eq(status))
+        .select(credentials::status_index)
+        .load(conn)
+}
+
+pub fn next_status_index(conn: &mut DbConnection) -> QueryResult<i32> {
+    let max: Option<i32> = credentials::table
+        .select(diesel::dsl::max(credentials::status_index))
+        .first(conn)?;
+    Ok(max.map(|m| m + 1).unwrap_or(0))
+}
+
+/// Takes the next number of a series inside the caller's transaction: the counter row is
+/// updated first, so concurrent issuers queue on its lock and numbers have no gaps.
+pub fn next_number(conn: &mut DbConnection, series: &str) -> QueryResult<i32> {
+    let n = diesel::update(credential_counters::table.find(series))
+        .set(credential_counters::last_number.eq(credential_counters::last_number + 1))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(credential_counters::table)
+            .values((
+                credential_counters::series.eq(series),
+                credential_counters::last_number.eq(1),
+            ))
+            .execute(conn)?;
+        return Ok(1);
+    }
+    credential_counters::table
+        .find(series)
+        .select(credential_counters::last_number)
+        .first(conn)
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        credentials::table
+            .filter(credentials::id.eq(id))
+            .filter(credentials::status.eq_any(from)),
+    )
+    .set((
+        credentials::status.eq(to),
+        credentials::status_reason.eq(reason),
+        credentials::status_changed_at.eq(Some(now)),
+    ))
+    .execute(conn)
+}
+
+/// Active credentials with holder name and office, for the public register.
+pub fn register(conn: &mut DbConnection) -> QueryResult<Vec<RegisterRow>> {
+    credentials::table
+        .inner_join(users::table.on(users::id.eq(credentials::user_id)))
+        .filter(credentials::status.eq("active"))
+        .select((
+            CredentialRow::as_select(),
+            users::name,
+            users::name_en,
+            users::office_code,
+        ))
+        .load(conn)
+}
+
+/// Appends one audit record.
+pub fn audit(
+    conn: &mut DbConnection,
+    actor: Option<&str>,
+    action: &str,
+    subject_type: &str,
+    subject_id: &str,
+    details: &serde_json::Value,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(uuid::Uuid::new_v4().to_string()),
+            audit_log::at.eq(now),
+            audit_log::actor_id.eq(actor),
+            audit_log::action.eq(action),
+            audit_log::subject_type.eq(subject_type),
+            audit_log::subject_id.eq(subject_id),
+            audit_log::details_json.eq(details.to_string()),
+        ))
+        .execute(conn)
+}
+
+/// Audit records of one subject, oldest first.
+pub fn audit_of(
+    conn: &mut DbConnection,
+    subject_type: &str,
+    subject_id: &str,
+) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::subject_type.eq(subject_type))
+        .filter(audit_log::subject_id.eq(subject_id))
+        .order(audit_log::at.asc())
+        .select((
+            audit_log::at,
+            audit_log::actor_id,
+            audit_log::action,
+            audit_log::details_json,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,165 @@
+//! Public pages: credential verification and the register of assessors (no sign-in).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::{lang_of, strings, Page};
+use crate::accounts::model::Language;
+use crate::credentials;
+use crate::dates;
+use crate::error::{AppError, PageError};
+use crate::http::AppState;
+
+/// A QR code of `text` as inline SVG.
+pub fn qr_svg(text: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(180, 180)
+        .quiet_zone(true)
+        .build())
+}
+
+/// The human verification page, with a QR code that points to itself.
+pub async fn verify_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    crate::http::api::credentials::limit(&state, &req)?;
+    let id = path.into_inner();
+    let course = state.course.clone();
+    let v = state
+        .db
+        .run(move |conn| credentials::verify_id(conn, &course, &id))
+        .await?;
+    let Some(c) = v.credential else {
+        return Err(PageError(AppError::NotFound));
+    };
+    let lang = lang_of(&req);
+    let t = strings(lang);
+    let url = format!("{}verify/{}", state.issuer.base_url, c.id);
+    let mut page = Page::new(&req);
+    page.ctx.insert("status", &v.status);
+    page.ctx
+        .insert("status_label", &t.get(&format!("status_{}", v.status)));
+    page.ctx.insert(
+        "office",
+        if lang == Language::En {
+            &c.office_name_en
+        } else {
+            &c.office_name_th
+        },
+    );
+    page.ctx.insert(
+        "scope",
+        if lang == Language::En {
+            &c.scope_title_en
+        } else {
+            &c.scope_title_th
+        },
+    );
+    page.ctx
+        .insert("valid_from", &dates::format_date(c.valid_from.date(), lang));
+    page.ctx.insert(
+        "valid_until",
+        &dates::format_date(c.valid_until.date(), lang),
+    );
+    page.ctx.insert("qr", &qr_svg(&url)?);
+    page.ctx.insert("url", &url);
+    page.ctx.insert("c", &c);
+    page.render(&state, "public/verify.html", StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct RegisterQuery {
+    q: Option<String>,
+    office_code: Option<String>,
+    scope: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Line {
+    id: String,
+    name: String,
+    office: String,
+    scope: String,
+    number: String,
+    valid_until: String,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    code: String,
+    value: String,
+    label: String,
+}
+
+/// The public register: only name, office, scope, number and validity.
+pub async fn register_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<RegisterQuery>,
+) -> Result<HttpResponse, PageError> {
+    crate::http::api::credentials::limit(&state, &req)?;
+    let q = q.into_inner();
+    let lang = lang_of(&req);
+    let (qq, office, scope) = (q.q.clone(), q.office_code.clone(), q.scope.clone());
+    let entries = state
+        .db
+        .run(move |conn| {
+            credentials::register(conn, qq.as_deref(), office.as_deref(), scope.as_deref())
+        })
+        .await?;
+    let course = state.course.clone();
+    let lines: Vec<Line> = entries
+        .into_iter()
+        .map(|e| Line {
+            office: if lang == Language::En {
+                e.province_en.clone()
+            } else {
+                e.province_th.clone()
+            },
+            scope: credentials::scope_title(&course, &e.scope, lang),
+            valid_until: dates::format_date(e.valid_until.date(), lang),
+            id: e.id,
+            name: e.name,
+            number: e.number,
+        })
+        .collect();
+    let mut offices: Vec<Choice> = crate::offices::all()
+        .iter()
+        .filter(|o| o.code != "TISI")
+        .map(|o| Choice {
+            code: o.code.clone(),
+            value: o.code.clone(),
+            label: if lang == Language::En {
+                o.province_en.clone()
+            } else {
+                o.province_th.clone()
+            },
+        })
+        .collect();
+    offices.sort_by_cached_key(|o| crate::thai::sort_key(&o.label));
+    let scopes: Vec<Choice> = course
+        .programme
+        .scopes
+        .iter()
+        .map(|s| Choice {
+            code: s.id.clone(),
+            value: s.id.clone(),
+            label: credentials::scope_title(&course, &s.id, lang),
+        })
+        .collect();
+    let mut page = Page::new(&req);
+    page.ctx.insert("entries", &lines);
+    page.ctx.insert("offices", &offices);
+    page.ctx.insert("scopes", &scopes);
+    page.ctx.insert("q", &q.q.unwrap_or_default());
+    page.ctx
+        .insert("office_code", &q.office_code.unwrap_or_default());
+    page.ctx.insert("scope", &q.scope.unwrap_or_default());
+    page.render(&state, "public/register.html", StatusCode::OK)
+}

@@ -1,0 +1,746 @@
+use academy::accounts::model::Role;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::helpers::{error_code, spawn_app, TestApp};
+
+pub struct Cohort {
+    pub admin: String,
+    pub cohort: String,
+    pub trainees: Vec<(String, String)>,
+}
+
+/// A cohort of `n` trainees with every module and quiz published.
+pub async fn cohort_with_trainees(app: &TestApp, n: usize) -> Cohort {
+    let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
+    let c = crate::cohorts::create_cohort(app, &admin, 1, 100).await;
+    let cohort = c["id"].as_str().unwrap().to_string();
+    let mut trainees = Vec::new();
+    for i in 0..n {
+        let (u, t) = app
+            .user_with_token(Role::Trainee, &format!("trainee{i}@example.org"))
+            .await;
+        assert_eq!(
+            app.post_json(
+                "/api/v1/cohorts/join",
+                Some(&t),
+                &json!({"join_code": c["join_code"]})
+            )
+            .await
+            .status(),
+            201
+        );
+        trainees.push((u.id, t));
+    }
+    for m in [
+        "01-what-is-tis-s",
+        "02-certification-path",
+        "03-assessor-role-ethics",
+        "04-planning-onsite-assessment",
+        "05-evidence-findings-report",
+        "06-tis-s-services",
+    ] {
+        assert_eq!(
+            app.post_json(
+                &format!("/api/v1/cohorts/{cohort}/modules/{m}/publish"),
+                Some(&admin),
+                &json!({})
+            )
+            .await
+            .status(),
+            200
+        );
+    }
+    for q in ["q01", "q02", "q03", "q04", "q05", "q06", "final-exam"] {
+        assert_eq!(
+            app.post_json(
+                &format!("/api/v1/cohorts/{cohort}/quizzes/{q}/publish"),
+                Some(&admin),
+                &json!({})
+            )
+            .await
+            .status(),
+            200
+        );
+    }
+    Cohort {
+        admin,
+        cohort,
+        trainees,
+    }
+}
+
+/// Completes the product scope's modules and passes its quizzes, answering from the key that
+/// staff can see.
+pub async fn make_eligible(app: &TestApp, c: &Cohort, trainee: &str) {
+    for m in [
+        "01-what-is-tis-s",
+        "02-certification-path",
+        "03-assessor-role-ethics",
+        "04-planning-onsite-assessment",
+        "05-evidence-findings-report",
+    ] {
+        assert_eq!(
+            app.post_json(
+                &format!("/api/v1/cohorts/{}/modules/{m}/complete", c.cohort),
+                Some(trainee),
+                &json!({})
+            )
+            .await
+            .status(),
+            204
+        );
+    }
+    for q in ["q01", "q02", "q03", "q04", "q05", "final-exam"] {
+        let started: Value = app
+            .post_json(
+                &format!("/api/v1/cohorts/{}/quizzes/{q}/attempts", c.cohort),
+                Some(trainee),
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let attempt = started["attempt_id"].as_str().unwrap().to_string();
+        let key: Value = app
+            .get(&format!("/api/v1/attempts/{attempt}"), Some(&c.admin))
+            .await
+            .json()
+            .await
+            .unwrap();
+        for item in key["review"].as_array().unwrap() {
+            let answer = match item["correct_answer"].clone() {
+                Value::Object(m) if m.contains_key("tolerance") => m["answer"].clone(),
+                Value::Array(a)
+                    if a.first()
+                        .is_some_and(|v| v.as_str().is_some_and(|s| !s.starts_with('o'))) =>
+                {
+                    a[0].clone()
+                }
+                other => other,
+            };
+            let res = app
+                .client
+                .put(app.url(&format!(
+                    "/api/v1/attempts/{attempt}/answers/{}",
+                    item["question_id"].as_str().unwrap()
+                )))
+                .bearer_auth(trainee)
+                .json(&json!({"answer": answer}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{q} {item}");
+        }
+        let r: Value = app
+            .post_json(
+                &format!("/api/v1/attempts/{attempt}/submit"),
+                Some(trainee),
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["passed"], true, "{q}: {r}");
+    }
+}
+
+async fn issue(
+    app: &TestApp,
+    c: &Cohort,
+    user_id: &str,
+    scope: &str,
+    reason: Option<&str>,
+) -> reqwest::Response {
+    let mut body = json!({"cohort_id": c.cohort, "user_id": user_id, "scope": scope});
+    if let Some(r) = reason {
+        body["override_reason"] = json!(r);
+    }
+    app.post_json("/api/v1/credentials", Some(&c.admin), &body)
+        .await
+}
+
+async fn verify(app: &TestApp, jwt: &str) -> Value {
+    app.post_json("/api/v1/verify", None, &json!({"credential_jwt": jwt}))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+fn parts(jwt: &str) -> (Value, Value) {
+    let p: Vec<&str> = jwt.split('.').collect();
+    (
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p[0]).unwrap()).unwrap(),
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p[1]).unwrap()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn an_eligible_trainee_gets_an_open_badges_3_credential_that_verifies() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let (uid, trainee) = c.trainees[0].clone();
+    let before: Vec<Value> = app
+        .get(
+            &format!("/api/v1/cohorts/{}/eligibility", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(before.iter().all(|e| e["eligible"] == false));
+    make_eligible(&app, &c, &trainee).await;
+    let after: Vec<Value> = app
+        .get(
+            &format!("/api/v1/cohorts/{}/eligibility", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let product = after.iter().find(|e| e["scope"] == "product").unwrap();
+    assert_eq!(product["eligible"], true, "{product}");
+    let service = after.iter().find(|e| e["scope"] == "service").unwrap();
+    assert_eq!(service["eligible"], false, "module 06 and q06 are missing");
+
+    let res = issue(&app, &c, &uid, "product", None).await;
+    assert_eq!(res.status(), 201);
+    let cred: Value = res.json().await.unwrap();
+    let fy = academy::dates::fiscal_year_be(chrono::Utc::now().date_naive());
+    assert_eq!(cred["number"], format!("TISI-S-{fy}-0001"));
+    assert_eq!(cred["status"], "active");
+    let jwt = cred["credential_jwt"].as_str().unwrap();
+    let (header, payload) = parts(jwt);
+    let mut keys: Vec<&String> = header.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, vec!["alg", "kid", "typ"]);
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(
+        payload["@context"][0],
+        "https://www.w3.org/ns/credentials/v2"
+    );
+    assert!(payload["@context"][1].as_str().unwrap().contains("ob/v3p0"));
+    assert_eq!(
+        payload["type"],
+        json!(["VerifiableCredential", "OpenBadgeCredential"])
+    );
+    assert_eq!(payload["issuer"]["type"], json!(["Profile"]));
+    assert_eq!(
+        payload["credentialSubject"]["type"],
+        json!(["AchievementSubject"])
+    );
+    assert_eq!(
+        payload["credentialSubject"]["identifier"][0]["hashed"],
+        true
+    );
+    assert!(payload["credentialSubject"]["achievement"]["name"]
+        .as_str()
+        .unwrap()
+        .contains("มอก. เอส"));
+    assert!(
+        !payload.to_string().contains("trainee0@example.org"),
+        "no plain e-mail in the credential"
+    );
+    for claim in [
+        "iss",
+        "jti",
+        "nbf",
+        "sub",
+        "exp",
+        "validFrom",
+        "validUntil",
+        "credentialStatus",
+    ] {
+        assert!(payload.get(claim).is_some(), "{claim} missing");
+    }
+    let jwks: Value = app
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["kid"] == header["kid"] && k["kty"] == "RSA" && k.get("d").is_none()));
+
+    let v = verify(&app, jwt).await;
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["status"], "active");
+    assert_eq!(v["credential"]["number"], cred["number"]);
+    assert!(v["credential"].get("email").is_none());
+    let by_id: Value = app
+        .get(
+            &format!("/api/v1/verify/{}", cred["id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_id["status"], "active");
+    // The holder sees it; another trainee gets a 404; the holder was told by e-mail.
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/credentials/{}", cred["id"].as_str().unwrap()),
+            Some(&trainee)
+        )
+        .await
+        .status(),
+        200
+    );
+    let mine: Vec<Value> = app
+        .get("/api/v1/me/credentials", Some(&trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    let mail = app
+        .last_mail_context("trainee0@example.org", "credential_issued")
+        .await;
+    assert_eq!(mail["number"], cred["number"]);
+    // The public page and the register show it, in Thai.
+    let html = app
+        .get(&format!("/verify/{}", cred["id"].as_str().unwrap()), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("ใบรับรองนี้ใช้ได้") && html.contains("<svg"),
+        "{html}"
+    );
+    let html = app.get("/register", None).await.text().await.unwrap();
+    assert!(html.contains(cred["number"].as_str().unwrap()));
+}
+
+#[tokio::test]
+async fn issuing_to_a_trainee_who_is_not_eligible_needs_an_audited_reason() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let uid = c.trainees[0].0.clone();
+    let res = issue(&app, &c, &uid, "product", None).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_eligible");
+    assert!(body["error"]["details"]["unmet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u == "quiz:final-exam"));
+    let res = issue(&app, &c, &uid, "product", Some("ผ่านการอบรมรุ่นนำร่องก่อนมีระบบ")).await;
+    assert_eq!(res.status(), 201);
+    let cred: Value = res.json().await.unwrap();
+    let id = cred["id"].as_str().unwrap().to_string();
+    let audit = app
+        .db
+        .run(move |conn| {
+            Ok(academy::credentials::store::audit_of(
+                conn,
+                "credential",
+                &id,
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert!(audit[0].3.contains("ผ่านการอบรมรุ่นนำร่อง"));
+    assert_eq!(
+        error_code(issue(&app, &c, &uid, "product", Some("again")).await, 409).await,
+        "already_active"
+    );
+    assert_eq!(
+        error_code(issue(&app, &c, &uid, "nonsense", Some("x")).await, 422).await,
+        "unknown_scope"
+    );
+}
+
+#[tokio::test]
+async fn ten_concurrent_issues_for_one_person_and_scope_give_one_credential_one_audit_row_one_mail()
+{
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 2).await;
+    let uid = c.trainees[0].0.clone();
+    let results = futures_util::future::join_all(
+        (0..10).map(|_| issue(&app, &c, &uid, "service", Some("กรณีพิเศษ"))),
+    )
+    .await;
+    let mut created = 0;
+    for r in results {
+        match r.status().as_u16() {
+            201 => created += 1,
+            409 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 1);
+    let cohort = c.cohort.clone();
+    let (creds, audits, mails) = app
+        .db
+        .run(move |conn| {
+            let creds = academy::credentials::store::of_cohort(conn, &cohort)?;
+            let audits: i64 = academy::db::schema::audit_log::table
+                .count()
+                .get_result(conn)?;
+            let mails = academy::email::store::list(conn, None, 1000)?
+                .into_iter()
+                .filter(|m| m.template == "credential_issued")
+                .count();
+            Ok((creds, audits, mails))
+        })
+        .await
+        .unwrap();
+    assert_eq!((creds.len(), audits, mails), (1, 1, 1));
+    // Numbers stay gapless: the next one is 0002.
+    let res = issue(&app, &c, &c.trainees[1].0, "service", Some("กรณีพิเศษ")).await;
+    let next: Value = res.json().await.unwrap();
+    assert!(
+        next["number"].as_str().unwrap().ends_with("-0002"),
+        "{next}"
+    );
+}
+
+#[tokio::test]
+async fn revocation_and_suspension_show_on_the_very_next_request_and_in_the_status_lists() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let uid = c.trainees[0].0.clone();
+    let cred: Value = issue(&app, &c, &uid, "product", Some("ทดสอบ"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = cred["id"].as_str().unwrap();
+    let jwt = cred["credential_jwt"].as_str().unwrap();
+    let (app, c) = (&app, &c);
+    let act = |what: &'static str, reason: &'static str| {
+        let url = format!("/api/v1/credentials/{id}/{what}");
+        async move {
+            app.post_json(&url, Some(&c.admin), &json!({"reason": reason}))
+                .await
+        }
+    };
+    assert_eq!(
+        act("suspend", "อยู่ระหว่างสอบสวนข้อร้องเรียน").await.status(),
+        200
+    );
+    let v = verify(app, jwt).await;
+    assert_eq!(
+        (v["valid"].clone(), v["status"].clone()),
+        (json!(false), json!("suspended"))
+    );
+    assert_eq!(act("reinstate", "ข้อร้องเรียนไม่มีมูล").await.status(), 200);
+    assert_eq!(verify(app, jwt).await["status"], "active");
+    assert_eq!(act("revoke", "ใช้ใบรับรองโดยมิชอบ").await.status(), 200);
+    let v = verify(app, jwt).await;
+    assert_eq!(
+        (v["valid"].clone(), v["status"].clone()),
+        (json!(false), json!("revoked"))
+    );
+    assert_eq!(v["credential"]["status_reason"], "ใช้ใบรับรองโดยมิชอบ");
+    // Revoked is final.
+    assert_eq!(
+        error_code(act("reinstate", "x").await, 409).await,
+        "bad_transition"
+    );
+    // The revocation list has the credential's bit set.
+    let (_, payload) = parts(jwt);
+    let index: usize = payload["credentialStatus"][0]["statusListIndex"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let list = app
+        .get("/status/revocation", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (_, list_payload) = parts(&list);
+    let encoded = list_payload["credentialSubject"]["encodedList"]
+        .as_str()
+        .unwrap();
+    let gz = URL_SAFE_NO_PAD
+        .decode(encoded.trim_start_matches('u'))
+        .unwrap();
+    let mut bits = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut bits).unwrap();
+    assert_eq!(bits.len() * 8, 131_072);
+    assert_ne!(bits[index / 8] & (0x80 >> (index % 8)), 0);
+    let html = app
+        .get(&format!("/verify/{id}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("ถูกเพิกถอน"), "{html}");
+    let html = app.get("/register", None).await.text().await.unwrap();
+    assert!(
+        !html.contains(cred["number"].as_str().unwrap()),
+        "revoked credentials are not in the register"
+    );
+    // Each change wrote an audit row and a mail.
+    let key = id.to_string();
+    let audit = app
+        .db
+        .run(move |conn| {
+            Ok(academy::credentials::store::audit_of(
+                conn,
+                "credential",
+                &key,
+            )?)
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.2.as_str()).collect();
+    assert_eq!(actions, vec!["issue", "suspend", "reinstate", "revoke"]);
+}
+
+#[tokio::test]
+async fn expired_and_not_yet_valid_credentials_do_not_verify_as_valid() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let cred: Value = issue(&app, &c, &c.trainees[0].0, "product", Some("ทดสอบ"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jwt = cred["credential_jwt"].as_str().unwrap().to_string();
+    let app = &app;
+    let set = |from_days: i64, until_days: i64| {
+        let key = cred["id"].as_str().unwrap().to_string();
+        async move {
+            app.db
+                .run(move |conn| {
+                    use academy::db::schema::credentials::dsl::*;
+                    let now = chrono::Utc::now().naive_utc();
+                    diesel::update(credentials.find(&key))
+                        .set((
+                            valid_from.eq(now + chrono::Duration::days(from_days)),
+                            valid_until.eq(now + chrono::Duration::days(until_days)),
+                        ))
+                        .execute(conn)?;
+                    Ok(())
+                })
+                .await
+                .unwrap()
+        }
+    };
+    set(-800, -1).await;
+    let v = verify(app, &jwt).await;
+    assert_eq!(
+        (v["valid"].clone(), v["status"].clone()),
+        (json!(false), json!("expired"))
+    );
+    set(2, 900).await;
+    let v = verify(app, &jwt).await;
+    assert_eq!(
+        (v["valid"].clone(), v["status"].clone()),
+        (json!(false), json!("not_yet_valid"))
+    );
+}
+
+#[tokio::test]
+async fn ten_thousand_mutations_of_a_credential_all_fail_and_the_original_verifies() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let cred: Value = issue(&app, &c, &c.trainees[0].0, "product", Some("ทดสอบ"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jwt = cred["credential_jwt"].as_str().unwrap().to_string();
+    let mut mutants: Vec<String> = Vec::new();
+    let alphabet: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        .chars()
+        .collect();
+    let chars: Vec<char> = jwt.chars().collect();
+    // Every position replaced by several other characters.
+    'outer: for round in 0..8 {
+        for i in 0..chars.len() {
+            let mut m = chars.clone();
+            let pos = alphabet.iter().position(|a| *a == m[i]).unwrap_or(0);
+            m[i] = alphabet[(pos + 1 + round * 7) % alphabet.len()];
+            if m[i] == chars[i] {
+                continue;
+            }
+            mutants.push(m.into_iter().collect());
+            if mutants.len() >= 9_900 {
+                break 'outer;
+            }
+        }
+    }
+    // Field edits re-encoded with the original signature, a stripped signature, alg none.
+    let p: Vec<&str> = jwt.split('.').collect();
+    let (_, payload) = parts(&jwt);
+    for (field, value) in [
+        ("/validUntil", json!("2099-01-01T00:00:00Z")),
+        (
+            "/credentialSubject/achievement/humanCode",
+            json!("TISI-S-2565-9999"),
+        ),
+        ("/name", json!("ผู้ตรวจประเมินปลอม")),
+        ("/exp", json!(4_102_444_800i64)),
+        ("/sub", json!("urn:assessor-academy:holder:someone-else")),
+    ] {
+        let mut edited = payload.clone();
+        *edited.pointer_mut(field).unwrap() = value;
+        mutants.push(format!(
+            "{}.{}.{}",
+            p[0],
+            URL_SAFE_NO_PAD.encode(edited.to_string()),
+            p[2]
+        ));
+    }
+    mutants.push(format!("{}.{}.", p[0], p[1]));
+    mutants.push(format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
+        p[1],
+        ""
+    ));
+    mutants.push(format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT","kid":"x"}"#),
+        p[1],
+        p[2]
+    ));
+    mutants.push(format!("{jwt}x"));
+    mutants.push(format!(" {jwt}.x"));
+    mutants.push(jwt.replacen('.', "..", 1));
+    while mutants.len() < 10_000 {
+        let i = mutants.len() % chars.len();
+        let mut m = chars.clone();
+        m.insert(i, 'A');
+        mutants.push(m.into_iter().collect());
+    }
+    assert!(mutants.len() >= 10_000);
+    let course = std::sync::Arc::new(
+        academy::course::loader::load_course(std::path::Path::new("course_content")).unwrap(),
+    );
+    let issuer = academy::credentials::Issuer {
+        base_url: url::Url::parse(&format!("{}/", app.address)).unwrap(),
+        prefix: "TISI-S".into(),
+    };
+    let original = jwt.clone();
+    let (valid_mutants, original_ok) = app
+        .db
+        .run(move |conn| {
+            let mut valid = Vec::new();
+            for m in &mutants {
+                let r = academy::credentials::verify_jwt(conn, &course, &issuer, m)?;
+                if r.valid || r.status != "invalid" {
+                    valid.push(m.clone());
+                }
+            }
+            let ok = academy::credentials::verify_jwt(conn, &course, &issuer, &original)?.valid;
+            Ok((valid, ok))
+        })
+        .await
+        .unwrap();
+    assert!(original_ok, "the original must verify");
+    assert!(
+        valid_mutants.is_empty(),
+        "{} mutants verified, e.g. {:?}",
+        valid_mutants.len(),
+        valid_mutants.first()
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_odd_ids_get_the_same_404_and_the_cli_verifies_offline() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let cred: Value = issue(&app, &c, &c.trainees[0].0, "product", Some("ทดสอบ"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut bodies = Vec::new();
+    for id in [
+        uuid::Uuid::new_v4().to_string(),
+        "../../etc/passwd".into(),
+        "%00".into(),
+        "1 OR 1=1".into(),
+        "x".repeat(300),
+    ] {
+        let res = app
+            .get(
+                &format!(
+                    "/api/v1/verify/{}",
+                    url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 404, "{id}");
+        bodies.push(res.json::<Value>().await.unwrap());
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    // Offline: the CLI with the JWKS saved to a file.
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = app
+        .get("/.well-known/jwks.json", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    std::fs::write(dir.path().join("jwks.json"), jwks).unwrap();
+    let jwt = cred["credential_jwt"].as_str().unwrap();
+    std::fs::write(dir.path().join("good.jwt"), jwt).unwrap();
+    let mut bad: Vec<char> = jwt.chars().collect();
+    let n = bad.len() - 5;
+    bad[n] = if bad[n] == 'A' { 'B' } else { 'A' };
+    std::fs::write(
+        dir.path().join("bad.jwt"),
+        bad.into_iter().collect::<String>(),
+    )
+    .unwrap();
+    let run = |file: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_academy"))
+            .args(["credential", "verify", file, "--jwks"])
+            .arg(dir.path().join("jwks.json"))
+            .current_dir(dir.path())
+            .env("ACADEMY_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let ok = run("good.jwt");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("signature: valid"));
+    let no = run("bad.jwt");
+    assert_eq!(no.status.code(), Some(1));
+    // The same over http:// from the running service.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_academy"))
+        .args([
+            "credential",
+            "verify",
+            "good.jwt",
+            "--jwks",
+            &format!("{}/.well-known/jwks.json", app.address),
+        ])
+        .current_dir(dir.path())
+        .env("ACADEMY_LOG", "error")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
