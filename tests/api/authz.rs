@@ -141,6 +141,21 @@ fn form_body(path: &str, persona: &str) -> Vec<(&'static str, String)> {
             f.push(("confirm", "another good passphrase".into()));
         }
         "/admin/users/import" => f.push(("csv", "email,name,role,office_code\nbad,,,\n".into())),
+        "/join" => f.push(("join_code", "NOPE3333".into())),
+        "/cohorts/{id}/publish" => {
+            f.push(("kind", "module".into()));
+            f.push(("slug", "01-what-is-tis-s".into()));
+        }
+        "/cohorts/{id}/issue" => {
+            f.push(("user_id", "nope".into()));
+            f.push(("scope", "nonsense".into()));
+        }
+        "/admin/cohorts" => {
+            f.push(("generation", "x".into()));
+            f.push(("starts_on", "x".into()));
+            f.push(("ends_on", "x".into()));
+            f.push(("capacity", "x".into()));
+        }
         _ => {}
     }
     f

@@ -12,3 +12,4 @@ mod helpers;
 mod quizzes;
 mod settings;
 mod smtp;
+mod web;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod home;
+pub mod learn;
 pub mod public;
 
 use std::collections::BTreeMap;
@@ -59,6 +60,12 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "email/credential_revoked/body.txt",
     "email/credential_revoked/body.html",
     "public/verify.html",
+    "cohorts/page.html",
+    "cohorts/module.html",
+    "quizzes/take.html",
+    "quizzes/result.html",
+    "quizzes/start.html",
+    "admin/cohorts.html",
     "public/register.html",
 );
 

@@ -1,0 +1,278 @@
+//! The journey through the pages (server-rendered HTML, cookie sign-in, CSRF on every form).
+
+use academy::accounts::model::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a csrf field")
+        .to_string()
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let b = browser();
+    let html = b
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(app.url("/login"))
+        .form(&[
+            ("email", email),
+            ("password", "correct horse battery"),
+            ("csrf", &csrf_of(&html)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "sign-in of {email}");
+    b
+}
+
+async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> String {
+    let res = b.get(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap()
+}
+
+async fn post_form(
+    app: &TestApp,
+    b: &reqwest::Client,
+    path: &str,
+    from_page: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = page(app, b, from_page).await;
+    let csrf = csrf_of(&html);
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", &csrf));
+    b.post(app.url(path)).form(&form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_cohort_runs_through_the_pages_from_creation_to_a_verified_credential() {
+    let app = spawn_app().await;
+    app.create_user(Role::Admin, "admin@example.org", "correct horse battery")
+        .await;
+    let hostile = "นาย <script>alert('x')</script> \"ทดสอบ\"";
+    let trainee_user = app
+        .create_user(
+            Role::Trainee,
+            "trainee@example.org",
+            "correct horse battery",
+        )
+        .await;
+    let admin_token = app
+        .token("admin@example.org", "correct horse battery")
+        .await;
+    app.client
+        .patch(app.url(&format!("/api/v1/users/{}", trainee_user.id)))
+        .bearer_auth(&admin_token)
+        .json(&json!({"name": hostile}))
+        .send()
+        .await
+        .unwrap();
+    let admin = sign_in(&app, "admin@example.org").await;
+
+    // The admin creates "Generation 1 FY2565" from the form.
+    let res = post_form(
+        &app,
+        &admin,
+        "/admin/cohorts",
+        "/admin/cohorts",
+        &[
+            ("generation", "1"),
+            ("starts_on", "2022-02-15"),
+            ("ends_on", "2022-03-31"),
+            ("capacity", "80"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let cohort_id = location
+        .trim_start_matches("/cohorts/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = page(&app, &admin, &location).await;
+    assert!(
+        html.contains("รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565") && html.contains("15 ก.พ. 2565"),
+        "{html}"
+    );
+    let code = html
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_string();
+    for (kind, slug) in [("module", "01-what-is-tis-s"), ("quiz", "q01")] {
+        let res = post_form(
+            &app,
+            &admin,
+            &format!("/cohorts/{cohort_id}/publish"),
+            &format!("/cohorts/{cohort_id}"),
+            &[("kind", kind), ("slug", slug)],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+    }
+
+    // The trainee joins with the code, reads the module and marks it read.
+    let trainee = sign_in(&app, "trainee@example.org").await;
+    let home = page(&app, &trainee, "/").await;
+    assert!(home.contains("รหัสเข้าร่วม"), "{home}");
+    let res = post_form(&app, &trainee, "/join", "/", &[("join_code", &code)]).await;
+    assert_eq!(res.status(), 303);
+    let cohort_page = page(&app, &trainee, &format!("/cohorts/{cohort_id}")).await;
+    assert!(cohort_page.contains("/modules/01-what-is-tis-s"));
+    let module = page(
+        &app,
+        &trainee,
+        &format!("/cohorts/{cohort_id}/modules/01-what-is-tis-s"),
+    )
+    .await;
+    assert!(module.contains("มอก. เอส"), "{module}");
+    let res = post_form(
+        &app,
+        &trainee,
+        &format!("/cohorts/{cohort_id}/modules/01-what-is-tis-s/complete"),
+        &format!("/cohorts/{cohort_id}/modules/01-what-is-tis-s"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+
+    // The quiz: start, answer on the page (no script needed), submit, see the result.
+    let res = post_form(
+        &app,
+        &trainee,
+        &format!("/cohorts/{cohort_id}/quizzes/q01/start"),
+        &format!("/cohorts/{cohort_id}/quizzes/q01"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let attempt_path = res.headers()["location"].to_str().unwrap().to_string();
+    let take = page(&app, &trainee, &attempt_path).await;
+    for leak in ["correct", "feedback", "data-answer"] {
+        assert!(!take.contains(leak), "{leak} in the quiz page");
+    }
+    let attempt_id = attempt_path.trim_start_matches("/attempts/");
+    let key: Value = app
+        .get(
+            &format!("/api/v1/attempts/{attempt_id}"),
+            Some(&admin_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut fields: Vec<(String, String)> = vec![("csrf".into(), csrf_of(&take))];
+    for item in key["review"].as_array().unwrap() {
+        let qid = item["question_id"].as_str().unwrap();
+        match &item["correct_answer"] {
+            Value::String(s) => fields.push((format!("q:{qid}"), s.clone())),
+            Value::Bool(b) => fields.push((format!("q:{qid}"), b.to_string())),
+            Value::Array(a) => {
+                if a.first().is_some_and(|v| {
+                    v.as_str()
+                        .is_some_and(|s| s.starts_with('o') && s.len() == 11)
+                }) {
+                    for v in a {
+                        fields.push((format!("q:{qid}"), v.as_str().unwrap().into()));
+                    }
+                } else {
+                    fields.push((format!("q:{qid}"), a[0].as_str().unwrap().into()));
+                }
+            }
+            Value::Object(m) if m.contains_key("tolerance") => {
+                fields.push((format!("q:{qid}"), m["answer"].to_string()))
+            }
+            Value::Object(m) => {
+                for (l, r) in m {
+                    fields.push((format!("q:{qid}:{l}"), r.as_str().unwrap().into()));
+                }
+            }
+            other => panic!("unexpected key {other}"),
+        }
+    }
+    let res = trainee
+        .post(app.url(&format!("{attempt_path}/submit")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let result = page(&app, &trainee, &attempt_path).await;
+    assert!(
+        result.contains("ผ่าน") && result.contains("100%"),
+        "{result}"
+    );
+    assert!(
+        result.contains("เฉลยและคำอธิบาย"),
+        "q01 reviews after submit"
+    );
+
+    // The admin sees progress (the hostile name escaped) and issues a credential.
+    let staff_page = page(&app, &admin, &format!("/cohorts/{cohort_id}")).await;
+    assert!(
+        !staff_page.contains("<script>alert"),
+        "unescaped name on the cohort page"
+    );
+    assert!(staff_page.contains("&lt;script&gt;"));
+    let res = app
+        .post_json("/api/v1/credentials", Some(&admin_token), &json!({"cohort_id": cohort_id, "user_id": trainee_user.id, "scope": "product", "override_reason": "pilot"}))
+        .await;
+    let cred: Value = res.json().await.unwrap();
+    // A visitor opens the verification page: valid; after revocation: revoked.
+    let visitor = browser();
+    let html = page(
+        &app,
+        &visitor,
+        &format!("/verify/{}", cred["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(
+        html.contains("ใบรับรองนี้ใช้ได้") && !html.contains("<script>alert"),
+        "{html}"
+    );
+    app.post_json(
+        &format!(
+            "/api/v1/credentials/{}/revoke",
+            cred["id"].as_str().unwrap()
+        ),
+        Some(&admin_token),
+        &json!({"reason": "ทดสอบการเพิกถอน"}),
+    )
+    .await;
+    let html = page(
+        &app,
+        &visitor,
+        &format!("/verify/{}", cred["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(html.contains("ถูกเพิกถอน"), "{html}");
+    // The trainee's dashboard lists the credential.
+    let home = page(&app, &trainee, "/").await;
+    assert!(home.contains(cred["number"].as_str().unwrap()), "{home}");
+}
