@@ -56,6 +56,8 @@ route_table! {
     post "/api/v1/cohorts/{id}/quizzes/{slug}/attempts" => api::quizzes::start_attempt;
     put "/api/v1/cohorts/{id}/quizzes/{slug}/overrides/{user_id}" => api::quizzes::set_override;
     get "/api/v1/cohorts/{id}/results" => api::quizzes::results;
+    get "/api/v1/cohorts/{id}/quizzes/{slug}/analytics" => api::quizzes::analytics;
+    get "/cohorts/{id}/quizzes/{slug}/analytics" => ui::learn::analytics_page;
     put "/api/v1/attempts/{id}/answers/{question_id}" => api::quizzes::save_answer;
     post "/api/v1/attempts/{id}/submit" => api::quizzes::submit;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;

@@ -1,6 +1,7 @@
 //! Quizzes: publication to cohorts, timed attempts that survive flaky connections, fair
 //! grading, and no answer key before the review policy allows.
 
+pub mod analytics;
 pub mod engine;
 pub mod gift;
 pub mod model;
@@ -728,4 +729,62 @@ pub fn export_gift(conn: &mut DbConnection, slug: &str) -> Result<String, AppErr
         .find(|r| r.slug == slug)
         .ok_or(AppError::NotFound)?;
     Ok(gift::export(&course::quiz_definition(&row)?.questions))
+}
+
+/// Item statistics of a quiz in a cohort, plus per-attempt scores keyed by question id.
+pub fn cohort_analytics(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    slug: &str,
+) -> Result<
+    (
+        analytics::QuizStats,
+        Vec<(String, i32, f64, HashMap<String, f64>)>,
+    ),
+    AppError,
+> {
+    let rows: Vec<AttemptRow> = store::finished_attempts_of_cohort(conn, cohort_id)?
+        .into_iter()
+        .filter(|a| a.quiz_slug == slug)
+        .collect();
+    let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
+    let mut answers: HashMap<String, HashMap<String, Value>> = HashMap::new();
+    for (attempt, q, a) in store::answers_of_many(conn, &ids)? {
+        if let Ok(v) = serde_json::from_str(&a) {
+            answers.entry(attempt).or_default().insert(q, v);
+        }
+    }
+    let mut defs: HashMap<String, Quiz> = HashMap::new();
+    let mut graded = Vec::new();
+    let mut table = Vec::new();
+    let mut order: Vec<String> = Vec::new();
+    for row in &rows {
+        if !defs.contains_key(&row.quiz_revision_id) {
+            let q = quiz_of(conn, row)?;
+            for qq in &q.questions {
+                if !order.contains(&qq.id) {
+                    order.push(qq.id.clone());
+                }
+            }
+            defs.insert(row.quiz_revision_id.clone(), q);
+        }
+        let Some(quiz) = defs.get(&row.quiz_revision_id) else {
+            continue;
+        };
+        let layout = layout_of(row)?;
+        let mine = answers.get(&row.id);
+        let mut items = HashMap::new();
+        let mut scores = HashMap::new();
+        for laid in &layout.questions {
+            if let Some(q) = quiz.questions.iter().find(|q| q.id == laid.id) {
+                let s = engine::grade(q, laid, mine.and_then(|m| m.get(&q.id)));
+                items.insert(q.id.clone(), (s, f64::from(q.points)));
+                scores.insert(q.id.clone(), s);
+            }
+        }
+        let percent = row.percent.unwrap_or(0.0);
+        graded.push(analytics::GradedAttempt { percent, items });
+        table.push((row.user_id.clone(), row.attempt_no, percent, scores));
+    }
+    Ok((analytics::compute(&graded, &order), table))
 }

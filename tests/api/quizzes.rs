@@ -731,3 +731,81 @@ async fn a_gift_bank_with_every_kind_imports_and_exports_to_an_equivalent_file()
         404
     );
 }
+
+#[tokio::test]
+async fn staff_see_item_statistics_and_export_results_by_question_id() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("stats", 3, ReviewPolicy::AfterSubmit)).await;
+    for answers_right in [true, false] {
+        let started: Value = start(&app, &s, &s.trainee, "stats")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let a = started["attempt_id"].as_str().unwrap().to_string();
+        if answers_right {
+            for (qid, answer) in right_answers(started["questions"].as_array().unwrap()) {
+                put_answer(&app, &s.trainee, &a, &qid, answer).await;
+            }
+        } else {
+            put_answer(&app, &s.trainee, &a, "truefalse", json!(true)).await;
+        }
+        assert_eq!(
+            app.post_json(
+                &format!("/api/v1/attempts/{a}/submit"),
+                Some(&s.trainee),
+                &json!({})
+            )
+            .await
+            .status(),
+            200
+        );
+    }
+    let url = format!("/api/v1/cohorts/{}/quizzes/stats/analytics", s.cohort);
+    assert_eq!(app.get(&url, Some(&s.trainee)).await.status(), 403);
+    let stats: Value = app.get(&url, Some(&s.admin)).await.json().await.unwrap();
+    assert_eq!(stats["attempts"], 2);
+    assert_eq!(stats["distribution"][9], 1);
+    assert_eq!(stats["distribution"][0], 1);
+    assert_eq!(stats["questions"].as_array().unwrap().len(), 6);
+    let tf = stats["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["question_id"] == "truefalse")
+        .unwrap();
+    assert_eq!(tf["facility"], 0.5);
+    let csv = app
+        .get(&format!("{url}?format=csv"), Some(&s.admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let header = csv
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    for q in [
+        "single",
+        "multiple",
+        "truefalse",
+        "shorttext",
+        "numeric",
+        "matching",
+    ] {
+        assert!(header.contains(q), "{header}");
+    }
+    let html = app
+        .client
+        .get(app.url(&format!("/cohorts/{}/quizzes/stats/analytics", s.cohort)))
+        .bearer_auth(&s.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<svg") && html.contains("Cronbach"), "{html}");
+}

@@ -43,7 +43,7 @@ impl Modify for BearerAuth {
         content::complete_module, content::module_history, content::save_revision, content::get_revision,
         content::diff, content::preview,
         quizzes::list_quizzes, quizzes::publish_quiz, quizzes::unpublish_quiz, quizzes::start_attempt,
-        quizzes::save_answer, quizzes::submit, quizzes::get_attempt, quizzes::set_override, quizzes::results, quizzes::import_gift, quizzes::export_gift,
+        quizzes::save_answer, quizzes::submit, quizzes::get_attempt, quizzes::set_override, quizzes::results, quizzes::import_gift, quizzes::export_gift, quizzes::analytics,
         credentials::eligibility, credentials::issue, credentials::issue_eligible, credentials::suspend,
         credentials::reinstate, credentials::revoke, credentials::renew, credentials::get, credentials::mine,
         credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::register,

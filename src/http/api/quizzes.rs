@@ -316,3 +316,62 @@ pub async fn export_gift(
         .content_type("text/plain; charset=utf-8")
         .body(text))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AnalyticsQuery {
+    /// `json` (default) or `csv` (results per attempt, one column per question id).
+    pub format: Option<String>,
+}
+
+/// Item analysis of the quiz in the cohort (cohort instructors and admins).
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/quizzes/{slug}/analytics", tag = "quizzes", params(AnalyticsQuery),
+    responses((status = 200, body = quizzes::analytics::QuizStats)), security(("bearer" = [])))]
+pub async fn analytics(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    q: web::Query<AnalyticsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, slug) = path.into_inner();
+    let (stats, table) = state
+        .db
+        .run(move |conn| {
+            crate::cohorts::authorize(conn, &id, &user.0, crate::cohorts::Access::Staff)?;
+            quizzes::cohort_analytics(conn, &id, &slug)
+        })
+        .await?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(HttpResponse::Ok().json(stats)),
+        Some("csv") => {
+            let qids: Vec<String> = stats
+                .questions
+                .iter()
+                .map(|q| q.question_id.clone())
+                .collect();
+            let mut header: Vec<&str> = vec!["user_id", "attempt", "percent"];
+            header.extend(qids.iter().map(String::as_str));
+            let rows: Vec<Vec<String>> = table
+                .iter()
+                .map(|(u, n, p, scores)| {
+                    let mut r = vec![u.clone(), n.to_string(), format!("{p:.2}")];
+                    r.extend(
+                        qids.iter()
+                            .map(|q| scores.get(q).map(|s| format!("{s:.2}")).unwrap_or_default()),
+                    );
+                    r
+                })
+                .collect();
+            let body = crate::http::api::cohorts::csv_with_bom(&header, &rows)?;
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    "content-disposition",
+                    "attachment; filename=\"results.csv\"",
+                ))
+                .body(body))
+        }
+        Some(o) => Err(AppError::invalid(format!(
+            "format: '{o}' is not json or csv"
+        ))),
+    }
+}

@@ -830,3 +830,60 @@ pub async fn create_cohort(
         Err(e) => Err(PageError(e)),
     }
 }
+
+/// Quiz statistics for staff: distribution chart, reliability, facility and discrimination.
+pub async fn analytics_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, None).await?;
+    let lang = lang_of(&req);
+    let (id, slug) = path.into_inner();
+    let (u, cid, s) = (user.clone(), id.clone(), slug.clone());
+    let (stats, title) = state
+        .db
+        .run(move |conn| {
+            cohorts::authorize(conn, &cid, &u, Access::Staff)?;
+            let title = quizzes::cohort_quizzes(conn, &cid, &u, lang)?
+                .into_iter()
+                .find(|q| q.slug == s)
+                .map(|q| q.title)
+                .ok_or(AppError::NotFound)?;
+            Ok((quizzes::cohort_analytics(conn, &cid, &s)?.0, title))
+        })
+        .await?;
+    let t = strings(lang);
+    let rows: Vec<Value> = stats
+        .questions
+        .iter()
+        .map(|q| json!({"id": q.question_id, "responses": q.responses, "facility": format!("{:.2}", q.facility),
+                        "discrimination": q.discrimination.map(|d| format!("{d:.2}")).unwrap_or_else(|| "–".into()), "flags": q.flags}))
+        .collect();
+    let mut page = Page::new(&req);
+    page.ctx.insert(
+        "chart",
+        &quizzes::analytics::distribution_svg(
+            &stats,
+            t.get("score_distribution")
+                .map(String::as_str)
+                .unwrap_or(""),
+        ),
+    );
+    page.ctx
+        .insert("mean", &format!("{:.1}", stats.mean_percent));
+    page.ctx.insert(
+        "alpha",
+        &stats
+            .cronbach_alpha
+            .map(|a| format!("{a:.2}"))
+            .unwrap_or_else(|| "–".into()),
+    );
+    page.ctx.insert("stats", &stats);
+    page.ctx.insert("rows", &rows);
+    page.ctx.insert("title", &title);
+    page.ctx.insert("cohort_id", &id);
+    page.ctx.insert("slug", &slug);
+    page.ctx.insert("user", &user);
+    page.render(&state, "quizzes/analytics.html", StatusCode::OK)
+}

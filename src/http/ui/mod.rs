@@ -66,6 +66,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "quizzes/result.html",
     "quizzes/start.html",
     "admin/cohorts.html",
+    "quizzes/analytics.html",
     "public/register.html",
 );
 
