@@ -731,18 +731,15 @@ pub fn export_gift(conn: &mut DbConnection, slug: &str) -> Result<String, AppErr
     Ok(gift::export(&course::quiz_definition(&row)?.questions))
 }
 
+/// One finished attempt's scores: user, attempt number, percent, points per question id.
+pub type AttemptScores = (String, i32, f64, HashMap<String, f64>);
+
 /// Item statistics of a quiz in a cohort, plus per-attempt scores keyed by question id.
 pub fn cohort_analytics(
     conn: &mut DbConnection,
     cohort_id: &str,
     slug: &str,
-) -> Result<
-    (
-        analytics::QuizStats,
-        Vec<(String, i32, f64, HashMap<String, f64>)>,
-    ),
-    AppError,
-> {
+) -> Result<(analytics::QuizStats, Vec<AttemptScores>), AppError> {
     let rows: Vec<AttemptRow> = store::finished_attempts_of_cohort(conn, cohort_id)?
         .into_iter()
         .filter(|a| a.quiz_slug == slug)
