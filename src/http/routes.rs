@@ -125,6 +125,10 @@ route_table! {
     post "/cohorts/{id}/quizzes/{slug}/start" => ui::learn::start;
     get "/attempts/{id}" => ui::learn::attempt_page;
     post "/attempts/{id}/submit" => ui::learn::submit;
+    get "/static/editor.js" => ui::editor::editor_js;
+    get "/modules/{slug}/edit" => ui::editor::edit_page;
+    post "/modules/{slug}/edit" => ui::editor::save;
+    get "/modules/{slug}/diff" => ui::editor::diff_page;
     get "/admin/cohorts" => ui::learn::admin_cohorts;
     post "/admin/cohorts" => ui::learn::create_cohort;
     get "/admin/users" => ui::admin::users_page;

@@ -276,3 +276,76 @@ async fn a_cohort_runs_through_the_pages_from_creation_to_a_verified_credential(
     let home = page(&app, &trainee, "/").await;
     assert!(home.contains(cred["number"].as_str().unwrap()), "{home}");
 }
+
+#[tokio::test]
+async fn an_instructor_edits_a_module_in_the_browser_and_compares_revisions() {
+    let app = spawn_app().await;
+    app.create_user(Role::Instructor, "i@example.org", "correct horse battery")
+        .await;
+    let b = sign_in(&app, "i@example.org").await;
+    let html = page(&app, &b, "/modules/02-certification-path/edit").await;
+    assert!(html.contains("textarea") && html.contains("/static/editor.js"));
+    let title_en = html
+        .split("id=\"title_en\" name=\"title_en\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = post_form(
+        &app,
+        &b,
+        "/modules/02-certification-path/edit",
+        "/modules/02-certification-path/edit",
+        &[
+            ("title_th", "เส้นทางการรับรอง (ปรับปรุง)"),
+            ("title_en", &title_en),
+            (
+                "markdown_th",
+                "# ใหม่\n\nย่อหน้าที่แก้ไขแล้ว <script>alert(1)</script>",
+            ),
+            ("markdown_en", "# New\n\nEdited."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let html = page(
+        &app,
+        &b,
+        "/modules/02-certification-path/edit?done=revision_saved",
+    )
+    .await;
+    assert!(html.contains("บันทึกฉบับใหม่แล้ว"));
+    let ids: Vec<String> = html
+        .split("name=\"from\" value=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "two revisions in the history");
+    let diff = page(
+        &app,
+        &b,
+        &format!(
+            "/modules/02-certification-path/diff?from={}&to={}",
+            ids[1], ids[0]
+        ),
+    )
+    .await;
+    assert!(
+        diff.contains("dadd") && diff.contains("ย่อหน้าที่แก้ไขแล้ว") && !diff.contains("<script>alert"),
+        "{diff}"
+    );
+    // Trainees cannot open the editor.
+    app.create_user(Role::Trainee, "t@example.org", "correct horse battery")
+        .await;
+    let t = sign_in(&app, "t@example.org").await;
+    assert_eq!(
+        t.get(app.url("/modules/02-certification-path/edit"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}

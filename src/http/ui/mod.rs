@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod editor;
 pub mod home;
 pub mod learn;
 pub mod public;
@@ -67,6 +68,8 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "quizzes/start.html",
     "admin/cohorts.html",
     "quizzes/analytics.html",
+    "modules/edit.html",
+    "modules/diff.html",
     "public/register.html",
 );
 

@@ -1,0 +1,179 @@
+//! The module editor for instructors: Markdown with live preview, saved as a new revision;
+//! revision history with a diff between any two.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{check_csrf, lang_of, page_user, see_other, Page};
+use crate::accounts::{model::Role, User};
+use crate::course::{self, ModuleEdit};
+use crate::dates;
+use crate::error::{AppError, PageError};
+use crate::http::AppState;
+
+async fn staff(req: &HttpRequest) -> Result<User, PageError> {
+    let user = page_user(req, None).await?;
+    if !matches!(user.role, Role::Instructor | Role::Admin) {
+        return Err(PageError(AppError::Forbidden));
+    }
+    Ok(user)
+}
+
+async fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    user: User,
+    slug: String,
+    draft: Option<ModuleEdit>,
+    error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let lang = lang_of(req);
+    let s = slug.clone();
+    let (history, latest) = state
+        .db
+        .run(move |conn| {
+            let h = course::module_history(conn, &s)?;
+            let latest = course::revision_source(conn, &h[0].id)?;
+            Ok((h, latest))
+        })
+        .await?;
+    let rev = match draft {
+        Some(d) => {
+            json!({"title_th": d.title_th, "title_en": d.title_en, "markdown_th": d.markdown_th, "markdown_en": d.markdown_en})
+        }
+        None => {
+            json!({"title_th": latest.title_th, "title_en": latest.title_en, "markdown_th": latest.markdown_th, "markdown_en": latest.markdown_en})
+        }
+    };
+    let history: Vec<serde_json::Value> = history
+        .iter()
+        .map(|r| json!({"id": r.id, "created": dates::format_datetime(r.created_at, lang), "source": r.source, "title_th": r.title_th}))
+        .collect();
+    let mut page = Page::new(req);
+    page.flash(
+        req,
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("done").cloned())
+            .as_deref(),
+    );
+    page.ctx.insert("slug", &slug);
+    page.ctx.insert("rev", &rev);
+    page.ctx.insert("history", &history);
+    page.ctx.insert("error", &error);
+    page.ctx.insert("user", &user);
+    page.render(
+        state,
+        "modules/edit.html",
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+    )
+}
+
+pub async fn edit_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = staff(&req).await?;
+    render(&state, &req, user, path.into_inner(), None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    title_th: String,
+    title_en: String,
+    markdown_th: String,
+    markdown_en: String,
+    csrf: String,
+}
+
+/// Saves the edit as a new revision.
+pub async fn save(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = staff(&req).await?;
+    check_csrf(&req, &form.csrf)?;
+    let slug = path.into_inner();
+    let f = form.into_inner();
+    let edit = ModuleEdit {
+        title_th: f.title_th.trim().into(),
+        title_en: f.title_en.trim().into(),
+        markdown_th: f.markdown_th.replace("\r\n", "\n"),
+        markdown_en: f.markdown_en.replace("\r\n", "\n"),
+    };
+    if edit.title_th.is_empty() || edit.title_en.is_empty() {
+        return render(
+            &state,
+            &req,
+            user,
+            slug,
+            Some(edit),
+            Some("both titles are required".into()),
+        )
+        .await;
+    }
+    let (s, e, u) = (slug.clone(), edit.clone(), user.clone());
+    match state
+        .db
+        .run(move |conn| course::save_module_edit(conn, &s, &e, &u))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/modules/{slug}/edit?done=revision_saved"
+        ))),
+        Err(AppError::Validation { message, .. }) => {
+            render(&state, &req, user, slug, Some(edit), Some(message)).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DiffQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The line diff between two revisions (Thai text, or English with the English UI).
+pub async fn diff_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<DiffQuery>,
+) -> Result<HttpResponse, PageError> {
+    let user = staff(&req).await?;
+    let lang = lang_of(&req);
+    let slug = path.into_inner();
+    let q = q.into_inner();
+    let (Some(from), Some(to)) = (q.from, q.to) else {
+        return Err(PageError(AppError::invalid(
+            "choose two revisions to compare",
+        )));
+    };
+    let lines = state
+        .db
+        .run(move |conn| course::diff_revisions(conn, &from, &to, lang))
+        .await?;
+    let mut page = Page::new(&req);
+    page.ctx.insert("slug", &slug);
+    page.ctx.insert("lines", &lines);
+    page.ctx.insert("user", &user);
+    page.render(&state, "modules/diff.html", StatusCode::OK)
+}
+
+/// The editor's preview script.
+pub async fn editor_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .content_type("text/javascript; charset=utf-8")
+        .body(include_str!("../../../static/editor.js"))
+}
