@@ -491,6 +491,20 @@ async fn the_roster_csv_has_a_bom_and_neutralises_formulas() {
     assert!(text.contains("สำนักงานอุตสาหกรรมจังหวัดเชียงใหม่"), "{text}");
     assert!(text.contains(user["id"].as_str().unwrap()));
     assert!(text.contains("\r\n"));
+    // The same as an Excel workbook.
+    let res = app
+        .get(
+            &format!("/api/v1/cohorts/{id}/roster?format=xlsx"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an xlsx file is a zip archive");
 }
 
 #[tokio::test]

@@ -376,7 +376,39 @@ pub fn csv_with_bom(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, Ap
     Ok(out)
 }
 
-/// The cohort's members with attendance; `?format=csv` for a spreadsheet.
+/// Writes rows as an Excel workbook with one sheet; Thai text is kept as UTF-8 strings.
+pub fn xlsx(sheet: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Unexpected(anyhow::anyhow!("xlsx: {e}"));
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet).map_err(fail)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(fail)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            // Strings only: a cell never becomes a formula, whatever it starts with.
+            ws.write_string(r as u32 + 1, c as u16, cell)
+                .map_err(fail)?;
+        }
+    }
+    book.save_to_buffer().map_err(fail)
+}
+
+/// An XLSX download response.
+pub fn xlsx_response(file: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(body)
+}
+
+/// The cohort's members with attendance; `?format=csv` or `?format=xlsx` for a spreadsheet.
 #[utoipa::path(get, path = "/api/v1/cohorts/{id}/roster", tag = "cohorts", params(RosterQuery),
     responses((status = 200, body = [RosterEntry])), security(("bearer" = [])))]
 pub async fn roster(
@@ -395,7 +427,7 @@ pub async fn roster(
         .await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(entries)),
-        Some("csv") => {
+        Some(format @ ("csv" | "xlsx")) => {
             let rows: Vec<Vec<String>> = entries
                 .iter()
                 .map(|e| {
@@ -416,20 +448,22 @@ pub async fn roster(
                     ]
                 })
                 .collect();
-            let body = csv_with_bom(
-                &[
-                    "name",
-                    "name_en",
-                    "email",
-                    "office_code",
-                    "office_name_th",
-                    "role",
-                    "joined_at",
-                    "attendance_percent",
-                    "user_id",
-                ],
-                &rows,
-            )?;
+            let header = [
+                "name",
+                "name_en",
+                "email",
+                "office_code",
+                "office_name_th",
+                "role",
+                "joined_at",
+                "attendance_percent",
+                "user_id",
+            ];
+            if format == "xlsx" {
+                let file = format!("roster-{}-{}.xlsx", cohort.fiscal_year, cohort.generation);
+                return Ok(xlsx_response(&file, xlsx("roster", &header, &rows)?));
+            }
+            let body = csv_with_bom(&header, &rows)?;
             let file = format!("roster-{}-{}.csv", cohort.fiscal_year, cohort.generation);
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")

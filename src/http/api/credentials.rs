@@ -259,7 +259,7 @@ pub async fn of_cohort(
         .await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(list)),
-        Some("csv") => {
+        Some(format @ ("csv" | "xlsx")) => {
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|c| {
@@ -275,19 +275,23 @@ pub async fn of_cohort(
                     ]
                 })
                 .collect();
-            let body = crate::http::api::cohorts::csv_with_bom(
-                &[
-                    "number",
-                    "holder",
-                    "office_code",
-                    "scope",
-                    "status",
-                    "issued",
-                    "expires",
-                    "verify_url",
-                ],
-                &rows,
-            )?;
+            let header = [
+                "number",
+                "holder",
+                "office_code",
+                "scope",
+                "status",
+                "issued",
+                "expires",
+                "verify_url",
+            ];
+            if format == "xlsx" {
+                return Ok(crate::http::api::cohorts::xlsx_response(
+                    "credentials.xlsx",
+                    crate::http::api::cohorts::xlsx("credentials", &header, &rows)?,
+                ));
+            }
+            let body = crate::http::api::cohorts::csv_with_bom(&header, &rows)?;
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
                 .insert_header((

@@ -342,7 +342,7 @@ pub async fn analytics(
         .await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(stats)),
-        Some("csv") => {
+        Some(format @ ("csv" | "xlsx")) => {
             let qids: Vec<String> = stats
                 .questions
                 .iter()
@@ -361,6 +361,12 @@ pub async fn analytics(
                     r
                 })
                 .collect();
+            if format == "xlsx" {
+                return Ok(crate::http::api::cohorts::xlsx_response(
+                    "results.xlsx",
+                    crate::http::api::cohorts::xlsx("results", &header, &rows)?,
+                ));
+            }
             let body = crate::http::api::cohorts::csv_with_bom(&header, &rows)?;
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
