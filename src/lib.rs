@@ -6,6 +6,7 @@ pub mod course;
 pub mod credentials;
 pub mod dates;
 pub mod db;
+pub mod demo;
 pub mod email;
 pub mod error;
 pub mod http;

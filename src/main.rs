@@ -38,6 +38,9 @@ enum Command {
         #[command(subcommand)]
         action: CredentialAction,
     },
+    /// Seed a demo programme run on a fresh database (data/demo.db by default), print the
+    /// sign-in details, then serve.
+    Demo,
     /// Work with course content.
     Content {
         #[command(subcommand)]
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
                     },
             } => create_admin(settings, email, name, office).await,
             Command::Keys { action } => keys(settings, action).await,
+            Command::Demo => demo(settings).await,
             Command::Credential {
                 action: CredentialAction::Verify { file, jwks },
             } => {
@@ -315,4 +319,40 @@ fn verify_credential(file: &str, jwks_source: &str) -> anyhow::Result<()> {
             anyhow::bail!("{e}")
         }
     }
+}
+
+async fn demo(mut settings: Settings) -> anyhow::Result<()> {
+    // Keep the demo away from a real database unless one is named explicitly.
+    if settings.database_url == academy::db::DatabaseUrl::Sqlite("data/academy.db".into()) {
+        settings.database_url = academy::db::DatabaseUrl::Sqlite("data/demo.db".into());
+    }
+    let course = academy::startup::load_content(&settings.content_dir).await?;
+    let prefix = settings.credential_prefix.clone();
+    println!("Preparing the demo (a cohort of 40 trainees with their progress)…");
+    let app = Application::build(settings).await?;
+    let issuer = academy::credentials::Issuer {
+        base_url: app.base_url().clone(),
+        prefix,
+    };
+    let accounts = app
+        .db()
+        .run(move |conn| academy::demo::seed(conn, &course, &issuer))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!();
+    println!("Assessor Academy demo is serving at {}", app.base_url());
+    if !accounts.seeded {
+        println!("(the demo data was already there; nothing was added)");
+    }
+    println!("Sign in with password {} as:", accounts.password);
+    println!("  admin       {}", accounts.admin);
+    println!("  instructor  {}", accounts.instructor);
+    println!("  trainee     {}", accounts.trainee);
+    println!(
+        "The cohort: {}cohorts/{}",
+        app.base_url(),
+        accounts.cohort_id
+    );
+    app.run_until_stopped().await?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod authz;
 mod cohorts;
 mod content;
 mod credentials;
+mod demo;
 mod email;
 mod foundation;
 mod helpers;

@@ -1,0 +1,396 @@
+//! `academy demo`: seeds a realistic programme run on a fresh database so a newcomer sees
+//! every role's pages populated. All people are fictional, with `.example` addresses.
+
+use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+
+use crate::accounts::{self, model, NewUser, User};
+use crate::cohorts::{self, model::AttendanceStatus, model::MemberRole};
+use crate::course::model::Course;
+use crate::credentials::{self, Issuer, StatusAction};
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::quizzes;
+
+/// The password of every demo account (printed by `academy demo`).
+pub const DEMO_PASSWORD: &str = "demo-2565-tisi";
+/// The demo administrator.
+pub const ADMIN_EMAIL: &str = "admin@tisi.example";
+/// The first demo instructor.
+pub const INSTRUCTOR_EMAIL: &str = "instructor1@tisi.example";
+
+const GIVEN: [&str; 20] = [
+    "สมชาย",
+    "สุดารัตน์",
+    "ประเสริฐ",
+    "วันเพ็ญ",
+    "อนุชา",
+    "กนกวรรณ",
+    "ธีรพงษ์",
+    "พิมพ์ชนก",
+    "วีระพล",
+    "จิราพร",
+    "ณัฐวุฒิ",
+    "ศิริพร",
+    "ชัยวัฒน์",
+    "อรทัย",
+    "สุรเชษฐ์",
+    "ปวีณา",
+    "เกรียงไกร",
+    "นันทนา",
+    "ธนากร",
+    "มาลัย",
+];
+const FAMILY: [&str; 20] = [
+    "ใจดี",
+    "ศรีสุข",
+    "แก้วมณี",
+    "บุญมา",
+    "ทองคำ",
+    "วงศ์ใหญ่",
+    "สายบุญ",
+    "พรหมมา",
+    "เพชรรัตน์",
+    "คำแสน",
+    "นาคสวัสดิ์",
+    "อินทร์แก้ว",
+    "ชัยมงคล",
+    "รุ่งเรือง",
+    "ปัญญาดี",
+    "สมบูรณ์",
+    "จันทร์หอม",
+    "มีสุข",
+    "ศักดิ์ดี",
+    "บัวทอง",
+];
+const OFFICES: [&str; 8] = [
+    "TH-50", "TH-30", "TH-90", "TH-40", "TH-20", "TH-65", "TH-83", "TH-34",
+];
+
+/// What the demo printed: one account of each role.
+pub struct DemoAccounts {
+    pub admin: String,
+    pub instructor: String,
+    pub trainee: String,
+    pub password: &'static str,
+    pub cohort_id: String,
+    /// False when the demo data was already there (nothing was added).
+    pub seeded: bool,
+}
+
+fn bkk(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+    let local = NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(h, min, 0))
+        .unwrap_or_default();
+    crate::dates::bangkok()
+        .from_local_datetime(&local)
+        .single()
+        .map(|t| t.with_timezone(&Utc).naive_utc())
+        .unwrap_or(local)
+}
+
+/// A small deterministic generator, so every run of the demo looks the same.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Seeds the demo. Refuses (changing nothing) when the database holds any account that is not
+/// a demo account; does nothing when the demo is already there.
+pub fn seed(
+    conn: &mut DbConnection,
+    course: &Course,
+    issuer: &Issuer,
+) -> Result<DemoAccounts, AppError> {
+    let everyone = accounts::list_users(conn, &accounts::UserFilter::default())?;
+    if let Some(real) = everyone.iter().find(|u| !u.email.ends_with(".example")) {
+        return Err(AppError::conflict(
+            "real_data",
+            format!("this database holds real accounts (e.g. {}); the demo only runs on a fresh database", real.email),
+        ));
+    }
+    let trainee_email = "trainee01@poi.example";
+    if let Some(admin) = everyone.iter().find(|u| u.email == ADMIN_EMAIL) {
+        let cohort_id = cohorts::list_cohorts(conn, admin)?
+            .into_iter()
+            .next()
+            .map(|c| c.id)
+            .unwrap_or_default();
+        return Ok(DemoAccounts {
+            admin: ADMIN_EMAIL.into(),
+            instructor: INSTRUCTOR_EMAIL.into(),
+            trainee: trainee_email.into(),
+            password: DEMO_PASSWORD,
+            cohort_id,
+            seeded: false,
+        });
+    }
+    let hash = accounts::hash_password(
+        &model::NewPassword::parse(DEMO_PASSWORD).map_err(AppError::invalid)?,
+    )?;
+    let mk = |conn: &mut DbConnection,
+              email: &str,
+              name: &str,
+              name_en: Option<&str>,
+              role: model::Role,
+              office: &str| {
+        accounts::create_user(
+            conn,
+            &NewUser {
+                email: model::EmailAddress::parse(email).map_err(AppError::invalid)?,
+                name: model::PersonName::parse(name).map_err(AppError::invalid)?,
+                name_en: name_en
+                    .map(model::PersonName::parse)
+                    .transpose()
+                    .map_err(AppError::invalid)?,
+                role,
+                office_code: office.into(),
+                language: model::Language::Th,
+                password_hash: Some(hash.clone()),
+            },
+            &issuer.base_url,
+        )
+    };
+    let admin = mk(
+        conn,
+        ADMIN_EMAIL,
+        "นางสาว วิมลรัตน์ ศรีประเสริฐ",
+        Some("Wimonrat Sriprasert"),
+        model::Role::Admin,
+        "TISI",
+    )?;
+    let i1 = mk(
+        conn,
+        INSTRUCTOR_EMAIL,
+        "นาย ปิยะพงษ์ รักษ์มาตรฐาน",
+        Some("Piyapong Rakmattrathan"),
+        model::Role::Instructor,
+        "TISI",
+    )?;
+    let i2 = mk(
+        conn,
+        "instructor2@tisi.example",
+        "นาง อัญชลี คุณภาพดี",
+        Some("Anchalee Khunnaphapdi"),
+        model::Role::Instructor,
+        "TISI",
+    )?;
+    let mut trainees: Vec<User> = Vec::new();
+    for i in 0..40 {
+        let title = if i % 3 == 0 {
+            "นาง"
+        } else if i % 2 == 0 {
+            "นาย"
+        } else {
+            "นางสาว"
+        };
+        let name = format!("{title} {} {}", GIVEN[i % 20], FAMILY[(i * 7 + 3) % 20]);
+        trainees.push(mk(
+            conn,
+            &format!("trainee{:02}@poi.example", i + 1),
+            &name,
+            None,
+            model::Role::Trainee,
+            OFFICES[i % OFFICES.len()],
+        )?);
+    }
+
+    let cohort = cohorts::create_cohort(
+        conn,
+        &cohorts::NewCohort {
+            programme_id: course.programme.id.clone(),
+            generation: 1,
+            fiscal_year: None,
+            name_th: None,
+            name_en: Some("Generation 1 FY2565".into()),
+            starts_on: NaiveDate::from_ymd_opt(2022, 2, 15).unwrap_or_default(),
+            ends_on: NaiveDate::from_ymd_opt(2022, 3, 31).unwrap_or_default(),
+            capacity: 80,
+            status: cohorts::model::CohortStatus::Open,
+            enrol_opens_at: None,
+            enrol_closes_at: None,
+        },
+    )?;
+    let cid = cohort.id.clone();
+    cohorts::add_member(conn, &cid, &i1.id, MemberRole::Instructor)?;
+    cohorts::add_member(conn, &cid, &i2.id, MemberRole::Instructor)?;
+    for t in &trainees {
+        cohorts::join(conn, &cohort.join_code.clone().unwrap_or_default(), t)?;
+    }
+    let sessions = [
+        (
+            "พิธีเปิดและภาพรวม มอก. เอส",
+            "Opening and TIS-S overview",
+            bkk(2022, 2, 15, 9, 30),
+            bkk(2022, 2, 15, 12, 0),
+            "hybrid",
+        ),
+        (
+            "บทบาทและจรรยาบรรณของผู้ตรวจประเมิน",
+            "The assessor's role and ethics",
+            bkk(2022, 2, 22, 9, 0),
+            bkk(2022, 2, 22, 12, 0),
+            "online",
+        ),
+        (
+            "ฝึกปฏิบัติการตรวจประเมิน ณ สถานประกอบการ",
+            "On-site assessment practice",
+            bkk(2022, 3, 8, 9, 0),
+            bkk(2022, 3, 8, 16, 0),
+            "onsite",
+        ),
+        (
+            "มอก. เอส งานบริการ และหมู่บ้านอุตสาหกรรมสร้างสรรค์",
+            "TIS-S for services and CIV",
+            bkk(2022, 3, 22, 9, 0),
+            bkk(2022, 3, 22, 12, 0),
+            "hybrid",
+        ),
+    ];
+    let mut rng = Lcg(2565);
+    for (th, en, start, end, mode) in sessions {
+        let s = cohorts::create_session(
+            conn,
+            &cid,
+            &cohorts::NewSession {
+                title_th: th.into(),
+                title_en: en.into(),
+                starts_at: start,
+                ends_at: end,
+                venue: "ห้องประชุม สำนักงานปลัดกระทรวงอุตสาหกรรม".into(),
+                meeting_url: (mode != "onsite")
+                    .then(|| "https://zoom.example/j/2565000001".to_string()),
+                mode: mode.parse().map_err(AppError::invalid)?,
+            },
+        )?;
+        let row = cohorts::store::find_session(conn, &s.id)?.ok_or(AppError::NotFound)?;
+        for (i, t) in trainees.iter().enumerate() {
+            let r = rng.next();
+            let status = if i == 39 || r > 0.95 {
+                AttendanceStatus::Absent
+            } else if r > 0.85 {
+                AttendanceStatus::Late
+            } else {
+                AttendanceStatus::Present
+            };
+            let via = if mode == "online" || (mode == "hybrid" && i % 2 == 1) {
+                "online"
+            } else {
+                "room"
+            };
+            cohorts::mark_attendance(conn, &row, &t.id, status, Some(via))?;
+        }
+    }
+    for m in &course.modules {
+        crate::course::publish_module(conn, &cid, &m.slug, &admin)?;
+    }
+    for q in &course.quizzes {
+        quizzes::publish_quiz(conn, &cid, &q.slug, &admin, None, None)?;
+    }
+    // Progress: most read everything; some are behind. Skill sets each trainee's accuracy.
+    for (i, t) in trainees.iter().enumerate() {
+        let read = if i < 30 {
+            course.modules.len()
+        } else {
+            (i - 30) % course.modules.len()
+        };
+        let skill = 0.55 + 0.45 * rng.next();
+        for m in course.modules.iter().take(read) {
+            crate::course::complete_module(conn, &cid, &m.slug, t)?;
+        }
+        for q in &course.quizzes {
+            let module_done = match &q.module {
+                Some(m) => course.modules.iter().take(read).any(|x| &x.slug == m),
+                None => read >= 5,
+            };
+            if module_done {
+                take_quiz(conn, &cid, &q.slug, t, skill, &mut rng)?;
+            }
+        }
+    }
+    cohorts::update_cohort(
+        conn,
+        &cid,
+        &cohorts::CohortUpdate {
+            status: Some(cohorts::model::CohortStatus::Running),
+            ..Default::default()
+        },
+    )?;
+    let report = credentials::issue_all_eligible(conn, issuer, course, &admin, &cid, "product")?;
+    let issued = report.get("issued").cloned().unwrap_or_default();
+    let creds = credentials::of_cohort(conn, issuer, &cid)?;
+    if let Some(c) = creds.first() {
+        credentials::change_status(
+            conn,
+            issuer,
+            &admin,
+            &c.id,
+            StatusAction::Suspend,
+            "อยู่ระหว่างพิจารณาข้อร้องเรียนจากสถานประกอบการ (ตัวอย่าง)",
+        )?;
+    }
+    if let Some(c) = creds.get(1) {
+        credentials::change_status(
+            conn,
+            issuer,
+            &admin,
+            &c.id,
+            StatusAction::Revoke,
+            "ขาดคุณสมบัติภายหลังการออกใบรับรอง (ตัวอย่าง)",
+        )?;
+    }
+    tracing::info!(issued = issued.len(), "demo credentials issued");
+    Ok(DemoAccounts {
+        admin: ADMIN_EMAIL.into(),
+        instructor: INSTRUCTOR_EMAIL.into(),
+        trainee: trainee_email.into(),
+        password: DEMO_PASSWORD,
+        cohort_id: cid,
+        seeded: true,
+    })
+}
+
+fn take_quiz(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    slug: &str,
+    user: &User,
+    skill: f64,
+    rng: &mut Lcg,
+) -> Result<(), AppError> {
+    let (start, _) = quizzes::start_attempt(conn, cohort_id, slug, user, model::Language::Th)?;
+    let row = quizzes::store::find_attempt(conn, &start.attempt_id)?.ok_or(AppError::NotFound)?;
+    let layout: quizzes::engine::Layout =
+        serde_json::from_str(&row.layout_json).map_err(|e| AppError::Unexpected(e.into()))?;
+    let rev = crate::course::store::find_quiz_revision(conn, &row.quiz_revision_id)?
+        .ok_or(AppError::NotFound)?;
+    let quiz = crate::course::quiz_definition(&rev)?;
+    for laid in &layout.questions {
+        let Some(q) = quiz.questions.iter().find(|q| q.id == laid.id) else {
+            continue;
+        };
+        if rng.next() > skill {
+            continue;
+        }
+        let key = quizzes::engine::key(q, laid);
+        let answer = match key {
+            Value::Object(m) if m.contains_key("tolerance") => {
+                m.get("answer").cloned().unwrap_or(Value::Null)
+            }
+            Value::Array(a) if q.body.kind() == "short_text" => {
+                a.first().cloned().unwrap_or(Value::Null)
+            }
+            other => other,
+        };
+        quizzes::save_answer(conn, &row.id, &q.id, user, &answer)?;
+    }
+    quizzes::submit(conn, &row.id, user)?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+use academy::accounts::model::Role;
+use serde_json::Value;
+
+use crate::helpers::{spawn_app, TestApp};
+
+fn issuer(app: &TestApp) -> academy::credentials::Issuer {
+    academy::credentials::Issuer {
+        base_url: url::Url::parse(&format!("{}/", app.address)).unwrap(),
+        prefix: "TISI-S".into(),
+    }
+}
+
+fn course() -> std::sync::Arc<academy::course::model::Course> {
+    std::sync::Arc::new(
+        academy::course::loader::load_course(std::path::Path::new("course_content")).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
+    let app = spawn_app().await;
+    let (c, i) = (course(), issuer(&app));
+    let accounts = app
+        .db
+        .run(move |conn| academy::demo::seed(conn, &c, &i))
+        .await
+        .unwrap();
+    assert!(accounts.seeded);
+    let pw = accounts.password;
+
+    let admin = app.token(&accounts.admin, pw).await;
+    let cohorts: Vec<Value> = app
+        .get("/api/v1/cohorts", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cohorts.len(), 1);
+    assert_eq!(cohorts[0]["name_th"], "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565");
+    assert_eq!(cohorts[0]["trainee_count"], 40);
+    let id = cohorts[0]["id"].as_str().unwrap();
+    let creds: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{id}/credentials"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = creds
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"suspended")
+            && statuses.contains(&"revoked")
+            && statuses.contains(&"active"),
+        "{statuses:?}"
+    );
+    let mails: Vec<Value> = app
+        .get("/api/v1/admin/outbox", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!mails.is_empty());
+    let results: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{id}/results"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let finals: Vec<f64> = results
+        .iter()
+        .filter(|r| r["quiz_slug"] == "final-exam")
+        .map(|r| r["percent"].as_f64().unwrap())
+        .collect();
+    assert!(
+        finals.len() >= 20 && finals.iter().any(|p| *p < 70.0) && finals.iter().any(|p| *p >= 90.0),
+        "a realistic spread: {finals:?}"
+    );
+
+    let instructor = app.token(&accounts.instructor, pw).await;
+    let roster: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{id}/roster"), Some(&instructor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(roster.iter().filter(|r| r["role"] == "trainee").count(), 40);
+    assert!(roster
+        .iter()
+        .any(|r| r["attendance_percent"].as_f64().is_some_and(|p| p < 100.0)));
+
+    let trainee = app.token(&accounts.trainee, pw).await;
+    let modules: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{id}/modules"), Some(&trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(modules.iter().all(|m| m["completed"] == true));
+    let sessions: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{id}/sessions"), Some(&trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 4);
+    let home = app
+        .client
+        .get(app.url("/"))
+        .bearer_auth(&trainee)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565"), "{home}");
+
+    // Twice: nothing is added.
+    let (c, i) = (course(), issuer(&app));
+    let again = app
+        .db
+        .run(move |conn| academy::demo::seed(conn, &c, &i))
+        .await
+        .unwrap();
+    assert!(!again.seeded);
+    let users: Vec<Value> = app
+        .get("/api/v1/users", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 43);
+}
+
+#[tokio::test]
+async fn the_demo_refuses_a_database_with_real_data_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.create_user(Role::Admin, "director@tisi.go.th", "correct horse battery")
+        .await;
+    let (c, i) = (course(), issuer(&app));
+    let err = app
+        .db
+        .run(move |conn| academy::demo::seed(conn, &c, &i))
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(err.code(), "real_data");
+    let admin = app
+        .token("director@tisi.go.th", "correct horse battery")
+        .await;
+    let users: Vec<Value> = app
+        .get("/api/v1/users", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 1);
+    let cohorts: Vec<Value> = app
+        .get("/api/v1/cohorts", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(cohorts.is_empty());
+    // The command itself exits non-zero with a clear line.
+    let dir = tempfile::tempdir().unwrap();
+    let url = match &app.settings.database_url {
+        academy::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        academy::db::DatabaseUrl::Postgres(u) => u.clone(),
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_academy"))
+        .arg("demo")
+        .env("ACADEMY_DATABASE_URL", url)
+        .env("ACADEMY_BIND", "127.0.0.1:0")
+        .env(
+            "ACADEMY_CONTENT_DIR",
+            std::path::Path::new("course_content")
+                .canonicalize()
+                .unwrap(),
+        )
+        .env("ACADEMY_LOG", "error")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("real accounts") && err.lines().filter(|l| !l.trim().is_empty()).count() == 1,
+        "{err}"
+    );
+}
