@@ -259,6 +259,7 @@ fn badge(
         "validFrom": iso(from),
         "validUntil": iso(until),
         "credentialSubject": {
+            "id": format!("urn:assessor-academy:holder:{}", holder.id),
             "type": ["AchievementSubject"],
             "identifier": [{
                 "type": "IdentityObject",

@@ -744,3 +744,76 @@ async fn unknown_and_odd_ids_get_the_same_404_and_the_cli_verifies_offline() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs the independent openbadgeslib verifier (CI installs it; set OB3_PYTHON to its Python).
+fn ob3_verify(python: &str, jwks_url: &str, jwt: &str) -> Value {
+    use std::io::Write;
+    let mut child = std::process::Command::new(python)
+        .arg("tests/ob3/verify.py")
+        .arg(jwks_url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the OB3 verifier");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(jwt.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("verifier said: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[tokio::test]
+async fn an_independent_open_badges_3_verifier_accepts_ours_and_reports_revocation() {
+    let Ok(python) = std::env::var("OB3_PYTHON") else {
+        eprintln!("an_independent_open_badges_3_verifier…: runs when OB3_PYTHON names a Python with openbadgeslib (.ci/run sets it)");
+        return;
+    };
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let cred: Value = issue(&app, &c, &c.trainees[0].0, "product", Some("ทดสอบ"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jwt = cred["credential_jwt"].as_str().unwrap().to_string();
+    let jwks = format!("{}/.well-known/jwks.json", app.address);
+    let (p, j, k) = (python.clone(), jwt.clone(), jwks.clone());
+    let verdict = tokio::task::spawn_blocking(move || ob3_verify(&p, &k, &j))
+        .await
+        .unwrap();
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    // A changed byte fails there too.
+    let mut bad: Vec<char> = jwt.chars().collect();
+    let n = bad.len() - 10;
+    bad[n] = if bad[n] == 'A' { 'B' } else { 'A' };
+    let bad: String = bad.into_iter().collect();
+    let (p, k) = (python.clone(), jwks.clone());
+    let verdict = tokio::task::spawn_blocking(move || ob3_verify(&p, &k, &bad))
+        .await
+        .unwrap();
+    assert_eq!(verdict["ok"], false);
+    // Revoked: the verifier reads our status list and says so.
+    let res = app
+        .post_json(
+            &format!(
+                "/api/v1/credentials/{}/revoke",
+                cred["id"].as_str().unwrap()
+            ),
+            Some(&c.admin),
+            &json!({"reason": "ทดสอบ"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let verdict = tokio::task::spawn_blocking(move || ob3_verify(&python, &jwks, &jwt))
+        .await
+        .unwrap();
+    assert_eq!(verdict["ok"], false);
+    assert!(
+        verdict["error"].as_str().unwrap().contains("revocation"),
+        "{verdict}"
+    );
+}
