@@ -24,6 +24,7 @@ pub struct Application {
     mailer: Arc<Mailer>,
     mail_worker: worker::WorkerConfig,
     templates: Arc<tera::Tera>,
+    issuer: crate::credentials::Issuer,
 }
 
 fn database_label(url: &DatabaseUrl) -> String {
@@ -121,6 +122,7 @@ impl Application {
             base_url: base_url.clone(),
             prefix: settings.credential_prefix.clone(),
         };
+        let issuer_for_jobs = issuer.clone();
         let state = web::Data::new(AppState {
             programmes,
             course,
@@ -153,6 +155,7 @@ impl Application {
             mailer,
             mail_worker,
             templates,
+            issuer: issuer_for_jobs,
         })
     }
 
@@ -193,9 +196,15 @@ impl Application {
             self.db.clone(),
             self.mail_worker.interval,
         ));
+        let reminders = tokio::spawn(expiry_reminders(
+            self.db.clone(),
+            self.issuer.clone(),
+            self.mail_worker.interval,
+        ));
         let result = self.server.await;
         mail.abort();
         finaliser.abort();
+        reminders.abort();
         result
     }
 }
@@ -258,5 +267,22 @@ async fn finalise_overdue_attempts(db: Db, interval: Duration) {
             Err(e) => tracing::warn!(error = %e, "finalising overdue attempts failed"),
         }
         tokio::time::sleep(interval.max(Duration::from_millis(200))).await;
+    }
+}
+
+/// Background job: reminds holders 90 days before their credential expires (once each).
+async fn expiry_reminders(db: Db, issuer: crate::credentials::Issuer, interval: Duration) {
+    loop {
+        let i = issuer.clone();
+        match db
+            .run(move |conn| crate::credentials::send_expiry_reminders(conn, &i))
+            .await
+        {
+            Ok(n) if n > 0 => tracing::info!(reminders = n, "queued expiry reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "expiry reminders failed"),
+        }
+        // Hourly is plenty for a 90-day notice; tests run with a short interval.
+        tokio::time::sleep((interval * 60).min(Duration::from_secs(3600))).await;
     }
 }

@@ -1,6 +1,7 @@
 //! Assessor credentials: eligibility, issuing as signed Open Badges 3.0 credentials
 //! (VC-JWT, RS256), status changes with an audit trail, public verification and register.
 
+pub mod certificate;
 pub mod keys;
 pub mod offline;
 pub mod store;
@@ -962,4 +963,124 @@ pub fn scope_title(course: &Course, scope: &str, lang: Language) -> String {
             }
         })
         .unwrap_or_else(|| scope.to_string())
+}
+
+fn certificate_text(
+    conn: &mut DbConnection,
+    course: &Course,
+    issuer: &Issuer,
+    row: &CredentialRow,
+) -> Result<certificate::CertificateText, AppError> {
+    let p = public(conn, course, row)?;
+    let status = effective_status(row, now());
+    let th = |d: NaiveDateTime| crate::dates::format_date(d.date(), Language::Th);
+    let en = |d: NaiveDateTime| crate::dates::format_date(d.date(), Language::En);
+    Ok(certificate::CertificateText {
+        number: p.number.clone(),
+        holder_th: p.holder_name.clone(),
+        holder_en: p.holder_name_en.clone(),
+        office_th: p.office_name_th.clone(),
+        office_en: p.office_name_en.clone(),
+        scope_th: p.scope_title_th.clone(),
+        scope_en: p.scope_title_en.clone(),
+        valid_th: format!("มีผลตั้งแต่ {} ถึง {}", th(p.valid_from), th(p.valid_until)),
+        valid_en: format!(
+            "Valid from {} until {}",
+            en(p.valid_from),
+            en(p.valid_until)
+        ),
+        status_th: match status {
+            "revoked" => Some("ใบรับรองนี้ถูกเพิกถอนแล้ว / REVOKED".into()),
+            "suspended" => Some("ใบรับรองนี้ถูกพักใช้ / SUSPENDED".into()),
+            "expired" => Some("ใบรับรองนี้หมดอายุแล้ว / EXPIRED".into()),
+            _ => None,
+        },
+        verify_url: issuer.url(&format!("/verify/{}", row.id)),
+    })
+}
+
+/// The printable certificate as PDF, for the holder or an admin (others: 404).
+pub fn certificate_pdf(
+    conn: &mut DbConnection,
+    course: &Course,
+    issuer: &Issuer,
+    id: &str,
+    user: &User,
+) -> Result<(String, Vec<u8>), AppError> {
+    let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if row.user_id != user.id && user.role != Role::Admin {
+        return Err(AppError::NotFound);
+    }
+    let text = certificate_text(conn, course, issuer, &row)?;
+    Ok((row.number.clone(), certificate::render(&text)?))
+}
+
+/// Every certificate of a cohort as one ZIP of PDFs (admins).
+pub fn certificates_zip(
+    conn: &mut DbConnection,
+    course: &Course,
+    issuer: &Issuer,
+    cohort_id: &str,
+) -> Result<Vec<u8>, AppError> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for row in store::of_cohort(conn, cohort_id)? {
+        let text = certificate_text(conn, course, issuer, &row)?;
+        let pdf = certificate::render(&text)?;
+        zip.start_file(format!("{}.pdf", row.number), options)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("zip: {e}")))?;
+        zip.write_all(&pdf)
+            .map_err(|e| AppError::Unexpected(e.into()))?;
+    }
+    let cursor = zip
+        .finish()
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("zip: {e}")))?;
+    Ok(cursor.into_inner())
+}
+
+/// Days before expiry when the holder is reminded.
+pub const REMINDER_DAYS: i64 = 90;
+
+/// Queues a reminder to every holder whose active credential expires within 90 days, once
+/// (the mark and the mail share a transaction; safe in every instance at once).
+pub fn send_expiry_reminders(conn: &mut DbConnection, issuer: &Issuer) -> Result<usize, AppError> {
+    let t = now();
+    let mut n = 0;
+    for row in store::due_for_reminder(conn, t + chrono::Duration::days(REMINDER_DAYS), 100)? {
+        let sent = write_tx(conn, |conn| {
+            if store::mark_reminded(conn, &row.id, t)? == 0 {
+                return Ok::<_, AppError>(false);
+            }
+            let holder = accounts::get_user(conn, &row.user_id)?;
+            let to =
+                accounts::model::EmailAddress::parse(&holder.email).map_err(AppError::invalid)?;
+            email::enqueue(
+                conn,
+                email::Outgoing {
+                    template: "credential_expiring",
+                    to: &to,
+                    to_name: &holder.name,
+                    language: holder.language,
+                    context: json!({"name": holder.name, "number": row.number, "valid_until": row.valid_until.date().to_string(),
+                                    "link": issuer.url(&format!("/verify/{}", row.id))}),
+                },
+            )?;
+            store::audit(
+                conn,
+                None,
+                "expiry_reminder",
+                "credential",
+                &row.id,
+                &json!({"valid_until": iso(row.valid_until)}),
+                t,
+            )?;
+            Ok(true)
+        })?;
+        if sent {
+            n += 1;
+        }
+    }
+    Ok(n)
 }

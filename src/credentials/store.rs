@@ -193,3 +193,29 @@ pub fn audit_of(
         ))
         .load(conn)
 }
+
+/// Active credentials expiring before `before` that have had no reminder yet.
+pub fn due_for_reminder(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<CredentialRow>> {
+    credentials::table
+        .filter(credentials::status.eq("active"))
+        .filter(credentials::valid_until.lt(before))
+        .filter(credentials::reminder_sent_at.is_null())
+        .limit(limit)
+        .select(CredentialRow::as_select())
+        .load(conn)
+}
+
+/// Marks the reminder sent; 0 when another instance did it first.
+pub fn mark_reminded(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        credentials::table
+            .filter(credentials::id.eq(id))
+            .filter(credentials::reminder_sent_at.is_null()),
+    )
+    .set(credentials::reminder_sent_at.eq(Some(now)))
+    .execute(conn)
+}

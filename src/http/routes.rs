@@ -82,6 +82,8 @@ route_table! {
     post "/api/v1/cohorts/{id}/credentials/issue-eligible" => api::credentials::issue_eligible;
     post "/api/v1/credentials" => api::credentials::issue;
     get "/api/v1/credentials/{id}" => api::credentials::get;
+    get "/api/v1/credentials/{id}/certificate.pdf" => api::credentials::certificate;
+    get "/api/v1/cohorts/{id}/certificates.zip" => api::credentials::certificates_zip;
     post "/api/v1/credentials/{id}/suspend" => api::credentials::suspend;
     post "/api/v1/credentials/{id}/reinstate" => api::credentials::reinstate;
     post "/api/v1/credentials/{id}/revoke" => api::credentials::revoke;

@@ -817,3 +817,129 @@ async fn an_independent_open_badges_3_verifier_accepts_ours_and_reports_revocati
         "{verdict}"
     );
 }
+
+/// Parses a binary PGM (P5) image as pdftoppm writes it.
+fn read_pgm(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..i]).to_string());
+    }
+    assert_eq!(fields[0], "P5");
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let data = bytes[i + 1..i + 1 + w * h].to_vec();
+    (w, h, data)
+}
+
+#[tokio::test]
+async fn the_pdf_certificate_embeds_a_qr_code_that_decodes_to_the_verification_url() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let (_, trainee) = c.trainees[0].clone();
+    let cred: Value = issue(&app, &c, &c.trainees[0].0, "product", Some("ทดสอบ"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = cred["id"].as_str().unwrap();
+    let res = app
+        .get(
+            &format!("/api/v1/credentials/{id}/certificate.pdf"),
+            Some(&trainee),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.pdf"), &pdf).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-gray", "-r", "150", "-singlefile"])
+        .arg(dir.path().join("c.pdf"))
+        .arg(dir.path().join("page"))
+        .output()
+        .expect("pdftoppm (poppler-utils) is installed by .ci/run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, pixels) = read_pgm(&std::fs::read(dir.path().join("page.pgm")).unwrap());
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    let (_, content) = grids[0].decode().unwrap();
+    assert_eq!(content, format!("{}/verify/{id}", app.address));
+    // The cohort ZIP holds one PDF per credential; others cannot fetch it.
+    let res = app
+        .get(
+            &format!("/api/v1/cohorts/{}/certificates.zip", c.cohort),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let zip = res.bytes().await.unwrap();
+    assert_eq!(&zip[..2], b"PK");
+    assert!(zip.windows(4).any(|w| w == b".pdf"));
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/cohorts/{}/certificates.zip", c.cohort),
+            Some(&trainee)
+        )
+        .await
+        .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn holders_are_reminded_once_ninety_days_before_expiry() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let cred: Value = issue(&app, &c, &c.trainees[0].0, "product", Some("ทดสอบ"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = cred["id"].as_str().unwrap().to_string();
+    app.db
+        .run(move |conn| {
+            use academy::db::schema::credentials::dsl::*;
+            diesel::update(credentials.find(&key))
+                .set(valid_until.eq(chrono::Utc::now().naive_utc() + chrono::Duration::days(30)))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let count = || async {
+        app.db
+            .run(|conn| {
+                Ok(academy::email::store::list(conn, None, 1000)?
+                    .into_iter()
+                    .filter(|m| m.template == "credential_expiring")
+                    .count())
+            })
+            .await
+            .unwrap()
+    };
+    let mut n = 0;
+    for _ in 0..100 {
+        n = count().await;
+        if n > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(n, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(count().await, 1, "reminded once only");
+}

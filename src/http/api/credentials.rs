@@ -427,3 +427,52 @@ pub async fn credential_url(path: web::Path<String>) -> HttpResponse {
         .insert_header(("location", format!("/verify/{}", path.into_inner())))
         .finish()
 }
+
+/// The printable certificate (PDF) for the holder or an admin.
+#[utoipa::path(get, path = "/api/v1/credentials/{id}/certificate.pdf", tag = "credentials",
+    responses((status = 200, content_type = "application/pdf"), (status = 404)), security(("bearer" = [])))]
+pub async fn certificate(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (issuer, course) = (state.issuer.clone(), state.course.clone());
+    let (number, pdf) = state
+        .db
+        .run(move |conn| credentials::certificate_pdf(conn, &course, &issuer, &id, &user.0))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "content-disposition",
+            format!("inline; filename=\"{number}.pdf\""),
+        ))
+        .body(pdf))
+}
+
+/// Every certificate of the cohort as one ZIP (admins).
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/certificates.zip", tag = "credentials",
+    responses((status = 200, content_type = "application/zip")), security(("bearer" = [])))]
+pub async fn certificates_zip(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (issuer, course) = (state.issuer.clone(), state.course.clone());
+    let body = state
+        .db
+        .run(move |conn| {
+            crate::cohorts::store::find_cohort(conn, &id)?.ok_or(AppError::NotFound)?;
+            credentials::certificates_zip(conn, &course, &issuer, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            "content-disposition",
+            "attachment; filename=\"certificates.zip\"",
+        ))
+        .body(body))
+}

@@ -47,6 +47,7 @@ impl Modify for BearerAuth {
         credentials::eligibility, credentials::issue, credentials::issue_eligible, credentials::suspend,
         credentials::reinstate, credentials::revoke, credentials::renew, credentials::get, credentials::mine,
         credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::register,
+        credentials::certificate, credentials::certificates_zip,
     ),
     modifiers(&BearerAuth)
 )]

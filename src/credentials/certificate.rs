@@ -1,0 +1,281 @@
+//! The printable certificate as PDF: Thai shaped by rustybuzz with the embedded Noto Sans Thai
+//! (SIL Open Font License), Latin in Noto Sans, and a vector QR code to the verification page.
+
+use std::sync::OnceLock;
+
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::Fill;
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use krilla::Document;
+
+use crate::error::AppError;
+
+static THAI: &[u8] = include_bytes!("../../static/fonts/NotoSansThai-Regular.ttf");
+static THAI_BOLD: &[u8] = include_bytes!("../../static/fonts/NotoSansThai-Bold.ttf");
+static LATIN: &[u8] = include_bytes!("../../static/fonts/NotoSans-Regular.ttf");
+static LATIN_BOLD: &[u8] = include_bytes!("../../static/fonts/NotoSans-Bold.ttf");
+
+/// What the certificate says.
+pub struct CertificateText {
+    pub number: String,
+    pub holder_th: String,
+    pub holder_en: Option<String>,
+    pub office_th: String,
+    pub office_en: String,
+    pub scope_th: String,
+    pub scope_en: String,
+    pub valid_th: String,
+    pub valid_en: String,
+    pub status_th: Option<String>,
+    pub verify_url: String,
+}
+
+struct Fonts {
+    thai: Font,
+    thai_bold: Font,
+    latin: Font,
+    latin_bold: Font,
+}
+
+fn fonts() -> Result<&'static Fonts, AppError> {
+    static F: OnceLock<Option<Fonts>> = OnceLock::new();
+    F.get_or_init(|| {
+        Some(Fonts {
+            thai: Font::new(THAI.into(), 0)?,
+            thai_bold: Font::new(THAI_BOLD.into(), 0)?,
+            latin: Font::new(LATIN.into(), 0)?,
+            latin_bold: Font::new(LATIN_BOLD.into(), 0)?,
+        })
+    })
+    .as_ref()
+    .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("embedded fonts do not load")))
+}
+
+fn is_thai(c: char) -> bool {
+    ('\u{0E00}'..='\u{0E7F}').contains(&c)
+}
+
+/// Splits text into runs of Thai and of everything else (spaces stay with the run before).
+fn runs(text: &str) -> Vec<(bool, String)> {
+    let mut out: Vec<(bool, String)> = Vec::new();
+    for c in text.chars() {
+        let thai = if c == ' ' {
+            out.last().map(|(t, _)| *t).unwrap_or(false)
+        } else {
+            is_thai(c)
+        };
+        match out.last_mut() {
+            Some((t, s)) if *t == thai => s.push(c),
+            _ => out.push((thai, c.to_string())),
+        }
+    }
+    out
+}
+
+/// Width of a shaped run in points.
+fn width(data: &[u8], text: &str, size: f32) -> f32 {
+    let Some(face) = rustybuzz::Face::from_slice(data, 0) else {
+        return 0.0;
+    };
+    let mut buf = rustybuzz::UnicodeBuffer::new();
+    buf.push_str(text);
+    let shaped = rustybuzz::shape(&face, &[], buf);
+    let units: i32 = shaped.glyph_positions().iter().map(|p| p.x_advance).sum();
+    units as f32 * size / f32::from(face.units_per_em() as u16)
+}
+
+/// Where a line goes: centred on x, or starting at x; y is the baseline.
+#[derive(Clone, Copy)]
+enum At {
+    Centre(f32, f32),
+    Left(f32, f32),
+}
+
+/// Draws a line mixing Thai and Latin runs, each in a font that has its glyphs.
+fn line(s: &mut Surface<'_>, f: &Fonts, text: &str, size: f32, bold: bool, at: At) {
+    let pick = |thai: bool| match (thai, bold) {
+        (true, false) => (&f.thai, THAI),
+        (true, true) => (&f.thai_bold, THAI_BOLD),
+        (false, false) => (&f.latin, LATIN),
+        (false, true) => (&f.latin_bold, LATIN_BOLD),
+    };
+    let parts = runs(text);
+    let total: f32 = parts.iter().map(|(t, r)| width(pick(*t).1, r, size)).sum();
+    let (mut x, y) = match at {
+        At::Centre(x, y) => (x - total / 2.0, y),
+        At::Left(x, y) => (x, y),
+    };
+    for (thai, r) in parts {
+        let (font, data) = pick(thai);
+        s.draw_text(
+            Point::from_xy(x, y),
+            font.clone(),
+            size,
+            &r,
+            false,
+            TextDirection::LeftToRight,
+        );
+        x += width(data, &r, size);
+    }
+}
+
+fn fill(r: u8, g: u8, b: u8) -> Fill {
+    Fill {
+        paint: rgb::Color::new(r, g, b).into(),
+        opacity: NormalizedF32::ONE,
+        rule: Default::default(),
+    }
+}
+
+fn rect(s: &mut Surface<'_>, x: f32, y: f32, w: f32, h: f32) {
+    let mut pb = PathBuilder::new();
+    if let Some(r) = Rect::from_xywh(x, y, w, h) {
+        pb.push_rect(r);
+    }
+    if let Some(p) = pb.finish() {
+        s.draw_path(&p);
+    }
+}
+
+/// Renders the certificate (A4 landscape) as PDF bytes.
+pub fn render(c: &CertificateText) -> Result<Vec<u8>, AppError> {
+    let f = fonts()?;
+    let qr = qrcode::QrCode::new(c.verify_url.as_bytes())
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code: {e}")))?;
+    let (w, h) = (842.0_f32, 595.0_f32);
+    let mut doc = Document::new();
+    let settings = PageSettings::from_wh(w, h)
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("page size")))?;
+    let mut page = doc.start_page_with(settings);
+    {
+        let mut s = page.surface();
+        // Frame.
+        s.set_fill(Some(fill(11, 79, 138)));
+        rect(&mut s, 20.0, 20.0, w - 40.0, 8.0);
+        rect(&mut s, 20.0, h - 28.0, w - 40.0, 8.0);
+        s.set_fill(Some(fill(27, 31, 36)));
+        let cx = w / 2.0;
+        line(
+            &mut s,
+            f,
+            "สำนักงานมาตรฐานผลิตภัณฑ์อุตสาหกรรม (สมอ.)",
+            15.0,
+            true,
+            At::Centre(cx, 70.0),
+        );
+        line(
+            &mut s,
+            f,
+            "Thai Industrial Standards Institute (TISI)",
+            11.0,
+            false,
+            At::Centre(cx, 88.0),
+        );
+        line(
+            &mut s,
+            f,
+            "ใบรับรองผู้ตรวจประเมิน มอก. เอส",
+            30.0,
+            true,
+            At::Centre(cx, 140.0),
+        );
+        line(
+            &mut s,
+            f,
+            "TIS-S Assessor Credential",
+            15.0,
+            false,
+            At::Centre(cx, 162.0),
+        );
+        line(
+            &mut s,
+            f,
+            "ขอรับรองว่า / This is to certify that",
+            12.0,
+            false,
+            At::Centre(cx, 200.0),
+        );
+        line(&mut s, f, &c.holder_th, 26.0, true, At::Centre(cx, 240.0));
+        if let Some(en) = &c.holder_en {
+            line(&mut s, f, en, 14.0, false, At::Centre(cx, 262.0));
+        }
+        line(&mut s, f, &c.office_th, 13.0, false, At::Centre(cx, 290.0));
+        line(&mut s, f, &c.office_en, 10.0, false, At::Centre(cx, 305.0));
+        line(
+            &mut s,
+            f,
+            "เป็นผู้ตรวจประเมินในขอบข่าย / is an assessor in the scope",
+            12.0,
+            false,
+            At::Centre(cx, 340.0),
+        );
+        line(&mut s, f, &c.scope_th, 18.0, true, At::Centre(cx, 368.0));
+        line(&mut s, f, &c.scope_en, 12.0, false, At::Centre(cx, 386.0));
+        line(
+            &mut s,
+            f,
+            &format!("เลขที่ {}", c.number),
+            13.0,
+            true,
+            At::Left(70.0, 450.0),
+        );
+        line(&mut s, f, &c.valid_th, 12.0, false, At::Left(70.0, 472.0));
+        line(&mut s, f, &c.valid_en, 10.0, false, At::Left(70.0, 488.0));
+        if let Some(st) = &c.status_th {
+            s.set_fill(Some(fill(164, 22, 26)));
+            line(&mut s, f, st, 13.0, true, At::Left(70.0, 515.0));
+            s.set_fill(Some(fill(27, 31, 36)));
+        }
+        line(
+            &mut s,
+            f,
+            "ตรวจสอบความถูกต้องได้ที่ / Verify at:",
+            9.0,
+            false,
+            At::Left(70.0, 540.0),
+        );
+        line(&mut s, f, &c.verify_url, 8.0, false, At::Left(70.0, 552.0));
+        // QR code, one square per dark module, with a quiet zone.
+        let n = qr.width();
+        let module = 130.0 / (n as f32 + 8.0);
+        let (qx, qy) = (w - 70.0 - 130.0, h - 60.0 - 130.0);
+        s.set_fill(Some(fill(255, 255, 255)));
+        rect(&mut s, qx, qy, 130.0, 130.0);
+        s.set_fill(Some(fill(0, 0, 0)));
+        let colors = qr.to_colors();
+        for yy in 0..n {
+            for xx in 0..n {
+                if colors.get(yy * n + xx) == Some(&qrcode::Color::Dark) {
+                    rect(
+                        &mut s,
+                        qx + (xx as f32 + 4.0) * module,
+                        qy + (yy as f32 + 4.0) * module,
+                        module + 0.01,
+                        module + 0.01,
+                    );
+                }
+            }
+        }
+        s.finish();
+    }
+    page.finish();
+    doc.finish()
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("PDF: {e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thai_and_latin_split_into_runs() {
+        let r = runs("เลขที่ TISI-S-2565-0001 (ผลิตภัณฑ์)");
+        assert_eq!(r[0], (true, "เลขที่ ".to_string()));
+        assert_eq!(r[1], (false, "TISI-S-2565-0001 (".to_string()));
+        assert_eq!(r[2], (true, "ผลิตภัณฑ์".to_string()));
+    }
+}
