@@ -96,6 +96,8 @@ route_table! {
     get "/status/{purpose}" => api::credentials::status_list;
     get "/issuer" => api::credentials::issuer_profile;
     get "/credentials/{id}" => api::credentials::credential_url;
+    get "/verify" => ui::public::paste_page;
+    post "/verify" => ui::public::paste_submit;
     get "/verify/{id}" => ui::public::verify_page;
     get "/register" => ui::public::register_page;
     get "/api/v1/admin/outbox" => api::outbox::list_outbox;

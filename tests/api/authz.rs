@@ -142,6 +142,7 @@ fn form_body(path: &str, persona: &str) -> Vec<(&'static str, String)> {
         }
         "/admin/users/import" => f.push(("csv", "email,name,role,office_code\nbad,,,\n".into())),
         "/join" => f.push(("join_code", "NOPE3333".into())),
+        "/verify" => f.push(("credential_jwt", "not.a.credential".into())),
         "/modules/{slug}/edit" => {
             for k in ["title_th", "title_en", "markdown_th", "markdown_en"] {
                 f.push((k, String::new()));

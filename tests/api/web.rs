@@ -349,3 +349,40 @@ async fn an_instructor_edits_a_module_in_the_browser_and_compares_revisions() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_pasted_credential_is_verified_on_the_public_page() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let res = app
+        .post_json("/api/v1/credentials", Some(&c.admin), &json!({"cohort_id": c.cohort, "user_id": c.trainees[0].0, "scope": "product", "override_reason": "pilot"}))
+        .await;
+    let cred: Value = res.json().await.unwrap();
+    let jwt = cred["credential_jwt"].as_str().unwrap();
+    let visitor = browser();
+    let res = post_form(
+        &app,
+        &visitor,
+        "/verify",
+        "/verify",
+        &[("credential_jwt", jwt)],
+    )
+    .await;
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("ใบรับรองนี้ใช้ได้") && html.contains(cred["number"].as_str().unwrap()),
+        "{html}"
+    );
+    let last = if jwt.ends_with('A') { "B" } else { "A" };
+    let tampered = format!("{}{last}", &jwt[..jwt.len() - 1]);
+    let res = post_form(
+        &app,
+        &visitor,
+        "/verify",
+        "/verify",
+        &[("credential_jwt", &tampered)],
+    )
+    .await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("ไม่ถูกต้อง"), "{html}");
+}

@@ -163,3 +163,46 @@ pub async fn register_page(
     page.ctx.insert("scope", &q.scope.unwrap_or_default());
     page.render(&state, "public/register.html", StatusCode::OK)
 }
+
+/// A form to verify a pasted credential.
+pub async fn paste_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    Page::new(&req).render(&state, "public/verify_paste.html", StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct PasteForm {
+    credential_jwt: String,
+    csrf: String,
+}
+
+/// Verifies a pasted credential and shows the verdict.
+pub async fn paste_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<PasteForm>,
+) -> Result<HttpResponse, PageError> {
+    crate::http::api::credentials::limit(&state, &req)?;
+    super::check_csrf(&req, &form.csrf)?;
+    let jwt = form.into_inner().credential_jwt;
+    let (issuer, course) = (state.issuer.clone(), state.course.clone());
+    let v = state
+        .db
+        .run(move |conn| credentials::verify_jwt(conn, &course, &issuer, &jwt))
+        .await?;
+    let t = strings(lang_of(&req));
+    let mut page = Page::new(&req);
+    page.ctx.insert(
+        "result",
+        &serde_json::json!({
+            "status": v.status,
+            "label": t.get(&format!("status_{}", v.status)),
+            "number": v.credential.as_ref().map(|c| c.number.clone()),
+            "id": v.credential.as_ref().map(|c| c.id.clone()),
+            "holder": v.credential.as_ref().map(|c| c.holder_name.clone()),
+        }),
+    );
+    page.render(&state, "public/verify_paste.html", StatusCode::OK)
+}
