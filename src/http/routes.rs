@@ -123,6 +123,12 @@ route_table! {
     get "/cohorts/{id}" => ui::learn::cohort_page;
     post "/cohorts/{id}/publish" => ui::learn::publish;
     post "/cohorts/{id}/issue" => ui::learn::issue;
+    post "/cohorts/{id}/sessions" => ui::sessions::create;
+    get "/sessions/{id}" => ui::sessions::page;
+    post "/sessions/{id}/attendance" => ui::sessions::save_attendance;
+    post "/sessions/{id}/checkin" => ui::sessions::checkin;
+    post "/sessions/{id}/zoom" => ui::sessions::zoom;
+    post "/sessions/{id}/zoom/{row_id}" => ui::sessions::match_row;
     get "/cohorts/{id}/modules/{slug}" => ui::learn::module_page;
     post "/cohorts/{id}/modules/{slug}/complete" => ui::learn::complete;
     get "/cohorts/{id}/quizzes/{slug}" => ui::learn::quiz_page;

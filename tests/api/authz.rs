@@ -143,6 +143,13 @@ fn form_body(path: &str, persona: &str) -> Vec<(&'static str, String)> {
         "/admin/users/import" => f.push(("csv", "email,name,role,office_code\nbad,,,\n".into())),
         "/join" => f.push(("join_code", "NOPE3333".into())),
         "/verify" => f.push(("credential_jwt", "not.a.credential".into())),
+        "/cohorts/{id}/sessions" => {
+            f.push(("title_th", "x".into()));
+            f.push(("starts_at", "bad".into()));
+        }
+        "/sessions/{id}/checkin" => f.push(("code", "000000".into())),
+        "/sessions/{id}/zoom" => f.push(("report", "nothing useful".into())),
+        "/sessions/{id}/zoom/{row_id}" => f.push(("user_id", "nope".into())),
         "/modules/{slug}/edit" => {
             for k in ["title_th", "title_en", "markdown_th", "markdown_en"] {
                 f.push((k, String::new()));

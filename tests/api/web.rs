@@ -386,3 +386,103 @@ async fn a_pasted_credential_is_verified_on_the_public_page() {
     let html = res.text().await.unwrap();
     assert!(html.contains("ไม่ถูกต้อง"), "{html}");
 }
+
+#[tokio::test]
+async fn sessions_are_scheduled_marked_and_checked_into_from_the_pages() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 2).await;
+    let instructor = app
+        .create_user(Role::Instructor, "i@example.org", "correct horse battery")
+        .await;
+    app.post_json(
+        &format!("/api/v1/cohorts/{}/members", c.cohort),
+        Some(&c.admin),
+        &json!({"user_id": instructor.id, "role": "instructor"}),
+    )
+    .await;
+    let staff = sign_in(&app, "i@example.org").await;
+    let bkk = chrono::Utc::now() + chrono::Duration::hours(7);
+    let start = (bkk - chrono::Duration::minutes(10))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let end = (bkk + chrono::Duration::hours(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let res = post_form(
+        &app,
+        &staff,
+        &format!("/cohorts/{}/sessions", c.cohort),
+        &format!("/cohorts/{}", c.cohort),
+        &[
+            ("title_th", "ภาคปฏิบัติ"),
+            ("starts_at", &start),
+            ("ends_at", &end),
+            ("venue", "ห้องประชุม 1"),
+            ("meeting_url", "https://zoom.example/j/1"),
+            ("mode", "hybrid"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let sessions: Vec<Value> = app
+        .get(
+            &format!("/api/v1/cohorts/{}/sessions", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sid = sessions[0]["id"].as_str().unwrap().to_string();
+    let html = page(&app, &staff, &format!("/sessions/{sid}")).await;
+    let code = html
+        .split("class=\"bigcode\" aria-live=\"polite\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(code.len(), 6, "{html}");
+    // A trainee checks in with the code shown.
+    let trainee = sign_in(&app, "trainee0@example.org").await;
+    let res = post_form(
+        &app,
+        &trainee,
+        &format!("/sessions/{sid}/checkin"),
+        &format!("/sessions/{sid}"),
+        &[("code", &code)],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    // The instructor marks the other trainee excused.
+    let other = &c.trainees[1].0;
+    let field = format!("status:{other}");
+    let via = format!("via:{other}");
+    let res = post_form(
+        &app,
+        &staff,
+        &format!("/sessions/{sid}/attendance"),
+        &format!("/sessions/{sid}"),
+        &[(&field, "excused"), (&via, "online")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let marks: Vec<Value> = app
+        .get(
+            &format!("/api/v1/sessions/{sid}/attendance"),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = marks
+        .iter()
+        .map(|m| m["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"present") && statuses.contains(&"excused"),
+        "{marks:?}"
+    );
+}

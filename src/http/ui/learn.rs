@@ -182,6 +182,7 @@ pub async fn join(
 
 #[derive(Serialize)]
 struct SessionLine {
+    id: String,
     title: String,
     when: String,
     venue: String,
@@ -308,6 +309,7 @@ pub async fn cohort_page(
     let session_lines: Vec<SessionLine> = sessions
         .into_iter()
         .map(|s| SessionLine {
+            id: s.id.clone(),
             title: pick(lang, &s.title_th, &s.title_en),
             when: format!(
                 "{} – {}",

@@ -7,6 +7,7 @@ pub mod editor;
 pub mod home;
 pub mod learn;
 pub mod public;
+pub mod sessions;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -67,6 +68,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "public/verify_paste.html",
     "cohorts/page.html",
     "cohorts/module.html",
+    "cohorts/session.html",
     "quizzes/take.html",
     "quizzes/result.html",
     "quizzes/start.html",

@@ -1,0 +1,291 @@
+//! Session pages: scheduling, marking attendance, the check-in code and self check-in,
+//! and importing a Zoom participant report.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
+use crate::accounts::model::Language;
+use crate::cohorts::{self, model::MemberRole, Access};
+use crate::dates;
+use crate::error::{AppError, PageError};
+use crate::http::AppState;
+
+fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// A `datetime-local` value entered in Thailand time, as UTC.
+fn bangkok_local(raw: &str) -> Option<NaiveDateTime> {
+    let local = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    dates::bangkok()
+        .from_local_datetime(&local)
+        .single()
+        .map(|t| t.with_timezone(&Utc).naive_utc())
+}
+
+/// Staff schedule a session from the cohort page.
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, None).await?;
+    let f = form_fields(&body);
+    check_csrf(&req, field(&f, "csrf"))?;
+    let id = path.into_inner();
+    // Access first, so outsiders learn nothing from validation messages.
+    let (cid, u) = (id.clone(), user.clone());
+    state
+        .db
+        .run(move |conn| cohorts::authorize(conn, &cid, &u, Access::Staff).map(|_| ()))
+        .await?;
+    let (Some(starts_at), Some(ends_at)) = (
+        bangkok_local(field(&f, "starts_at")),
+        bangkok_local(field(&f, "ends_at")),
+    ) else {
+        return Err(PageError(AppError::invalid(
+            "start and end must be a date and time",
+        )));
+    };
+    let title = field(&f, "title_th").trim().to_string();
+    let url = field(&f, "meeting_url").trim().to_string();
+    let new = cohorts::NewSession {
+        title_en: title.clone(),
+        title_th: title,
+        starts_at,
+        ends_at,
+        venue: field(&f, "venue").trim().to_string(),
+        meeting_url: (!url.is_empty()).then_some(url),
+        mode: field(&f, "mode").parse().map_err(AppError::invalid)?,
+    };
+    if new.title_th.is_empty() || new.venue.is_empty() {
+        return Err(PageError(AppError::invalid("title and venue are required")));
+    }
+    let cid = id.clone();
+    state
+        .db
+        .run(move |conn| {
+            cohorts::authorize(conn, &cid, &user, Access::Staff)?;
+            cohorts::create_session(conn, &cid, &new)
+        })
+        .await?;
+    Ok(see_other(&format!("/cohorts/{id}?done=session_created")))
+}
+
+/// The session page: staff get the check-in code, the attendance list and the Zoom import;
+/// trainees get the check-in form.
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, None).await?;
+    let lang = lang_of(&req);
+    let t = strings(lang);
+    let id = path.into_inner();
+    let u = user.clone();
+    let (session, role, roster, marks, zoom) = state
+        .db
+        .run(move |conn| {
+            let (s, role) = cohorts::session_for(conn, &id, &u, Access::Member)?;
+            let staff = u.role == crate::accounts::model::Role::Admin
+                || role == Some(MemberRole::Instructor);
+            let roster = if staff {
+                cohorts::roster(conn, &s.cohort_id)?
+            } else {
+                vec![]
+            };
+            let marks = cohorts::session_attendance(conn, &s.id)?;
+            let zoom = if staff {
+                cohorts::zoom_entries(conn, &s.id)?
+            } else {
+                vec![]
+            };
+            Ok((s, role, roster, marks, zoom))
+        })
+        .await?;
+    let staff =
+        user.role == crate::accounts::model::Role::Admin || role == Some(MemberRole::Instructor);
+    let code = if staff {
+        cohorts::current_checkin_code(&session, Utc::now().naive_utc())
+            .ok()
+            .map(|(c, _)| c)
+    } else {
+        None
+    };
+    let by_user: HashMap<&str, &cohorts::Attendance> =
+        marks.iter().map(|m| (m.user_id.as_str(), m)).collect();
+    let rows: Vec<serde_json::Value> = roster
+        .iter()
+        .filter(|r| r.role == MemberRole::Trainee)
+        .map(|r| {
+            let m = by_user.get(r.user_id.as_str());
+            json!({"user_id": r.user_id, "name": r.name, "status": m.map(|m| m.status.as_str()), "via": m.and_then(|m| m.via.clone()), "minutes": m.and_then(|m| m.minutes)})
+        })
+        .collect();
+    let statuses: Vec<serde_json::Value> = ["present", "late", "absent", "excused"]
+        .iter()
+        .map(|s| json!({"value": s, "label": t.get(&format!("status_{s}"))}))
+        .collect();
+    let mine = by_user
+        .get(user.id.as_str())
+        .and_then(|m| t.get(&format!("status_{}", m.status.as_str())).cloned());
+    let mut page = Page::new(&req);
+    page.flash(
+        &req,
+        web::Query::<HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("done").cloned())
+            .as_deref(),
+    );
+    page.ctx.insert(
+        "s",
+        &json!({"id": session.id, "title": if lang == Language::En { &session.title_en } else { &session.title_th },
+                "when": dates::format_datetime(session.starts_at, lang), "venue": session.venue,
+                "mode_label": t.get(&format!("mode_{}", session.mode))}),
+    );
+    page.ctx.insert("cohort_id", &session.cohort_id);
+    page.ctx.insert("staff", &staff);
+    page.ctx.insert("code", &code);
+    page.ctx.insert("rows", &rows);
+    page.ctx.insert("statuses", &statuses);
+    page.ctx.insert("mark", &mine);
+    page.ctx.insert(
+        "unmatched",
+        &zoom
+            .iter()
+            .filter(|z| z.matched_user_id.is_none())
+            .collect::<Vec<_>>(),
+    );
+    page.ctx.insert("user", &user);
+    page.render(&state, "cohorts/session.html", StatusCode::OK)
+}
+
+/// Saves the attendance list.
+pub async fn save_attendance(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, None).await?;
+    let f = form_fields(&body);
+    check_csrf(&req, field(&f, "csrf"))?;
+    let id = path.into_inner();
+    let sid = id.clone();
+    state
+        .db
+        .run(move |conn| {
+            let (s, _) = cohorts::session_for(conn, &sid, &user, Access::Staff)?;
+            for (k, v) in &f {
+                let Some(uid) = k.strip_prefix("status:") else {
+                    continue;
+                };
+                if v.is_empty() {
+                    continue;
+                }
+                let status = v.parse().map_err(AppError::invalid)?;
+                let via = field(&f, &format!("via:{uid}"));
+                cohorts::mark_attendance(conn, &s, uid, status, (!via.is_empty()).then_some(via))?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&format!("/sessions/{id}?done=attendance_saved")))
+}
+
+#[derive(Deserialize)]
+pub struct CheckinForm {
+    code: String,
+    csrf: String,
+}
+
+/// A trainee checks in with the code on display.
+pub async fn checkin(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CheckinForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, None).await?;
+    check_csrf(&req, &form.csrf)?;
+    let id = path.into_inner();
+    let (sid, code) = (id.clone(), form.into_inner().code);
+    state
+        .db
+        .run(move |conn| {
+            let (s, _) = cohorts::session_for(conn, &sid, &user, Access::Trainee)?;
+            cohorts::check_in(conn, &s, &user, &code, Utc::now().naive_utc())
+        })
+        .await?;
+    Ok(see_other(&format!("/sessions/{id}?done=checked_in")))
+}
+
+#[derive(Deserialize)]
+pub struct ZoomForm {
+    report: String,
+    csrf: String,
+}
+
+/// Imports a pasted Zoom participant report.
+pub async fn zoom(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<ZoomForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, None).await?;
+    check_csrf(&req, &form.csrf)?;
+    let id = path.into_inner();
+    let (sid, report) = (id.clone(), form.into_inner().report);
+    state
+        .db
+        .run(move |conn| {
+            let (s, _) = cohorts::session_for(conn, &sid, &user, Access::Staff)?;
+            cohorts::import_zoom_report(conn, &s, &report)
+        })
+        .await?;
+    Ok(see_other(&format!("/sessions/{id}?done=attendance_saved")))
+}
+
+#[derive(Deserialize)]
+pub struct MatchForm {
+    user_id: String,
+    csrf: String,
+}
+
+/// Matches an unmatched Zoom row by hand.
+pub async fn match_row(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<MatchForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, None).await?;
+    check_csrf(&req, &form.csrf)?;
+    let (id, row) = path.into_inner();
+    let (sid, target) = (id.clone(), form.into_inner().user_id);
+    state
+        .db
+        .run(move |conn| {
+            let (s, _) = cohorts::session_for(conn, &sid, &user, Access::Staff)?;
+            cohorts::match_zoom_row(conn, &s, &row, &target)
+        })
+        .await?;
+    Ok(see_other(&format!("/sessions/{id}?done=attendance_saved")))
+}
