@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         action: CredentialAction,
     },
+    /// Write a consistent online copy of the SQLite database to PATH (the service may run).
+    Backup {
+        /// The new backup file.
+        path: std::path::PathBuf,
+    },
     /// Seed a demo programme run on a fresh database (data/demo.db by default), print the
     /// sign-in details, then serve.
     Demo,
@@ -126,6 +131,18 @@ fn main() -> ExitCode {
             } => create_admin(settings, email, name, office).await,
             Command::Keys { action } => keys(settings, action).await,
             Command::Demo => demo(settings).await,
+            Command::Backup { path } => {
+                let db = open_database(&settings).await?;
+                let target = path.clone();
+                db.run(move |conn| {
+                    academy::db::backup_sqlite(conn, &target)
+                        .map_err(academy::error::AppError::Unexpected)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("Backup written to {}", path.display());
+                Ok(())
+            }
             Command::Credential {
                 action: CredentialAction::Verify { file, jwks },
             } => {

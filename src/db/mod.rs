@@ -285,6 +285,22 @@ pub fn ping(conn: &mut DbConnection) -> bool {
     conn.batch_execute("SELECT 1").is_ok()
 }
 
+/// Writes a consistent copy of a live SQLite database to `target` with `VACUUM INTO` (never a
+/// file copy, so a running service's writes cannot tear it). PostgreSQL deployments use
+/// `pg_dump` instead.
+pub fn backup_sqlite(conn: &mut DbConnection, target: &Path) -> anyhow::Result<()> {
+    let DbConnection::Sqlite(c) = conn else {
+        anyhow::bail!("backup is for SQLite; for PostgreSQL use pg_dump (see the README)");
+    };
+    if target.exists() {
+        anyhow::bail!("{} exists already; choose a new file", target.display());
+    }
+    let path = target.to_string_lossy().replace('\'', "''");
+    c.batch_execute(&format!("VACUUM INTO '{path}'"))
+        .with_context(|| format!("writing the backup to {}", target.display()))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,6 +105,7 @@ route_table! {
 
     get "/" => ui::home::home;
     get "/static/app.css" => ui::app_css;
+    get "/static/fonts/{file}" => ui::font;
     get "/lang/{code}" => ui::switch_language;
     get "/login" => ui::auth::login_page;
     post "/login" => ui::auth::login_submit;

@@ -333,6 +333,10 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
                 &format!("/overrides/{}", ids["trainee"]),
             )
             .replace("/media/{slug}/{file}", "/media/01-what-is-tis-s/none.png")
+            .replace(
+                "/static/fonts/{file}",
+                "/static/fonts/NotoSansThai-Regular.ttf",
+            )
             .replace("/import-gift", "/import-gift?slug=matrix")
             .replace("/cohorts/{id}", &format!("/cohorts/{cohort_a}"))
             .replace(

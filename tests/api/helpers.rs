@@ -141,12 +141,13 @@ pub async fn spawn_with(
     }
 }
 
-/// A second instance on the same database as `other` (same settings, its own port).
+/// A second instance on the same database as `other`: its own port, the same public URL
+/// (as behind one reverse proxy), so credentials name the same issuer.
 pub async fn spawn_peer(other: &TestApp) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = other.settings.clone();
     settings.bind = "127.0.0.1:0".into();
-    settings.base_url = url::Url::parse("http://127.0.0.1:0/").unwrap();
+    settings.base_url = url::Url::parse(&format!("{}/", other.address)).unwrap();
     spawn_with(settings, dir, None).await
 }
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod authz;
+mod backup;
 mod cohorts;
 mod content;
 mod credentials;
@@ -11,6 +12,7 @@ mod email;
 mod foundation;
 mod helpers;
 mod quizzes;
+mod scaleout;
 mod settings;
 mod smtp;
 mod web;

@@ -259,6 +259,22 @@ pub async fn switch_language(path: web::Path<String>, q: web::Query<NextQuery>) 
         .finish()
 }
 
+/// The Thai web font (Noto Sans Thai, SIL Open Font License), served by the service itself so
+/// pages need no CDN.
+pub async fn font(path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let bytes: &'static [u8] = match path.as_str() {
+        "NotoSansThai-Regular.ttf" => {
+            include_bytes!("../../../static/fonts/NotoSansThai-Regular.ttf")
+        }
+        "NotoSansThai-Bold.ttf" => include_bytes!("../../../static/fonts/NotoSansThai-Bold.ttf"),
+        _ => return Err(PageError(AppError::NotFound)),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=604800, immutable"))
+        .content_type("font/ttf")
+        .body(bytes))
+}
+
 pub async fn app_css() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
