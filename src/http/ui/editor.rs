@@ -52,13 +52,7 @@ async fn render(
         .map(|r| json!({"id": r.id, "created": dates::format_datetime(r.created_at, lang), "source": r.source, "title_th": r.title_th}))
         .collect();
     let mut page = Page::new(req);
-    page.flash(
-        req,
-        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.get("done").cloned())
-            .as_deref(),
-    );
+    page.flash_from_query(req);
     page.ctx.insert("slug", &slug);
     page.ctx.insert("rev", &rev);
     page.ctx.insert("history", &history);

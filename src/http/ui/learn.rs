@@ -142,13 +142,7 @@ pub async fn dashboard(
         .map(|o| pick(lang, &o.name_th, &o.name_en))
         .unwrap_or_default();
     let mut page = Page::new(req);
-    page.flash(
-        req,
-        web::Query::<HashMap<String, String>>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.get("done").cloned())
-            .as_deref(),
-    );
+    page.flash_from_query(req);
     page.ctx
         .insert("role_label", &t.get(&format!("role_{}", user.role)));
     page.ctx.insert("office_name", &office);
@@ -343,13 +337,7 @@ pub async fn cohort_page(
         t.get("progress").map(String::as_str).unwrap_or(""),
     );
     let mut page = Page::new(&req);
-    page.flash(
-        &req,
-        web::Query::<HashMap<String, String>>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.get("done").cloned())
-            .as_deref(),
-    );
+    page.flash_from_query(&req);
     page.ctx.insert(
         "cohort",
         &json!({"id": cohort.id, "name": pick(lang, &cohort.name_th, &cohort.name_en), "dates": date_range(lang, &cohort.starts_on, &cohort.ends_on),

@@ -167,6 +167,14 @@ impl Page {
         }
     }
 
+    /// Shows the flash message named by this request's own `?done=` parameter.
+    pub fn flash_from_query(&mut self, req: &HttpRequest) {
+        let done = url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(k, _)| k == "done")
+            .map(|(_, v)| v.into_owned());
+        self.flash(req, done.as_deref());
+    }
+
     /// Renders `template` with the given status.
     pub fn render(
         self,

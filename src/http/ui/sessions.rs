@@ -146,13 +146,7 @@ pub async fn page(
         .get(user.id.as_str())
         .and_then(|m| t.get(&format!("status_{}", m.status.as_str())).cloned());
     let mut page = Page::new(&req);
-    page.flash(
-        &req,
-        web::Query::<HashMap<String, String>>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.get("done").cloned())
-            .as_deref(),
-    );
+    page.flash_from_query(&req);
     page.ctx.insert(
         "s",
         &json!({"id": session.id, "title": if lang == Language::En { &session.title_en } else { &session.title_th },
