@@ -43,6 +43,18 @@ enum Command {
         /// The new backup file.
         path: std::path::PathBuf,
     },
+    /// Write every row of the database to FILE (JSON Lines; gzip when FILE ends in .gz), from
+    /// one consistent snapshot; the service may keep running.
+    Export {
+        /// The new export file.
+        file: std::path::PathBuf,
+    },
+    /// Load an export into the configured database, which must be new (no rows); e.g. to move
+    /// a SQLite install onto PostgreSQL. All or nothing.
+    Import {
+        /// An export written by `academy export`.
+        file: std::path::PathBuf,
+    },
     /// Seed a demo programme run on a fresh database (data/demo.db by default), print the
     /// sign-in details, then serve.
     Demo,
@@ -143,6 +155,8 @@ fn main() -> ExitCode {
                 println!("Backup written to {}", path.display());
                 Ok(())
             }
+            Command::Export { file } => export(settings, file).await,
+            Command::Import { file } => import(settings, file).await,
             Command::Credential {
                 action: CredentialAction::Verify { file, jwks },
             } => {
@@ -186,6 +200,84 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn is_gzip(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+async fn export(settings: Settings, file: std::path::PathBuf) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let db = open_database(&settings).await?;
+    let backend = db.backend().name();
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", file.display()))?;
+    let path = file.clone();
+    let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let mut conn = db.get()?;
+        let mut plain = std::io::BufWriter::new(created);
+        let mut report = |table: &str, n: i64| eprintln!("  {table:<20} {n:>9} rows");
+        let summary = if is_gzip(&path) {
+            let mut gz = flate2::write::GzEncoder::new(&mut plain, flate2::Compression::default());
+            let summary = academy::db::transfer::export(&mut conn, &mut gz, &mut report)?;
+            gz.finish()?;
+            summary
+        } else {
+            academy::db::transfer::export(&mut conn, &mut plain, &mut report)?
+        };
+        std::io::Write::flush(&mut plain)?;
+        Ok(summary)
+    })
+    .await
+    .context("export task")?;
+    match summary {
+        Ok(s) => {
+            println!(
+                "Exported {} rows of {} tables from {backend} to {}.",
+                s.total(),
+                s.tables.len(),
+                file.display()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&file);
+            Err(e)
+        }
+    }
+}
+
+async fn import(settings: Settings, file: std::path::PathBuf) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let opened =
+        std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let db = open_database(&settings).await?;
+    let backend = db.backend().name();
+    let gz = is_gzip(&file);
+    let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let mut conn = db.get()?;
+        let raw = std::io::BufReader::new(opened);
+        let mut input: Box<dyn std::io::BufRead> = if gz {
+            Box::new(std::io::BufReader::new(flate2::read::GzDecoder::new(raw)))
+        } else {
+            Box::new(raw)
+        };
+        academy::db::transfer::import(&mut conn, &mut input, &mut |table, n| {
+            eprintln!("  {table:<20} {n:>9} rows");
+        })
+    })
+    .await
+    .context("import task")??;
+    println!(
+        "Imported {} rows of {} tables into {backend}; every table's count matches the export.",
+        summary.total(),
+        summary.tables.len()
+    );
     Ok(())
 }
 

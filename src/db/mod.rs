@@ -1,6 +1,7 @@
 //! Storage: one diesel code base over SQLite (default) and PostgreSQL, chosen at run time.
 
 pub mod schema;
+pub mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -15,4 +15,5 @@ mod quizzes;
 mod scaleout;
 mod settings;
 mod smtp;
+mod transfer;
 mod web;
