@@ -152,6 +152,30 @@ pub fn register(conn: &mut DbConnection) -> QueryResult<Vec<RegisterRow>> {
         .load(conn)
 }
 
+/// Every credential (newest first) with holder name and office, for the admin page; filtered by
+/// stored status when given.
+pub fn all_with_holders(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<RegisterRow>> {
+    let mut q = credentials::table
+        .inner_join(users::table.on(users::id.eq(credentials::user_id)))
+        .select((
+            CredentialRow::as_select(),
+            users::name,
+            users::name_en,
+            users::office_code,
+        ))
+        .order(credentials::issued_at.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(credentials::status.eq(s.to_string()));
+    }
+    q.load(conn)
+}
+
 /// Appends one audit record.
 pub fn audit(
     conn: &mut DbConnection,

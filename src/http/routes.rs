@@ -144,6 +144,8 @@ route_table! {
     post "/admin/cohorts" => ui::learn::create_cohort;
     get "/admin/users" => ui::admin::users_page;
     post "/admin/users/import" => ui::admin::import_users;
+    get "/admin/credentials" => ui::admin::credentials_page;
+    post "/admin/credentials/{id}" => ui::admin::change_credential;
     get "/admin/mail" => ui::admin::mail_page;
     post "/admin/mail/{id}/retry" => ui::admin::retry_mail;
 }

@@ -1,4 +1,4 @@
-//! Admin pages: the mail queue.
+//! Admin pages: the mail queue and the credentials.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
 use crate::accounts::model::Role;
+use crate::credentials;
 use crate::dates;
 use crate::email;
 use crate::error::PageError;
@@ -311,4 +312,143 @@ pub async fn import_users(
         }
         Err(e) => Err(PageError(e)),
     }
+}
+
+#[derive(Deserialize)]
+pub struct CredentialsQuery {
+    status: Option<String>,
+    q: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CredentialLine {
+    id: String,
+    number: String,
+    holder: String,
+    office: String,
+    scope: String,
+    status: String,
+    status_label: String,
+    reason: Option<String>,
+    issued: String,
+    until: String,
+}
+
+/// Every credential with its holder, filterable by status and text, with suspend, reinstate and
+/// revoke forms (each asks for a reason).
+pub async fn credentials_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<CredentialsQuery>,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, Some(Role::Admin)).await?;
+    let lang = lang_of(&req);
+    let status = q
+        .status
+        .clone()
+        .filter(|s| ["active", "suspended", "revoked", "expired"].contains(&s.as_str()));
+    let needle = q
+        .q
+        .as_deref()
+        .map(crate::quizzes::engine::normalise_text)
+        .filter(|s| !s.is_empty());
+    let filter = status.clone();
+    let rows = state
+        .db
+        .run(move |conn| Ok(credentials::store::all_with_holders(conn, filter.as_deref(), 2000)?))
+        .await?;
+    let t = strings(lang);
+    let now = chrono::Utc::now().naive_utc();
+    let lines: Vec<CredentialLine> = rows
+        .into_iter()
+        .filter_map(|(row, name, name_en, office_code)| {
+            let office = crate::offices::find(&office_code)
+                .map(|o| match lang {
+                    crate::accounts::model::Language::En => o.name_en.clone(),
+                    crate::accounts::model::Language::Th => o.name_th.clone(),
+                })
+                .unwrap_or_else(|| office_code.clone());
+            let holder = match (&name_en, lang) {
+                (Some(en), crate::accounts::model::Language::En) => en.clone(),
+                _ => name,
+            };
+            let text = crate::quizzes::engine::normalise_text(&format!(
+                "{holder} {} {} {office}",
+                name_en.unwrap_or_default(),
+                row.number
+            ));
+            if needle.as_ref().is_some_and(|n| !text.contains(n.as_str())) {
+                return None;
+            }
+            let effective = credentials::effective_status(&row, now).to_string();
+            Some(CredentialLine {
+                status_label: t
+                    .get(&format!("cred_{effective}"))
+                    .cloned()
+                    .unwrap_or_else(|| effective.clone()),
+                scope: credentials::scope_title(&state.course, &row.scope, lang),
+                issued: dates::format_date(row.issued_at.date(), lang),
+                until: dates::format_date(row.valid_until.date(), lang),
+                reason: row.status_reason,
+                id: row.id,
+                number: row.number,
+                holder,
+                office,
+                status: row.status,
+            })
+        })
+        .collect();
+    let mut page = Page::new(&req);
+    page.flash_from_query(&req);
+    page.ctx.insert("user", &user);
+    page.ctx.insert("credentials", &lines);
+    let statuses: Vec<Choice> = ["active", "suspended", "revoked", "expired"]
+        .iter()
+        .map(|s| Choice {
+            value: s.to_string(),
+            label: t.get(&format!("cred_{s}")).cloned().unwrap_or_default(),
+        })
+        .collect();
+    page.ctx.insert("statuses", &statuses);
+    page.ctx.insert("status", &status.unwrap_or_default());
+    page.ctx.insert("q", &q.q.clone().unwrap_or_default());
+    page.render(&state, "admin/credentials.html", StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Suspends, reinstates or revokes one credential from the admin page.
+pub async fn change_credential(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, PageError> {
+    let admin = page_user(&req, Some(Role::Admin)).await?;
+    check_csrf(&req, &form.csrf)?;
+    let action = match form.action.as_str() {
+        "suspend" => credentials::StatusAction::Suspend,
+        "reinstate" => credentials::StatusAction::Reinstate,
+        "revoke" => credentials::StatusAction::Revoke,
+        _ => {
+            return Err(crate::error::AppError::invalid(
+                "action: one of suspend, reinstate, revoke",
+            )
+            .into())
+        }
+    };
+    let done = format!("credential_{}d", form.action);
+    let (id, reason, issuer) = (path.into_inner(), form.reason.clone(), state.issuer.clone());
+    state
+        .db
+        .run(move |conn| credentials::change_status(conn, &issuer, &admin, &id, action, &reason))
+        .await?;
+    Ok(see_other(&format!("/admin/credentials?done={done}")))
 }

@@ -39,6 +39,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "home/dashboard.html",
     "auth/login.html",
     "admin/mail.html",
+    "admin/credentials.html",
     "admin/users.html",
     "auth/forgot.html",
     "auth/set_password.html",
