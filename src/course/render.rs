@@ -57,7 +57,46 @@ pub fn render_markdown(markdown: &str, media_prefix: &str) -> Result<String, Str
     });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events);
-    Ok(sanitiser().clean(&raw).to_string())
+    Ok(ensure_alt(&sanitiser().clean(&raw).to_string()))
+}
+
+/// Gives every `<img>` without an `alt` attribute an empty one (decorative), so that a raw HTML
+/// image in module text never leaves screen-reader users with a bare file name. Works on the
+/// sanitiser's output, whose attribute values are always double-quoted.
+fn ensure_alt(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut rest = html;
+    while let Some(pos) = rest.find("<img") {
+        let (before, tag_and_after) = rest.split_at(pos);
+        out.push_str(before);
+        // Find the end of the tag outside quoted values, and whether `alt=` is an attribute.
+        let bytes = tag_and_after.as_bytes();
+        let (mut i, mut quoted, mut has_alt) = (4, false, false);
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => quoted = !quoted,
+                b'>' if !quoted => break,
+                b if !quoted
+                    && b.is_ascii_whitespace()
+                    && tag_and_after[i + 1..].starts_with("alt=") =>
+                {
+                    has_alt = true;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let end = (i + 1).min(tag_and_after.len());
+        if has_alt {
+            out.push_str(&tag_and_after[..end]);
+        } else {
+            out.push_str("<img alt=\"\"");
+            out.push_str(&tag_and_after[4..end]);
+        }
+        rest = &tag_and_after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn rewrite_image<'a>(dest: &CowStr<'a>, prefix: &str) -> CowStr<'a> {
@@ -77,6 +116,24 @@ fn rewrite_image<'a>(dest: &CowStr<'a>, prefix: &str) -> CowStr<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_image_gets_an_alt_attribute_and_given_ones_are_kept() {
+        let html = render_markdown(
+            "<img src=\"a.png\" title=\"x > alt=y\">\n\n![แผนผัง](b.png)\n",
+            "/media/m/",
+        )
+        .unwrap();
+        assert_eq!(html.matches("<img").count(), 2, "{html}");
+        assert!(
+            html.contains("<img alt=\"\" src=\"a.png\" title=\"x &gt; alt=y\">"),
+            "{html}"
+        );
+        assert!(html.contains("alt=\"แผนผัง\""), "{html}");
+        assert_eq!(html.matches("alt=\"\"").count(), 1, "{html}");
+        assert_eq!(ensure_alt("no images"), "no images");
+        assert_eq!(ensure_alt("<img"), "<img alt=\"\"");
+    }
 
     #[test]
     fn hostile_markdown_loses_every_script() {

@@ -572,6 +572,9 @@ mod tests {
         }];
         let pg = canonical(&cols, serde_json::from_str(r#"{"d": 20}"#).unwrap()).unwrap();
         let lite = canonical(&cols, serde_json::from_str(r#"{"d": 20.0}"#).unwrap()).unwrap();
-        assert_eq!(Value::Object(pg).to_string(), Value::Object(lite).to_string());
+        assert_eq!(
+            Value::Object(pg).to_string(),
+            Value::Object(lite).to_string()
+        );
     }
 }

@@ -75,13 +75,31 @@ pub async fn cohort_with_trainees(app: &TestApp, n: usize) -> Cohort {
 /// Completes the product scope's modules and passes its quizzes, answering from the key that
 /// staff can see.
 pub async fn make_eligible(app: &TestApp, c: &Cohort, trainee: &str) {
-    for m in [
-        "01-what-is-tis-s",
-        "02-certification-path",
-        "03-assessor-role-ethics",
-        "04-planning-onsite-assessment",
-        "05-evidence-findings-report",
-    ] {
+    complete(
+        app,
+        c,
+        trainee,
+        &[
+            "01-what-is-tis-s",
+            "02-certification-path",
+            "03-assessor-role-ethics",
+            "04-planning-onsite-assessment",
+            "05-evidence-findings-report",
+        ],
+        &["q01", "q02", "q03", "q04", "q05", "final-exam"],
+    )
+    .await;
+}
+
+/// Completes the given modules and passes the given quizzes over the API.
+pub async fn complete(
+    app: &TestApp,
+    c: &Cohort,
+    trainee: &str,
+    modules: &[&str],
+    quizzes: &[&str],
+) {
+    for m in modules {
         assert_eq!(
             app.post_json(
                 &format!("/api/v1/cohorts/{}/modules/{m}/complete", c.cohort),
@@ -93,7 +111,7 @@ pub async fn make_eligible(app: &TestApp, c: &Cohort, trainee: &str) {
             204
         );
     }
-    for q in ["q01", "q02", "q03", "q04", "q05", "final-exam"] {
+    for q in quizzes {
         let started: Value = app
             .post_json(
                 &format!("/api/v1/cohorts/{}/quizzes/{q}/attempts", c.cohort),
@@ -819,6 +837,28 @@ async fn an_independent_open_badges_3_verifier_accepts_ours_and_reports_revocati
 }
 
 /// Parses a binary PGM (P5) image as pdftoppm writes it.
+/// The text of the one QR code printed on a PDF's page (rendered by poppler's pdftoppm).
+pub fn qr_in_pdf(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.pdf"), pdf).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-gray", "-r", "150", "-singlefile"])
+        .arg(dir.path().join("c.pdf"))
+        .arg(dir.path().join("page"))
+        .output()
+        .expect("pdftoppm (poppler-utils) is installed by .ci/run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, pixels) = read_pgm(&std::fs::read(dir.path().join("page.pgm")).unwrap());
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    grids[0].decode().unwrap().1
+}
+
 fn read_pgm(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
     let mut fields = Vec::new();
     let mut i = 0;

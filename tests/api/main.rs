@@ -4,6 +4,7 @@
 mod accounts;
 mod authz;
 mod backup;
+mod browser;
 mod cohorts;
 mod content;
 mod credentials;
@@ -17,3 +18,4 @@ mod settings;
 mod smtp;
 mod transfer;
 mod web;
+mod webdriver;

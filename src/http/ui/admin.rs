@@ -347,15 +347,20 @@ pub async fn credentials_page(
         .status
         .clone()
         .filter(|s| ["active", "suspended", "revoked", "expired"].contains(&s.as_str()));
-    let needle = q
-        .q
-        .as_deref()
-        .map(crate::quizzes::engine::normalise_text)
-        .filter(|s| !s.is_empty());
+    let needle =
+        q.q.as_deref()
+            .map(crate::quizzes::engine::normalise_text)
+            .filter(|s| !s.is_empty());
     let filter = status.clone();
     let rows = state
         .db
-        .run(move |conn| Ok(credentials::store::all_with_holders(conn, filter.as_deref(), 2000)?))
+        .run(move |conn| {
+            Ok(credentials::store::all_with_holders(
+                conn,
+                filter.as_deref(),
+                2000,
+            )?)
+        })
         .await?;
     let t = strings(lang);
     let now = chrono::Utc::now().naive_utc();

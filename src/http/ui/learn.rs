@@ -467,7 +467,7 @@ pub async fn complete(
         .db
         .run(move |conn| crate::course::complete_module(conn, &cid, &slug, &user))
         .await?;
-    Ok(see_other(&format!("/cohorts/{id}")))
+    Ok(see_other(&format!("/cohorts/{id}?done=module_read")))
 }
 
 /// A quiz's start page: settings and earlier attempts.

@@ -1,0 +1,660 @@
+//! The whole story in real headless Chromium (driven over WebDriver), on this pass's backend:
+//! an admin creates "Generation 1 FY2565" → a trainee joins on a phone-sized window, reads a
+//! module, takes and passes a quiz with the network dropped in the middle → the admin issues the
+//! credential → a visitor follows the certificate's QR link and sees it valid, then revoked.
+//!
+//! On every page of the journey: no script from a user-supplied field runs (names, cohort and
+//! session titles, module text all carry payloads), axe-core finds no serious or critical
+//! accessibility violation, and screenshots are written at phone and desktop width to
+//! `target/browser/<backend>/` for a person to look at.
+
+use std::collections::BTreeMap;
+
+use academy::accounts::model::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{backend_name, spawn_app, TestApp};
+use crate::webdriver::{available, Driver, Session};
+
+const PASSWORD: &str = "correct horse battery";
+const PHONE: (u32, u32) = (360, 780);
+const DESKTOP: (u32, u32) = (1280, 900);
+/// Each payload would set `window.__xss` (or leave an element with a handler) if it ran.
+const XSS_IMG: &str = "<img src=x onerror=\"window.__xss='img'\">";
+const XSS_SCRIPT: &str = "<script>window.__xss='script'</script>";
+const XSS_SVG: &str = "\"><svg onload=\"window.__xss='svg'\">";
+
+struct Journey {
+    base: String,
+    shots: std::path::PathBuf,
+    axe: Option<String>,
+    step: usize,
+    /// Serious or critical axe findings, by page.
+    violations: BTreeMap<String, Vec<String>>,
+    pages_checked: Vec<String>,
+}
+
+impl Journey {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Checks the page the session shows now, then screenshots it at both widths.
+    async fn check(&mut self, s: &Session, name: &str) {
+        s.wait_for("document.readyState === 'complete'", "page load")
+            .await;
+        let url = s.url().await;
+        // 1. No injected script ran and none is in the document.
+        let found = s
+            .js(
+                "return {
+                    ran: window.__xss === undefined ? null : String(window.__xss),
+                    inline: Array.from(document.scripts).filter(function (x) { return !x.src; }).length,
+                    handlers: Array.from(document.querySelectorAll('*')).filter(function (e) {
+                        return Array.from(e.attributes).some(function (a) { return /^on/i.test(a.name); });
+                    }).length,
+                    js_links: document.querySelectorAll('a[href^=\"javascript:\" i]').length,
+                    status: document.title
+                };",
+                json!([]),
+            )
+            .await;
+        assert_eq!(
+            found["ran"],
+            Value::Null,
+            "{name}: injected script ran on {url}"
+        );
+        assert_eq!(found["inline"], 0, "{name}: inline script in {url}");
+        assert_eq!(
+            found["handlers"], 0,
+            "{name}: event handler attribute in {url}"
+        );
+        assert_eq!(found["js_links"], 0, "{name}: javascript: link in {url}");
+        // 2. Accessibility (axe-core, all rules; serious and critical findings fail).
+        if let Some(axe) = &self.axe {
+            s.js(&format!("{axe}\nreturn typeof window.axe;"), json!([]))
+                .await;
+            let res = s
+                .js_async(
+                    "var done = arguments[arguments.length - 1];
+                     window.axe.run(document).then(function (r) {
+                       done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+                         .map(function (v) { return v.impact + ' ' + v.id + ': ' + v.help + ' @ ' +
+                           v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(' | '); }));
+                     }).catch(function (e) { done(['axe failed: ' + e]); });",
+                    json!([]),
+                )
+                .await;
+            let list: Vec<String> = serde_json::from_value(res).unwrap();
+            if !list.is_empty() {
+                self.violations.insert(format!("{name} ({url})"), list);
+            }
+        }
+        // 3. Screenshots at phone and desktop width.
+        self.step += 1;
+        for (label, (w, h)) in [("phone", PHONE), ("desktop", DESKTOP)] {
+            s.set_size(w, h).await;
+            if label == "phone" {
+                let overflow = s
+                    .js(
+                        "return document.documentElement.scrollWidth - window.innerWidth;",
+                        json!([]),
+                    )
+                    .await;
+                if overflow.as_i64().unwrap_or(0) > 0 {
+                    self.violations.insert(
+                        format!("{name} ({url})"),
+                        vec![format!("scrolls sideways at {w} px by {overflow} px")],
+                    );
+                }
+            }
+            let png = s.screenshot().await;
+            assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+            std::fs::write(
+                self.shots
+                    .join(format!("{:02}-{name}-{label}.png", self.step)),
+                png,
+            )
+            .unwrap();
+        }
+        s.set_size(s.size.0, s.size.1).await;
+        self.pages_checked.push(format!("{name}: {url}"));
+    }
+}
+
+async fn sign_in(j: &Journey, s: &Session, email: &str) {
+    s.goto(&j.url("/login")).await;
+    let email_field = s.find("#email").await;
+    s.type_into(&email_field, email).await;
+    let pw = s.find("#password").await;
+    s.type_into(&pw, PASSWORD).await;
+    s.click(&s.find("form[action='/login'] button[type=submit]").await)
+        .await;
+    s.wait_for("location.pathname === '/'", "the dashboard after sign-in")
+        .await;
+}
+
+async fn body_text(s: &Session) -> String {
+    s.js("return document.body.innerText;", json!([]))
+        .await
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Answers one question on the quiz page the way a person would, from the staff answer key.
+async fn answer(s: &Session, qid: &str, key: &Value) {
+    let fs = format!("fieldset[data-qid='{qid}']");
+    match key {
+        Value::String(option) => {
+            s.click(&s.find(&format!("{fs} input[value='{option}']")).await)
+                .await
+        }
+        Value::Bool(b) => {
+            s.click(&s.find(&format!("{fs} input[value='{b}']")).await)
+                .await
+        }
+        Value::Array(a)
+            if a.first()
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.starts_with('o') && v.len() == 11) =>
+        {
+            for v in a {
+                let v = v.as_str().unwrap();
+                s.click(&s.find(&format!("{fs} input[value='{v}']")).await)
+                    .await;
+            }
+        }
+        Value::Array(a) => {
+            let field = s.find(&format!("{fs} input")).await;
+            s.type_into(&field, &format!("{}\u{E004}", a[0].as_str().unwrap()))
+                .await;
+        }
+        Value::Object(m) if m.contains_key("tolerance") => {
+            let field = s.find(&format!("{fs} input")).await;
+            s.type_into(&field, &format!("{}\u{E004}", m["answer"]))
+                .await;
+        }
+        Value::Object(m) => {
+            for (left, right) in m {
+                let right = right.as_str().unwrap();
+                s.click(&s.find(&format!("select#m-{left}")).await).await;
+                s.click(
+                    &s.find(&format!("select#m-{left} option[value='{right}']"))
+                        .await,
+                )
+                .await;
+            }
+        }
+        other => panic!("unexpected answer key {other}"),
+    }
+}
+
+#[tokio::test]
+async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_script() {
+    if !available("browser story") {
+        return;
+    }
+    let app = spawn_app().await;
+    let shots = std::path::PathBuf::from("target/browser").join(backend_name());
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let axe_path = std::env::var("AXE_JS")
+        .unwrap_or_else(|_| "target/axe/node_modules/axe-core/axe.min.js".into());
+    let axe = std::fs::read_to_string(&axe_path).ok();
+    if axe.is_none() {
+        assert_ne!(
+            std::env::var("BROWSER_TESTS").as_deref(),
+            Ok("required"),
+            "axe-core is required at {axe_path} (bash .ci/run installs it with npm)"
+        );
+        eprintln!("browser story: no axe-core at {axe_path}; accessibility not checked");
+    }
+    let mut j = Journey {
+        base: app.address.clone(),
+        shots,
+        axe,
+        step: 0,
+        violations: BTreeMap::new(),
+        pages_checked: Vec::new(),
+    };
+
+    // People, with payloads in every field a user controls.
+    let app: &TestApp = &app;
+    app.create_user(Role::Admin, "admin@example.org", PASSWORD)
+        .await;
+    let trainee = app
+        .create_user(Role::Trainee, "trainee@example.org", PASSWORD)
+        .await;
+    let admin_token = app.token("admin@example.org", PASSWORD).await;
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/users/{}", trainee.id)))
+        .bearer_auth(&admin_token)
+        .json(&json!({"name": format!("นางสาว สมศรี {XSS_IMG}"), "name_en": format!("Somsri {XSS_SCRIPT}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let md = format!(
+        "# มอก. เอส คืออะไร\n\nมาตรฐานสำหรับ SME {XSS_SCRIPT}\n\n{XSS_IMG}\n\n[คลิก](javascript:window.__xss='link')\n\n{XSS_SVG}\n"
+    );
+    let res = app
+        .post_json(
+            "/api/v1/modules/01-what-is-tis-s/revisions",
+            Some(&admin_token),
+            &json!({"title_th": format!("มอก. เอส {XSS_SVG}"), "title_en": "What is TIS-S", "markdown_th": md, "markdown_en": md}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+
+    let driver = Driver::start().await;
+
+    // 1. The admin creates the cohort from the form, on a desktop.
+    let admin = driver.session(DESKTOP.0, DESKTOP.1).await;
+    sign_in(&j, &admin, "admin@example.org").await;
+    j.check(&admin, "admin-dashboard").await;
+    admin.goto(&j.url("/admin/cohorts")).await;
+    admin
+        .js(
+            "document.getElementById('starts_on').value = '2022-02-15';
+             document.getElementById('ends_on').value = '2022-03-31';",
+            json!([]),
+        )
+        .await;
+    let name_th = admin.find("#name_th").await;
+    admin
+        .type_into(
+            &name_th,
+            &format!("รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565 {XSS_SVG}"),
+        )
+        .await;
+    let name_en = admin.find("#name_en").await;
+    admin.type_into(&name_en, "Generation 1 FY2565").await;
+    admin
+        .click(
+            &admin
+                .find("form[action='/admin/cohorts'] button[type=submit]")
+                .await,
+        )
+        .await;
+    admin
+        .wait_for(
+            "/^\\/cohorts\\//.test(location.pathname)",
+            "the new cohort's page",
+        )
+        .await;
+    let cohort_id = admin
+        .url()
+        .await
+        .split("/cohorts/")
+        .nth(1)
+        .unwrap()
+        .split(['?', '#'])
+        .next()
+        .unwrap()
+        .to_string();
+    let code = admin.text(&admin.find("main code").await).await;
+    assert!(!code.is_empty());
+    // A session with a hostile title and venue shows on the cohort page and the dashboard.
+    let starts = chrono::Utc::now() + chrono::Duration::days(2);
+    let res = app
+        .post_json(
+            &format!("/api/v1/cohorts/{cohort_id}/sessions"),
+            Some(&admin_token),
+            &json!({"title_th": format!("พิธีเปิด {XSS_IMG}"), "title_en": "Opening",
+                    "starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(),
+                    "venue": format!("ห้องประชุม {XSS_SCRIPT}"), "meeting_url": "https://zoom.example/j/123", "mode": "hybrid"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    // Publishes module 1 and quiz 1 with the buttons on the cohort page.
+    for (kind, slug) in [("module", "01-what-is-tis-s"), ("quiz", "q01")] {
+        admin.goto(&j.url(&format!("/cohorts/{cohort_id}"))).await;
+        let button = admin
+            .find(&format!(
+                "form[action='/cohorts/{cohort_id}/publish']:has(input[name=kind][value={kind}]):has(input[name=slug][value='{slug}']) button"
+            ))
+            .await;
+        admin.click(&button).await;
+        admin
+            .wait_for(
+                "document.querySelector('.flash') !== null",
+                "the publish flash",
+            )
+            .await;
+    }
+    j.check(&admin, "admin-cohort").await;
+    // The rest of the programme is published over the API (the same action).
+    for m in [
+        "02-certification-path",
+        "03-assessor-role-ethics",
+        "04-planning-onsite-assessment",
+        "05-evidence-findings-report",
+    ] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/cohorts/{cohort_id}/modules/{m}/publish"),
+                Some(&admin_token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    for q in ["q02", "q03", "q04", "q05", "final-exam"] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/cohorts/{cohort_id}/quizzes/{q}/publish"),
+                Some(&admin_token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+
+    // 2. The trainee, on a phone, joins with the code.
+    let phone = driver.session(PHONE.0, PHONE.1).await;
+    sign_in(&j, &phone, "trainee@example.org").await;
+    j.check(&phone, "trainee-dashboard-before-joining").await;
+    let field = phone.find("#join_code").await;
+    phone.type_into(&field, &code).await;
+    phone
+        .click(&phone.find("form[action='/join'] button").await)
+        .await;
+    phone
+        .wait_for(
+            &format!("location.pathname === '/cohorts/{cohort_id}'"),
+            "the cohort page after joining",
+        )
+        .await;
+    j.check(&phone, "trainee-cohort").await;
+    phone.goto(&j.url("/")).await;
+    assert!(
+        body_text(&phone).await.contains("พิธีเปิด"),
+        "the next session is on the dashboard"
+    );
+    j.check(&phone, "trainee-dashboard").await;
+    phone
+        .click(&phone.find(&format!("a[href='/cohorts/{cohort_id}']")).await)
+        .await;
+    phone
+        .wait_for(
+            &format!("location.pathname === '/cohorts/{cohort_id}'"),
+            "the cohort page",
+        )
+        .await;
+
+    // 3. Reads the module (its hostile text is inert) and marks it read.
+    phone
+        .click(
+            &phone
+                .find(&format!(
+                    "a[href='/cohorts/{cohort_id}/modules/01-what-is-tis-s']"
+                ))
+                .await,
+        )
+        .await;
+    phone
+        .wait_for(
+            "document.querySelector('.module-text') !== null",
+            "the module text",
+        )
+        .await;
+    let text = body_text(&phone).await;
+    assert!(text.contains("มาตรฐานสำหรับ SME"), "{text}");
+    j.check(&phone, "trainee-module").await;
+    phone
+        .click(&phone.find("form[action$='/complete'] button").await)
+        .await;
+    phone
+        .wait_for(
+            "document.querySelector('.flash') !== null",
+            "the read flash",
+        )
+        .await;
+
+    // 4. Takes quiz 1; the network drops in the middle and comes back.
+    phone
+        .goto(&j.url(&format!("/cohorts/{cohort_id}/quizzes/q01")))
+        .await;
+    j.check(&phone, "trainee-quiz-start").await;
+    phone
+        .click(&phone.find("form[action$='/start'] button").await)
+        .await;
+    phone
+        .wait_for("document.getElementById('quiz') !== null", "the quiz form")
+        .await;
+    let attempt_id = phone.url().await.rsplit('/').next().unwrap().to_string();
+    let key: Value = app
+        .get(
+            &format!("/api/v1/attempts/{attempt_id}"),
+            Some(&admin_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = key["review"].as_array().unwrap().clone();
+    assert!(items.len() >= 6);
+    let half = items.len() / 2;
+    let saved = |qid: &str| {
+        format!("document.querySelector(\"fieldset[data-qid='{qid}'] .save-state.saved\") !== null")
+    };
+    for item in &items[..half] {
+        let qid = item["question_id"].as_str().unwrap();
+        answer(&phone, qid, &item["correct_answer"]).await;
+        phone.wait_for(&saved(qid), "an autosave").await;
+    }
+    j.check(&phone, "trainee-quiz-answering").await;
+    phone.set_offline(true).await;
+    let offline_ids: Vec<String> = items[half..half + 2]
+        .iter()
+        .map(|i| i["question_id"].as_str().unwrap().to_string())
+        .collect();
+    for item in &items[half..half + 2] {
+        let qid = item["question_id"].as_str().unwrap();
+        answer(&phone, qid, &item["correct_answer"]).await;
+        phone
+            .wait_for(
+                &format!("document.querySelector(\"fieldset[data-qid='{qid}'] .save-state.offline\") !== null"),
+                "the offline notice",
+            )
+            .await;
+    }
+    let offline_shot = phone.screenshot().await;
+    std::fs::write(j.shots.join("quiz-offline-phone.png"), offline_shot).unwrap();
+    let before: Value = app
+        .get(
+            &format!("/api/v1/attempts/{attempt_id}"),
+            Some(&admin_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    for qid in &offline_ids {
+        assert!(
+            before["answers"].get(qid).is_none(),
+            "{qid} cannot have reached the server while offline"
+        );
+    }
+    phone.set_offline(false).await;
+    for qid in &offline_ids {
+        phone
+            .wait_for(&saved(qid), "the retried autosave after reconnecting")
+            .await;
+    }
+    for item in &items[half + 2..] {
+        let qid = item["question_id"].as_str().unwrap();
+        answer(&phone, qid, &item["correct_answer"]).await;
+        phone.wait_for(&saved(qid), "an autosave").await;
+    }
+    // Every answer, including those given offline, is on the server before submitting.
+    let held: Value = app
+        .get(
+            &format!("/api/v1/attempts/{attempt_id}"),
+            Some(&admin_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    for item in &items {
+        let qid = item["question_id"].as_str().unwrap();
+        assert!(
+            held["answers"].get(qid).is_some(),
+            "answer to {qid} lost: {}",
+            held["answers"]
+        );
+    }
+    phone
+        .click(&phone.find("#quiz button[type=submit]").await)
+        .await;
+    phone
+        .wait_for(
+            "document.getElementById('quiz') === null",
+            "the result page",
+        )
+        .await;
+    let result = body_text(&phone).await;
+    assert!(
+        result.contains("ผ่าน") && result.contains("100%"),
+        "{result}"
+    );
+    j.check(&phone, "trainee-quiz-result").await;
+
+    // The rest of the programme over the API, then the admin issues from the cohort page.
+    let c = crate::credentials::Cohort {
+        admin: admin_token.clone(),
+        cohort: cohort_id.clone(),
+        trainees: vec![],
+    };
+    let trainee_token = app.token("trainee@example.org", PASSWORD).await;
+    crate::credentials::complete(
+        app,
+        &c,
+        &trainee_token,
+        &[
+            "02-certification-path",
+            "03-assessor-role-ethics",
+            "04-planning-onsite-assessment",
+            "05-evidence-findings-report",
+        ],
+        &["q02", "q03", "q04", "q05", "final-exam"],
+    )
+    .await;
+
+    // 5. The admin issues the credential with the button on the cohort page.
+    admin.goto(&j.url(&format!("/cohorts/{cohort_id}"))).await;
+    admin
+        .click(
+            &admin
+                .find(&format!("form[action='/cohorts/{cohort_id}/issue'] button"))
+                .await,
+        )
+        .await;
+    admin
+        .wait_for(
+            "document.querySelector(\"a[href^='/verify/']\") !== null",
+            "the issued credential's link",
+        )
+        .await;
+    j.check(&admin, "admin-cohort-issued").await;
+    let cred_link = admin
+        .attr(&admin.find("a[href^='/verify/']").await, "href")
+        .await
+        .unwrap();
+    let cred_id = cred_link.trim_start_matches("/verify/").to_string();
+
+    // The trainee sees it on the dashboard and downloads the certificate.
+    phone.goto(&j.url("/")).await;
+    j.check(&phone, "trainee-dashboard-credential").await;
+    let pdf = app
+        .get(
+            &format!("/api/v1/credentials/{cred_id}/certificate.pdf"),
+            Some(&trainee_token),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let qr = crate::credentials::qr_in_pdf(&pdf);
+    assert_eq!(qr, j.url(&format!("/verify/{cred_id}")));
+
+    // 6. A visitor scans the QR code: valid.
+    let visitor = driver.session(PHONE.0, PHONE.1).await;
+    visitor.goto(&qr).await;
+    visitor
+        .wait_for(
+            "document.querySelector('.verdict-active') !== null",
+            "a valid verdict",
+        )
+        .await;
+    j.check(&visitor, "visitor-verify-valid").await;
+
+    // 7. The admin revokes it on the credentials page; the visitor reloads: revoked.
+    admin.goto(&j.url("/admin/credentials")).await;
+    j.check(&admin, "admin-credentials").await;
+    let reason = admin.find(&format!("#reason-{cred_id}")).await;
+    admin.type_into(&reason, "ทดสอบการเพิกถอน").await;
+    admin
+        .click(
+            &admin
+                .find(&format!("#cred-{cred_id} button[value=revoke]"))
+                .await,
+        )
+        .await;
+    admin
+        .wait_for(
+            "document.querySelector('.flash') !== null",
+            "the revoke flash",
+        )
+        .await;
+    visitor.goto(&qr).await;
+    visitor
+        .wait_for(
+            "document.querySelector('.verdict-revoked') !== null",
+            "a revoked verdict",
+        )
+        .await;
+    assert!(body_text(&visitor).await.contains("ทดสอบการเพิกถอน"));
+    j.check(&visitor, "visitor-verify-revoked").await;
+
+    // The admin's other pages, and the English switch (remembered).
+    for (path, name) in [
+        ("/admin/users", "admin-users"),
+        ("/admin/mail", "admin-mail"),
+        ("/register", "register"),
+    ] {
+        admin.goto(&j.url(path)).await;
+        j.check(&admin, name).await;
+    }
+    admin.click(&admin.find("a[href^='/lang/en']").await).await;
+    admin
+        .wait_for("document.documentElement.lang === 'en'", "the English page")
+        .await;
+    admin.goto(&j.url(&format!("/cohorts/{cohort_id}"))).await;
+    assert_eq!(
+        admin
+            .js("return document.documentElement.lang;", json!([]))
+            .await,
+        "en"
+    );
+    assert!(body_text(&admin).await.contains("Generation 1 FY2565"));
+    j.check(&admin, "admin-cohort-english").await;
+
+    admin.close().await;
+    phone.close().await;
+    visitor.close().await;
+    assert!(
+        j.violations.is_empty(),
+        "serious or critical accessibility violations:\n{:#?}",
+        j.violations
+    );
+    eprintln!(
+        "browser story on {}: {} pages checked, screenshots in {}",
+        backend_name(),
+        j.pages_checked.len(),
+        j.shots.display()
+    );
+}
