@@ -120,10 +120,12 @@ route_table! {
     post "/profile/language" => ui::account::save_language;
     post "/profile/password" => ui::account::change_password;
     get "/static/quiz.js" => ui::learn::quiz_js;
+    get "/static/forms.js" => ui::learn::forms_js;
     post "/join" => ui::learn::join;
     get "/cohorts/{id}" => ui::learn::cohort_page;
     post "/cohorts/{id}/publish" => ui::learn::publish;
     post "/cohorts/{id}/issue" => ui::learn::issue;
+    post "/cohorts/{id}/issue-all" => ui::learn::issue_all;
     post "/cohorts/{id}/sessions" => ui::sessions::create;
     get "/sessions/{id}" => ui::sessions::page;
     post "/sessions/{id}/attendance" => ui::sessions::save_attendance;

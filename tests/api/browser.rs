@@ -544,14 +544,33 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
     )
     .await;
 
-    // 5. The admin issues the credential with the button on the cohort page.
+    // 5. The admin issues with "issue to all eligible" (product scope) on the cohort page. The
+    // long action shows a busy indicator and cannot be sent twice (checked with the navigation
+    // held back first, then for real).
+    admin.goto(&j.url(&format!("/cohorts/{cohort_id}"))).await;
+    let issue_all = format!(
+        "form[action='/cohorts/{cohort_id}/issue-all']:has(input[name=scope][value=product])"
+    );
+    let busy = admin
+        .js(
+            "var f = document.querySelector(arguments[0]);
+             f.addEventListener('submit', function (e) { e.preventDefault(); });
+             f.querySelector('button').click();
+             var note = f.querySelector('.busy');
+             return [f.getAttribute('aria-busy'), note ? note.textContent : null,
+                     note ? note.getAttribute('role') : null];",
+            json!([issue_all]),
+        )
+        .await;
+    assert_eq!(busy[0], "true", "{busy}");
+    assert!(
+        busy[1].as_str().unwrap_or("").contains("กำลังดำเนินการ"),
+        "{busy}"
+    );
+    assert_eq!(busy[2], "status");
     admin.goto(&j.url(&format!("/cohorts/{cohort_id}"))).await;
     admin
-        .click(
-            &admin
-                .find(&format!("form[action='/cohorts/{cohort_id}/issue'] button"))
-                .await,
-        )
+        .click(&admin.find(&format!("{issue_all} button")).await)
         .await;
     admin
         .wait_for(
@@ -559,6 +578,8 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
             "the issued credential's link",
         )
         .await;
+    let flash = admin.text(&admin.find(".flash").await).await;
+    assert!(flash.contains('1'), "one credential issued: {flash}");
     j.check(&admin, "admin-cohort-issued").await;
     let cred_link = admin
         .attr(&admin.find("a[href^='/verify/']").await, "href")

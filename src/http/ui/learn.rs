@@ -345,6 +345,14 @@ pub async fn cohort_page(
     );
     page.ctx.insert("staff", &staff);
     page.ctx.insert("is_admin", &(user.role == Role::Admin));
+    let scopes: Vec<Value> = state
+        .course
+        .programme
+        .scopes
+        .iter()
+        .map(|s| json!({"id": s.id, "title": credentials::scope_title(&state.course, &s.id, lang)}))
+        .collect();
+    page.ctx.insert("scopes", &scopes);
     page.ctx.insert("sessions", &session_lines);
     page.ctx.insert("modules", &modules);
     page.ctx.insert("quizzes", &quizzes_view);
@@ -417,6 +425,36 @@ pub async fn issue(
         })
         .await?;
     Ok(see_other(&format!("/cohorts/{id}?done=issued_ok")))
+}
+
+#[derive(Deserialize)]
+pub struct IssueAllForm {
+    csrf: String,
+    #[serde(default)]
+    scope: String,
+}
+
+/// Issues the scope's credential to every eligible trainee of the cohort who holds none yet.
+pub async fn issue_all(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<IssueAllForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, Some(Role::Admin)).await?;
+    check_csrf(&req, &form.csrf)?;
+    let id = path.into_inner();
+    let scope = form.into_inner().scope;
+    let (issuer, course, cid) = (state.issuer.clone(), state.course.clone(), id.clone());
+    let report = state
+        .db
+        .run(move |conn| {
+            crate::cohorts::store::find_cohort(conn, &cid)?.ok_or(AppError::NotFound)?;
+            credentials::issue_all_eligible(conn, &issuer, &course, &user, &cid, &scope)
+        })
+        .await?;
+    let n = report.get("issued").map_or(0, Vec::len);
+    Ok(see_other(&format!("/cohorts/{id}?done=issued_all&n={n}")))
 }
 
 /// Reading a module.
@@ -696,6 +734,14 @@ pub async fn quiz_js() -> HttpResponse {
         .insert_header(("cache-control", "public, max-age=3600"))
         .content_type("text/javascript; charset=utf-8")
         .body(include_str!("../../../static/quiz.js"))
+}
+
+/// Progress feedback for long form actions (every page loads it).
+pub async fn forms_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .content_type("text/javascript; charset=utf-8")
+        .body(include_str!("../../../static/forms.js"))
 }
 
 #[derive(Serialize)]

@@ -162,9 +162,15 @@ impl Page {
     }
 
     /// Shows the UI string named by a `?done=` key as a flash message (unknown keys show nothing).
+    /// A `{n}` in the string is replaced by the request's `?n=` number (a count of results).
     pub fn flash(&mut self, req: &HttpRequest, done: Option<&str>) {
         if let Some(msg) = done.and_then(|k| strings(lang_of(req)).get(k)) {
-            self.ctx.insert("flash", msg);
+            let n = url::form_urlencoded::parse(req.query_string().as_bytes())
+                .find(|(k, _)| k == "n")
+                .and_then(|(_, v)| v.parse::<u32>().ok())
+                .unwrap_or(0);
+            self.ctx
+                .insert("flash", &msg.replace("{n}", &n.to_string()));
         }
     }
 
