@@ -75,7 +75,9 @@ impl Mailer {
             Mailer::Files(dir) => {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
-                let name = format!("{}-{id}.eml", chrono::Utc::now().format("%Y%m%dT%H%M%S"));
+                // Named by the outbox row alone: a resend after a crash (between writing and
+                // recording "sent") replaces the same file instead of adding a second copy.
+                let name = format!("{id}.eml");
                 let tmp = dir.join(format!(".{name}.tmp"));
                 std::fs::write(&tmp, message.formatted())
                     .with_context(|| format!("writing {}", tmp.display()))?;

@@ -7,6 +7,7 @@ mod backup;
 mod browser;
 mod cohorts;
 mod content;
+mod crash;
 mod credentials;
 mod demo;
 mod email;
