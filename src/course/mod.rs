@@ -122,6 +122,32 @@ pub fn quiz_definition(row: &QuizRevisionRow) -> Result<Quiz, AppError> {
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored quiz {}: {e}", row.slug)))
 }
 
+/// The parsed quiz of a revision. A revision never changes once written, so each process
+/// parses it once: autosaves, submits and quiz pages then skip loading and parsing the whole
+/// definition (the profile of the exam burst showed that as the largest cost).
+pub fn quiz_by_revision(
+    conn: &mut DbConnection,
+    revision_id: &str,
+) -> Result<std::sync::Arc<Quiz>, AppError> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Quiz>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(q) = cache.lock().ok().and_then(|c| c.get(revision_id).cloned()) {
+        return Ok(q);
+    }
+    let row = store::find_quiz_revision(conn, revision_id)?.ok_or(AppError::NotFound)?;
+    let quiz = Arc::new(quiz_definition(&row)?);
+    if let Ok(mut c) = cache.lock() {
+        // Bounded: a long-running service with many edited quizzes starts the cache afresh.
+        if c.len() >= 1024 {
+            c.clear();
+        }
+        c.insert(revision_id.to_string(), quiz.clone());
+    }
+    Ok(quiz)
+}
+
 /// A module in a cohort's list.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModuleListItem {

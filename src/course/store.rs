@@ -129,6 +129,24 @@ pub fn find_quiz_revision(
         .optional()
 }
 
+/// Id and slug of the newest revision of every quiz, without the (large) definitions.
+pub fn current_quiz_revision_ids(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    let all: Vec<(String, String)> = quiz_revisions::table
+        .order((
+            quiz_revisions::slug.asc(),
+            quiz_revisions::created_at.desc(),
+        ))
+        .select((quiz_revisions::id, quiz_revisions::slug))
+        .load(conn)?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in all {
+        if out.last().is_none_or(|l| l.1 != r.1) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
 /// The newest revision of every quiz.
 pub fn current_quiz_revisions(conn: &mut DbConnection) -> QueryResult<Vec<QuizRevisionRow>> {
     let all: Vec<QuizRevisionRow> = quiz_revisions::table

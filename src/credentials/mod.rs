@@ -160,12 +160,21 @@ pub struct CredentialView {
 
 /// The status a verifier sees now.
 pub fn effective_status(row: &CredentialRow, at: NaiveDateTime) -> &'static str {
-    match row.status.as_str() {
+    status_at(&row.status, row.valid_from, row.valid_until, at)
+}
+
+fn status_at(
+    stored: &str,
+    valid_from: NaiveDateTime,
+    valid_until: NaiveDateTime,
+    at: NaiveDateTime,
+) -> &'static str {
+    match stored {
         "revoked" => "revoked",
         "suspended" => "suspended",
         "expired" => "expired",
-        _ if at >= row.valid_until => "expired",
-        _ if at < row.valid_from => "not_yet_valid",
+        _ if at >= valid_until => "expired",
+        _ if at < valid_from => "not_yet_valid",
         _ => "active",
     }
 }
@@ -750,12 +759,41 @@ pub fn verify_id(
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::NotFound);
     }
-    let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
-    let status = effective_status(&row, now());
+    // One indexed query for exactly what the answer shows (not the signed credential text
+    // nor the holder's account): this is the public endpoint that takes the most traffic.
+    let r = store::find_public(conn, id)?.ok_or(AppError::NotFound)?;
+    let status = status_at(&r.status, r.valid_from, r.valid_until, now());
+    let office = crate::offices::find(&r.office_code);
+    let scope = course.programme.scopes.iter().find(|s| s.id == r.scope);
     Ok(VerifyResult {
         valid: status == "active",
         status: status.into(),
-        credential: Some(public(conn, course, &row)?),
+        credential: Some(PublicCredential {
+            office_name_th: office.map(|o| o.name_th.clone()).unwrap_or_default(),
+            office_name_en: office.map(|o| o.name_en.clone()).unwrap_or_default(),
+            scope_title_th: scope
+                .map(|s| s.title_th.clone())
+                .unwrap_or_else(|| r.scope.clone()),
+            scope_title_en: scope
+                .map(|s| s.title_en.clone())
+                .unwrap_or_else(|| r.scope.clone()),
+            issuer: ISSUER_NAME.into(),
+            status_reason: if r.status == "active" {
+                None
+            } else {
+                r.status_reason
+            },
+            id: r.id,
+            number: r.number,
+            holder_name: r.name,
+            holder_name_en: r.name_en,
+            office_code: r.office_code,
+            scope: r.scope,
+            issued_at: r.issued_at,
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+            scheme_version: r.scheme_version,
+        }),
     })
 }
 

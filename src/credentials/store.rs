@@ -31,6 +31,45 @@ pub struct CredentialRow {
     pub reminder_sent_at: Option<NaiveDateTime>,
 }
 
+/// What public verification shows of one credential, read in one query.
+#[derive(Debug, Queryable)]
+pub struct PublicRow {
+    pub id: String,
+    pub number: String,
+    pub scope: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub issued_at: NaiveDateTime,
+    pub valid_from: NaiveDateTime,
+    pub valid_until: NaiveDateTime,
+    pub scheme_version: i32,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub office_code: String,
+}
+
+pub fn find_public(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PublicRow>> {
+    credentials::table
+        .inner_join(users::table.on(users::id.eq(credentials::user_id)))
+        .filter(credentials::id.eq(id))
+        .select((
+            credentials::id,
+            credentials::number,
+            credentials::scope,
+            credentials::status,
+            credentials::status_reason,
+            credentials::issued_at,
+            credentials::valid_from,
+            credentials::valid_until,
+            credentials::scheme_version,
+            users::name,
+            users::name_en,
+            users::office_code,
+        ))
+        .first(conn)
+        .optional()
+}
+
 /// A credential with its holder's name, English name and office code.
 pub type RegisterRow = (CredentialRow, String, Option<String>, String);
 /// An audit record: when, who, what, details as JSON.

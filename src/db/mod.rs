@@ -146,6 +146,9 @@ impl Db {
             .max_size(max_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
+            // No "SELECT 1" round trip on every checkout: a broken connection is found by
+            // `has_broken` when it is returned, and the next query's error is reported.
+            .test_on_check_out(false)
             .build(DbManager { url: url.clone() })
             .map_err(|e| anyhow::anyhow!("cannot connect: {e}"))?;
         Ok(Db {
@@ -164,6 +167,24 @@ impl Db {
         self.pool
             .get()
             .context("taking a database connection from the pool")
+    }
+
+    /// For short, read-only, indexed lookups on the hottest public paths (verification by
+    /// id): on SQLite it runs `f` at once on the calling thread when a pooled connection is
+    /// free, because a read in WAL mode never waits for a writer and takes microseconds, less
+    /// than the hand-over to the blocking pool costs. Otherwise (PostgreSQL, whose reads cross
+    /// the network, or no free connection) it is [`Db::run`].
+    pub async fn read<F, T>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.backend == Backend::Sqlite {
+            if let Some(mut conn) = self.pool.try_get() {
+                return f(&mut conn);
+            }
+        }
+        self.run(f).await
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, never on the async worker.

@@ -20,6 +20,11 @@ macro_rules! route_table {
 
 route_table! {
     get "/healthz" => api::health::healthz;
+    // The hottest routes first: actix tries routes in this order.
+    put "/api/v1/attempts/{id}/answers/{question_id}" => api::quizzes::save_answer;
+    get "/api/v1/verify/{id}" => api::credentials::verify_id;
+    get "/verify/{id}" => ui::public::verify_page;
+    get "/cohorts/{id}/quizzes/{slug}" => ui::learn::quiz_page;
     get "/api/openapi.json" => api::openapi::openapi_json;
     post "/api/v1/auth/login" => api::auth::login;
     post "/api/v1/auth/logout-everywhere" => api::auth::logout_everywhere;
@@ -58,7 +63,6 @@ route_table! {
     get "/api/v1/cohorts/{id}/results" => api::quizzes::results;
     get "/api/v1/cohorts/{id}/quizzes/{slug}/analytics" => api::quizzes::analytics;
     get "/cohorts/{id}/quizzes/{slug}/analytics" => ui::learn::analytics_page;
-    put "/api/v1/attempts/{id}/answers/{question_id}" => api::quizzes::save_answer;
     post "/api/v1/attempts/{id}/submit" => api::quizzes::submit;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;
     post "/api/v1/quizzes/import-gift" => api::quizzes::import_gift;
@@ -90,7 +94,6 @@ route_table! {
     post "/api/v1/credentials/{id}/renew" => api::credentials::renew;
     get "/api/v1/me/credentials" => api::credentials::mine;
     post "/api/v1/verify" => api::credentials::verify;
-    get "/api/v1/verify/{id}" => api::credentials::verify_id;
     get "/api/v1/register" => api::credentials::register;
     get "/.well-known/jwks.json" => api::credentials::jwks;
     get "/status/{purpose}" => api::credentials::status_list;
@@ -98,7 +101,6 @@ route_table! {
     get "/credentials/{id}" => api::credentials::credential_url;
     get "/verify" => ui::public::paste_page;
     post "/verify" => ui::public::paste_submit;
-    get "/verify/{id}" => ui::public::verify_page;
     get "/register" => ui::public::register_page;
     get "/api/v1/admin/outbox" => api::outbox::list_outbox;
     post "/api/v1/admin/outbox/{id}/retry" => api::outbox::retry_mail;
@@ -134,7 +136,6 @@ route_table! {
     post "/sessions/{id}/zoom/{row_id}" => ui::sessions::match_row;
     get "/cohorts/{id}/modules/{slug}" => ui::learn::module_page;
     post "/cohorts/{id}/modules/{slug}/complete" => ui::learn::complete;
-    get "/cohorts/{id}/quizzes/{slug}" => ui::learn::quiz_page;
     post "/cohorts/{id}/quizzes/{slug}/start" => ui::learn::start;
     get "/attempts/{id}" => ui::learn::attempt_page;
     post "/attempts/{id}/submit" => ui::learn::submit;

@@ -70,14 +70,14 @@ pub fn cohort_quizzes(
     let trainee = role == Some(MemberRole::Trainee);
     let published = content::publications_of(conn, cohort_id, "quiz")?;
     let mut out = Vec::new();
-    for current in content::current_quiz_revisions(conn)? {
-        let publication = published.iter().find(|p| p.slug == current.slug);
-        let row = match publication {
-            Some(p) => content::find_quiz_revision(conn, &p.revision_id)?.unwrap_or(current),
+    for (current_id, current_slug) in content::current_quiz_revision_ids(conn)? {
+        let publication = published.iter().find(|p| p.slug == current_slug);
+        let revision_id = match publication {
+            Some(p) => p.revision_id.clone(),
             None if trainee => continue,
-            None => current,
+            None => current_id,
         };
-        let q = course::quiz_definition(&row)?;
+        let q = course::quiz_by_revision(conn, &revision_id)?;
         out.push(QuizListItem {
             title: if lang == Language::En {
                 q.title_en.clone()
@@ -85,8 +85,8 @@ pub fn cohort_quizzes(
                 q.title_th.clone()
             },
             questions: per_attempt(&q),
-            slug: q.slug,
-            module: q.module,
+            slug: q.slug.clone(),
+            module: q.module.clone(),
             time_limit_s: q.time_limit_s,
             attempts_allowed: q.attempts_allowed,
             pass_percent: q.pass_percent,
@@ -163,10 +163,8 @@ fn layout_of(row: &AttemptRow) -> Result<Layout, AppError> {
     serde_json::from_str(&row.layout_json).map_err(bad_state)
 }
 
-fn quiz_of(conn: &mut DbConnection, row: &AttemptRow) -> Result<Quiz, AppError> {
-    let rev =
-        content::find_quiz_revision(conn, &row.quiz_revision_id)?.ok_or(AppError::NotFound)?;
-    course::quiz_definition(&rev)
+fn quiz_of(conn: &mut DbConnection, row: &AttemptRow) -> Result<std::sync::Arc<Quiz>, AppError> {
+    course::quiz_by_revision(conn, &row.quiz_revision_id)
 }
 
 fn views(quiz: &Quiz, layout: &Layout, lang: Language) -> Vec<QuestionView> {
@@ -224,9 +222,7 @@ pub fn start_attempt(
         if publication.closes_at.is_some_and(|c| t >= c) {
             return Err(AppError::conflict("quiz_closed", "this quiz is closed"));
         }
-        let rev = content::find_quiz_revision(conn, &publication.revision_id)?
-            .ok_or(AppError::NotFound)?;
-        let quiz = course::quiz_definition(&rev)?;
+        let quiz = course::quiz_by_revision(conn, &publication.revision_id)?;
         let (extra_s, extra_n) =
             store::find_override(conn, cohort_id, slug, &user.id)?.unwrap_or((0, 0));
         let allowed = quiz.attempts_allowed as i32 + extra_n;
@@ -253,7 +249,7 @@ pub fn start_attempt(
             id: attempt_id.clone(),
             cohort_id: cohort_id.into(),
             quiz_slug: slug.into(),
-            quiz_revision_id: rev.id,
+            quiz_revision_id: publication.revision_id.clone(),
             user_id: user.id.clone(),
             attempt_no: number,
             state: "open".into(),
@@ -634,7 +630,7 @@ pub fn cohort_results(
             .or_default()
             .push(r);
     }
-    let mut defs: HashMap<String, Quiz> = HashMap::new();
+    let mut defs: HashMap<String, std::sync::Arc<Quiz>> = HashMap::new();
     let mut out = Vec::new();
     for ((user_id, slug), list) in by {
         let Some(first) = list.first() else { continue };
@@ -751,7 +747,7 @@ pub fn cohort_analytics(
             answers.entry(attempt).or_default().insert(q, v);
         }
     }
-    let mut defs: HashMap<String, Quiz> = HashMap::new();
+    let mut defs: HashMap<String, std::sync::Arc<Quiz>> = HashMap::new();
     let mut graded = Vec::new();
     let mut table = Vec::new();
     let mut order: Vec<String> = Vec::new();

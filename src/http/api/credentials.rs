@@ -342,7 +342,7 @@ pub async fn verify_id(
     let course = state.course.clone();
     let r = state
         .db
-        .run(move |conn| credentials::verify_id(conn, &course, &id))
+        .read(move |conn| credentials::verify_id(conn, &course, &id))
         .await?;
     Ok(HttpResponse::Ok().json(r))
 }

@@ -520,7 +520,7 @@ pub async fn quiz_page(
     let (u, cid, s) = (user.clone(), id.clone(), slug.clone());
     let (quiz, attempts) = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let q = quizzes::cohort_quizzes(conn, &cid, &u, lang)?
                 .into_iter()
                 .find(|q| q.slug == s && q.published)
