@@ -122,7 +122,7 @@ fn answer_for(kind: &str, options: &[String], seq: u64) -> Option<Value> {
         "single" => options
             .get(seq as usize % options.len().max(1))
             .map(|o| json!(o)),
-        "true_false" => Some(json!(seq % 2 == 0)),
+        "true_false" => Some(json!(seq.is_multiple_of(2))),
         _ => None,
     }
 }
