@@ -1,0 +1,2 @@
+DROP INDEX credentials_valid_until;
+DROP INDEX credentials_user;
