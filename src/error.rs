@@ -105,6 +105,13 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::conflict("already_exists", "that already exists")
             }
+            // PostgreSQL refuses text with a NUL character; that is bad input, not a fault.
+            Error::DatabaseError(_, ref info)
+                if info.message().contains("0x00")
+                    || info.message().contains("invalid byte sequence") =>
+            {
+                AppError::invalid("text must not contain NUL (0x00) characters")
+            }
             other => AppError::Unexpected(anyhow::Error::new(other).context("database query")),
         }
     }

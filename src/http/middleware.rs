@@ -34,6 +34,15 @@ pub async fn request_id(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // A NUL character can never be part of an id, a slug or a search: refused for every route
+    // alike (PostgreSQL cannot store it, SQLite would; the hostile-input corpus found it).
+    let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
+    if target.to_ascii_lowercase().contains("%00") {
+        return Err(crate::error::AppError::invalid(
+            "the address contains a NUL character (%00), which is never valid",
+        )
+        .into());
+    }
     let id = uuid::Uuid::new_v4().simple().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let started = Instant::now();

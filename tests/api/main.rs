@@ -13,6 +13,7 @@ mod demo;
 mod email;
 mod foundation;
 mod helpers;
+mod hostile;
 mod quizzes;
 mod scaleout;
 mod settings;

@@ -422,10 +422,13 @@ pub async fn register(
 }
 
 /// A credential's `id` URL leads people to its verification page.
-pub async fn credential_url(path: web::Path<String>) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", format!("/verify/{}", path.into_inner())))
-        .finish()
+pub async fn credential_url(path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    // Only a credential id goes into the Location header (the hostile-input corpus found CR/LF
+    // and invalid bytes there answered with a 500).
+    let id = uuid::Uuid::parse_str(&path.into_inner()).map_err(|_| AppError::NotFound)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("location", format!("/verify/{id}")))
+        .finish())
 }
 
 /// The printable certificate (PDF) for the holder or an admin.
