@@ -110,6 +110,12 @@ impl Application {
                 "recorded new content revisions"
             );
         }
+        {
+            let c = course.clone();
+            db.run(move |conn| crate::governance::record_scheme(conn, &c))
+                .await
+                .map_err(|e| anyhow::anyhow!("certification scheme: {e}"))?;
+        }
         let programmes = vec![course.programme.id.clone()];
         let (kid, created) = db
             .run(crate::credentials::keys::ensure)

@@ -47,7 +47,7 @@ pub struct Issuer {
 }
 
 impl Issuer {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
     }
 }

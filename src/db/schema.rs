@@ -318,3 +318,59 @@ diesel::allow_tables_to_appear_in_same_query!(
     credentials,
     audit_log,
 );
+
+diesel::table! {
+    scheme_versions (programme_id, version) {
+        programme_id -> Text,
+        version -> Integer,
+        content_hash -> Text,
+        definition_json -> Text,
+        first_loaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certification_decisions (id) {
+        id -> Text,
+        cohort_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        recommended_by -> Text,
+        recommendation -> Text,
+        recommended_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        rationale -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        credential_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    coi_declarations (id) {
+        id -> Text,
+        declared_by -> Text,
+        cohort_id -> Text,
+        subject_user_id -> Text,
+        statement -> Text,
+        declared_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    appeals (id) {
+        id -> Text,
+        user_id -> Text,
+        cohort_id -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        grounds -> Text,
+        filed_at -> Timestamp,
+        respond_by -> Timestamp,
+        status -> Text,
+        reviewer_id -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        rationale -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}

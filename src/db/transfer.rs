@@ -47,6 +47,10 @@ pub const TABLES: &[&str] = &[
     "credential_counters",
     "credentials",
     "audit_log",
+    "scheme_versions",
+    "certification_decisions",
+    "coi_declarations",
+    "appeals",
 ];
 
 const FORMAT: &str = "assessor-academy-export";

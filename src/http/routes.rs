@@ -95,6 +95,13 @@ route_table! {
     get "/api/v1/me/credentials" => api::credentials::mine;
     post "/api/v1/verify" => api::credentials::verify;
     get "/api/v1/register" => api::credentials::register;
+    get "/api/v1/scheme/versions" => api::governance::scheme_versions;
+    post "/api/v1/cohorts/{id}/recommendations" => api::governance::recommend;
+    get "/api/v1/cohorts/{id}/decisions" => api::governance::list_decisions;
+    post "/api/v1/decisions/{id}/decide" => api::governance::decide;
+    post "/api/v1/appeals" => api::governance::file_appeal;
+    get "/api/v1/appeals" => api::governance::list_appeals;
+    post "/api/v1/appeals/{id}/decide" => api::governance::decide_appeal;
     get "/.well-known/jwks.json" => api::credentials::jwks;
     get "/status/{purpose}" => api::credentials::status_list;
     get "/issuer" => api::credentials::issuer_profile;

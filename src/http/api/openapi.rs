@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, cohorts, content, credentials, health, outbox, quizzes, users};
+use super::{auth, cohorts, content, credentials, governance, health, outbox, quizzes, users};
 
 struct BearerAuth;
 
@@ -48,6 +48,8 @@ impl Modify for BearerAuth {
         credentials::reinstate, credentials::revoke, credentials::renew, credentials::get, credentials::mine,
         credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::register,
         credentials::certificate, credentials::certificates_zip,
+        governance::scheme_versions, governance::recommend, governance::list_decisions, governance::decide,
+        governance::file_appeal, governance::list_appeals, governance::decide_appeal,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,0 +1,4 @@
+DROP TABLE appeals;
+DROP TABLE coi_declarations;
+DROP TABLE certification_decisions;
+DROP TABLE scheme_versions;

@@ -1,0 +1,439 @@
+//! Certification governance: independent decisions, conflict-of-interest declarations, appeals
+//! end to end, and scheme versions that never rewrite what a credential was granted under.
+
+use std::path::Path;
+
+use academy::accounts::model::Role;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::credentials::{cohort_with_trainees, make_eligible, Cohort};
+use crate::helpers::{error_code, fresh_database, spawn_with, test_settings, TestApp};
+
+async fn add_instructor(app: &TestApp, c: &Cohort, email: &str, role: Role) -> (String, String) {
+    let (u, token) = app.user_with_token(role, email).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/members", c.cohort),
+            Some(&c.admin),
+            &json!({"user_id": u.id, "role": "instructor"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    (u.id, token)
+}
+
+async fn recommend(app: &TestApp, c: &Cohort, by: &str, user_id: &str) -> Value {
+    let res = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/recommendations", c.cohort),
+            Some(by),
+            &json!({"user_id": user_id, "scope": "product", "rationale": "ผ่านทุกบทและการสอบประมวลความรู้ สังเกตการฝึกภาคสนามแล้ว"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+fn grant(conflict: bool) -> Value {
+    json!({"outcome": "grant", "rationale": "หลักฐานครบตามโครงการรับรอง ฉบับที่ 1", "conflict_of_interest": conflict,
+           "conflict_statement": "ผู้เข้าอบรมเป็นญาติของข้าพเจ้า"})
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    app.db
+        .run(move |conn| Ok(diesel::sql_query(sql).get_result::<N>(conn)?.n))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn only_an_admin_who_did_not_teach_the_cohort_decides_and_the_rationale_is_audited() {
+    let app = crate::helpers::spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let (trainee_id, trainee) = c.trainees[0].clone();
+    make_eligible(&app, &c, &trainee).await;
+    let (_, instructor) = add_instructor(&app, &c, "teacher@example.org", Role::Instructor).await;
+    // An admin who also teaches this cohort.
+    let (_, teaching_admin) =
+        add_instructor(&app, &c, "teaching-admin@example.org", Role::Admin).await;
+    let rec = recommend(&app, &c, &instructor, &trainee_id).await;
+    let decide = format!("/api/v1/decisions/{}/decide", rec["id"].as_str().unwrap());
+
+    // Trainees and instructors cannot decide at all.
+    assert_eq!(
+        app.post_json(&decide, Some(&instructor), &grant(false))
+            .await
+            .status(),
+        403
+    );
+    // The admin who taught the cohort is refused, and nothing is issued.
+    let res = app
+        .post_json(&decide, Some(&teaching_admin), &grant(false))
+        .await;
+    assert_eq!(error_code(res, 409).await, "not_independent");
+    // A decision needs the decider's conflict-of-interest declaration.
+    let mut undeclared = grant(false);
+    undeclared
+        .as_object_mut()
+        .unwrap()
+        .remove("conflict_of_interest");
+    let res = app.post_json(&decide, Some(&c.admin), &undeclared).await;
+    assert_eq!(error_code(res, 422).await, "invalid_input");
+    // An admin declaring a conflict is refused and the declaration is kept.
+    let (_, related_admin) = app
+        .user_with_token(Role::Admin, "related@example.org")
+        .await;
+    let res = app
+        .post_json(&decide, Some(&related_admin), &grant(true))
+        .await;
+    assert_eq!(error_code(res, 409).await, "conflict_of_interest");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM coi_declarations").await,
+        1
+    );
+    let creds: Vec<Value> = app
+        .get(
+            &format!("/api/v1/cohorts/{}/credentials", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(creds.is_empty(), "no credential from a refused decision");
+
+    // An independent admin grants: the credential is issued and the rationale stored.
+    let res = app.post_json(&decide, Some(&c.admin), &grant(false)).await;
+    assert_eq!(res.status(), 200);
+    let d: Value = res.json().await.unwrap();
+    assert_eq!(d["outcome"], "grant");
+    let cred_id = d["credential_id"].as_str().unwrap();
+    let v: Value = app
+        .get(&format!("/api/v1/verify/{cred_id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "active");
+    let listed: Vec<Value> = app
+        .get(
+            &format!("/api/v1/cohorts/{}/decisions", c.cohort),
+            Some(&instructor),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["rationale"], "หลักฐานครบตามโครงการรับรอง ฉบับที่ 1");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'decide' AND details_json LIKE '%ฉบับที่ 1%'").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('recommend', 'declare_conflict')"
+        )
+        .await,
+        2
+    );
+    // Decided once only.
+    let res = app.post_json(&decide, Some(&c.admin), &grant(false)).await;
+    assert_eq!(error_code(res, 409).await, "already_decided");
+    // The admin who recommends cannot decide their own recommendation.
+    let (other_id, _) = {
+        let (u, t) = app
+            .user_with_token(Role::Trainee, "second@example.org")
+            .await;
+        let code: Value = app
+            .get(&format!("/api/v1/cohorts/{}", c.cohort), Some(&c.admin))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let r = app
+            .post_json(
+                "/api/v1/cohorts/join",
+                Some(&t),
+                &json!({"join_code": code["join_code"]}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        (u.id, t)
+    };
+    let own = recommend(&app, &c, &c.admin, &other_id).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/decisions/{}/decide", own["id"].as_str().unwrap()),
+            Some(&c.admin),
+            &json!({"outcome": "refuse", "rationale": "ยังไม่ครบ", "conflict_of_interest": false}),
+        )
+        .await;
+    assert_eq!(error_code(res, 409).await, "not_independent");
+}
+
+#[tokio::test]
+async fn an_appeal_is_filed_reviewed_by_someone_else_and_its_outcome_emailed() {
+    let app = crate::helpers::spawn_app().await;
+    let c = cohort_with_trainees(&app, 2).await;
+    let (_, trainee) = c.trainees[0].clone();
+    let (_, other_trainee) = c.trainees[1].clone();
+    let (_, teaching_admin) =
+        add_instructor(&app, &c, "teaching-admin@example.org", Role::Admin).await;
+    // The trainee takes quiz 1 and submits with no answers: a failed result to appeal.
+    let started: Value = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/quizzes/q01/attempts", c.cohort),
+            Some(&trainee),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let attempt = started["attempt_id"].as_str().unwrap();
+    let r: Value = app
+        .post_json(
+            &format!("/api/v1/attempts/{attempt}/submit"),
+            Some(&trainee),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["passed"], false);
+    // Someone else's attempt cannot be appealed (404), nor without grounds (422).
+    let body = json!({"subject_type": "attempt", "subject_id": attempt, "grounds": "ระบบตัดการเชื่อมต่อระหว่างสอบ คำตอบจึงไม่ถูกบันทึก"});
+    let res = app
+        .post_json("/api/v1/appeals", Some(&other_trainee), &body)
+        .await;
+    assert_eq!(res.status(), 404);
+    let res = app
+        .post_json(
+            "/api/v1/appeals",
+            Some(&trainee),
+            &json!({"subject_type": "attempt", "subject_id": attempt, "grounds": "  "}),
+        )
+        .await;
+    assert_eq!(error_code(res, 422).await, "invalid_input");
+    // Filed, with a deadline for the reviewer; one open appeal per result.
+    let res = app
+        .post_json("/api/v1/appeals", Some(&trainee), &body)
+        .await;
+    assert_eq!(res.status(), 201);
+    let appeal: Value = res.json().await.unwrap();
+    assert_eq!(appeal["status"], "open");
+    let filed = chrono::NaiveDateTime::parse_from_str(
+        appeal["filed_at"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap();
+    let due = chrono::NaiveDateTime::parse_from_str(
+        appeal["respond_by"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap();
+    assert_eq!((due - filed).num_days(), 30);
+    let res = app
+        .post_json("/api/v1/appeals", Some(&trainee), &body)
+        .await;
+    assert_eq!(error_code(res, 409).await, "appeal_open");
+    // The other trainee does not see it; the admin does.
+    let theirs: Vec<Value> = app
+        .get("/api/v1/appeals", Some(&other_trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs.is_empty());
+    let all: Vec<Value> = app
+        .get("/api/v1/appeals", Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    // A reviewer who teaches the cohort (and so took part in the result) is refused.
+    let decide = format!("/api/v1/appeals/{}/decide", appeal["id"].as_str().unwrap());
+    let outcome =
+        json!({"outcome": "upheld", "rationale": "บันทึกของระบบยืนยันว่าการเชื่อมต่อขาดหาย จะเปิดให้สอบใหม่"});
+    let res = app
+        .post_json(&decide, Some(&teaching_admin), &outcome)
+        .await;
+    assert_eq!(error_code(res, 409).await, "not_independent");
+    let res = app.post_json(&decide, Some(&trainee), &outcome).await;
+    assert_eq!(res.status(), 403);
+    // An independent reviewer decides; the trainee is e-mailed the outcome.
+    let res = app.post_json(&decide, Some(&c.admin), &outcome).await;
+    assert_eq!(res.status(), 200);
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(
+        (done["status"].as_str(), done["outcome"].as_str()),
+        (Some("decided"), Some("upheld"))
+    );
+    let mail = app
+        .last_mail_context("trainee0@example.org", "appeal_outcome")
+        .await;
+    assert_eq!(mail["upheld"], true);
+    assert!(mail["rationale"].as_str().unwrap().contains("เปิดให้สอบใหม่"));
+    // The mail really leaves: the worker hands it to the transport.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let sent = app.mailer.captured().into_iter().any(|m| {
+            m.to.iter().any(|t| t.contains("trainee0@example.org")) && m.raw.contains("Subject:")
+        });
+        if sent {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the appeal outcome mail was not sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mine: Vec<Value> = app
+        .get("/api/v1/appeals", Some(&trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine[0]["outcome"], "upheld");
+    // Decided once.
+    let res = app.post_json(&decide, Some(&c.admin), &outcome).await;
+    assert_eq!(error_code(res, 409).await, "already_decided");
+}
+
+async fn issue_to(app: &TestApp, c: &Cohort, user: &str) -> Value {
+    let body = json!({"cohort_id": c.cohort, "user_id": user, "scope": "product", "override_reason": "scheme test"});
+    let res = app
+        .post_json("/api/v1/credentials", Some(&c.admin), &body)
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_moves_to_v2() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    copy_dir(Path::new("course_content"), &content);
+    let (db_url, pg) = fresh_database(dir.path());
+    let mut settings = test_settings(dir.path(), db_url);
+    settings.content_dir = content.clone();
+    let app = spawn_with(settings.clone(), tempfile::tempdir().unwrap(), pg).await;
+    let c = cohort_with_trainees(&app, 2).await;
+    let first = issue_to(&app, &c, &c.trainees[0].0).await;
+    let first_id = first["id"].as_str().unwrap().to_string();
+    let v1: Value = app
+        .get(&format!("/api/v1/verify/{first_id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v1["credential"]["scheme_version"], 1);
+    let base_url = settings.base_url.clone();
+    let (mut settings, keep, pg) = app.stop().await;
+    settings.base_url = base_url;
+
+    // The scheme changes (24-month validity) but keeps version 1: the service refuses to start.
+    let programme = content.join("programme.toml");
+    let original = std::fs::read_to_string(&programme).unwrap();
+    let changed = original.replacen("validity_months = 36", "validity_months = 24", 1);
+    assert_ne!(changed, original);
+    std::fs::write(&programme, &changed).unwrap();
+    let err = academy::startup::Application::build(settings.clone())
+        .await
+        .err()
+        .expect("a changed scheme with the same version is refused");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("version is still 1") && msg.contains("version = 2"),
+        "{msg}"
+    );
+
+    // As version 2 it starts; the old credential keeps version 1 and its dates.
+    std::fs::write(
+        &programme,
+        changed.replacen("version = 1", "version = 2", 1),
+    )
+    .unwrap();
+    let app = spawn_with(settings, keep, pg).await;
+    let versions: Vec<Value> = app
+        .get("/api/v1/scheme/versions", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let nums: Vec<i64> = versions
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(nums, [2, 1]);
+    assert_eq!(
+        versions[1]["definition"]["scopes"][0]["validity_months"], 36,
+        "v1 is kept as it was"
+    );
+    assert_eq!(
+        versions[0]["definition"]["scopes"][0]["validity_months"],
+        24
+    );
+    let still: Value = app
+        .get(&format!("/api/v1/verify/{first_id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["credential"]["scheme_version"], 1);
+    assert_eq!(
+        still["credential"]["valid_until"],
+        v1["credential"]["valid_until"]
+    );
+    assert_eq!(still["status"], "active");
+    // A credential granted now is granted under version 2, with its rules.
+    let second = issue_to(&app, &c, &c.trainees[1].0).await;
+    let v2: Value = app
+        .get(
+            &format!("/api/v1/verify/{}", second["id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v2["credential"]["scheme_version"], 2);
+    let from = chrono::NaiveDateTime::parse_from_str(
+        v2["credential"]["valid_from"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap();
+    let until = chrono::NaiveDateTime::parse_from_str(
+        v2["credential"]["valid_until"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap();
+    let months = (until - from).num_days();
+    assert!(
+        (725..=735).contains(&months),
+        "24 months under v2: {months} days"
+    );
+}
