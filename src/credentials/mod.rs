@@ -305,6 +305,13 @@ fn sign(payload: &Value, conn: &mut DbConnection) -> Result<(String, String), Ap
     Ok((jwt, key.kid))
 }
 
+/// Signs any JSON document with the active credential key (a compact JWS, RS256, `kid` in the
+/// published JWKS), e.g. a person's certification record.
+pub fn sign_document(conn: &mut DbConnection, payload: &Value) -> Result<String, AppError> {
+    keys::ensure(conn)?;
+    Ok(sign(payload, conn)?.0)
+}
+
 /// A request to issue a credential.
 pub struct IssueRequest<'a> {
     pub cohort_id: &'a str,

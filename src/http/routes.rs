@@ -102,6 +102,8 @@ route_table! {
     post "/api/v1/appeals" => api::governance::file_appeal;
     get "/api/v1/appeals" => api::governance::list_appeals;
     post "/api/v1/appeals/{id}/decide" => api::governance::decide_appeal;
+    get "/api/v1/users/{id}/certification-record" => api::governance::certification_record;
+    post "/api/v1/users/{id}/erase" => api::governance::erase_person;
     get "/.well-known/jwks.json" => api::credentials::jwks;
     get "/status/{purpose}" => api::credentials::status_list;
     get "/issuer" => api::credentials::issuer_profile;

@@ -437,3 +437,114 @@ async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_mo
         "24 months under v2: {months} days"
     );
 }
+
+#[tokio::test]
+async fn a_persons_record_is_signed_and_their_identity_is_erased_keeping_the_evidence() {
+    let app = crate::helpers::spawn_app().await;
+    let c = cohort_with_trainees(&app, 2).await;
+    let (trainee_id, trainee) = c.trainees[0].clone();
+    let (_, other) = c.trainees[1].clone();
+    let cred = issue_to(&app, &c, &trainee_id).await;
+    let cred_id = cred["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/users/{trainee_id}/certification-record");
+    // Someone else's record is not there for another trainee.
+    assert_eq!(app.get(&path, Some(&other)).await.status(), 404);
+    // The person's own export: identity, credentials, audit trail, retention rules, signed.
+    let res = app.get(&path, Some(&trainee)).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let record = &body["record"];
+    assert_eq!(record["person"]["email"], "trainee0@example.org");
+    assert_eq!(record["credentials"][0]["id"], cred_id.as_str());
+    assert!(record["audit_trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["action"] == "issue"));
+    assert!(!record["retention"].as_array().unwrap().is_empty());
+    let jwks: jsonwebtoken::jwk::JwkSet = app
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jws = body["signed"].as_str().unwrap();
+    let kid = jsonwebtoken::decode_header(jws).unwrap().kid.unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    let verified = jsonwebtoken::decode::<Value>(jws, &key, &validation).unwrap();
+    assert_eq!(
+        &verified.claims, record,
+        "the signature covers exactly the record"
+    );
+    // One changed byte of the payload and the signature fails.
+    let mut parts: Vec<String> = jws.split('.').map(str::to_string).collect();
+    let mut payload = parts[1].clone().into_bytes();
+    payload[10] = if payload[10] == b'A' { b'B' } else { b'A' };
+    parts[1] = String::from_utf8(payload).unwrap();
+    assert!(jsonwebtoken::decode::<Value>(&parts.join("."), &key, &validation).is_err());
+
+    // Erasure is refused while the register must name the person.
+    let erase = format!("/api/v1/users/{trainee_id}/erase");
+    let why = json!({"reason": "คำขอลบข้อมูลตาม พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล"});
+    let res = app.post_json(&erase, Some(&c.admin), &why).await;
+    assert_eq!(error_code(res, 409).await, "register_must_keep");
+    assert_eq!(
+        app.post_json(&erase, Some(&other), &why).await.status(),
+        403
+    );
+    let res = app
+        .post_json(
+            &format!("/api/v1/credentials/{cred_id}/revoke"),
+            Some(&c.admin),
+            &json!({"reason": "ลาออกจากราชการ"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app.post_json(&erase, Some(&c.admin), &why).await;
+    assert_eq!(res.status(), 204);
+    // The identity is gone: no sign-in, no session, no name or address.
+    assert_eq!(app.get("/api/v1/me", Some(&trainee)).await.status(), 401);
+    assert_eq!(
+        app.login("trainee0@example.org", "correct horse battery")
+            .await
+            .status(),
+        401
+    );
+    let u: Value = app
+        .get(&format!("/api/v1/users/{trainee_id}"), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        u["email"].as_str().unwrap().ends_with("@erased.invalid"),
+        "{u}"
+    );
+    assert!(!u.to_string().contains("trainee0"), "{u}");
+    // The evidence stays: the credential still verifies as revoked, the record keeps history.
+    let v: Value = app
+        .get(&format!("/api/v1/verify/{cred_id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "revoked");
+    let kept: Value = app.get(&path, Some(&c.admin)).await.json().await.unwrap();
+    assert_eq!(kept["record"]["credentials"][0]["number"], cred["number"]);
+    assert!(kept["record"]["audit_trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["action"] == "erase_personal_data"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM outbox_emails WHERE to_email = 'trainee0@example.org'"
+        )
+        .await,
+        0
+    );
+}

@@ -120,3 +120,38 @@ pub async fn decide_appeal(
         .await?;
     Ok(HttpResponse::Ok().json(a))
 }
+
+/// One person's whole certification history as JSON with a JWS signature over it (admins, and
+/// the person themself: their personal-data export).
+#[utoipa::path(get, path = "/api/v1/users/{id}/certification-record", tag = "governance",
+    responses((status = 200, description = "{record, signed}: the record and a compact JWS (RS256) whose payload is the record")), security(("bearer" = [])))]
+pub async fn certification_record(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let r = state
+        .db
+        .run(move |conn| governance::certification_record(conn, &id, &user.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+/// Erases a person's identity (PDPA), keeping what the register and the certification evidence
+/// must keep; refused while they hold a live credential.
+#[utoipa::path(post, path = "/api/v1/users/{id}/erase", tag = "governance",
+    request_body = governance::EraseRequest, responses((status = 204), (status = 409)), security(("bearer" = [])))]
+pub async fn erase_person(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<String>,
+    body: web::Json<governance::EraseRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    state
+        .db
+        .run(move |conn| governance::erase_person(conn, &id, &admin.0, &body))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -50,6 +50,7 @@ impl Modify for BearerAuth {
         credentials::certificate, credentials::certificates_zip,
         governance::scheme_versions, governance::recommend, governance::list_decisions, governance::decide,
         governance::file_appeal, governance::list_appeals, governance::decide_appeal,
+        governance::certification_record, governance::erase_person,
     ),
     modifiers(&BearerAuth)
 )]
