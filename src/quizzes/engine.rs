@@ -5,6 +5,9 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The longest text answer a trainee may send (characters).
+pub const MAX_TEXT_ANSWER: usize = 500;
+
 use super::model::{Question, QuestionBody, Quiz};
 
 /// How one question is laid out in one attempt. Option ids shown to the trainee are opaque
@@ -229,7 +232,11 @@ pub fn validate_answer(q: &Question, laid: &LaidQuestion, answer: &Value) -> Res
         }
         (QuestionBody::TrueFalse { .. }, Value::Bool(_)) => Ok(()),
         (QuestionBody::TrueFalse { .. }, _) => Err("true_false: send true or false".into()),
-        (QuestionBody::ShortText { .. }, Value::String(s)) if s.chars().count() <= 500 => Ok(()),
+        (QuestionBody::ShortText { .. }, Value::String(s))
+            if s.chars().count() <= MAX_TEXT_ANSWER =>
+        {
+            Ok(())
+        }
         (QuestionBody::ShortText { .. }, _) => {
             Err("short_text: send a string of at most 500 characters".into())
         }

@@ -611,6 +611,10 @@ fn parse_choice(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError
             positives += 1;
         }
         let (text_th, text_en) = bilingual(text);
+        if text_th.trim().is_empty() && text_en.trim().is_empty() {
+            errors.push(err(item.line, "option has no text"));
+            continue;
+        }
         let id = option_id(options.len());
         options.push(Choice {
             id,
@@ -657,8 +661,15 @@ fn parse_short(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError>
             continue;
         }
         let text = text_of(trim(until(rest, '#')));
-        if text.is_empty() {
+        if text.is_empty() || crate::quizzes::engine::normalise_text(&text).is_empty() {
             errors.push(err(item.line, "empty accepted answer"));
+            continue;
+        }
+        if text.chars().count() > crate::quizzes::engine::MAX_TEXT_ANSWER {
+            errors.push(err(
+                item.line,
+                "accepted answer longer than 500 characters, more than a trainee can send",
+            ));
             continue;
         }
         accepted.push(text);
@@ -771,6 +782,15 @@ fn parse_matching(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftErr
         }
         let (left_th, left_en) = bilingual(left);
         let (right_th, right_en) = bilingual(right);
+        if (left_th.trim().is_empty() && left_en.trim().is_empty())
+            || (right_th.trim().is_empty() && right_en.trim().is_empty())
+        {
+            errors.push(err(
+                item.line,
+                "both sides of a matching pair need text (extra distractors are not supported)",
+            ));
+            continue;
+        }
         pairs.push(Pair {
             left_th,
             left_en,

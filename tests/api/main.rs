@@ -12,6 +12,7 @@ mod credentials;
 mod demo;
 mod email;
 mod foundation;
+mod fuzz_regressions;
 mod governance;
 mod helpers;
 mod hostile;

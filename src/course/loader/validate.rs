@@ -742,6 +742,23 @@ impl<'a> Checker<'a> {
         if written == 0 {
             self.report_key(qt, "accepted", "needs at least one accepted answer");
         }
+        // Found by fuzzing: an answer a trainee can never send, or never match, is a broken key.
+        if accepted
+            .iter()
+            .any(|a| a.chars().count() > crate::quizzes::engine::MAX_TEXT_ANSWER)
+        {
+            self.report_key(
+                qt,
+                "accepted",
+                "an accepted answer is longer than 500 characters, more than a trainee can send",
+            );
+        }
+        if accepted
+            .iter()
+            .any(|a| crate::quizzes::engine::normalise_text(a).is_empty())
+        {
+            self.report_key(qt, "accepted", "an accepted answer has no visible text");
+        }
         Some(accepted)
     }
 
