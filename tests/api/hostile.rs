@@ -184,9 +184,18 @@ fn bodies() -> Vec<(&'static str, Body)> {
     out
 }
 
-/// The tables a refused request may still touch: the sign-in throttle counts failures.
+/// What a refused request must not change. The sign-in throttle counts failures on purpose, and
+/// the mail worker moves queued mail to "sent" in the background: for the outbox only the set
+/// of mails (their ids) is compared.
 fn comparable(mut s: BTreeMap<String, Vec<String>>) -> BTreeMap<String, Vec<String>> {
     s.remove("login_throttle");
+    if let Some(rows) = s.get_mut("outbox_emails") {
+        for row in rows.iter_mut() {
+            let v: Value = serde_json::from_str(row).unwrap();
+            *row = v["id"].to_string();
+        }
+        rows.sort();
+    }
     s
 }
 
