@@ -32,6 +32,8 @@ struct Journey {
     /// Serious or critical axe findings, by page.
     violations: BTreeMap<String, Vec<String>>,
     pages_checked: Vec<String>,
+    /// The heaviest page of the journey: HTML plus everything it loaded, bytes (decoded).
+    heaviest: (u64, String),
 }
 
 impl Journey {
@@ -70,6 +72,20 @@ impl Journey {
             "{name}: event handler attribute in {url}"
         );
         assert_eq!(found["js_links"], 0, "{name}: javascript: link in {url}");
+        // Page weight: the document and every resource it loaded (before axe is injected).
+        let weight = s
+            .js(
+                "var n = performance.getEntriesByType('navigation')[0];
+                 return (n ? n.decodedBodySize : 0) + performance.getEntriesByType('resource')
+                   .reduce(function (a, r) { return a + (r.decodedBodySize || 0); }, 0);",
+                json!([]),
+            )
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        if weight > self.heaviest.0 {
+            self.heaviest = (weight, name.to_string());
+        }
         // 2. Accessibility (axe-core, all rules; serious and critical findings fail).
         if let Some(axe) = &self.axe {
             s.js(&format!("{axe}\nreturn typeof window.axe;"), json!([]))
@@ -217,6 +233,7 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
         step: 0,
         violations: BTreeMap::new(),
         pages_checked: Vec::new(),
+        heaviest: (0, String::new()),
     };
 
     // People, with payloads in every field a user controls.
@@ -672,10 +689,19 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
         "serious or critical accessibility violations:\n{:#?}",
         j.violations
     );
+    // The page weight budget: no framework, a few KB of script, the Thai font subset.
+    assert!(
+        j.heaviest.0 > 1_000 && j.heaviest.0 < 300_000,
+        "page weight budget (300 KB): {} is {} bytes",
+        j.heaviest.1,
+        j.heaviest.0
+    );
     eprintln!(
-        "browser story on {}: {} pages checked, screenshots in {}",
+        "browser story on {}: {} pages checked, heaviest page {} ({} bytes), screenshots in {}",
         backend_name(),
         j.pages_checked.len(),
+        j.heaviest.1,
+        j.heaviest.0,
         j.shots.display()
     );
 }
