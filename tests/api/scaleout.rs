@@ -90,3 +90,42 @@ async fn two_instances_share_sign_ins_and_keep_one_attempt_one_grading_one_crede
         assert_eq!(v["valid"], true);
     }
 }
+
+#[tokio::test]
+async fn the_service_recovers_when_postgresql_drops_every_connection() {
+    let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("connection drop: PostgreSQL only (a SQLite file connection cannot drop)");
+        return;
+    };
+    use diesel::{Connection, RunQueryDsl};
+    let app = crate::helpers::spawn_app().await;
+    let (_, admin) = app
+        .user_with_token(academy::accounts::model::Role::Admin, "a@example.org")
+        .await;
+    // Warm the pool so that several connections are open.
+    for _ in 0..8 {
+        assert_eq!(app.get("/api/v1/cohorts", Some(&admin)).await.status(), 200);
+    }
+    let academy::db::DatabaseUrl::Postgres(url) = &app.settings.database_url else {
+        unreachable!()
+    };
+    let name = url::Url::parse(url)
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_string();
+    // As after a database restart or a failover: the server ends every session of this database.
+    let mut admin_conn = diesel::pg::PgConnection::establish(&base).unwrap();
+    let killed = diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ))
+    .execute(&mut admin_conn)
+    .unwrap();
+    assert!(killed >= 1, "the app's connections were ended");
+    // Every following request is served: dead connections are replaced, not reused.
+    for i in 0..12 {
+        let res = app.get("/api/v1/cohorts", Some(&admin)).await;
+        assert_eq!(res.status(), 200, "request {i} after the drop");
+    }
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+}
