@@ -305,13 +305,33 @@ pub fn seed(
         for m in course.modules.iter().take(read) {
             crate::course::complete_module(conn, &cid, &m.slug, t)?;
         }
-        for q in &course.quizzes {
+        // Module quizzes first; a quiz with prerequisites (the final exam) last, and only by
+        // those who meet them, as the service requires.
+        let mut order: Vec<&crate::quizzes::model::Quiz> = course.quizzes.iter().collect();
+        order.sort_by_key(|q| !q.requires.is_empty());
+        for q in order {
             let module_done = match &q.module {
                 Some(m) => course.modules.iter().take(read).any(|x| &x.slug == m),
                 None => read >= 5,
             };
-            if module_done {
-                take_quiz(conn, &cid, &q.slug, t, skill, &mut rng)?;
+            let eligible = q.requires.is_empty()
+                || quizzes::quiz_checklist(conn, &cid, &q.slug, t, model::Language::Th)?
+                    .iter()
+                    .all(|i| i.met);
+            if !(module_done && eligible) {
+                continue;
+            }
+            // A module quiz is retaken after a fail (people revise), up to its allowance.
+            let tries = if q.requires.is_empty() {
+                q.attempts_allowed
+            } else {
+                1
+            };
+            for n in 0..tries {
+                let revised = (skill + 0.1 * f64::from(n)).min(0.98);
+                if take_quiz(conn, &cid, &q.slug, t, revised, &mut rng)? {
+                    break;
+                }
             }
         }
     }
@@ -364,7 +384,7 @@ fn take_quiz(
     user: &User,
     skill: f64,
     rng: &mut Lcg,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let (start, _) = quizzes::start_attempt(conn, cohort_id, slug, user, model::Language::Th)?;
     let row = quizzes::store::find_attempt(conn, &start.attempt_id)?.ok_or(AppError::NotFound)?;
     let layout: quizzes::engine::Layout =
@@ -391,6 +411,5 @@ fn take_quiz(
         };
         quizzes::save_answer(conn, &row.id, &q.id, user, &answer)?;
     }
-    quizzes::submit(conn, &row.id, user)?;
-    Ok(())
+    Ok(quizzes::submit(conn, &row.id, user)?.passed)
 }

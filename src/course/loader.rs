@@ -69,6 +69,8 @@ const QUIZ_KEYS: &[&str] = &[
     "review",
     "blueprint",
     "questions",
+    "requires_modules",
+    "requires_quizzes",
 ];
 const BLUEPRINT_KEYS: &[&str] = &["pool", "draw"];
 const QUESTION_KEYS: &[&str] = &[
@@ -143,6 +145,17 @@ pub fn load_course(dir: &Path) -> Result<Course, Vec<Problem>> {
     let (modules, module_slugs) = load_modules(&root, &mut problems);
     let module_set: BTreeSet<String> = module_slugs.into_iter().collect();
     let (quizzes, quiz_slugs) = load_quizzes(&root, &module_set, &mut problems);
+    for q in &quizzes {
+        for r in &q.requires.quizzes {
+            if r == &q.slug || !quiz_slugs.contains(r) {
+                problems.push(problem(
+                    &format!("quizzes/{}.toml", q.slug),
+                    1,
+                    format!("requires_quizzes: \"{r}\" is not another quiz in quizzes/"),
+                ));
+            }
+        }
+    }
     let known = Known {
         modules: &module_set,
         quizzes: &quiz_slugs,

@@ -33,7 +33,8 @@ fn now() -> NaiveDateTime {
 
 fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let v = value.trim();
-    if v.is_empty() || v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
+    let bad_control = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    if v.is_empty() || v.chars().count() > max || v.chars().any(bad_control) {
         return Err(AppError::invalid(format!(
             "{field}: 1 to {max} characters of text"
         )));

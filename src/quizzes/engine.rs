@@ -433,6 +433,7 @@ mod tests {
             shuffle_options: true,
             review: ReviewPolicy::AfterSubmit,
             blueprint: vec![],
+            requires: Default::default(),
             questions,
         }
     }

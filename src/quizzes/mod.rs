@@ -98,6 +98,75 @@ pub fn cohort_quizzes(
     Ok(out)
 }
 
+/// One prerequisite of a quiz and whether the trainee has met it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChecklistItem {
+    /// `module` (read it) or `quiz` (pass it).
+    pub kind: &'static str,
+    pub slug: String,
+    pub title: String,
+    pub met: bool,
+}
+
+/// The trainee's checklist for a quiz's prerequisites (the scheme's exam eligibility).
+pub fn checklist(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user: &User,
+    requires: &model::Prerequisites,
+    lang: Language,
+) -> Result<Vec<ChecklistItem>, AppError> {
+    let mut out = Vec::new();
+    if !requires.modules.is_empty() {
+        let modules = course::cohort_modules(conn, cohort_id, user, lang)?;
+        for slug in &requires.modules {
+            let m = modules.iter().find(|m| &m.slug == slug);
+            out.push(ChecklistItem {
+                kind: "module",
+                slug: slug.clone(),
+                title: m.map_or_else(|| slug.clone(), |m| m.title.clone()),
+                met: m.is_some_and(|m| m.completed),
+            });
+        }
+    }
+    if !requires.quizzes.is_empty() {
+        let quizzes = cohort_quizzes(conn, cohort_id, user, lang)?;
+        for slug in &requires.quizzes {
+            let passed = store::attempts_of(conn, cohort_id, slug, &user.id)?
+                .iter()
+                .any(|a| a.passed == Some(true));
+            out.push(ChecklistItem {
+                kind: "quiz",
+                slug: slug.clone(),
+                title: quizzes
+                    .iter()
+                    .find(|q| &q.slug == slug)
+                    .map_or_else(|| slug.clone(), |q| q.title.clone()),
+                met: passed,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The checklist of a published quiz for a trainee (empty when it has no prerequisites).
+pub fn quiz_checklist(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    slug: &str,
+    user: &User,
+    lang: Language,
+) -> Result<Vec<ChecklistItem>, AppError> {
+    let Some(p) = content::find_publication(conn, cohort_id, "quiz", slug)? else {
+        return Ok(Vec::new());
+    };
+    let quiz = course::quiz_by_revision(conn, &p.revision_id)?;
+    if quiz.requires.is_empty() {
+        return Ok(Vec::new());
+    }
+    checklist(conn, cohort_id, user, &quiz.requires, lang)
+}
+
 /// Opens the newest revision of a quiz to a cohort, optionally between two times. Refused
 /// when a blueprint pool holds fewer questions than it must supply.
 pub fn publish_quiz(
@@ -223,6 +292,24 @@ pub fn start_attempt(
             return Err(AppError::conflict("quiz_closed", "this quiz is closed"));
         }
         let quiz = course::quiz_by_revision(conn, &publication.revision_id)?;
+        if !quiz.requires.is_empty() {
+            let list = checklist(conn, cohort_id, user, &quiz.requires, lang)?;
+            let missing: Vec<&str> = list
+                .iter()
+                .filter(|i| !i.met)
+                .map(|i| i.title.as_str())
+                .collect();
+            if !missing.is_empty() {
+                return Err(AppError::Rejected {
+                    code: "prerequisites_not_met",
+                    message: format!(
+                        "this exam opens once these are done: {}",
+                        missing.join("; ")
+                    ),
+                    details: serde_json::json!({ "checklist": list }),
+                });
+            }
+        }
         let (extra_s, extra_n) =
             store::find_override(conn, cohort_id, slug, &user.id)?.unwrap_or((0, 0));
         let allowed = quiz.attempts_allowed as i32 + extra_n;
@@ -700,6 +787,7 @@ pub fn import_gift(
         shuffle_options: true,
         review: settings.review,
         blueprint: vec![],
+        requires: Default::default(),
         questions,
     };
     engine::check_blueprint(&quiz).map_err(AppError::invalid)?;

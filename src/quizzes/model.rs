@@ -21,6 +21,25 @@ pub struct Quiz {
     /// Empty: every question in every attempt.
     pub blueprint: Vec<BlueprintPool>,
     pub questions: Vec<Question>,
+    /// What a trainee must have done before starting (the final exam's eligibility, from the
+    /// scheme); older stored revisions have none.
+    #[serde(default)]
+    pub requires: Prerequisites,
+}
+
+/// Modules to complete and quizzes to pass before a quiz may be started.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Prerequisites {
+    #[serde(default)]
+    pub modules: Vec<String>,
+    #[serde(default)]
+    pub quizzes: Vec<String>,
+}
+
+impl Prerequisites {
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty() && self.quizzes.is_empty()
+    }
 }
 
 /// Which submitted attempts make a trainee's result.

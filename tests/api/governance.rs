@@ -548,3 +548,82 @@ async fn a_persons_record_is_signed_and_their_identity_is_erased_keeping_the_evi
         0
     );
 }
+
+#[tokio::test]
+async fn the_final_exam_opens_only_when_the_schemes_prerequisites_are_met() {
+    let app = crate::helpers::spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let (_, trainee) = c.trainees[0].clone();
+    let start = format!("/api/v1/cohorts/{}/quizzes/final-exam/attempts", c.cohort);
+    // Nothing done yet: refused, with the checklist.
+    let res = app.post_json(&start, Some(&trainee), &json!({})).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "prerequisites_not_met");
+    let list = body["error"]["details"]["checklist"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(list.len(), 10, "modules 1-5 and quizzes 1-5: {list:?}");
+    assert!(list.iter().all(|i| i["met"] == false));
+    // The trainee's page shows the checklist and no start button.
+    let browser = crate::web::sign_in(&app, "trainee0@example.org").await;
+    let html = crate::web::page(
+        &app,
+        &browser,
+        &format!("/cohorts/{}/quizzes/final-exam", c.cohort),
+    )
+    .await;
+    assert!(
+        html.contains("สิ่งที่ต้องทำก่อนสอบ") && html.contains("✗"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("/quizzes/final-exam/start\""),
+        "no start form yet"
+    );
+    // Half done: still refused, and the checklist says which are met.
+    crate::credentials::complete(
+        &app,
+        &c,
+        &trainee,
+        &["01-what-is-tis-s", "02-certification-path"],
+        &["q01"],
+    )
+    .await;
+    let res = app.post_json(&start, Some(&trainee), &json!({})).await;
+    let body: Value = res.json().await.unwrap();
+    let met: Vec<&str> = body["error"]["details"]["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["met"] == true)
+        .map(|i| i["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(met, ["01-what-is-tis-s", "02-certification-path", "q01"]);
+    // All done: the exam opens.
+    crate::credentials::complete(
+        &app,
+        &c,
+        &trainee,
+        &[
+            "03-assessor-role-ethics",
+            "04-planning-onsite-assessment",
+            "05-evidence-findings-report",
+        ],
+        &["q02", "q03", "q04", "q05"],
+    )
+    .await;
+    let html = crate::web::page(
+        &app,
+        &browser,
+        &format!("/cohorts/{}/quizzes/final-exam", c.cohort),
+    )
+    .await;
+    assert!(
+        html.contains("/quizzes/final-exam/start\"") && !html.contains("✗"),
+        "{html}"
+    );
+    let res = app.post_json(&start, Some(&trainee), &json!({})).await;
+    assert_eq!(res.status(), 201);
+}

@@ -48,6 +48,7 @@ pub fn all_kinds(slug: &str, attempts: u32, review: ReviewPolicy) -> Quiz {
         shuffle_options: true,
         review,
         blueprint: vec![],
+        requires: Default::default(),
         questions: vec![
             q(
                 "single",

@@ -10,6 +10,21 @@ async fn two_instances_share_sign_ins_and_keep_one_attempt_one_grading_one_crede
     let b = spawn_peer(&a).await;
     let c = crate::credentials::cohort_with_trainees(&a, 1).await;
     let (uid, trainee) = c.trainees[0].clone();
+    // The final exam opens after modules 1-5 and their quizzes (the scheme's prerequisites).
+    crate::credentials::complete(
+        &a,
+        &c,
+        &trainee,
+        &[
+            "01-what-is-tis-s",
+            "02-certification-path",
+            "03-assessor-role-ethics",
+            "04-planning-onsite-assessment",
+            "05-evidence-findings-report",
+        ],
+        &["q01", "q02", "q03", "q04", "q05"],
+    )
+    .await;
     // A token from one instance works on the other.
     assert_eq!(b.get("/api/v1/me", Some(&trainee)).await.status(), 200);
     // Starts spread over both: one attempt.

@@ -21,7 +21,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn sign_in(app: &TestApp, email: &str) -> reqwest::Client {
+pub async fn sign_in(app: &TestApp, email: &str) -> reqwest::Client {
     let b = browser();
     let html = b
         .get(app.url("/login"))
@@ -45,7 +45,7 @@ async fn sign_in(app: &TestApp, email: &str) -> reqwest::Client {
     b
 }
 
-async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> String {
+pub async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> String {
     let res = b.get(app.url(path)).send().await.unwrap();
     assert_eq!(res.status(), 200, "{path}");
     res.text().await.unwrap()

@@ -97,6 +97,7 @@ pub fn run(args: &ExamArgs) -> anyhow::Result<bool> {
 
     let ws = Workspace::create(c.pg.as_deref(), c.keep)?;
     println!("database: {}", ws.label());
+    let content_dir = crate::lift_prerequisites(&content_dir, &ws.dir)?;
     let secret = seed::random_secret();
     let mut srv = Server::start(&ServerConfig {
         exe: &exe,

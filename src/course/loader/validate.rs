@@ -501,7 +501,38 @@ impl<'a> Checker<'a> {
                 .unwrap_or(ReviewPolicy::Never),
             blueprint: blueprint.pools.into_iter().map(|p| p.pool).collect(),
             questions,
+            requires: self.requires(&at, modules),
         }
+    }
+
+    /// `requires_modules` / `requires_quizzes`: what a trainee must have done before starting.
+    /// Modules are checked here when known; quizzes by [`super::load_course`].
+    pub(super) fn requires(
+        &mut self,
+        at: &At<'_>,
+        modules: Option<&BTreeSet<String>>,
+    ) -> crate::quizzes::model::Prerequisites {
+        let mut list = |key: &str| {
+            if at.table.contains_key(key) {
+                self.strings(at, key, true).unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        };
+        let requires = crate::quizzes::model::Prerequisites {
+            modules: list("requires_modules"),
+            quizzes: list("requires_quizzes"),
+        };
+        if let Some(known) = modules {
+            for m in requires.modules.iter().filter(|m| !known.contains(*m)) {
+                self.report_key(
+                    at,
+                    "requires_modules",
+                    &format!("\"{m}\" is not a module in modules/"),
+                );
+            }
+        }
+        requires
     }
 
     /// The optional `module` key; it must name a module when the modules are known.

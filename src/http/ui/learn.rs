@@ -518,7 +518,7 @@ pub async fn quiz_page(
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
     let (u, cid, s) = (user.clone(), id.clone(), slug.clone());
-    let (quiz, attempts) = state
+    let (quiz, attempts, checklist) = state
         .db
         .read(move |conn| {
             let q = quizzes::cohort_quizzes(conn, &cid, &u, lang)?
@@ -526,10 +526,16 @@ pub async fn quiz_page(
                 .find(|q| q.slug == s && q.published)
                 .ok_or(AppError::NotFound)?;
             let a = quizzes::store::attempts_of(conn, &cid, &s, &u.id)?;
-            Ok((q, a))
+            let c = quizzes::quiz_checklist(conn, &cid, &s, &u, lang)?;
+            Ok((q, a, c))
         })
         .await?;
     let mut page = Page::new(&req);
+    // An attempt already open may always be resumed; a new one needs the prerequisites.
+    let open = attempts.iter().any(|a| a.state == "open");
+    page.ctx
+        .insert("ready", &(open || checklist.iter().all(|i| i.met)));
+    page.ctx.insert("checklist", &checklist);
     page.ctx.insert("title", &quiz.title);
     page.ctx.insert("minutes", &(quiz.time_limit_s / 60));
     page.ctx.insert("quiz", &quiz);
