@@ -898,6 +898,7 @@ pub fn gift_import(data: &[u8]) {
         shuffle_options: true,
         review: ReviewPolicy::Never,
         blueprint: vec![],
+        requires: Default::default(),
         questions,
     };
     assert_servable(&quiz);
