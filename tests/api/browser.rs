@@ -342,6 +342,31 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
             .await;
     }
     j.check(&admin, "admin-cohort").await;
+    // A quiz imported from GIFT with a hostile title, published: it shows on the trainee's
+    // cohort page.
+    let gift = "::g1::ข้อใดถูก {=ถูก ~ผิด}\n";
+    let res = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/quizzes/import-gift?slug=gift-xss&title_th={}&title_en=Imported",
+            url::form_urlencoded::byte_serialize(format!("แบบทดสอบ {XSS_IMG}").as_bytes())
+                .collect::<String>()
+        )))
+        .bearer_auth(&admin_token)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(gift)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let r = app
+        .post_json(
+            &format!("/api/v1/cohorts/{cohort_id}/quizzes/gift-xss/publish"),
+            Some(&admin_token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
     // The rest of the programme is published over the API (the same action).
     for m in [
         "02-certification-path",
@@ -634,7 +659,9 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
     admin.goto(&j.url("/admin/credentials")).await;
     j.check(&admin, "admin-credentials").await;
     let reason = admin.find(&format!("#reason-{cred_id}")).await;
-    admin.type_into(&reason, "ทดสอบการเพิกถอน").await;
+    admin
+        .type_into(&reason, &format!("ทดสอบการเพิกถอน {XSS_SCRIPT}"))
+        .await;
     admin
         .click(
             &admin
