@@ -120,6 +120,11 @@ pub fn build_message(
     outbox_id: &str,
     rendered: &Rendered,
 ) -> anyhow::Result<Message> {
+    // Our own address rules first (no quotes, brackets or controls): lettre accepts a quoted
+    // local part such as `"x"@host` and puts `x@host` in the envelope, a different recipient
+    // from the header's (found by the email_headers fuzz target).
+    crate::accounts::model::EmailAddress::parse(to_email)
+        .map_err(|e| anyhow::anyhow!("recipient address: {e}"))?;
     let to_addr = to_email
         .parse()
         .with_context(|| format!("recipient address {to_email:?}"))?;
