@@ -924,6 +924,7 @@ pub fn issue_all_eligible(
     cohort_id: &str,
     scope: &str,
 ) -> Result<HashMap<String, Vec<String>>, AppError> {
+    crate::cohorts::store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
     scope_of(course, scope)?;
     let mut report: HashMap<String, Vec<String>> = HashMap::new();
     for e in eligibility(conn, cohort_id, course, None)?

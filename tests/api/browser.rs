@@ -467,15 +467,18 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
         .wait_for("document.getElementById('quiz') !== null", "the quiz form")
         .await;
     let attempt_id = phone.url().await.rsplit('/').next().unwrap().to_string();
-    let key: Value = app
-        .get(
+    // What staff see of the attempt: the key, and the answers the server holds.
+    let staff_view = || async {
+        app.get(
             &format!("/api/v1/attempts/{attempt_id}"),
             Some(&admin_token),
         )
         .await
-        .json()
+        .json::<Value>()
         .await
-        .unwrap();
+        .unwrap()
+    };
+    let key = staff_view().await;
     let items = key["review"].as_array().unwrap().clone();
     assert!(items.len() >= 6);
     let half = items.len() / 2;
@@ -505,15 +508,7 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
     }
     let offline_shot = phone.screenshot().await;
     std::fs::write(j.shots.join("quiz-offline-phone.png"), offline_shot).unwrap();
-    let before: Value = app
-        .get(
-            &format!("/api/v1/attempts/{attempt_id}"),
-            Some(&admin_token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let before = staff_view().await;
     for qid in &offline_ids {
         assert!(
             before["answers"].get(qid).is_none(),
@@ -532,15 +527,7 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
         phone.wait_for(&saved(qid), "an autosave").await;
     }
     // Every answer, including those given offline, is on the server before submitting.
-    let held: Value = app
-        .get(
-            &format!("/api/v1/attempts/{attempt_id}"),
-            Some(&admin_token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let held = staff_view().await;
     for item in &items {
         let qid = item["question_id"].as_str().unwrap();
         assert!(

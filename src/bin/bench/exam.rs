@@ -14,7 +14,7 @@ use crate::check::{AckLog, CheckReport};
 use crate::load::{self, Auth, Exam, SaturationStats, Target};
 use crate::report::{self, find, Ratio, Row, Target as Goal};
 use crate::seed::{self, ExamSeed, ExamSpec};
-use crate::server::{self, Machine, Pinning, Server, ServerConfig, Workspace};
+use crate::server::{self, Machine, Pinning};
 use crate::ExamArgs;
 
 /// The whole exam report (also the JSON file).
@@ -77,47 +77,21 @@ pub struct Memory {
 /// Runs the exam benchmark; `Ok(false)` when an acknowledged write was lost.
 pub fn run(args: &ExamArgs) -> anyhow::Result<bool> {
     let c = &args.common;
-    let started_at = chrono::Utc::now().to_rfc3339();
-    let machine = server::machine();
-    let exe = server::academy_exe(c.server.as_deref())?;
-    let content_dir = crate::content_dir(c.content_dir.as_deref())?;
-    // Pin before the runtime and the database pools start threads: threads inherit it.
-    let pinning = server::pin_self(c.no_pin);
-    println!(
-        "machine: {} ({} CPUs, {} MB); pinning: {}; {}",
-        machine.cpu_model,
-        machine.cpus,
-        machine.mem_total_mb,
-        pinning.note,
-        server::raise_fd_limit()
-    );
-    let rt = crate::runtime()?;
-    let duration = Duration::from_secs(c.duration_secs.max(1));
+    // The trainees are seeded straight into the database: the exam's prerequisites are lifted.
+    let crate::Setup {
+        started_at,
+        machine,
+        exe,
+        content_dir,
+        pinning,
+        rt,
+        duration,
+        ws,
+        secret,
+        mut srv,
+        client,
+    } = crate::Setup::start(c, true)?;
     let cycles = args.cycles.max(10);
-
-    let ws = Workspace::create(c.pg.as_deref(), c.keep)?;
-    println!("database: {}", ws.label());
-    let content_dir = crate::lift_prerequisites(&content_dir, &ws.dir)?;
-    let secret = seed::random_secret();
-    let mut srv = Server::start(&ServerConfig {
-        exe: &exe,
-        ws: &ws,
-        content_dir: &content_dir,
-        jwt_secret: &secret,
-        log: &c.server_log,
-        workers: c.server_workers,
-        db_pool_size: c.db_pool_size,
-        cpu: pinning.server_cpu_if_pinned(),
-    })?;
-    let client = load::http_client(None)?;
-    rt.block_on(srv.wait_healthy(&client, Duration::from_secs(180)))?;
-    println!(
-        "server: {} (pid {}) at {}, log {}",
-        exe.display(),
-        srv.pid,
-        srv.base,
-        srv.log_path.display()
-    );
 
     println!("[seed] accounts, cohort, quiz and credentials, straight into the database");
     let base_url = url::Url::parse(&format!("{}/", srv.base))?;

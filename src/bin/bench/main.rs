@@ -167,6 +167,87 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the tokio runtime")
 }
 
+/// What every benchmark starts with: the machine described, this process pinned, a runtime,
+/// a fresh database and the release server started on it, healthy.
+pub struct Setup {
+    pub started_at: String,
+    pub machine: server::Machine,
+    pub exe: PathBuf,
+    /// The content the server runs with (a copy without prerequisites when lifted).
+    pub content_dir: PathBuf,
+    pub pinning: server::Pinning,
+    pub rt: tokio::runtime::Runtime,
+    /// The length of each closed-loop phase.
+    pub duration: std::time::Duration,
+    pub ws: server::Workspace,
+    pub secret: String,
+    pub srv: server::Server,
+    pub client: reqwest::Client,
+}
+
+impl Setup {
+    /// `lift`: run the server on a copy of the content whose quizzes have no prerequisites
+    /// (see [`lift_prerequisites`]).
+    pub fn start(c: &CommonArgs, lift: bool) -> anyhow::Result<Setup> {
+        let started_at = chrono::Utc::now().to_rfc3339();
+        let machine = server::machine();
+        let exe = server::academy_exe(c.server.as_deref())?;
+        let content_dir = content_dir(c.content_dir.as_deref())?;
+        // Pin before the runtime and the database pools start threads: threads inherit it.
+        let pinning = server::pin_self(c.no_pin);
+        println!(
+            "machine: {} ({} CPUs, {} MB); pinning: {}; {}",
+            machine.cpu_model,
+            machine.cpus,
+            machine.mem_total_mb,
+            pinning.note,
+            server::raise_fd_limit()
+        );
+        let rt = runtime()?;
+        let duration = std::time::Duration::from_secs(c.duration_secs.max(1));
+        let ws = server::Workspace::create(c.pg.as_deref(), c.keep)?;
+        println!("database: {}", ws.label());
+        let content_dir = if lift {
+            lift_prerequisites(&content_dir, &ws.dir)?
+        } else {
+            content_dir
+        };
+        let secret = seed::random_secret();
+        let mut srv = server::Server::start(&server::ServerConfig {
+            exe: &exe,
+            ws: &ws,
+            content_dir: &content_dir,
+            jwt_secret: &secret,
+            log: &c.server_log,
+            workers: c.server_workers,
+            db_pool_size: c.db_pool_size,
+            cpu: pinning.server_cpu_if_pinned(),
+        })?;
+        let client = load::http_client(None)?;
+        rt.block_on(srv.wait_healthy(&client, std::time::Duration::from_secs(180)))?;
+        println!(
+            "server: {} (pid {}) at {}, log {}",
+            exe.display(),
+            srv.pid,
+            srv.base,
+            srv.log_path.display()
+        );
+        Ok(Setup {
+            started_at,
+            machine,
+            exe,
+            content_dir,
+            pinning,
+            rt,
+            duration,
+            ws,
+            secret,
+            srv,
+            client,
+        })
+    }
+}
+
 /// A copy of the content folder, under `into`, whose quizzes have no prerequisites. The bench's
 /// trainees are seeded straight into the database without reading modules or passing module
 /// quizzes, so the final exam's eligibility rule (checked by the service's own tests) is lifted

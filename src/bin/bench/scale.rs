@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::load::{self, Auth, Target};
 use crate::report::{self, find, Ratio, Row};
 use crate::seed::{self, ScaleSpec, ScaleWorld};
-use crate::server::{self, Machine, Pinning, Server, ServerConfig, Workspace};
+use crate::server::{self, Machine, Pinning};
 use crate::ScaleArgs;
 
 /// The whole scale report (also the JSON file).
@@ -44,43 +44,19 @@ const KINDS: [&str; 4] = ["verify", "roster_api", "cohort_page", "dashboard"];
 /// Runs the data-scale benchmark; `Ok(false)` when an endpoint is more than 2× slower.
 pub fn run(args: &ScaleArgs) -> anyhow::Result<bool> {
     let c = &args.common;
-    let started_at = chrono::Utc::now().to_rfc3339();
-    let machine = server::machine();
-    let exe = server::academy_exe(c.server.as_deref())?;
-    let content_dir = crate::content_dir(c.content_dir.as_deref())?;
-    let pinning = server::pin_self(c.no_pin);
-    println!(
-        "machine: {} ({} CPUs, {} MB); pinning: {}; {}",
-        machine.cpu_model,
-        machine.cpus,
-        machine.mem_total_mb,
-        pinning.note,
-        server::raise_fd_limit()
-    );
-    let rt = crate::runtime()?;
-    let duration = Duration::from_secs(c.duration_secs.max(1));
-
-    let ws = Workspace::create(c.pg.as_deref(), c.keep)?;
-    println!("database: {}", ws.label());
-    let secret = seed::random_secret();
-    let mut srv = Server::start(&ServerConfig {
-        exe: &exe,
-        ws: &ws,
-        content_dir: &content_dir,
-        jwt_secret: &secret,
-        log: &c.server_log,
-        workers: c.server_workers,
-        db_pool_size: c.db_pool_size,
-        cpu: pinning.server_cpu_if_pinned(),
-    })?;
-    let client = load::http_client(None)?;
-    rt.block_on(srv.wait_healthy(&client, Duration::from_secs(180)))?;
-    println!(
-        "server: {} (pid {}) at {}",
-        exe.display(),
-        srv.pid,
-        srv.base
-    );
+    let crate::Setup {
+        started_at,
+        machine,
+        exe: _,
+        content_dir,
+        pinning,
+        rt,
+        duration,
+        ws,
+        secret,
+        mut srv,
+        client,
+    } = crate::Setup::start(c, false)?;
 
     let course = seed::load_course(&content_dir)?;
     let db = Db::connect(&ws.db_url, 1)?;

@@ -96,7 +96,6 @@ pub async fn issue_eligible(
     let r = state
         .db
         .run(move |conn| {
-            crate::cohorts::store::find_cohort(conn, &id)?.ok_or(AppError::NotFound)?;
             credentials::issue_all_eligible(conn, &issuer, &course, &admin.0, &id, &scope)
         })
         .await?;

@@ -449,7 +449,6 @@ pub async fn issue_all(
     let report = state
         .db
         .run(move |conn| {
-            crate::cohorts::store::find_cohort(conn, &cid)?.ok_or(AppError::NotFound)?;
             credentials::issue_all_eligible(conn, &issuer, &course, &user, &cid, &scope)
         })
         .await?;
