@@ -288,30 +288,42 @@ pub fn seed(
             cohorts::mark_attendance(conn, &row, &t.id, status, Some(via))?;
         }
     }
-    for m in &course.modules {
+    // The training cohort gets the training content; the refresher and the recertification
+    // quiz belong to a later recertification cohort.
+    let training_modules: Vec<&crate::course::model::Module> = course
+        .modules
+        .iter()
+        .filter(|m| !course.is_renewal_only(&m.slug))
+        .collect();
+    let training_quizzes: Vec<&crate::quizzes::model::Quiz> = course
+        .quizzes
+        .iter()
+        .filter(|q| !course.is_renewal_only(&q.slug))
+        .collect();
+    for m in &training_modules {
         crate::course::publish_module(conn, &cid, &m.slug, &admin)?;
     }
-    for q in &course.quizzes {
+    for q in &training_quizzes {
         quizzes::publish_quiz(conn, &cid, &q.slug, &admin, None, None)?;
     }
     // Progress: most read everything; some are behind. Skill sets each trainee's accuracy.
     for (i, t) in trainees.iter().enumerate() {
         let read = if i < 30 {
-            course.modules.len()
+            training_modules.len()
         } else {
-            (i - 30) % course.modules.len()
+            (i - 30) % training_modules.len()
         };
         let skill = 0.55 + 0.45 * rng.next();
-        for m in course.modules.iter().take(read) {
+        for m in training_modules.iter().take(read) {
             crate::course::complete_module(conn, &cid, &m.slug, t)?;
         }
         // Module quizzes first; a quiz with prerequisites (the final exam) last, and only by
         // those who meet them, as the service requires.
-        let mut order: Vec<&crate::quizzes::model::Quiz> = course.quizzes.iter().collect();
+        let mut order = training_quizzes.clone();
         order.sort_by_key(|q| !q.requires.is_empty());
         for q in order {
             let module_done = match &q.module {
-                Some(m) => course.modules.iter().take(read).any(|x| &x.slug == m),
+                Some(m) => training_modules.iter().take(read).any(|x| &x.slug == m),
                 None => read >= 5,
             };
             let eligible = q.requires.is_empty()
@@ -350,6 +362,7 @@ pub fn seed(
         credentials::change_status(
             conn,
             issuer,
+            course,
             &admin,
             &c.id,
             StatusAction::Suspend,
@@ -360,6 +373,7 @@ pub fn seed(
         credentials::change_status(
             conn,
             issuer,
+            course,
             &admin,
             &c.id,
             StatusAction::Revoke,

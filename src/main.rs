@@ -55,6 +55,13 @@ enum Command {
         /// An export written by `academy export`.
         file: std::path::PathBuf,
     },
+    /// Apply the retention rules now (the service also does this daily): print what each rule
+    /// removes. With --dry-run, only count.
+    Purge {
+        /// Count what would be removed; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Seed a demo programme run on a fresh database (data/demo.db by default), print the
     /// sign-in details, then serve.
     Demo,
@@ -157,6 +164,7 @@ fn main() -> ExitCode {
             }
             Command::Export { file } => export(settings, file).await,
             Command::Import { file } => import(settings, file).await,
+            Command::Purge { dry_run } => purge(settings, dry_run).await,
             Command::Credential {
                 action: CredentialAction::Verify { file, jwks },
             } => {
@@ -183,6 +191,45 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn purge(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
+    let db = open_database(&settings).await?;
+    println!(
+        "Applying the retention rules{}…",
+        if dry_run {
+            " (dry run: nothing is removed)"
+        } else {
+            ""
+        }
+    );
+    let report = db
+        .run(move |conn| {
+            academy::governance::retention::purge(conn, chrono::Utc::now().naive_utc(), dry_run)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for rule in academy::governance::retention::RULES {
+        println!("- {}: {}", rule.records, rule.rule);
+        for line in report.iter().filter(|p| p.rule == rule.key) {
+            println!(
+                "    {:<24} {:>8} {}",
+                line.table,
+                line.removed,
+                if dry_run { "would go" } else { "removed" }
+            );
+        }
+    }
+    let total: i64 = report.iter().map(|p| p.removed).sum();
+    println!(
+        "{total} rows {}.",
+        if dry_run {
+            "would be removed"
+        } else {
+            "removed"
+        }
+    );
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

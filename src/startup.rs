@@ -25,6 +25,7 @@ pub struct Application {
     mail_worker: worker::WorkerConfig,
     templates: Arc<tera::Tera>,
     issuer: crate::credentials::Issuer,
+    course: Arc<crate::course::model::Course>,
 }
 
 fn database_label(url: &DatabaseUrl) -> String {
@@ -129,6 +130,7 @@ impl Application {
             prefix: settings.credential_prefix.clone(),
         };
         let issuer_for_jobs = issuer.clone();
+        let course_for_jobs = course.clone();
         let state = web::Data::new(AppState {
             programmes,
             course,
@@ -162,6 +164,7 @@ impl Application {
             mail_worker,
             templates,
             issuer: issuer_for_jobs,
+            course: course_for_jobs,
         })
     }
 
@@ -205,12 +208,15 @@ impl Application {
         let reminders = tokio::spawn(expiry_reminders(
             self.db.clone(),
             self.issuer.clone(),
+            self.course.clone(),
             self.mail_worker.interval,
         ));
+        let retention = tokio::spawn(retention_purge(self.db.clone()));
         let result = self.server.await;
         mail.abort();
         finaliser.abort();
         reminders.abort();
+        retention.abort();
         result
     }
 }
@@ -276,12 +282,18 @@ async fn finalise_overdue_attempts(db: Db, interval: Duration) {
     }
 }
 
-/// Background job: reminds holders 90 days before their credential expires (once each).
-async fn expiry_reminders(db: Db, issuer: crate::credentials::Issuer, interval: Duration) {
+/// Background job: reminds holders when their credential enters the scheme's renewal window
+/// (once each).
+async fn expiry_reminders(
+    db: Db,
+    issuer: crate::credentials::Issuer,
+    course: Arc<crate::course::model::Course>,
+    interval: Duration,
+) {
     loop {
-        let i = issuer.clone();
+        let (i, c) = (issuer.clone(), course.clone());
         match db
-            .run(move |conn| crate::credentials::send_expiry_reminders(conn, &i))
+            .run(move |conn| crate::credentials::send_expiry_reminders(conn, &i, &c))
             .await
         {
             Ok(n) if n > 0 => tracing::info!(reminders = n, "queued expiry reminders"),
@@ -290,5 +302,27 @@ async fn expiry_reminders(db: Db, issuer: crate::credentials::Issuer, interval: 
         }
         // Hourly is plenty for a 90-day notice; tests run with a short interval.
         tokio::time::sleep((interval * 60).min(Duration::from_secs(3600))).await;
+    }
+}
+
+/// Background job: applies the retention rules once a day (a minute after start, then daily).
+async fn retention_purge(db: Db) {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    loop {
+        match db
+            .run(|conn| {
+                crate::governance::retention::purge(conn, chrono::Utc::now().naive_utc(), false)
+            })
+            .await
+        {
+            Ok(report) => {
+                let removed: i64 = report.iter().map(|r| r.removed).sum();
+                if removed > 0 {
+                    tracing::info!(removed, "retention rules applied");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "applying the retention rules failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
     }
 }

@@ -54,6 +54,9 @@ const SCOPE_KEYS: &[&str] = &[
     "required_modules",
     "required_quizzes",
     "min_attendance_percent",
+    "recert_modules",
+    "recert_quizzes",
+    "recert_window_months",
 ];
 const FRONT_MATTER_KEYS: &[&str] = &["title", "minutes", "prerequisites"];
 const QUIZ_KEYS: &[&str] = &[

@@ -38,6 +38,37 @@ pub struct Scope {
     pub required_modules: Vec<String>,
     pub required_quizzes: Vec<String>,
     pub min_attendance_percent: u8,
+    /// Recertification: the refresher modules a holder reads and the quizzes they pass before
+    /// a credential of this scope is renewed. Empty when the scheme defines no renewal path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recert_modules: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recert_quizzes: Vec<String>,
+    /// How many months before expiry renewal opens (work done earlier does not count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recert_window_months: Option<u32>,
+}
+
+impl Course {
+    /// Whether a module or quiz serves only the schemes' renewal paths (a refresher, a
+    /// recertification quiz), not the initial training.
+    pub fn is_renewal_only(&self, slug: &str) -> bool {
+        let s = slug.to_string();
+        let scopes = &self.programme.scopes;
+        scopes
+            .iter()
+            .any(|x| x.recert_modules.contains(&s) || x.recert_quizzes.contains(&s))
+            && !scopes
+                .iter()
+                .any(|x| x.required_modules.contains(&s) || x.required_quizzes.contains(&s))
+    }
+}
+
+impl Scope {
+    /// Whether the scheme defines a renewal path for this scope.
+    pub fn has_recertification(&self) -> bool {
+        !self.recert_modules.is_empty() || !self.recert_quizzes.is_empty()
+    }
 }
 
 /// One module folder: Thai and English text with shared settings.

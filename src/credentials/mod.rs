@@ -144,6 +144,8 @@ pub struct CredentialView {
     /// `active`, `suspended`, `revoked` or `expired`.
     pub status: String,
     pub status_reason: Option<String>,
+    /// `scope_withdrawn` when the credential was revoked by withdrawing its scope.
+    pub status_detail: Option<String>,
     pub scope: String,
     pub user_id: String,
     pub cohort_id: String,
@@ -193,6 +195,7 @@ fn view(
         id: row.id,
         number: row.number,
         status_reason: row.status_reason,
+        status_detail: row.status_detail,
         scope: row.scope,
         user_id: row.user_id,
         cohort_id: row.cohort_id,
@@ -361,21 +364,52 @@ pub fn issue(
             details: json!({ "unmet": unmet }),
         });
     }
+    issue_with_retry(
+        conn,
+        issuer,
+        course,
+        scope,
+        &cohort,
+        &holder,
+        actor,
+        req,
+        override_reason,
+        elig.eligible,
+        None,
+    )
+}
+
+/// Issues (or, with `renewal`, renews: the old credential expires in the same transaction),
+/// retrying when the first number of a new year races with another issuer on the counter row.
+#[allow(clippy::too_many_arguments)]
+fn issue_with_retry(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    course: &Course,
+    scope: &Scope,
+    cohort: &cohorts::store::CohortRow,
+    holder: &User,
+    actor: &User,
+    req: &IssueRequest<'_>,
+    override_reason: Option<&str>,
+    eligible: bool,
+    renewal: Option<&str>,
+) -> Result<CredentialView, AppError> {
     keys::ensure(conn)?;
     let mut last = None;
-    // A first number of a new year can race with another issuer on the counter row; retry.
     for _ in 0..3 {
         match issue_once(
             conn,
             issuer,
             course,
             scope,
-            &cohort,
-            &holder,
+            cohort,
+            holder,
             actor,
             req,
             override_reason,
-            elig.eligible,
+            eligible,
+            renewal,
         ) {
             Err(AppError::Conflict {
                 code: "already_exists",
@@ -407,10 +441,29 @@ fn issue_once(
     req: &IssueRequest<'_>,
     override_reason: Option<&str>,
     eligible: bool,
+    renewal: Option<&str>,
 ) -> Result<CredentialView, AppError> {
     let t = now();
     let id = uuid::Uuid::new_v4().to_string();
     let row = write_tx(conn, |conn| {
+        if let (Some(old), Some(reason)) = (req.renews_id, renewal) {
+            // The renewed credential ends when its successor starts, in one transaction.
+            if store::set_status(
+                conn,
+                old,
+                &["active", "expired"],
+                "expired",
+                Some(reason),
+                None,
+                t,
+            )? == 0
+            {
+                return Err(AppError::conflict(
+                    "bad_transition",
+                    "only an active or expired credential can be renewed",
+                ));
+            }
+        }
         if store::find_live(conn, &holder.id, &scope.id)?.is_some() {
             return Err(AppError::conflict(
                 "already_active",
@@ -471,6 +524,7 @@ fn issue_once(
             renews_id: req.renews_id.map(str::to_string),
             issued_by: Some(actor.id.clone()),
             reminder_sent_at: None,
+            status_detail: None,
         };
         store::insert(conn, &row)?;
         let action = if req.renews_id.is_some() {
@@ -485,7 +539,8 @@ fn issue_once(
             "credential",
             &id,
             &json!({"number": number, "scope": scope.id, "user_id": holder.id, "cohort_id": cohort.id,
-                    "eligible": eligible, "override_reason": override_reason, "renews_id": req.renews_id}),
+                    "eligible": eligible, "override_reason": override_reason, "renews_id": req.renews_id,
+                    "renewal_reason": renewal, "scheme_version": course.programme.version}),
             t,
         )?;
         let to = accounts::model::EmailAddress::parse(&holder.email).map_err(AppError::invalid)?;
@@ -511,6 +566,9 @@ pub enum StatusAction {
     Suspend,
     Reinstate,
     Revoke,
+    /// Scope reduction: the holder loses this scope (e.g. keeps "product", loses "service").
+    /// The credential is revoked for good, marked `scope_withdrawn`; other scopes stay.
+    Withdraw,
 }
 
 /// Suspends, reinstates or revokes (final) a credential, with a reason, an audit row and a
@@ -518,6 +576,7 @@ pub enum StatusAction {
 pub fn change_status(
     conn: &mut DbConnection,
     issuer: &Issuer,
+    course: &Course,
     actor: &User,
     id: &str,
     action: StatusAction,
@@ -529,6 +588,7 @@ pub fn change_status(
             "reason: say why, in 1 to 1000 characters",
         ));
     }
+    let detail = (action == StatusAction::Withdraw).then_some("scope_withdrawn");
     let (from, to, verb, template): (&[&str], &str, &str, Option<&str>) = match action {
         StatusAction::Suspend => (
             &["active"],
@@ -548,14 +608,24 @@ pub fn change_status(
             "revoke",
             Some("credential_revoked"),
         ),
+        StatusAction::Withdraw => (
+            &["active", "suspended"],
+            "revoked",
+            "withdraw_scope",
+            Some("credential_scope_withdrawn"),
+        ),
     };
     let t = now();
     let row = write_tx(conn, |conn| {
         let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
-        if store::set_status(conn, id, from, to, Some(reason), t)? == 0 {
+        if store::set_status(conn, id, from, to, Some(reason), detail, t)? == 0 {
+            let what = match action {
+                StatusAction::Withdraw => "have its scope withdrawn".to_string(),
+                _ => format!("be {verb}d"),
+            };
             return Err(AppError::conflict(
                 "bad_transition",
-                format!("a {} credential cannot be {verb}d", row.status),
+                format!("a {} credential cannot {what}", row.status),
             ));
         }
         store::audit(
@@ -564,11 +634,17 @@ pub fn change_status(
             verb,
             "credential",
             id,
-            &json!({"reason": reason, "from": row.status, "to": to}),
+            &json!({"reason": reason, "from": row.status, "to": to, "scope": row.scope, "detail": detail}),
             t,
         )?;
         if let Some(template) = template {
             let holder = accounts::get_user(conn, &row.user_id)?;
+            // A scope withdrawal tells the holder which scopes they keep.
+            let kept: Vec<String> = store::of_user(conn, &row.user_id)?
+                .into_iter()
+                .filter(|c| c.id != row.id && effective_status(c, t) == "active")
+                .map(|c| scope_title(course, &c.scope, holder.language))
+                .collect();
             let to_addr =
                 accounts::model::EmailAddress::parse(&holder.email).map_err(AppError::invalid)?;
             email::enqueue(
@@ -578,7 +654,9 @@ pub fn change_status(
                     to: &to_addr,
                     to_name: &holder.name,
                     language: holder.language,
-                    context: json!({"name": holder.name, "number": row.number, "reason": reason, "link": issuer.url(&format!("/verify/{id}"))}),
+                    context: json!({"name": holder.name, "number": row.number, "reason": reason,
+                        "scope": scope_title(course, &row.scope, holder.language), "kept": kept,
+                        "link": issuer.url(&format!("/verify/{id}"))}),
                 },
             )?;
         }
@@ -643,7 +721,23 @@ pub struct PublicCredential {
     pub valid_from: NaiveDateTime,
     pub valid_until: NaiveDateTime,
     pub status_reason: Option<String>,
+    /// `scope_withdrawn` when this scope was withdrawn from the holder (scope reduction).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_detail: Option<String>,
+    /// After a scope withdrawal: the scopes the holder still holds, with their credentials.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept_scopes: Vec<KeptScope>,
     pub scheme_version: i32,
+}
+
+/// A scope the holder keeps after another was withdrawn.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeptScope {
+    pub id: String,
+    pub number: String,
+    pub scope: String,
+    pub scope_title_th: String,
+    pub scope_title_en: String,
 }
 
 /// The answer of a verification.
@@ -656,39 +750,73 @@ pub struct VerifyResult {
     pub credential: Option<PublicCredential>,
 }
 
+/// What a verifier sees of one credential (one indexed query; a second only after a scope
+/// withdrawal, to name the scopes the holder keeps).
 fn public(
     conn: &mut DbConnection,
     course: &Course,
-    row: &CredentialRow,
+    r: store::PublicRow,
 ) -> Result<PublicCredential, AppError> {
-    let holder = accounts::get_user(conn, &row.user_id)?;
-    let office = crate::offices::find(&holder.office_code);
-    let scope = course.programme.scopes.iter().find(|s| s.id == row.scope);
+    let office = crate::offices::find(&r.office_code);
+    let scope = course.programme.scopes.iter().find(|s| s.id == r.scope);
+    let title = |id: &str, th: bool| {
+        course
+            .programme
+            .scopes
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| {
+                if th {
+                    s.title_th.clone()
+                } else {
+                    s.title_en.clone()
+                }
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
+    let kept_scopes = if r.status_detail.is_some() {
+        let t = now();
+        store::of_user(conn, &r.user_id)?
+            .into_iter()
+            .filter(|c| c.id != r.id && effective_status(c, t) == "active")
+            .map(|c| KeptScope {
+                scope_title_th: title(&c.scope, true),
+                scope_title_en: title(&c.scope, false),
+                id: c.id,
+                number: c.number,
+                scope: c.scope,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(PublicCredential {
-        id: row.id.clone(),
-        number: row.number.clone(),
-        holder_name: holder.name,
-        holder_name_en: holder.name_en,
-        office_code: holder.office_code.clone(),
         office_name_th: office.map(|o| o.name_th.clone()).unwrap_or_default(),
         office_name_en: office.map(|o| o.name_en.clone()).unwrap_or_default(),
-        scope: row.scope.clone(),
         scope_title_th: scope
             .map(|s| s.title_th.clone())
-            .unwrap_or_else(|| row.scope.clone()),
+            .unwrap_or_else(|| r.scope.clone()),
         scope_title_en: scope
             .map(|s| s.title_en.clone())
-            .unwrap_or_else(|| row.scope.clone()),
+            .unwrap_or_else(|| r.scope.clone()),
         issuer: ISSUER_NAME.into(),
-        issued_at: row.issued_at,
-        valid_from: row.valid_from,
-        valid_until: row.valid_until,
-        status_reason: if row.status == "active" {
+        status_reason: if r.status == "active" {
             None
         } else {
-            row.status_reason.clone()
+            r.status_reason
         },
-        scheme_version: row.scheme_version,
+        status_detail: r.status_detail,
+        kept_scopes,
+        id: r.id,
+        number: r.number,
+        holder_name: r.name,
+        holder_name_en: r.name_en,
+        office_code: r.office_code,
+        scope: r.scope,
+        issued_at: r.issued_at,
+        valid_from: r.valid_from,
+        valid_until: r.valid_until,
+        scheme_version: r.scheme_version,
     })
 }
 
@@ -750,10 +878,11 @@ pub fn verify_jwt(
         return Ok(invalid());
     }
     let status = effective_status(&row, now());
+    let r = store::find_public(conn, &row.id)?.ok_or(AppError::NotFound)?;
     Ok(VerifyResult {
         valid: status == "active",
         status: status.into(),
-        credential: Some(public(conn, course, &row)?),
+        credential: Some(public(conn, course, r)?),
     })
 }
 
@@ -770,37 +899,10 @@ pub fn verify_id(
     // nor the holder's account): this is the public endpoint that takes the most traffic.
     let r = store::find_public(conn, id)?.ok_or(AppError::NotFound)?;
     let status = status_at(&r.status, r.valid_from, r.valid_until, now());
-    let office = crate::offices::find(&r.office_code);
-    let scope = course.programme.scopes.iter().find(|s| s.id == r.scope);
     Ok(VerifyResult {
         valid: status == "active",
         status: status.into(),
-        credential: Some(PublicCredential {
-            office_name_th: office.map(|o| o.name_th.clone()).unwrap_or_default(),
-            office_name_en: office.map(|o| o.name_en.clone()).unwrap_or_default(),
-            scope_title_th: scope
-                .map(|s| s.title_th.clone())
-                .unwrap_or_else(|| r.scope.clone()),
-            scope_title_en: scope
-                .map(|s| s.title_en.clone())
-                .unwrap_or_else(|| r.scope.clone()),
-            issuer: ISSUER_NAME.into(),
-            status_reason: if r.status == "active" {
-                None
-            } else {
-                r.status_reason
-            },
-            id: r.id,
-            number: r.number,
-            holder_name: r.name,
-            holder_name_en: r.name_en,
-            office_code: r.office_code,
-            scope: r.scope,
-            issued_at: r.issued_at,
-            valid_from: r.valid_from,
-            valid_until: r.valid_until,
-            scheme_version: r.scheme_version,
-        }),
+        credential: Some(public(conn, course, r)?),
     })
 }
 
@@ -865,24 +967,48 @@ pub struct RegisterEntry {
     pub province_en: String,
     pub scope: String,
     pub valid_until: NaiveDateTime,
+    /// `active`; with `status=all` also `suspended` and `withdrawn` (a scope withdrawn from
+    /// its holder), each with the date and reason of the change.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_since: Option<NaiveDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
 }
 
-/// Active, unexpired credentials, searchable by name, office, province and scope.
+/// The register: active, unexpired credentials (or, with `status` `all`, `suspended` or
+/// `withdrawn`, those changes too), searchable by name, office, province and scope.
 pub fn register(
     conn: &mut DbConnection,
     q: Option<&str>,
     office: Option<&str>,
     scope: Option<&str>,
+    status: Option<&str>,
 ) -> Result<Vec<RegisterEntry>, AppError> {
+    let status = status.filter(|s| !s.is_empty()).unwrap_or("active");
+    if !["active", "suspended", "withdrawn", "all"].contains(&status) {
+        return Err(AppError::invalid(
+            "status: one of active, suspended, withdrawn, all",
+        ));
+    }
     let t = now();
     let needle = q
         .map(crate::quizzes::engine::normalise_text)
         .filter(|s| !s.is_empty());
-    let mut out: Vec<RegisterEntry> = store::register(conn)?
+    let mut out: Vec<RegisterEntry> = store::register(conn, status != "active", t)?
         .into_iter()
-        .filter(|(row, ..)| effective_status(row, t) == "active")
         .filter_map(|(row, name, name_en, office_code)| {
+            let shown = match (effective_status(&row, t), row.status_detail.as_deref()) {
+                ("active", _) => "active",
+                ("suspended", _) => "suspended",
+                ("revoked", Some("scope_withdrawn")) => "withdrawn",
+                _ => return None,
+            };
+            if status != "all" && status != shown {
+                return None;
+            }
             let o = crate::offices::find(&office_code);
+            let changed = shown != "active";
             let e = RegisterEntry {
                 id: row.id,
                 number: row.number,
@@ -895,6 +1021,9 @@ pub fn register(
                 office_code,
                 scope: row.scope,
                 valid_until: row.valid_until,
+                status: shown.to_string(),
+                status_since: row.status_changed_at.filter(|_| changed),
+                status_reason: row.status_reason.filter(|_| changed),
             };
             let text = crate::quizzes::engine::normalise_text(&format!(
                 "{} {} {} {} {} {}",
@@ -957,7 +1086,94 @@ pub fn issue_all_eligible(
     Ok(report)
 }
 
-/// Renews a credential: issues a new one (linked to the old) and marks the old one expired.
+/// Where a holder stands on the scheme's renewal path for one credential.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Recertification {
+    pub credential_id: String,
+    pub scope: String,
+    /// Whether the scheme defines a renewal path (refresher modules, recertification quizzes).
+    pub defined: bool,
+    /// Renewal work counts from this moment (the scheme's window before expiry).
+    pub window_opens_at: NaiveDateTime,
+    pub open: bool,
+    /// `module:<slug>` read and `quiz:<slug>` passed since the window opened.
+    pub criteria: Vec<Criterion>,
+    /// The path is defined, open and every criterion met: an admin can renew.
+    pub ready: bool,
+}
+
+/// The renewal path of a credential's scope and how far its holder is along it. Work counts
+/// in any cohort (a recertification cohort, typically), from the window's opening on.
+pub fn recertification(
+    conn: &mut DbConnection,
+    course: &Course,
+    row: &CredentialRow,
+) -> Result<Recertification, AppError> {
+    use crate::db::schema::{attempts, module_progress};
+    use diesel::prelude::*;
+    let scope = scope_of(course, &row.scope)?;
+    let opens = match scope.recert_window_months {
+        Some(m) => row
+            .valid_until
+            .checked_sub_months(Months::new(m))
+            .unwrap_or(row.valid_from),
+        None => row.valid_until - chrono::Duration::days(REMINDER_DAYS),
+    }
+    .max(row.valid_from);
+    let open = now() >= opens;
+    let read: Vec<String> = module_progress::table
+        .filter(module_progress::user_id.eq(&row.user_id))
+        .filter(module_progress::completed_at.ge(opens))
+        .select(module_progress::slug)
+        .load(conn)?;
+    let passed: Vec<String> = attempts::table
+        .filter(attempts::user_id.eq(&row.user_id))
+        .filter(attempts::passed.eq(true))
+        .filter(attempts::finished_at.ge(opens))
+        .select(attempts::quiz_slug)
+        .load(conn)?;
+    let mut criteria = vec![Criterion {
+        name: "window_open".into(),
+        met: open,
+    }];
+    criteria.extend(scope.recert_modules.iter().map(|m| Criterion {
+        name: format!("module:{m}"),
+        met: read.contains(m),
+    }));
+    criteria.extend(scope.recert_quizzes.iter().map(|q| Criterion {
+        name: format!("quiz:{q}"),
+        met: passed.contains(q),
+    }));
+    let defined = scope.has_recertification();
+    Ok(Recertification {
+        credential_id: row.id.clone(),
+        scope: row.scope.clone(),
+        defined,
+        window_opens_at: opens,
+        open,
+        ready: defined && criteria.iter().all(|c| c.met),
+        criteria,
+    })
+}
+
+/// The renewal path of one credential, for its holder or an admin.
+pub fn recertification_for(
+    conn: &mut DbConnection,
+    course: &Course,
+    id: &str,
+    user: &User,
+) -> Result<Recertification, AppError> {
+    let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if row.user_id != user.id && user.role != Role::Admin {
+        return Err(AppError::NotFound);
+    }
+    recertification(conn, course, &row)
+}
+
+/// Renews a credential under the current scheme: refused until the holder has completed the
+/// scheme's renewal path (refresher modules and recertification quizzes since the window
+/// opened) unless an admin gives a written, audited override. The new credential links to the
+/// old one (`renews_id`), and the old one expires in the same transaction.
 pub fn renew(
     conn: &mut DbConnection,
     issuer: &Issuer,
@@ -965,33 +1181,78 @@ pub fn renew(
     actor: &User,
     id: &str,
     reason: &str,
+    override_reason: Option<&str>,
 ) -> Result<CredentialView, AppError> {
-    let old = store::find(conn, id)?.ok_or(AppError::NotFound)?;
-    if old.status == "revoked" {
-        return Err(AppError::conflict(
-            "bad_transition",
-            "a revoked credential cannot be renewed",
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(AppError::invalid(
+            "reason: say why, in 1 to 1000 characters",
         ));
     }
-    write_tx(conn, |conn| {
-        store::set_status(
-            conn,
-            id,
-            &["active", "suspended", "expired"],
-            "expired",
-            Some(reason),
-            now(),
-        )?;
-        Ok::<_, AppError>(())
-    })?;
+    let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+    if override_reason.is_some_and(|r| r.chars().count() > 1000) {
+        return Err(AppError::invalid(
+            "override_reason: at most 1000 characters",
+        ));
+    }
+    let old = store::find(conn, id)?.ok_or(AppError::NotFound)?;
+    match effective_status(&old, now()) {
+        "revoked" => {
+            return Err(AppError::conflict(
+                "bad_transition",
+                "a revoked credential cannot be renewed",
+            ))
+        }
+        "suspended" => {
+            return Err(AppError::conflict(
+                "bad_transition",
+                "a suspended credential cannot be renewed: reinstate it or withdraw it first",
+            ))
+        }
+        _ => {}
+    }
+    let rc = recertification(conn, course, &old)?;
+    if !rc.ready && override_reason.is_none() {
+        let unmet: Vec<String> = rc
+            .criteria
+            .iter()
+            .filter(|c| !c.met)
+            .map(|c| c.name.clone())
+            .collect();
+        let message = if rc.defined {
+            format!("the renewal path is not complete: {}", unmet.join(", "))
+        } else {
+            "the scheme defines no renewal path for this scope: give override_reason".to_string()
+        };
+        return Err(AppError::Rejected {
+            code: "recertification_not_met",
+            message,
+            details: json!({"unmet": unmet, "window_opens_at": rc.window_opens_at}),
+        });
+    }
+    let scope = scope_of(course, &old.scope)?;
+    let cohort = cohorts::store::find_cohort(conn, &old.cohort_id)?.ok_or(AppError::NotFound)?;
+    let holder = accounts::get_user(conn, &old.user_id)?;
     let req = IssueRequest {
         cohort_id: &old.cohort_id,
         user_id: &old.user_id,
         scope: &old.scope,
-        override_reason: Some(reason),
+        override_reason,
         renews_id: Some(id),
     };
-    issue(conn, issuer, course, actor, &req)
+    issue_with_retry(
+        conn,
+        issuer,
+        course,
+        scope,
+        &cohort,
+        &holder,
+        actor,
+        &req,
+        override_reason,
+        rc.ready,
+        Some(reason),
+    )
 }
 
 /// Language-aware scope title for pages.
@@ -1017,7 +1278,8 @@ fn certificate_text(
     issuer: &Issuer,
     row: &CredentialRow,
 ) -> Result<certificate::CertificateText, AppError> {
-    let p = public(conn, course, row)?;
+    let r = store::find_public(conn, &row.id)?.ok_or(AppError::NotFound)?;
+    let p = public(conn, course, r)?;
     let status = effective_status(row, now());
     let th = |d: NaiveDateTime| crate::dates::format_date(d.date(), Language::Th);
     let en = |d: NaiveDateTime| crate::dates::format_date(d.date(), Language::En);
@@ -1036,6 +1298,9 @@ fn certificate_text(
             en(p.valid_until)
         ),
         status_th: match status {
+            "revoked" if p.status_detail.is_some() => {
+                Some("ขอบเขตนี้ถูกเพิกถอน / SCOPE WITHDRAWN".into())
+            }
             "revoked" => Some("ใบรับรองนี้ถูกเพิกถอนแล้ว / REVOKED".into()),
             "suspended" => Some("ใบรับรองนี้ถูกพักใช้ / SUSPENDED".into()),
             "expired" => Some("ใบรับรองนี้หมดอายุแล้ว / EXPIRED".into()),
@@ -1086,15 +1351,32 @@ pub fn certificates_zip(
     Ok(cursor.into_inner())
 }
 
-/// Days before expiry when the holder is reminded.
+/// Days before expiry when the holder is reminded, when the scheme sets no renewal window.
 pub const REMINDER_DAYS: i64 = 90;
 
-/// Queues a reminder to every holder whose active credential expires within 90 days, once
-/// (the mark and the mail share a transaction; safe in every instance at once).
-pub fn send_expiry_reminders(conn: &mut DbConnection, issuer: &Issuer) -> Result<usize, AppError> {
+/// Queues a reminder to every holder whose active credential enters its renewal window (the
+/// scheme's `recert_window_months` before expiry, or 90 days), once per credential, naming the
+/// scheme's renewal path.
+pub fn send_expiry_reminders(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    course: &Course,
+) -> Result<usize, AppError> {
     let t = now();
+    let widest = course
+        .programme
+        .scopes
+        .iter()
+        .filter_map(|s| s.recert_window_months)
+        .max()
+        .map_or(REMINDER_DAYS, |m| (i64::from(m) * 31).max(REMINDER_DAYS));
     let mut n = 0;
-    for row in store::due_for_reminder(conn, t + chrono::Duration::days(REMINDER_DAYS), 100)? {
+    for row in store::due_for_reminder(conn, t + chrono::Duration::days(widest), 500)? {
+        let rc = recertification(conn, course, &row)?;
+        if !rc.open {
+            continue;
+        }
+        let scope = scope_of(course, &row.scope)?;
         let sent = write_tx(conn, |conn| {
             if store::mark_reminded(conn, &row.id, t)? == 0 {
                 return Ok::<_, AppError>(false);
@@ -1102,6 +1384,39 @@ pub fn send_expiry_reminders(conn: &mut DbConnection, issuer: &Issuer) -> Result
             let holder = accounts::get_user(conn, &row.user_id)?;
             let to =
                 accounts::model::EmailAddress::parse(&holder.email).map_err(AppError::invalid)?;
+            let en = holder.language == Language::En;
+            let mut steps: Vec<String> = scope
+                .recert_modules
+                .iter()
+                .map(|m| {
+                    course
+                        .modules
+                        .iter()
+                        .find(|x| &x.slug == m)
+                        .map(|x| {
+                            if en {
+                                x.en.title.clone()
+                            } else {
+                                x.th.title.clone()
+                            }
+                        })
+                        .unwrap_or_else(|| m.clone())
+                })
+                .collect();
+            steps.extend(scope.recert_quizzes.iter().map(|q| {
+                course
+                    .quizzes
+                    .iter()
+                    .find(|x| &x.slug == q)
+                    .map(|x| {
+                        if en {
+                            x.title_en.clone()
+                        } else {
+                            x.title_th.clone()
+                        }
+                    })
+                    .unwrap_or_else(|| q.clone())
+            }));
             email::enqueue(
                 conn,
                 email::Outgoing {
@@ -1109,8 +1424,9 @@ pub fn send_expiry_reminders(conn: &mut DbConnection, issuer: &Issuer) -> Result
                     to: &to,
                     to_name: &holder.name,
                     language: holder.language,
-                    context: json!({"name": holder.name, "number": row.number, "valid_until": row.valid_until.date().to_string(),
-                                    "link": issuer.url(&format!("/verify/{}", row.id))}),
+                    context: json!({"name": holder.name, "number": row.number,
+                                    "valid_until": crate::dates::format_date(row.valid_until.date(), holder.language),
+                                    "steps": steps, "link": issuer.url("/")}),
                 },
             )?;
             store::audit(
@@ -1119,7 +1435,7 @@ pub fn send_expiry_reminders(conn: &mut DbConnection, issuer: &Issuer) -> Result
                 "expiry_reminder",
                 "credential",
                 &row.id,
-                &json!({"valid_until": iso(row.valid_until)}),
+                &json!({"valid_until": iso(row.valid_until), "window_opens_at": iso(rc.window_opens_at)}),
                 t,
             )?;
             Ok(true)

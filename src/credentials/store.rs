@@ -29,6 +29,8 @@ pub struct CredentialRow {
     pub renews_id: Option<String>,
     pub issued_by: Option<String>,
     pub reminder_sent_at: Option<NaiveDateTime>,
+    /// `scope_withdrawn` for a credential revoked by withdrawing its scope.
+    pub status_detail: Option<String>,
 }
 
 /// What public verification shows of one credential, read in one query.
@@ -43,6 +45,8 @@ pub struct PublicRow {
     pub valid_from: NaiveDateTime,
     pub valid_until: NaiveDateTime,
     pub scheme_version: i32,
+    pub status_detail: Option<String>,
+    pub user_id: String,
     pub name: String,
     pub name_en: Option<String>,
     pub office_code: String,
@@ -62,6 +66,8 @@ pub fn find_public(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Publ
             credentials::valid_from,
             credentials::valid_until,
             credentials::scheme_version,
+            credentials::status_detail,
+            credentials::user_id,
             users::name,
             users::name_en,
             users::office_code,
@@ -162,6 +168,7 @@ pub fn set_status(
     from: &[&str],
     to: &str,
     reason: Option<&str>,
+    detail: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -172,23 +179,40 @@ pub fn set_status(
     .set((
         credentials::status.eq(to),
         credentials::status_reason.eq(reason),
+        credentials::status_detail.eq(detail),
         credentials::status_changed_at.eq(Some(now)),
     ))
     .execute(conn)
 }
 
 /// Active credentials with holder name and office, for the public register.
-pub fn register(conn: &mut DbConnection) -> QueryResult<Vec<RegisterRow>> {
-    credentials::table
+/// With `changes`, also the suspended credentials and the withdrawn scopes, for as long as they
+/// would otherwise have been valid.
+pub fn register(
+    conn: &mut DbConnection,
+    changes: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<RegisterRow>> {
+    let mut q = credentials::table
         .inner_join(users::table.on(users::id.eq(credentials::user_id)))
-        .filter(credentials::status.eq("active"))
-        .select((
-            CredentialRow::as_select(),
-            users::name,
-            users::name_en,
-            users::office_code,
-        ))
-        .load(conn)
+        .into_boxed();
+    q = if changes {
+        q.filter(
+            credentials::status
+                .eq_any(["active", "suspended"])
+                .or(credentials::status_detail.eq("scope_withdrawn")),
+        )
+        .filter(credentials::valid_until.gt(now))
+    } else {
+        q.filter(credentials::status.eq("active"))
+    };
+    q.select((
+        CredentialRow::as_select(),
+        users::name,
+        users::name_en,
+        users::office_code,
+    ))
+    .load(conn)
 }
 
 /// Every credential (newest first) with holder name and office, for the admin page; filtered by

@@ -277,6 +277,7 @@ diesel::table! {
         renews_id -> Nullable<Text>,
         issued_by -> Nullable<Text>,
         reminder_sent_at -> Nullable<Timestamp>,
+        status_detail -> Nullable<Text>,
     }
 }
 

@@ -8,6 +8,8 @@
 //! - a trainee may *appeal* a quiz result or a decision within a window; a reviewer who took no
 //!   part in the original decision records the outcome, and the trainee is told by e-mail.
 
+pub mod retention;
+
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -407,6 +409,30 @@ pub fn decide(
         .first(conn)?)
 }
 
+/// Across all cohorts (admins): every recommendation still waiting for a decision, oldest
+/// first, and the `limit` most recent decisions, newest first.
+pub fn all_decisions(
+    conn: &mut DbConnection,
+    admin: &User,
+    limit: i64,
+) -> Result<(Vec<Decision>, Vec<Decision>), AppError> {
+    if admin.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let pending = certification_decisions::table
+        .filter(certification_decisions::decided_at.is_null())
+        .order(certification_decisions::recommended_at.asc())
+        .select(Decision::as_select())
+        .load(conn)?;
+    let decided = certification_decisions::table
+        .filter(certification_decisions::decided_at.is_not_null())
+        .order(certification_decisions::decided_at.desc())
+        .select(Decision::as_select())
+        .limit(limit)
+        .load(conn)?;
+    Ok((pending, decided))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Appeals
 
@@ -432,7 +458,8 @@ pub struct Appeal {
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct AppealRequest {
-    /// `attempt` (a quiz result) or `decision` (a certification decision).
+    /// `attempt` (a quiz result), `decision` (a certification decision) or `credential` (a
+    /// suspension, revocation or scope withdrawal of one's credential).
     #[serde(default)]
     pub subject_type: String,
     #[serde(default)]
@@ -477,7 +504,27 @@ pub fn file_appeal(
             };
             (d.cohort_id, decided)
         }
-        _ => return Err(AppError::invalid("subject_type: attempt or decision")),
+        "credential" => {
+            // A suspension, revocation or scope withdrawal of the holder's own credential.
+            let c = credentials::store::find(conn, &req.subject_id)?
+                .filter(|c| c.user_id == user.id)
+                .ok_or(AppError::NotFound)?;
+            let Some(changed) = c
+                .status_changed_at
+                .filter(|_| matches!(c.status.as_str(), "suspended" | "revoked"))
+            else {
+                return Err(AppError::conflict(
+                    "not_final",
+                    "only a suspension, revocation or scope withdrawal can be appealed",
+                ));
+            };
+            (c.cohort_id, changed)
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "subject_type: attempt, decision or credential",
+            ))
+        }
     };
     let t = now();
     if t > since + Duration::days(APPEAL_WINDOW_DAYS) {
@@ -546,6 +593,152 @@ pub fn list_appeals(conn: &mut DbConnection, user: &User) -> Result<Vec<Appeal>,
     Ok(q.load(conn)?)
 }
 
+/// A submitted quiz attempt, a decided recommendation or a suspended or revoked credential of
+/// one person: what an appeal can be about.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppealSubject {
+    /// `attempt`, `decision` or `credential`, as `AppealRequest::subject_type` takes it.
+    pub subject_type: &'static str,
+    pub subject_id: String,
+    pub cohort_id: String,
+    /// The quiz slug of an attempt, or the scope of a decision or credential.
+    pub what: String,
+    pub attempt_no: Option<i32>,
+    pub percent: Option<f64>,
+    pub passed: Option<bool>,
+    /// `grant` or `refuse` for a decision; the status (`suspended`, `revoked`) of a credential.
+    pub outcome: Option<String>,
+    pub recommended_by: Option<String>,
+    pub decided_by: Option<String>,
+    /// When the result or decision became final; the appeal window runs from here.
+    pub final_at: NaiveDateTime,
+    /// Whether an appeal can be filed now: inside the window, and none open against it.
+    pub appealable: bool,
+}
+
+/// The submitted quiz attempts, decided recommendations and suspended or revoked credentials
+/// of a person, newest first, each marked whether it can be appealed now (the person themself,
+/// or an admin).
+pub fn appeal_subjects(
+    conn: &mut DbConnection,
+    actor: &User,
+    subject_user_id: &str,
+) -> Result<Vec<AppealSubject>, AppError> {
+    use crate::db::schema::{attempts, credentials as creds};
+    if actor.role != Role::Admin && actor.id != subject_user_id {
+        return Err(AppError::NotFound);
+    }
+    let cutoff = now() - Duration::days(APPEAL_WINDOW_DAYS);
+    let open: Vec<String> = appeals::table
+        .filter(appeals::user_id.eq(subject_user_id))
+        .filter(appeals::status.eq("open"))
+        .select(appeals::subject_id)
+        .load(conn)?;
+    #[allow(clippy::type_complexity)]
+    let tries: Vec<(
+        String,
+        String,
+        String,
+        i32,
+        Option<NaiveDateTime>,
+        Option<f64>,
+        Option<bool>,
+    )> = attempts::table
+        .filter(attempts::user_id.eq(subject_user_id))
+        .filter(attempts::state.ne("open"))
+        .order(attempts::finished_at.desc())
+        .select((
+            attempts::id,
+            attempts::cohort_id,
+            attempts::quiz_slug,
+            attempts::attempt_no,
+            attempts::finished_at,
+            attempts::percent,
+            attempts::passed,
+        ))
+        .load(conn)?;
+    let decided: Vec<Decision> = certification_decisions::table
+        .filter(certification_decisions::user_id.eq(subject_user_id))
+        .filter(certification_decisions::decided_at.is_not_null())
+        .order(certification_decisions::decided_at.desc())
+        .select(Decision::as_select())
+        .load(conn)?;
+    let mut out: Vec<AppealSubject> = tries
+        .into_iter()
+        .filter_map(|(id, cohort_id, slug, no, finished, percent, passed)| {
+            let final_at = finished?;
+            let appealable = final_at >= cutoff && !open.contains(&id);
+            Some(AppealSubject {
+                subject_type: "attempt",
+                subject_id: id,
+                cohort_id,
+                what: slug,
+                attempt_no: Some(no),
+                percent,
+                passed,
+                outcome: None,
+                recommended_by: None,
+                decided_by: None,
+                final_at,
+                appealable,
+            })
+        })
+        .collect();
+    out.extend(decided.into_iter().filter_map(|d| {
+        let final_at = d.decided_at?;
+        let appealable = final_at >= cutoff && !open.contains(&d.id);
+        Some(AppealSubject {
+            subject_type: "decision",
+            subject_id: d.id,
+            cohort_id: d.cohort_id,
+            what: d.scope,
+            attempt_no: None,
+            percent: None,
+            passed: None,
+            outcome: d.outcome,
+            recommended_by: Some(d.recommended_by),
+            decided_by: d.decided_by,
+            final_at,
+            appealable,
+        })
+    }));
+    let changed: Vec<(String, String, String, String, Option<NaiveDateTime>)> = creds::table
+        .filter(creds::user_id.eq(subject_user_id))
+        .filter(creds::status.eq_any(["suspended", "revoked"]))
+        .select((
+            creds::id,
+            creds::cohort_id,
+            creds::scope,
+            creds::status,
+            creds::status_changed_at,
+        ))
+        .load(conn)?;
+    out.extend(
+        changed
+            .into_iter()
+            .filter_map(|(id, cohort_id, scope, status, changed_at)| {
+                let final_at = changed_at?;
+                let appealable = final_at >= cutoff && !open.contains(&id);
+                Some(AppealSubject {
+                    subject_type: "credential",
+                    subject_id: id,
+                    cohort_id,
+                    what: scope,
+                    attempt_no: None,
+                    percent: None,
+                    passed: None,
+                    outcome: Some(status),
+                    recommended_by: None,
+                    decided_by: None,
+                    final_at,
+                    appealable,
+                })
+            }),
+    );
+    out.sort_by_key(|s| std::cmp::Reverse(s.final_at));
+    Ok(out)
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct AppealDecision {
     /// `upheld` (the appellant is right) or `dismissed`.
@@ -592,6 +785,16 @@ pub fn decide_appeal(
             .first(conn)?;
         involved |=
             d.recommended_by == reviewer.id || d.decided_by.as_deref() == Some(&reviewer.id);
+    }
+    if a.subject_type == "credential" {
+        // Whoever changed the credential's status (or issued it) took part.
+        use crate::db::schema::audit_log;
+        let actors: Vec<Option<String>> = audit_log::table
+            .filter(audit_log::subject_type.eq("credential"))
+            .filter(audit_log::subject_id.eq(&a.subject_id))
+            .select(audit_log::actor_id)
+            .load(conn)?;
+        involved |= actors.iter().any(|x| x.as_deref() == Some(&reviewer.id));
     }
     if involved {
         return Err(AppError::conflict(
@@ -658,27 +861,6 @@ pub fn decide_appeal(
 
 // ---------------------------------------------------------------------------------------------
 // Records: one person's whole certification history, signed; PDPA erasure
-
-/// What the service keeps, per kind of record (shown with every export; see the README).
-pub const RETENTION: &[(&str, &str)] = &[
-    (
-        "credentials",
-        "kept for as long as the register must show them, and 10 years after they end",
-    ),
-    (
-        "decisions, appeals, conflict-of-interest declarations, audit log",
-        "kept 10 years: the evidence of how each person was certified",
-    ),
-    (
-        "quiz attempts and answers",
-        "kept 5 years after the cohort ends",
-    ),
-    (
-        "account identity (name, e-mail, office)",
-        "kept while the account is used; erased on request when no live credential needs it",
-    ),
-    ("e-mail outbox", "kept 1 year; erased with the account"),
-];
 
 fn table_json<T: Serialize>(rows: &[T]) -> serde_json::Value {
     serde_json::to_value(rows).unwrap_or(serde_json::Value::Null)
@@ -822,7 +1004,7 @@ pub fn certification_record(
             "status_reason": c.5, "issued_at": c.6, "valid_from": c.7, "valid_until": c.8, "renews_id": c.9})).collect::<Vec<_>>(),
         "audit_trail": trail.iter().map(|a| json!({"at": a.0, "actor_id": a.1, "action": a.2, "subject_type": a.3, "subject_id": a.4,
             "details": serde_json::from_str::<serde_json::Value>(&a.5).unwrap_or(serde_json::Value::Null)})).collect::<Vec<_>>(),
-        "retention": RETENTION.iter().map(|(k, v)| json!({"records": k, "rule": v})).collect::<Vec<_>>(),
+        "retention": retention::RULES,
     });
     let signed = credentials::sign_document(conn, &record)?;
     Ok(json!({"record": record, "signed": signed}))

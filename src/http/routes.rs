@@ -91,7 +91,9 @@ route_table! {
     post "/api/v1/credentials/{id}/suspend" => api::credentials::suspend;
     post "/api/v1/credentials/{id}/reinstate" => api::credentials::reinstate;
     post "/api/v1/credentials/{id}/revoke" => api::credentials::revoke;
+    post "/api/v1/credentials/{id}/withdraw" => api::credentials::withdraw;
     post "/api/v1/credentials/{id}/renew" => api::credentials::renew;
+    get "/api/v1/credentials/{id}/recertification" => api::credentials::recertification;
     get "/api/v1/me/credentials" => api::credentials::mine;
     post "/api/v1/verify" => api::credentials::verify;
     get "/api/v1/register" => api::credentials::register;
@@ -158,6 +160,13 @@ route_table! {
     post "/admin/users/import" => ui::admin::import_users;
     get "/admin/credentials" => ui::admin::credentials_page;
     post "/admin/credentials/{id}" => ui::admin::change_credential;
+    get "/admin/decisions" => ui::governance::decisions_page;
+    post "/admin/decisions/{id}" => ui::governance::decide_recommendation;
+    get "/cohorts/{id}/recommend" => ui::governance::recommend_page;
+    post "/cohorts/{id}/recommend" => ui::governance::create_recommendation;
+    get "/appeals" => ui::governance::appeals_page;
+    post "/appeals" => ui::governance::file_appeal;
+    post "/appeals/{id}/decide" => ui::governance::decide_appeal;
     get "/admin/mail" => ui::admin::mail_page;
     post "/admin/mail/{id}/retry" => ui::admin::retry_mail;
 }

@@ -115,6 +115,7 @@ fn json_body(method: &str, path: &str, persona: &str) -> Option<Value> {
         ("POST", "/api/v1/credentials/{id}/suspend")
         | ("POST", "/api/v1/credentials/{id}/reinstate")
         | ("POST", "/api/v1/credentials/{id}/revoke")
+        | ("POST", "/api/v1/credentials/{id}/withdraw")
         | ("POST", "/api/v1/credentials/{id}/renew") => json!({"reason": "   "}),
         ("POST", "/api/v1/verify") => json!({"credential_jwt": "not.a.jwt"}),
         (_, p) if p.starts_with("/api/") && method != "GET" => json!({}),

@@ -350,12 +350,13 @@ async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_mo
         .json()
         .await
         .unwrap();
-    assert_eq!(v1["credential"]["scheme_version"], 1);
+    let shipped = v1["credential"]["scheme_version"].as_i64().unwrap();
+    assert!(shipped >= 1);
     let base_url = settings.base_url.clone();
     let (mut settings, keep, pg) = app.stop().await;
     settings.base_url = base_url;
 
-    // The scheme changes (24-month validity) but keeps version 1: the service refuses to start.
+    // The scheme changes (24-month validity) but keeps its version: the service refuses to start.
     let programme = content.join("programme.toml");
     let original = std::fs::read_to_string(&programme).unwrap();
     let changed = original.replacen("validity_months = 36", "validity_months = 24", 1);
@@ -367,14 +368,19 @@ async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_mo
         .expect("a changed scheme with the same version is refused");
     let msg = format!("{err:#}");
     assert!(
-        msg.contains("version is still 1") && msg.contains("version = 2"),
+        msg.contains(&format!("version is still {shipped}"))
+            && msg.contains(&format!("version = {}", shipped + 1)),
         "{msg}"
     );
 
-    // As version 2 it starts; the old credential keeps version 1 and its dates.
+    // With the next version it starts; the old credential keeps its version and its dates.
     std::fs::write(
         &programme,
-        changed.replacen("version = 1", "version = 2", 1),
+        changed.replacen(
+            &format!("version = {shipped}"),
+            &format!("version = {}", shipped + 1),
+            1,
+        ),
     )
     .unwrap();
     let app = spawn_with(settings, keep, pg).await;
@@ -388,7 +394,7 @@ async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_mo
         .iter()
         .map(|v| v["version"].as_i64().unwrap())
         .collect();
-    assert_eq!(nums, [2, 1]);
+    assert_eq!(nums, [shipped + 1, shipped]);
     assert_eq!(
         versions[1]["definition"]["scopes"][0]["validity_months"], 36,
         "v1 is kept as it was"
@@ -403,13 +409,13 @@ async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_mo
         .json()
         .await
         .unwrap();
-    assert_eq!(still["credential"]["scheme_version"], 1);
+    assert_eq!(still["credential"]["scheme_version"], shipped);
     assert_eq!(
         still["credential"]["valid_until"],
         v1["credential"]["valid_until"]
     );
     assert_eq!(still["status"], "active");
-    // A credential granted now is granted under version 2, with its rules.
+    // A credential granted now is granted under the new version, with its rules.
     let second = issue_to(&app, &c, &c.trainees[1].0).await;
     let v2: Value = app
         .get(
@@ -420,7 +426,7 @@ async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_mo
         .json()
         .await
         .unwrap();
-    assert_eq!(v2["credential"]["scheme_version"], 2);
+    assert_eq!(v2["credential"]["scheme_version"], shipped + 1);
     let from = chrono::NaiveDateTime::parse_from_str(
         v2["credential"]["valid_from"].as_str().unwrap(),
         "%Y-%m-%dT%H:%M:%S%.f",

@@ -16,6 +16,7 @@ mod fuzz_regressions;
 mod governance;
 mod helpers;
 mod hostile;
+mod lifecycle;
 mod quizzes;
 mod scaleout;
 mod settings;

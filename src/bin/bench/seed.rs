@@ -333,6 +333,7 @@ pub fn exam(
             academy::credentials::change_status(
                 conn,
                 &issuer,
+                &course,
                 &admin,
                 &view.id,
                 academy::credentials::StatusAction::Revoke,

@@ -104,8 +104,15 @@ fn shipped_content_loads_without_problems() {
         load_course(Path::new(SHIPPED)).unwrap_or_else(|p| panic!("problems:\n{}", describe(&p)));
     assert_eq!(course.programme.id, "tis-s-assessor");
     assert_eq!(course.programme.scopes.len(), 2);
-    assert_eq!(course.modules.len(), 6);
-    assert_eq!(course.quizzes.len(), 7);
+    assert_eq!(course.modules.len(), 7);
+    assert_eq!(course.quizzes.len(), 8);
+    for scope in &course.programme.scopes {
+        assert_eq!(scope.recert_modules, ["07-recertification-refresher"]);
+        assert_eq!(scope.recert_quizzes, ["recert"]);
+        assert_eq!(scope.recert_window_months, Some(6));
+    }
+    assert!(course.is_renewal_only("recert"));
+    assert!(!course.is_renewal_only("q01"));
     for (index, module) in course.modules.iter().enumerate() {
         assert_eq!(module.position as usize, index + 1);
         assert!(module.images.is_empty());
@@ -197,8 +204,8 @@ fn unknown_programme_key_is_reported_on_its_line() {
     let line = edit(
         dir.path(),
         "programme.toml",
-        "version = 1\n",
-        "version = 1\ncolour = \"blue\"\n",
+        "version = 2\n",
+        "version = 2\ncolour = \"blue\"\n",
     );
     let problems = load_err(dir.path());
     assert!(

@@ -390,7 +390,33 @@ impl<'a> Checker<'a> {
             known.quizzes,
             "a quiz in quizzes/",
         );
+        let mut optional_list = |key: &str, known_set: &BTreeSet<String>, what: &str| {
+            if !st.table.contains_key(key) {
+                return Vec::new();
+            }
+            let list = self.strings(st, key, true).unwrap_or_default();
+            self.check_known(st, key, &list, known_set, what);
+            list
+        };
+        let recert_modules = optional_list("recert_modules", known.modules, "a module in modules/");
+        let recert_quizzes = optional_list("recert_quizzes", known.quizzes, "a quiz in quizzes/");
+        let recert_window_months = if st.table.contains_key("recert_window_months") {
+            self.uint(st, "recert_window_months", 1, 36)
+        } else {
+            None
+        };
+        if recert_window_months.is_some() && recert_modules.is_empty() && recert_quizzes.is_empty()
+        {
+            self.report_key(
+                st,
+                "recert_window_months",
+                "set recert_modules or recert_quizzes too (the renewal path this window opens)",
+            );
+        }
         Scope {
+            recert_modules,
+            recert_quizzes,
+            recert_window_months,
             id: self.ident(st, "id").unwrap_or_default(),
             title_th: self.text(st, "title_th"),
             title_en: self.text(st, "title_en"),

@@ -114,11 +114,11 @@ async fn status_change(
     body: ReasonBody,
     action: StatusAction,
 ) -> Result<HttpResponse, AppError> {
-    let issuer = state.issuer.clone();
+    let (issuer, course) = (state.issuer.clone(), state.course.clone());
     let c = state
         .db
         .run(move |conn| {
-            credentials::change_status(conn, &issuer, &admin.0, &id, action, &body.reason)
+            credentials::change_status(conn, &issuer, &course, &admin.0, &id, action, &body.reason)
         })
         .await?;
     Ok(HttpResponse::Ok().json(c))
@@ -181,26 +181,80 @@ pub async fn revoke(
     .await
 }
 
-/// Renews a credential: a new one linked to the old, which expires.
-#[utoipa::path(post, path = "/api/v1/credentials/{id}/renew", tag = "credentials", request_body = ReasonBody,
-    responses((status = 201, body = CredentialView)), security(("bearer" = [])))]
-pub async fn renew(
+/// Withdraws the credential's scope from its holder (scope reduction): the credential is revoked
+/// for good and marked `scope_withdrawn`; the holder's other scopes stay valid.
+#[utoipa::path(post, path = "/api/v1/credentials/{id}/withdraw", tag = "credentials", request_body = ReasonBody,
+    responses((status = 200, body = CredentialView)), security(("bearer" = [])))]
+pub async fn withdraw(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, AppError> {
+    status_change(
+        state,
+        admin,
+        path.into_inner(),
+        body.into_inner(),
+        StatusAction::Withdraw,
+    )
+    .await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RenewBody {
+    #[serde(default)]
+    pub reason: String,
+    /// Renews although the scheme's renewal path is not complete (audited).
+    #[serde(default)]
+    pub override_reason: Option<String>,
+}
+
+/// Renews a credential once its holder has completed the scheme's renewal path (or with an
+/// audited override): a new credential linked to the old, which expires.
+#[utoipa::path(post, path = "/api/v1/credentials/{id}/renew", tag = "credentials", request_body = RenewBody,
+    responses((status = 201, body = CredentialView), (status = 422)), security(("bearer" = [])))]
+pub async fn renew(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<String>,
+    body: web::Json<RenewBody>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let reason = body.into_inner().reason;
-    if reason.trim().is_empty() {
-        return Err(AppError::invalid("reason: say why"));
-    }
+    let body = body.into_inner();
     let (issuer, course) = (state.issuer.clone(), state.course.clone());
     let c = state
         .db
-        .run(move |conn| credentials::renew(conn, &issuer, &course, &admin.0, &id, &reason))
+        .run(move |conn| {
+            credentials::renew(
+                conn,
+                &issuer,
+                &course,
+                &admin.0,
+                &id,
+                &body.reason,
+                body.override_reason.as_deref(),
+            )
+        })
         .await?;
     Ok(HttpResponse::Created().json(c))
+}
+
+/// Where the holder stands on the scheme's renewal path for this credential.
+#[utoipa::path(get, path = "/api/v1/credentials/{id}/recertification", tag = "credentials",
+    responses((status = 200, body = credentials::Recertification), (status = 404)), security(("bearer" = [])))]
+pub async fn recertification(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let course = state.course.clone();
+    let r = state
+        .db
+        .run(move |conn| credentials::recertification_for(conn, &course, &id, &user.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
 }
 
 /// A credential for its holder or an admin.
@@ -394,9 +448,11 @@ pub struct RegisterQuery {
     pub q: Option<String>,
     pub office_code: Option<String>,
     pub scope: Option<String>,
+    /// `active` (the default), `suspended`, `withdrawn` or `all`.
+    pub status: Option<String>,
 }
 
-/// The public register of active assessors.
+/// The public register of active assessors (and, on request, suspensions and withdrawn scopes).
 #[utoipa::path(get, path = "/api/v1/register", tag = "verification", params(RegisterQuery),
     responses((status = 200, body = [RegisterEntry])))]
 pub async fn register(
@@ -414,6 +470,7 @@ pub async fn register(
                 q.q.as_deref(),
                 q.office_code.as_deref(),
                 q.scope.as_deref(),
+                q.status.as_deref(),
             )
         })
         .await?;

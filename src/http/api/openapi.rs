@@ -45,7 +45,7 @@ impl Modify for BearerAuth {
         quizzes::list_quizzes, quizzes::publish_quiz, quizzes::unpublish_quiz, quizzes::start_attempt,
         quizzes::save_answer, quizzes::submit, quizzes::get_attempt, quizzes::set_override, quizzes::results, quizzes::import_gift, quizzes::export_gift, quizzes::analytics,
         credentials::eligibility, credentials::issue, credentials::issue_eligible, credentials::suspend,
-        credentials::reinstate, credentials::revoke, credentials::renew, credentials::get, credentials::mine,
+        credentials::reinstate, credentials::revoke, credentials::withdraw, credentials::renew, credentials::recertification, credentials::get, credentials::mine,
         credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::register,
         credentials::certificate, credentials::certificates_zip,
         governance::scheme_versions, governance::recommend, governance::list_decisions, governance::decide,

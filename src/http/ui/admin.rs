@@ -330,6 +330,7 @@ struct CredentialLine {
     status: String,
     status_label: String,
     reason: Option<String>,
+    withdrawn: bool,
     issued: String,
     until: String,
 }
@@ -395,6 +396,7 @@ pub async fn credentials_page(
                 issued: dates::format_date(row.issued_at.date(), lang),
                 until: dates::format_date(row.valid_until.date(), lang),
                 reason: row.status_reason,
+                withdrawn: row.status_detail.is_some(),
                 id: row.id,
                 number: row.number,
                 holder,
@@ -429,7 +431,7 @@ pub struct StatusForm {
     reason: String,
 }
 
-/// Suspends, reinstates or revokes one credential from the admin page.
+/// Suspends, reinstates, revokes or withdraws the scope of one credential from the admin page.
 pub async fn change_credential(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -442,18 +444,25 @@ pub async fn change_credential(
         "suspend" => credentials::StatusAction::Suspend,
         "reinstate" => credentials::StatusAction::Reinstate,
         "revoke" => credentials::StatusAction::Revoke,
+        "withdraw" => credentials::StatusAction::Withdraw,
         _ => {
             return Err(crate::error::AppError::invalid(
-                "action: one of suspend, reinstate, revoke",
+                "action: one of suspend, reinstate, revoke, withdraw",
             )
             .into())
         }
     };
-    let done = format!("credential_{}d", form.action);
-    let (id, reason, issuer) = (path.into_inner(), form.reason.clone(), state.issuer.clone());
+    let done = match action {
+        credentials::StatusAction::Withdraw => "credential_withdrawn".to_string(),
+        _ => format!("credential_{}d", form.action),
+    };
+    let (id, reason) = (path.into_inner(), form.reason.clone());
+    let (issuer, course) = (state.issuer.clone(), state.course.clone());
     state
         .db
-        .run(move |conn| credentials::change_status(conn, &issuer, &admin, &id, action, &reason))
+        .run(move |conn| {
+            credentials::change_status(conn, &issuer, &course, &admin, &id, action, &reason)
+        })
         .await?;
     Ok(see_other(&format!("/admin/credentials?done={done}")))
 }

@@ -73,6 +73,31 @@ struct CredentialLine {
     status: String,
     status_label: String,
     until: String,
+    renewal: Option<RenewalLine>,
+}
+
+/// Where the holder stands on the scheme's renewal path (shown once the window is near).
+#[derive(Serialize)]
+struct RenewalLine {
+    opens: String,
+    open: bool,
+    ready: bool,
+    steps: Vec<(String, bool)>,
+}
+
+/// A renewal criterion (`module:<slug>`, `quiz:<slug>`) named by its title.
+fn renewal_step(course: &crate::course::model::Course, name: &str, lang: Language) -> String {
+    if let Some(slug) = name.strip_prefix("module:") {
+        if let Some(m) = course.modules.iter().find(|m| m.slug == slug) {
+            return pick(lang, &m.th.title, &m.en.title);
+        }
+    }
+    if let Some(slug) = name.strip_prefix("quiz:") {
+        if let Some(q) = course.quizzes.iter().find(|q| q.slug == slug) {
+            return pick(lang, &q.title_th, &q.title_en);
+        }
+    }
+    name.to_string()
 }
 
 /// The signed-in dashboard: cohorts with the next session and progress, credentials.
@@ -124,17 +149,36 @@ pub async fn dashboard(
                     progress,
                 });
             }
-            let creds = credentials::mine(conn, &issuer, &u)?
-                .into_iter()
-                .map(|cr| CredentialLine {
+            let mut creds = Vec::new();
+            for cr in credentials::mine(conn, &issuer, &u)? {
+                let renewal = if cr.status == "active" {
+                    let rc = credentials::recertification_for(conn, &course, &cr.id, &u)?;
+                    // Shown from three months before the window opens.
+                    let near = now + chrono::Duration::days(90) >= rc.window_opens_at;
+                    (rc.defined && near).then(|| RenewalLine {
+                        opens: dates::format_date(rc.window_opens_at.date(), lang),
+                        open: rc.open,
+                        ready: rc.ready,
+                        steps: rc
+                            .criteria
+                            .iter()
+                            .filter(|c| c.name != "window_open")
+                            .map(|c| (renewal_step(&course, &c.name, lang), c.met))
+                            .collect(),
+                    })
+                } else {
+                    None
+                };
+                creds.push(CredentialLine {
                     scope: credentials::scope_title(&course, &cr.scope, lang),
                     status_label: status_label(lang, &cr.status),
                     until: dates::format_date(cr.expires_at.date(), lang),
                     id: cr.id,
                     number: cr.number,
                     status: cr.status,
-                })
-                .collect::<Vec<_>>();
+                    renewal,
+                });
+            }
             Ok((cards, creds))
         })
         .await?;

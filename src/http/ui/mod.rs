@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod editor;
+pub mod governance;
 pub mod home;
 pub mod learn;
 pub mod public;
@@ -65,6 +66,9 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "email/credential_revoked/subject.txt",
     "email/credential_revoked/body.txt",
     "email/credential_revoked/body.html",
+    "email/credential_scope_withdrawn/subject.txt",
+    "email/credential_scope_withdrawn/body.txt",
+    "email/credential_scope_withdrawn/body.html",
     "email/credential_expiring/subject.txt",
     "email/credential_expiring/body.txt",
     "email/credential_expiring/body.html",
@@ -81,6 +85,9 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "modules/edit.html",
     "modules/diff.html",
     "public/register.html",
+    "governance/decisions.html",
+    "governance/recommend.html",
+    "governance/appeals.html",
 );
 
 const STRINGS_TH: &str = include_str!("../../../templates/i18n/th.toml");

@@ -43,8 +43,24 @@ pub async fn verify_page(
     let url = format!("{}verify/{}", state.issuer.base_url, c.id);
     let mut page = Page::new(&req);
     page.ctx.insert("status", &v.status);
-    page.ctx
-        .insert("status_label", &t.get(&format!("status_{}", v.status)));
+    let label_key = match c.status_detail.as_deref() {
+        Some("scope_withdrawn") if v.status == "revoked" => "status_scope_withdrawn".to_string(),
+        _ => format!("status_{}", v.status),
+    };
+    page.ctx.insert("status_label", &t.get(&label_key));
+    let kept: Vec<(String, String, String)> = c
+        .kept_scopes
+        .iter()
+        .map(|k| {
+            let title = if lang == Language::En {
+                &k.scope_title_en
+            } else {
+                &k.scope_title_th
+            };
+            (k.id.clone(), k.number.clone(), title.clone())
+        })
+        .collect();
+    page.ctx.insert("kept", &kept);
     page.ctx.insert(
         "office",
         if lang == Language::En {
@@ -88,6 +104,10 @@ struct Line {
     scope: String,
     number: String,
     valid_until: String,
+    status: String,
+    status_label: String,
+    since: String,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -110,11 +130,18 @@ pub async fn register_page(
     let entries = state
         .db
         .run(move |conn| {
-            credentials::register(conn, qq.as_deref(), office.as_deref(), scope.as_deref())
+            credentials::register(
+                conn,
+                qq.as_deref(),
+                office.as_deref(),
+                scope.as_deref(),
+                Some("all"),
+            )
         })
         .await?;
     let course = state.course.clone();
-    let lines: Vec<Line> = entries
+    let t = strings(lang);
+    let (lines, changes): (Vec<Line>, Vec<Line>) = entries
         .into_iter()
         .map(|e| Line {
             office: if lang == Language::En {
@@ -124,11 +151,21 @@ pub async fn register_page(
             },
             scope: credentials::scope_title(&course, &e.scope, lang),
             valid_until: dates::format_date(e.valid_until.date(), lang),
+            status_label: t
+                .get(&format!("register_status_{}", e.status))
+                .cloned()
+                .unwrap_or_else(|| e.status.clone()),
+            since: e
+                .status_since
+                .map(|d| dates::format_date(d.date(), lang))
+                .unwrap_or_default(),
+            reason: e.status_reason.unwrap_or_default(),
+            status: e.status,
             id: e.id,
             name: e.name,
             number: e.number,
         })
-        .collect();
+        .partition(|l| l.status == "active");
     let mut offices: Vec<Choice> = crate::offices::all()
         .iter()
         .filter(|o| o.code != "TISI")
@@ -155,6 +192,7 @@ pub async fn register_page(
         .collect();
     let mut page = Page::new(&req);
     page.ctx.insert("entries", &lines);
+    page.ctx.insert("changes", &changes);
     page.ctx.insert("offices", &offices);
     page.ctx.insert("scopes", &scopes);
     page.ctx.insert("q", &q.q.unwrap_or_default());
