@@ -676,11 +676,16 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
     for (path, name) in [
         ("/admin/users", "admin-users"),
         ("/admin/mail", "admin-mail"),
+        ("/admin/decisions", "admin-decisions"),
+        ("/appeals", "admin-appeals"),
         ("/register", "register"),
     ] {
         admin.goto(&j.url(path)).await;
         j.check(&admin, name).await;
     }
+    // The trainee's appeals page on the phone: the submitted quiz can be appealed.
+    phone.goto(&j.url("/appeals")).await;
+    j.check(&phone, "trainee-appeals").await;
     admin.click(&admin.find("a[href^='/lang/en']").await).await;
     admin
         .wait_for("document.documentElement.lang === 'en'", "the English page")

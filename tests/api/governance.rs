@@ -633,3 +633,105 @@ async fn the_final_exam_opens_only_when_the_schemes_prerequisites_are_met() {
     let res = app.post_json(&start, Some(&trainee), &json!({})).await;
     assert_eq!(res.status(), 201);
 }
+
+#[tokio::test]
+async fn recommendation_decision_and_appeal_run_through_the_web_pages() {
+    use crate::web::{page, post_form, sign_in};
+    let app = crate::helpers::spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let (trainee_id, trainee) = c.trainees[0].clone();
+    make_eligible(&app, &c, &trainee).await;
+    add_instructor(&app, &c, "teacher@example.org", Role::Instructor).await;
+    add_instructor(&app, &c, "teaching-admin@example.org", Role::Admin).await;
+    let hostile = "<script>window.__xss=1</script> ผ่านครบทุกบท";
+
+    // The instructor recommends on the cohort's recommend page.
+    let teacher = sign_in(&app, "teacher@example.org").await;
+    let form_page = format!("/cohorts/{}/recommend", c.cohort);
+    let html = page(&app, &teacher, &form_page).await;
+    assert!(html.contains(&trainee_id), "the trainee is offered");
+    let res = post_form(
+        &app,
+        &teacher,
+        &form_page,
+        &form_page,
+        &[("user_id", &trainee_id), ("scope", "product"), ("rationale", hostile)],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let pending: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{}/decisions", c.cohort), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    let rec_id = pending[0]["id"].as_str().unwrap().to_string();
+    let decide_path = format!("/admin/decisions/{rec_id}");
+    let grant = [
+        ("conflict", "no"),
+        ("outcome", "grant"),
+        ("rationale", "หลักฐานครบตามโครงการรับรอง"),
+    ];
+
+    // An admin who taught the cohort is refused on the page, in words.
+    let teaching_admin = sign_in(&app, "teaching-admin@example.org").await;
+    let res = post_form(&app, &teaching_admin, &decide_path, "/admin/decisions", &grant).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("<form"), "a readable page");
+
+    // The independent admin sees the rationale as text and grants.
+    let admin = sign_in(&app, "admin@example.org").await;
+    let html = page(&app, &admin, "/admin/decisions").await;
+    assert!(html.contains("&lt;script&gt;window.__xss=1"), "shown as text");
+    assert!(!html.contains("<script>window.__xss"));
+    let res = post_form(&app, &admin, &decide_path, "/admin/decisions", &grant).await;
+    assert_eq!(res.status(), 303);
+    let held: Vec<Value> = app
+        .get("/api/v1/me/credentials", Some(&trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1, "granting issued the credential");
+
+    // The trainee appeals the decision from the appeals page; a missing subject is a readable 422.
+    let me = sign_in(&app, "trainee0@example.org").await;
+    let html = page(&app, &me, "/appeals").await;
+    let subject = format!("decision:{rec_id}");
+    assert!(html.contains(&subject), "the decision can be appealed");
+    let res = post_form(&app, &me, "/appeals", "/appeals", &[("grounds", "ขอให้ทบทวน")]).await;
+    assert_eq!(res.status(), 422);
+    let res = post_form(
+        &app,
+        &me,
+        "/appeals",
+        "/appeals",
+        &[("subject", &subject), ("grounds", "ขอให้ทบทวนคะแนนภาคปฏิบัติ")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let appeals: Vec<Value> = app
+        .get("/api/v1/appeals", Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(appeals.len(), 1);
+    let appeal_path = format!("/appeals/{}/decide", appeals[0]["id"].as_str().unwrap());
+    let outcome = [("outcome", "dismissed"), ("rationale", "คะแนนถูกต้องตามเกณฑ์")];
+
+    // The admin who decided cannot review the appeal; another admin does, and the trainee is told.
+    let res = post_form(&app, &admin, &appeal_path, "/appeals", &outcome).await;
+    assert_eq!(res.status(), 409);
+    app.user_with_token(Role::Admin, "reviewer@example.org").await;
+    let reviewer = sign_in(&app, "reviewer@example.org").await;
+    let res = post_form(&app, &reviewer, &appeal_path, "/appeals", &outcome).await;
+    assert_eq!(res.status(), 303);
+    let told = app
+        .last_mail_context("trainee0@example.org", "appeal_outcome")
+        .await;
+    assert_eq!(told["upheld"], false);
+    let html = page(&app, &me, "/appeals").await;
+    assert!(html.contains("คะแนนถูกต้องตามเกณฑ์"), "the outcome is shown");
+}

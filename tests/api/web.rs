@@ -51,7 +51,7 @@ pub async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> String {
     res.text().await.unwrap()
 }
 
-async fn post_form(
+pub async fn post_form(
     app: &TestApp,
     b: &reqwest::Client,
     path: &str,
