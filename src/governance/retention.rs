@@ -26,6 +26,8 @@ pub struct Rule {
     pub key: &'static str,
     pub records: &'static str,
     pub rule: &'static str,
+    pub records_th: &'static str,
+    pub rule_th: &'static str,
 }
 
 /// Every rule the service applies (shown with every certification record and in the README).
@@ -34,31 +36,43 @@ pub const RULES: &[Rule] = &[
         key: "credentials",
         records: "credentials",
         rule: "kept while valid, suspended or listed by the register, and 10 years after they end (expiry, renewal or revocation)",
+        records_th: "ใบรับรอง",
+        rule_th: "เก็บไว้ตลอดช่วงที่ใช้ได้ ถูกพักใช้ หรือแสดงในทะเบียน และอีก 10 ปีหลังสิ้นสุด (หมดอายุ ต่ออายุ หรือถูกเพิกถอน)",
     },
     Rule {
         key: "evidence",
         records: "decisions, appeals, conflict-of-interest declarations, audit log",
         rule: "kept 10 years: the evidence of how each person was certified (open appeals are kept until decided)",
+        records_th: "ผลการตัดสิน การอุทธรณ์ การแจ้งผลประโยชน์ทับซ้อน และบันทึกการตรวจสอบ",
+        rule_th: "เก็บไว้ 10 ปี เป็นหลักฐานว่าแต่ละคนได้รับการรับรองอย่างไร (การอุทธรณ์ที่ยังไม่ตัดสินเก็บไว้จนกว่าจะตัดสิน)",
     },
     Rule {
         key: "training",
         records: "quiz attempts and answers, attendance, reading progress",
         rule: "kept 5 years after the cohort ends, and longer while the person holds a live credential granted from that cohort or an appeal about it is open",
+        records_th: "การทำแบบทดสอบและคำตอบ การเข้าร่วม และความก้าวหน้าการอ่าน",
+        rule_th: "เก็บไว้ 5 ปีหลังรุ่นอบรมสิ้นสุด และนานกว่านั้นหากผู้นั้นยังถือใบรับรองที่ออกจากรุ่นนั้นหรือมีการอุทธรณ์ที่ยังเปิดอยู่",
     },
     Rule {
         key: "outbox",
         records: "e-mail outbox",
         rule: "sent and failed mail kept 1 year; erased with the account",
+        records_th: "คิวอีเมล",
+        rule_th: "อีเมลที่ส่งแล้วหรือส่งไม่สำเร็จเก็บไว้ 1 ปี และลบพร้อมบัญชี",
     },
     Rule {
         key: "sign_in",
         records: "sign-in throttling and one-time links",
         rule: "kept 30 days after they expire",
+        records_th: "การจำกัดการเข้าสู่ระบบและลิงก์ใช้ครั้งเดียว",
+        rule_th: "เก็บไว้ 30 วันหลังหมดอายุ",
     },
     Rule {
         key: "identity",
         records: "account identity (name, e-mail, office)",
         rule: "kept while the account is used; erased on request when no live credential needs it (PDPA)",
+        records_th: "ข้อมูลประจำตัวของบัญชี (ชื่อ อีเมล สำนักงาน)",
+        rule_th: "เก็บไว้ระหว่างที่ใช้บัญชี และลบเมื่อร้องขอหากไม่มีใบรับรองที่ยังมีผลต้องใช้ (PDPA)",
     },
 ];
 

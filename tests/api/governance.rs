@@ -655,12 +655,19 @@ async fn recommendation_decision_and_appeal_run_through_the_web_pages() {
         &teacher,
         &form_page,
         &form_page,
-        &[("user_id", &trainee_id), ("scope", "product"), ("rationale", hostile)],
+        &[
+            ("user_id", &trainee_id),
+            ("scope", "product"),
+            ("rationale", hostile),
+        ],
     )
     .await;
     assert_eq!(res.status(), 303);
     let pending: Vec<Value> = app
-        .get(&format!("/api/v1/cohorts/{}/decisions", c.cohort), Some(&c.admin))
+        .get(
+            &format!("/api/v1/cohorts/{}/decisions", c.cohort),
+            Some(&c.admin),
+        )
         .await
         .json()
         .await
@@ -676,14 +683,27 @@ async fn recommendation_decision_and_appeal_run_through_the_web_pages() {
 
     // An admin who taught the cohort is refused on the page, in words.
     let teaching_admin = sign_in(&app, "teaching-admin@example.org").await;
-    let res = post_form(&app, &teaching_admin, &decide_path, "/admin/decisions", &grant).await;
+    let res = post_form(
+        &app,
+        &teaching_admin,
+        &decide_path,
+        "/admin/decisions",
+        &grant,
+    )
+    .await;
     assert_eq!(res.status(), 409);
-    assert!(res.text().await.unwrap().contains("<form"), "a readable page");
+    assert!(
+        res.text().await.unwrap().contains("<form"),
+        "a readable page"
+    );
 
     // The independent admin sees the rationale as text and grants.
     let admin = sign_in(&app, "admin@example.org").await;
     let html = page(&app, &admin, "/admin/decisions").await;
-    assert!(html.contains("&lt;script&gt;window.__xss=1"), "shown as text");
+    assert!(
+        html.contains("&lt;script&gt;window.__xss=1"),
+        "shown as text"
+    );
     assert!(!html.contains("<script>window.__xss"));
     let res = post_form(&app, &admin, &decide_path, "/admin/decisions", &grant).await;
     assert_eq!(res.status(), 303);
@@ -700,7 +720,14 @@ async fn recommendation_decision_and_appeal_run_through_the_web_pages() {
     let html = page(&app, &me, "/appeals").await;
     let subject = format!("decision:{rec_id}");
     assert!(html.contains(&subject), "the decision can be appealed");
-    let res = post_form(&app, &me, "/appeals", "/appeals", &[("grounds", "ขอให้ทบทวน")]).await;
+    let res = post_form(
+        &app,
+        &me,
+        "/appeals",
+        "/appeals",
+        &[("grounds", "ขอให้ทบทวน")],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let res = post_form(
         &app,
@@ -724,7 +751,8 @@ async fn recommendation_decision_and_appeal_run_through_the_web_pages() {
     // The admin who decided cannot review the appeal; another admin does, and the trainee is told.
     let res = post_form(&app, &admin, &appeal_path, "/appeals", &outcome).await;
     assert_eq!(res.status(), 409);
-    app.user_with_token(Role::Admin, "reviewer@example.org").await;
+    app.user_with_token(Role::Admin, "reviewer@example.org")
+        .await;
     let reviewer = sign_in(&app, "reviewer@example.org").await;
     let res = post_form(&app, &reviewer, &appeal_path, "/appeals", &outcome).await;
     assert_eq!(res.status(), 303);
@@ -734,4 +762,20 @@ async fn recommendation_decision_and_appeal_run_through_the_web_pages() {
     assert_eq!(told["upheld"], false);
     let html = page(&app, &me, "/appeals").await;
     assert!(html.contains("คะแนนถูกต้องตามเกณฑ์"), "the outcome is shown");
+
+    // The profile offers the person's own signed record (PDPA access), with the appeal in it.
+    let html = page(&app, &me, "/profile").await;
+    let link = format!("/api/v1/users/{trainee_id}/certification-record");
+    assert!(html.contains(&link));
+    let record: Value = me
+        .get(app.url(&link))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(record["signed"].is_string());
+    assert_eq!(record["record"]["appeals"].as_array().unwrap().len(), 1);
+    assert_eq!(record["record"]["credentials"].as_array().unwrap().len(), 1);
 }

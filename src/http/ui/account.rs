@@ -41,6 +41,8 @@ async fn render_profile(
     );
     page.ctx.insert("user", &user);
     page.ctx.insert("error", &error);
+    page.ctx
+        .insert("retention", crate::governance::retention::RULES);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
