@@ -380,6 +380,65 @@ pub fn seed(
             "ขาดคุณสมบัติภายหลังการออกใบรับรอง (ตัวอย่าง)",
         )?;
     }
+    // Certification governance, one of each: a scope withdrawn while products stay, the
+    // suspended holder's open appeal, and an instructor's recommendation awaiting a decision.
+    if let Some(c) = creds.get(2) {
+        let service = credentials::issue(
+            conn,
+            issuer,
+            course,
+            &admin,
+            &credentials::IssueRequest {
+                cohort_id: &cid,
+                user_id: &c.user_id,
+                scope: "service",
+                override_reason: Some("ผ่านการอบรมงานบริการจากโครงการเดิม (ตัวอย่าง)"),
+                renews_id: None,
+            },
+        )?;
+        credentials::change_status(
+            conn,
+            issuer,
+            course,
+            &admin,
+            &service.id,
+            StatusAction::Withdraw,
+            "ไม่ได้ปฏิบัติงานตรวจประเมินงานบริการตามที่โครงการกำหนด (ตัวอย่าง)",
+        )?;
+    }
+    if let Some(c) = creds.first() {
+        if let Some(holder) = trainees.iter().find(|t| t.id == c.user_id) {
+            crate::governance::file_appeal(
+                conn,
+                holder,
+                &crate::governance::AppealRequest {
+                    subject_type: "credential".into(),
+                    subject_id: c.id.clone(),
+                    grounds:
+                        "ข้อร้องเรียนเกิดจากความเข้าใจผิดของสถานประกอบการ มีบันทึกการตรวจเป็นหลักฐาน (ตัวอย่าง)"
+                            .into(),
+                },
+            )?;
+        }
+    }
+    if let Some(t) = trainees
+        .iter()
+        .find(|t| !creds.iter().any(|c| c.user_id == t.id))
+    {
+        crate::governance::recommend(
+            conn,
+            course,
+            &cid,
+            &i1,
+            &crate::governance::RecommendRequest {
+                user_id: t.id.clone(),
+                scope: "product".into(),
+                rationale:
+                    "เข้าร่วมภาคปฏิบัติครบ แต่ยังไม่ผ่านการสอบประมวลความรู้ เสนอให้พิจารณาหลังสอบซ่อม (ตัวอย่าง)"
+                        .into(),
+            },
+        )?;
+    }
     tracing::info!(issued = issued.len(), "demo credentials issued");
     Ok(DemoAccounts {
         admin: ADMIN_EMAIL.into(),

@@ -55,6 +55,31 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
             && statuses.contains(&"active"),
         "{statuses:?}"
     );
+    // Governance, one of each: a withdrawn scope, an open appeal, a pending recommendation.
+    let changes: Vec<Value> = app
+        .get("/api/v1/register?status=withdrawn", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["scope"], "service");
+    let appeals: Vec<Value> = app
+        .get("/api/v1/appeals", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(appeals.len(), 1);
+    assert_eq!(appeals[0]["subject_type"], "credential");
+    let decisions: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{id}/decisions"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert!(decisions[0]["decided_at"].is_null());
     let mails: Vec<Value> = app
         .get("/api/v1/admin/outbox", Some(&admin))
         .await
