@@ -1,0 +1,288 @@
+//! Recommendations by the cohort's instructors and independent decisions by admins who did
+//! not teach the cohort, with conflict-of-interest declarations.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{audit, now, text};
+use crate::accounts::{model::Role, User};
+use crate::cohorts::{self, model::MemberRole, Access};
+use crate::course::model::Course;
+use crate::credentials::{self, Issuer};
+use crate::db::schema::{certification_decisions, coi_declarations};
+use crate::db::{write_tx, DbConnection};
+use crate::error::AppError;
+
+/// A recommendation and, once made, the decision on it.
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
+#[diesel(table_name = certification_decisions)]
+pub struct Decision {
+    pub id: String,
+    pub cohort_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub recommended_by: String,
+    pub recommendation: String,
+    pub recommended_at: NaiveDateTime,
+    pub decided_by: Option<String>,
+    pub outcome: Option<String>,
+    pub rationale: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub credential_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct RecommendRequest {
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub scope: String,
+    /// Why the trainee is ready (or not).
+    #[serde(default)]
+    pub rationale: String,
+}
+
+/// An instructor of the cohort (or an admin) recommends a trainee for a scope.
+pub fn recommend(
+    conn: &mut DbConnection,
+    course: &Course,
+    cohort_id: &str,
+    actor: &User,
+    req: &RecommendRequest,
+) -> Result<Decision, AppError> {
+    cohorts::authorize(conn, cohort_id, actor, Access::Staff)?;
+    let rationale = text("rationale", &req.rationale, 4000)?;
+    if !course.programme.scopes.iter().any(|s| s.id == req.scope) {
+        return Err(AppError::invalid("scope: not a scope of this programme"));
+    }
+    let role = cohorts::store::find_member_role(conn, cohort_id, &req.user_id)?;
+    if role.as_deref() != Some(MemberRole::Trainee.as_str()) {
+        return Err(AppError::invalid("user_id: not a trainee of this cohort"));
+    }
+    let d = Decision {
+        id: uuid::Uuid::new_v4().to_string(),
+        cohort_id: cohort_id.to_string(),
+        user_id: req.user_id.clone(),
+        scope: req.scope.clone(),
+        recommended_by: actor.id.clone(),
+        recommendation: rationale,
+        recommended_at: now(),
+        decided_by: None,
+        outcome: None,
+        rationale: None,
+        decided_at: None,
+        credential_id: None,
+    };
+    write_tx(conn, |conn| {
+        diesel::insert_into(certification_decisions::table)
+            .values((
+                certification_decisions::id.eq(&d.id),
+                certification_decisions::cohort_id.eq(&d.cohort_id),
+                certification_decisions::user_id.eq(&d.user_id),
+                certification_decisions::scope.eq(&d.scope),
+                certification_decisions::recommended_by.eq(&d.recommended_by),
+                certification_decisions::recommendation.eq(&d.recommendation),
+                certification_decisions::recommended_at.eq(d.recommended_at),
+            ))
+            .execute(conn)?;
+        audit(
+            conn,
+            &actor.id,
+            "recommend",
+            "decision",
+            &d.id,
+            json!({"user_id": d.user_id, "scope": d.scope, "rationale": d.recommendation}),
+        )
+    })?;
+    Ok(d)
+}
+
+/// Recommendations and decisions of a cohort (staff).
+pub fn cohort_decisions(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    actor: &User,
+) -> Result<Vec<Decision>, AppError> {
+    cohorts::authorize(conn, cohort_id, actor, Access::Staff)?;
+    Ok(certification_decisions::table
+        .filter(certification_decisions::cohort_id.eq(cohort_id))
+        .order(certification_decisions::recommended_at.desc())
+        .select(Decision::as_select())
+        .load(conn)?)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct DecideRequest {
+    /// `grant` (issues the credential) or `refuse`.
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub rationale: String,
+    /// The decider's declaration: true when they have a conflict of interest with the trainee
+    /// (then someone else must decide, and the declaration is kept).
+    #[serde(default)]
+    pub conflict_of_interest: Option<bool>,
+    #[serde(default)]
+    pub conflict_statement: String,
+}
+
+/// Whether `user` took part in teaching the cohort (is one of its instructors).
+pub(super) fn taught(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user: &User,
+) -> Result<bool, AppError> {
+    Ok(
+        cohorts::store::find_member_role(conn, cohort_id, &user.id)?.as_deref()
+            == Some(MemberRole::Instructor.as_str()),
+    )
+}
+
+/// The certification decision by an admin independent of the training.
+pub fn decide(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    course: &Course,
+    decision_id: &str,
+    admin: &User,
+    req: &DecideRequest,
+) -> Result<Decision, AppError> {
+    if admin.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let d: Decision = certification_decisions::table
+        .find(decision_id)
+        .select(Decision::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    if d.decided_at.is_some() {
+        return Err(AppError::conflict(
+            "already_decided",
+            "this recommendation has been decided",
+        ));
+    }
+    let outcome = match req.outcome.as_str() {
+        o @ ("grant" | "refuse") => o,
+        _ => return Err(AppError::invalid("outcome: grant or refuse")),
+    };
+    let rationale = text("rationale", &req.rationale, 4000)?;
+    let Some(conflict) = req.conflict_of_interest else {
+        return Err(AppError::invalid(
+            "conflict_of_interest: declare true or false before deciding",
+        ));
+    };
+    if conflict {
+        let statement = text("conflict_statement", &req.conflict_statement, 2000)?;
+        write_tx(conn, |conn| {
+            let id = uuid::Uuid::new_v4().to_string();
+            diesel::insert_into(coi_declarations::table)
+                .values((
+                    coi_declarations::id.eq(&id),
+                    coi_declarations::declared_by.eq(&admin.id),
+                    coi_declarations::cohort_id.eq(&d.cohort_id),
+                    coi_declarations::subject_user_id.eq(&d.user_id),
+                    coi_declarations::statement.eq(&statement),
+                    coi_declarations::declared_at.eq(now()),
+                ))
+                .execute(conn)?;
+            audit(
+                conn,
+                &admin.id,
+                "declare_conflict",
+                "decision",
+                &d.id,
+                json!({"statement": statement}),
+            )
+        })?;
+        return Err(AppError::conflict(
+            "conflict_of_interest",
+            "you declared a conflict of interest with this trainee: the declaration is recorded, and another admin must decide",
+        ));
+    }
+    if d.recommended_by == admin.id || taught(conn, &d.cohort_id, admin)? {
+        return Err(AppError::conflict(
+            "not_independent",
+            "you taught this cohort or made the recommendation: an admin who took no part in the training must decide",
+        ));
+    }
+    let credential_id = if outcome == "grant" {
+        let view = credentials::issue(
+            conn,
+            issuer,
+            course,
+            admin,
+            &credentials::IssueRequest {
+                cohort_id: &d.cohort_id,
+                user_id: &d.user_id,
+                scope: &d.scope,
+                override_reason: None,
+                renews_id: None,
+            },
+        )?;
+        Some(view.id)
+    } else {
+        None
+    };
+    let t = now();
+    write_tx(conn, |conn| {
+        let n = diesel::update(
+            certification_decisions::table
+                .filter(certification_decisions::id.eq(&d.id))
+                .filter(certification_decisions::decided_at.is_null()),
+        )
+        .set((
+            certification_decisions::decided_by.eq(&admin.id),
+            certification_decisions::outcome.eq(outcome),
+            certification_decisions::rationale.eq(&rationale),
+            certification_decisions::decided_at.eq(t),
+            certification_decisions::credential_id.eq(&credential_id),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(AppError::conflict(
+                "already_decided",
+                "this recommendation has been decided",
+            ));
+        }
+        audit(
+            conn,
+            &admin.id,
+            "decide",
+            "decision",
+            &d.id,
+            json!({"outcome": outcome, "rationale": rationale, "credential_id": credential_id,
+                   "user_id": d.user_id, "scope": d.scope, "no_conflict_declared": true}),
+        )
+    })?;
+    Ok(certification_decisions::table
+        .find(&d.id)
+        .select(Decision::as_select())
+        .first(conn)?)
+}
+
+/// Across all cohorts (admins): every recommendation still waiting for a decision, oldest
+/// first, and the `limit` most recent decisions, newest first.
+pub fn all_decisions(
+    conn: &mut DbConnection,
+    admin: &User,
+    limit: i64,
+) -> Result<(Vec<Decision>, Vec<Decision>), AppError> {
+    if admin.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let pending = certification_decisions::table
+        .filter(certification_decisions::decided_at.is_null())
+        .order(certification_decisions::recommended_at.asc())
+        .select(Decision::as_select())
+        .load(conn)?;
+    let decided = certification_decisions::table
+        .filter(certification_decisions::decided_at.is_not_null())
+        .order(certification_decisions::decided_at.desc())
+        .select(Decision::as_select())
+        .limit(limit)
+        .load(conn)?;
+    Ok((pending, decided))
+}
