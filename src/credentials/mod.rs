@@ -370,49 +370,47 @@ pub fn issue(
         conn,
         issuer,
         course,
-        scope,
-        &cohort,
-        &holder,
-        actor,
-        req,
-        override_reason,
-        elig.eligible,
-        None,
-    )
-}
-
-/// Issues (or, with `renewal`, renews: the old credential expires in the same transaction),
-/// retrying when the first number of a new year races with another issuer on the counter row.
-#[allow(clippy::too_many_arguments)]
-fn issue_with_retry(
-    conn: &mut DbConnection,
-    issuer: &Issuer,
-    course: &Course,
-    scope: &Scope,
-    cohort: &cohorts::store::CohortRow,
-    holder: &User,
-    actor: &User,
-    req: &IssueRequest<'_>,
-    override_reason: Option<&str>,
-    eligible: bool,
-    renewal: Option<&str>,
-) -> Result<CredentialView, AppError> {
-    keys::ensure(conn)?;
-    let mut last = None;
-    for _ in 0..3 {
-        match issue_once(
-            conn,
-            issuer,
-            course,
+        &Grant {
             scope,
-            cohort,
-            holder,
+            cohort: &cohort,
+            holder: &holder,
             actor,
             req,
             override_reason,
-            eligible,
-            renewal,
-        ) {
+            eligible: elig.eligible,
+            renewal: None,
+        },
+    )
+}
+
+/// Everything one issuing (or renewal) needs, checked by its caller.
+#[derive(Clone, Copy)]
+pub(crate) struct Grant<'a> {
+    pub scope: &'a Scope,
+    pub cohort: &'a cohorts::store::CohortRow,
+    pub holder: &'a User,
+    pub actor: &'a User,
+    pub req: &'a IssueRequest<'a>,
+    pub override_reason: Option<&'a str>,
+    pub eligible: bool,
+    /// For a renewal, its reason: the credential `req.renews_id` expires in the same
+    /// transaction.
+    pub renewal: Option<&'a str>,
+}
+
+/// Issues (or renews), retrying when the first number of a new year races with another issuer
+/// on the counter row.
+pub(crate) fn issue_with_retry(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    course: &Course,
+    g: &Grant<'_>,
+) -> Result<CredentialView, AppError> {
+    let req = g.req;
+    keys::ensure(conn)?;
+    let mut last = None;
+    for _ in 0..3 {
+        match issue_once(conn, issuer, course, g) {
             Err(AppError::Conflict {
                 code: "already_exists",
                 ..
@@ -431,20 +429,22 @@ fn issue_with_retry(
     Err(last.unwrap_or(AppError::conflict("already_active", "please try again")))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn issue_once(
     conn: &mut DbConnection,
     issuer: &Issuer,
     course: &Course,
-    scope: &Scope,
-    cohort: &cohorts::store::CohortRow,
-    holder: &User,
-    actor: &User,
-    req: &IssueRequest<'_>,
-    override_reason: Option<&str>,
-    eligible: bool,
-    renewal: Option<&str>,
+    g: &Grant<'_>,
 ) -> Result<CredentialView, AppError> {
+    let Grant {
+        scope,
+        cohort,
+        holder,
+        actor,
+        req,
+        override_reason,
+        eligible,
+        renewal,
+    } = *g;
     let t = now();
     let id = uuid::Uuid::new_v4().to_string();
     let row = write_tx(conn, |conn| {

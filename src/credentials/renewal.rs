@@ -165,14 +165,16 @@ pub fn renew(
         conn,
         issuer,
         course,
-        scope,
-        &cohort,
-        &holder,
-        actor,
-        &req,
-        override_reason,
-        rc.ready,
-        Some(reason),
+        &Grant {
+            scope,
+            cohort: &cohort,
+            holder: &holder,
+            actor,
+            req: &req,
+            override_reason,
+            eligible: rc.ready,
+            renewal: Some(reason),
+        },
     )
 }
 

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use academy::accounts::model::Role;
-use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::credentials::{cohort_with_trainees, make_eligible, Cohort};
@@ -38,18 +37,6 @@ async fn recommend(app: &TestApp, c: &Cohort, by: &str, user_id: &str) -> Value 
 fn grant(conflict: bool) -> Value {
     json!({"outcome": "grant", "rationale": "หลักฐานครบตามโครงการรับรอง ฉบับที่ 1", "conflict_of_interest": conflict,
            "conflict_statement": "ผู้เข้าอบรมเป็นญาติของข้าพเจ้า"})
-}
-
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    app.db
-        .run(move |conn| Ok(diesel::sql_query(sql).get_result::<N>(conn)?.n))
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -94,7 +81,8 @@ async fn only_an_admin_who_did_not_teach_the_cohort_decides_and_the_rationale_is
         .await;
     assert_eq!(error_code(res, 409).await, "conflict_of_interest");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM coi_declarations").await,
+        app.count("SELECT COUNT(*) AS n FROM coi_declarations")
+            .await,
         1
     );
     let creds: Vec<Value> = app
@@ -132,12 +120,11 @@ async fn only_an_admin_who_did_not_teach_the_cohort_decides_and_the_rationale_is
         .unwrap();
     assert_eq!(listed[0]["rationale"], "หลักฐานครบตามโครงการรับรอง ฉบับที่ 1");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'decide' AND details_json LIKE '%ฉบับที่ 1%'").await,
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'decide' AND details_json LIKE '%ฉบับที่ 1%'").await,
         1
     );
     assert_eq!(
-        count(
-            &app,
+        app.count(
             "SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('recommend', 'declare_conflict')"
         )
         .await,
@@ -546,8 +533,7 @@ async fn a_persons_record_is_signed_and_their_identity_is_erased_keeping_the_evi
         .iter()
         .any(|a| a["action"] == "erase_personal_data"));
     assert_eq!(
-        count(
-            &app,
+        app.count(
             "SELECT COUNT(*) AS n FROM outbox_emails WHERE to_email = 'trainee0@example.org'"
         )
         .await,

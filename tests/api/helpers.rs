@@ -281,6 +281,36 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The number a `SELECT COUNT(*) AS n …` query returns, straight from the database.
+    pub async fn count(&self, sql: impl Into<String>) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = sql.into();
+        self.db
+            .run(move |conn| {
+                use diesel::RunQueryDsl;
+                Ok(diesel::sql_query(sql).get_result::<N>(conn)?.n)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Runs one SQL statement straight on the database (to age records in tests).
+    pub async fn exec(&self, sql: impl Into<String>) {
+        let sql = sql.into();
+        self.db
+            .run(move |conn| {
+                use diesel::RunQueryDsl;
+                diesel::sql_query(sql).execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
     /// The newest queued mail of a template to an address, with its decoded context.
     pub async fn last_mail_context(&self, to: &str, template: &str) -> Value {
         let (to, template) = (to.to_string(), template.to_string());

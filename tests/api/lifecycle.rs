@@ -28,28 +28,6 @@ async fn json_of(res: reqwest::Response, status: u16) -> Value {
     res.json().await.unwrap()
 }
 
-async fn count(app: &TestApp, sql: String) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    app.db
-        .run(move |conn| Ok(diesel::sql_query(sql).get_result::<N>(conn)?.n))
-        .await
-        .unwrap()
-}
-
-async fn exec(app: &TestApp, sql: String) {
-    app.db
-        .run(move |conn| {
-            diesel::sql_query(sql).execute(conn)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn withdrawing_one_scope_keeps_the_other_and_shows_in_verification_and_the_register() {
     let app = spawn_app().await;
@@ -383,10 +361,9 @@ async fn renewal_follows_the_schemes_recertification_path_and_links_to_the_old_c
         .await;
     assert_eq!(twice.status(), 409);
     assert_eq!(
-        count(
-            &app,
-            format!("SELECT COUNT(*) AS n FROM credentials WHERE user_id = '{holder}'")
-        )
+        app.count(format!(
+            "SELECT COUNT(*) AS n FROM credentials WHERE user_id = '{holder}'"
+        ))
         .await,
         2
     );
@@ -483,12 +460,12 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     };
     let progress_of =
         |u: &str| format!("SELECT COUNT(*) AS n FROM module_progress WHERE user_id = '{u}'");
-    let leaver_answers = count(&app, answers_of(&leaver)).await;
+    let leaver_answers = app.count(answers_of(&leaver)).await;
     assert!(leaver_answers > 0);
     // Let the mail worker finish, so that the mail counted below is all there is.
     for _ in 0..100 {
         let queued = "SELECT COUNT(*) AS n FROM outbox_emails WHERE status = 'queued'";
-        if count(&app, queued.into()).await == 0 {
+        if app.count(queued).await == 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -497,7 +474,7 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     // Nothing has outlived its rule yet.
     let fresh = purge_cli(&app, false);
     assert!(fresh.contains("0 rows removed"), "{fresh}");
-    assert_eq!(count(&app, attempts_of(&leaver)).await, 1);
+    assert_eq!(app.count(attempts_of(&leaver)).await, 1);
 
     // Eleven years on for the revoked credential and its audit trail; the cohort ended six
     // years ago; the mail was sent two years ago.
@@ -512,34 +489,29 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     let six = (chrono::Utc::now() - chrono::Duration::days(6 * 366))
         .date_naive()
         .to_string();
-    exec(&app, format!("UPDATE credentials SET valid_until = '{eleven}', status_changed_at = '{eleven}', issued_at = '{eleven}', valid_from = '{eleven}' WHERE id = '{gone_id}'")).await;
-    exec(
-        &app,
-        format!("UPDATE audit_log SET at = '{eleven}' WHERE subject_id = '{gone_id}'"),
-    )
+    app.exec(format!("UPDATE credentials SET valid_until = '{eleven}', status_changed_at = '{eleven}', issued_at = '{eleven}', valid_from = '{eleven}' WHERE id = '{gone_id}'")).await;
+    app.exec(format!(
+        "UPDATE audit_log SET at = '{eleven}' WHERE subject_id = '{gone_id}'"
+    ))
     .await;
-    exec(&app, format!("UPDATE cohorts SET ends_on = '{six}'")).await;
-    exec(
-        &app,
-        format!("UPDATE outbox_emails SET created_at = '{two}'"),
-    )
-    .await;
-    let mail = count(
-        &app,
-        "SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'queued'".into(),
-    )
-    .await;
-    let audits = count(
-        &app,
-        format!("SELECT COUNT(*) AS n FROM audit_log WHERE subject_id = '{gone_id}'"),
-    )
-    .await;
+    app.exec(format!("UPDATE cohorts SET ends_on = '{six}'"))
+        .await;
+    app.exec(format!("UPDATE outbox_emails SET created_at = '{two}'"))
+        .await;
+    let mail = app
+        .count("SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'queued'")
+        .await;
+    let audits = app
+        .count(format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE subject_id = '{gone_id}'"
+        ))
+        .await;
     assert!(audits >= 2);
 
     // A dry run counts and changes nothing.
     let dry = purge_cli(&app, true);
     assert!(dry.contains("would go"), "{dry}");
-    assert_eq!(count(&app, attempts_of(&leaver)).await, 1);
+    assert_eq!(app.count(attempts_of(&leaver)).await, 1);
     assert_eq!(
         app.get(&format!("/api/v1/verify/{gone_id}"), None)
             .await
@@ -549,12 +521,12 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
 
     let report = purge_cli(&app, false);
     // Training records go for the leaver; the keeper holds a live credential from the cohort.
-    assert_eq!(count(&app, attempts_of(&leaver)).await, 0, "{report}");
-    assert_eq!(count(&app, answers_of(&leaver)).await, 0);
-    assert_eq!(count(&app, progress_of(&leaver)).await, 0);
-    assert_eq!(count(&app, attempts_of(&keeper)).await, 1);
-    assert!(count(&app, answers_of(&keeper)).await > 0);
-    assert_eq!(count(&app, progress_of(&keeper)).await, 1);
+    assert_eq!(app.count(attempts_of(&leaver)).await, 0, "{report}");
+    assert_eq!(app.count(answers_of(&leaver)).await, 0);
+    assert_eq!(app.count(progress_of(&leaver)).await, 0);
+    assert_eq!(app.count(attempts_of(&keeper)).await, 1);
+    assert!(app.count(answers_of(&keeper)).await > 0);
+    assert_eq!(app.count(progress_of(&keeper)).await, 1);
     // The credential that ended eleven years ago, and its audit rows, are gone; the live one
     // still verifies.
     assert_eq!(
@@ -564,10 +536,9 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
         404
     );
     assert_eq!(
-        count(
-            &app,
-            format!("SELECT COUNT(*) AS n FROM audit_log WHERE subject_id = '{gone_id}'")
-        )
+        app.count(format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE subject_id = '{gone_id}'"
+        ))
         .await,
         0
     );
@@ -583,11 +554,8 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     assert_eq!(v["status"], "active");
     // Sent mail older than a year is gone.
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'queued'".into()
-        )
-        .await,
+        app.count("SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'queued'")
+            .await,
         0
     );
     // The report adds up: the leaver's answers, attempt and reading progress, one credential,
@@ -600,11 +568,8 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     assert!(report.contains("outbox_emails"), "{report}");
     // The purge itself is audited, and a second run finds nothing.
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'retention_purge'".into()
-        )
-        .await,
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'retention_purge'")
+            .await,
         1
     );
     let again = purge_cli(&app, false);
