@@ -43,7 +43,9 @@ const PROGRAMME_KEYS: &[&str] = &[
     "description_th",
     "description_en",
     "scopes",
+    "competences",
 ];
+const COMPETENCE_KEYS: &[&str] = &["id", "title_th", "title_en"];
 const SCOPE_KEYS: &[&str] = &[
     "id",
     "title_th",
@@ -164,6 +166,9 @@ pub fn load_course(dir: &Path) -> Result<Course, Vec<Problem>> {
         quizzes: &quiz_slugs,
     };
     let programme = load_programme(&root, known, &mut problems);
+    if let Some(p) = &programme {
+        check_competences(p, &quizzes, &mut problems);
+    }
     match programme {
         Some(programme) if problems.is_empty() => Ok(Course {
             programme,
@@ -764,6 +769,51 @@ fn load_quizzes(
         }
     }
     (quizzes.into_values().collect(), slugs)
+}
+
+/// Every blueprint pool of a quiz the scheme names samples a declared competence, and every
+/// competence is sampled (only when the programme declares competences).
+fn check_competences(p: &Programme, quizzes: &[Quiz], problems: &mut Vec<Problem>) {
+    if p.competences.is_empty() {
+        return;
+    }
+    let ids: BTreeSet<&str> = p.competences.iter().map(|c| c.id.as_str()).collect();
+    let named: BTreeSet<&str> = p
+        .scopes
+        .iter()
+        .flat_map(|s| s.required_quizzes.iter().chain(&s.recert_quizzes))
+        .map(String::as_str)
+        .collect();
+    let mut sampled = BTreeSet::new();
+    for q in quizzes.iter().filter(|q| named.contains(q.slug.as_str())) {
+        for b in &q.blueprint {
+            sampled.insert(b.pool.as_str());
+            if !ids.contains(b.pool.as_str()) {
+                problems.push(problem(
+                    &format!("quizzes/{}.toml", q.slug),
+                    1,
+                    format!(
+                        "blueprint pool \"{}\" is not a competence in programme.toml",
+                        b.pool
+                    ),
+                ));
+            }
+        }
+    }
+    for c in p
+        .competences
+        .iter()
+        .filter(|c| !sampled.contains(c.id.as_str()))
+    {
+        problems.push(problem(
+            "programme.toml",
+            1,
+            format!(
+                "competence \"{}\" is not sampled by the blueprint of any quiz of the scheme",
+                c.id
+            ),
+        ));
+    }
 }
 
 fn load_programme(root: &Path, known: Known<'_>, problems: &mut Vec<Problem>) -> Option<Programme> {

@@ -24,6 +24,18 @@ pub struct Programme {
     pub description_th: String,
     pub description_en: String,
     pub scopes: Vec<Scope>,
+    /// What a certified assessor must be able to do. The exam blueprints' pools sample them:
+    /// every pool of a scheme quiz names one, and every competence is sampled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub competences: Vec<Competence>,
+}
+
+/// One competence of the scheme.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Competence {
+    pub id: String,
+    pub title_th: String,
+    pub title_en: String,
 }
 
 /// One kind of credential a programme grants, with its default criteria.

@@ -70,11 +70,50 @@ fn audit(
 // ---------------------------------------------------------------------------------------------
 // Scheme versions
 
+/// The scheme as recorded and compared: `programme.toml` (scopes, competences, requirements,
+/// validity, renewal path) plus the assessment rules of every quiz it names (pass mark,
+/// attempts, time limit, grading, blueprint, prerequisites). Question wording is not part of
+/// it: questions are content, kept as revisions of their own.
+pub fn scheme_definition(course: &Course) -> serde_json::Value {
+    let p = &course.programme;
+    let mut named: Vec<&String> = p
+        .scopes
+        .iter()
+        .flat_map(|s| s.required_quizzes.iter().chain(&s.recert_quizzes))
+        .collect();
+    named.sort();
+    named.dedup();
+    let assessments: Vec<serde_json::Value> = named
+        .iter()
+        .filter_map(|slug| course.quizzes.iter().find(|q| &&q.slug == slug))
+        .map(|q| {
+            serde_json::json!({
+                "quiz": q.slug,
+                "pass_percent": q.pass_percent,
+                "attempts_allowed": q.attempts_allowed,
+                "time_limit_s": q.time_limit_s,
+                "grading": q.grading,
+                "blueprint": q.blueprint,
+                "questions": if q.blueprint.is_empty() { q.questions.len() as u32 }
+                             else { q.blueprint.iter().map(|b| b.draw).sum() },
+                "requires": q.requires,
+            })
+        })
+        .collect();
+    let mut definition = serde_json::to_value(p).unwrap_or(serde_json::Value::Null);
+    // Older versions were recorded as the programme alone; the assessment rules sit beside it.
+    if let Some(obj) = definition.as_object_mut() {
+        obj.insert("assessments".into(), serde_json::Value::Array(assessments));
+    }
+    definition
+}
+
 /// Records the scheme version the service runs with. A version seen before must have the same
-/// content; a changed `programme.toml` with an unchanged `version` is refused.
+/// definition ([`scheme_definition`]); a changed scheme with an unchanged `version` is refused.
 pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, AppError> {
     let p = &course.programme;
-    let definition = serde_json::to_string(p).map_err(|e| AppError::Unexpected(e.into()))?;
+    let definition = serde_json::to_string(&scheme_definition(course))
+        .map_err(|e| AppError::Unexpected(e.into()))?;
     let hash = hex(&sha2::Sha256::digest(definition.as_bytes()));
     let version = p.version as i32;
     let known: Option<String> = scheme_versions::table
@@ -89,7 +128,8 @@ pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, Ap
             return Err(AppError::conflict(
                 "scheme_changed",
                 format!(
-                "the certification scheme in programme.toml changed but its version is still {}: \
+                "the certification scheme (programme.toml, or the assessment rules of a quiz it \
+                     names) changed but its version is still {}: \
                      give the changed scheme a new version (version = {}), so that credentials \
                      granted under version {} keep the rules they were granted under",
                 p.version,

@@ -343,6 +343,22 @@ async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_mo
     let (mut settings, keep, pg) = app.stop().await;
     settings.base_url = base_url;
 
+    // The exam's pass mark is part of the scheme too: raised without a new version, refused.
+    let exam = content.join("quizzes/final-exam.toml");
+    let exam_text = std::fs::read_to_string(&exam).unwrap();
+    let stricter = exam_text.replacen("pass_percent = 70", "pass_percent = 75", 1);
+    assert_ne!(stricter, exam_text);
+    std::fs::write(&exam, &stricter).unwrap();
+    let err = academy::startup::Application::build(settings.clone())
+        .await
+        .err()
+        .expect("a changed pass mark with the same scheme version is refused");
+    assert!(
+        format!("{err:#}").contains(&format!("version is still {shipped}")),
+        "{err:#}"
+    );
+    std::fs::write(&exam, &exam_text).unwrap();
+
     // The scheme changes (24-month validity) but keeps its version: the service refuses to start.
     let programme = content.join("programme.toml");
     let original = std::fs::read_to_string(&programme).unwrap();

@@ -601,3 +601,66 @@ fn markdown_targets_are_checked() {
     let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
     assert_eq!(lines, [8, 9, 13, 14, 15], "{}", describe(&problems));
 }
+
+#[test]
+fn every_blueprint_pool_is_a_declared_competence_and_every_competence_is_sampled() {
+    let course = load_course(Path::new(SHIPPED)).expect("shipped content");
+    let ids: Vec<&str> = course
+        .programme
+        .competences
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(ids.len(), 6);
+
+    // A pool renamed in the exam no longer samples a competence, and one goes unsampled.
+    let dir = shipped_copy();
+    let quiz = "quizzes/final-exam.toml";
+    let text = fs::read_to_string(dir.path().join(quiz)).expect("read");
+    fs::write(
+        dir.path().join(quiz),
+        text.replace("\"services\"", "\"hospitality\""),
+    )
+    .expect("write");
+    let problems = load_err(dir.path());
+    assert!(
+        has(
+            &problems,
+            quiz,
+            1,
+            "pool \"hospitality\" is not a competence"
+        ),
+        "{}",
+        describe(&problems)
+    );
+    assert!(
+        has(
+            &problems,
+            "programme.toml",
+            1,
+            "competence \"services\" is not sampled"
+        ),
+        "{}",
+        describe(&problems)
+    );
+
+    // A competence listed twice is reported on its own line.
+    let dir = shipped_copy();
+    let line = edit(
+        dir.path(),
+        "programme.toml",
+        "id = \"planning\"",
+        "id = \"principles\"",
+    );
+    let problems = load_err(dir.path());
+    assert!(
+        has(
+            &problems,
+            "programme.toml",
+            line,
+            "used by an earlier competence"
+        ),
+        "{}",
+        describe(&problems)
+    );
+}

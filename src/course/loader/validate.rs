@@ -341,7 +341,38 @@ impl<'a> Checker<'a> {
             description_th: self.text(&at, "description_th"),
             description_en: self.text(&at, "description_en"),
             scopes: self.scopes(&at, known),
+            competences: self.competences(&at),
         }
+    }
+
+    /// The optional `[[competences]]`: id (unique), Thai and English titles.
+    pub(super) fn competences(&mut self, at: &At<'_>) -> Vec<Competence> {
+        if !at.table.contains_key("competences") {
+            return Vec::new();
+        }
+        let Some(tables) = self.tables(at, "competences") else {
+            return Vec::new();
+        };
+        let mut ids = HashSet::new();
+        let mut out = Vec::with_capacity(tables.len());
+        for (index, table) in tables {
+            let ct = At {
+                table,
+                sec: Sec::Array("competences", index),
+                prefix: named_prefix("competence", "id", table, index),
+            };
+            self.check_keys(&ct, COMPETENCE_KEYS);
+            let c = Competence {
+                id: self.ident(&ct, "id").unwrap_or_default(),
+                title_th: self.text(&ct, "title_th"),
+                title_en: self.text(&ct, "title_en"),
+            };
+            if !c.id.is_empty() && !ids.insert(c.id.clone()) {
+                self.report_at(&ct, "id", "id is used by an earlier competence");
+            }
+            out.push(c);
+        }
+        out
     }
 
     pub(super) fn scopes(&mut self, at: &At<'_>, known: Known<'_>) -> Vec<Scope> {
