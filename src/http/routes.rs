@@ -160,6 +160,8 @@ route_table! {
     post "/admin/users/import" => ui::admin::import_users;
     get "/admin/credentials" => ui::admin::credentials_page;
     post "/admin/credentials/{id}" => ui::admin::change_credential;
+    get "/admin/users/{id}" => ui::people::person_page;
+    post "/admin/users/{id}/erase" => ui::people::erase;
     get "/admin/decisions" => ui::governance::decisions_page;
     post "/admin/decisions/{id}" => ui::governance::decide_recommendation;
     get "/cohorts/{id}/recommend" => ui::governance::recommend_page;

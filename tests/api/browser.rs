@@ -673,8 +673,10 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
     j.check(&visitor, "visitor-verify-revoked").await;
 
     // The admin's other pages, and the English switch (remembered).
+    let person = format!("/admin/users/{}", trainee.id);
     for (path, name) in [
         ("/admin/users", "admin-users"),
+        (person.as_str(), "admin-person"),
         ("/admin/mail", "admin-mail"),
         ("/admin/decisions", "admin-decisions"),
         ("/appeals", "admin-appeals"),

@@ -781,3 +781,92 @@ async fn recommendation_decision_and_appeal_run_through_the_web_pages() {
     assert_eq!(record["record"]["appeals"].as_array().unwrap().len(), 1);
     assert_eq!(record["record"]["credentials"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_admin_erases_a_person_from_their_page_once_no_live_credential_needs_them() {
+    use crate::web::{page, post_form, sign_in};
+    let app = crate::helpers::spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let (trainee_id, _) = c.trainees[0].clone();
+    let cred: Value = app
+        .post_json(
+            "/api/v1/credentials",
+            Some(&c.admin),
+            &json!({"cohort_id": c.cohort, "user_id": trainee_id, "scope": "product", "override_reason": "ทดสอบ"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cred_id = cred["id"].as_str().unwrap();
+    let admin = sign_in(&app, "admin@example.org").await;
+    let person = format!("/admin/users/{trainee_id}");
+    let erase = format!("{person}/erase");
+    let html = page(&app, &admin, "/admin/users").await;
+    assert!(html.contains(&person), "the users page links to the person");
+    let html = page(&app, &admin, &person).await;
+    assert!(html.contains(cred["number"].as_str().unwrap()));
+    assert!(html.contains(&format!("/api/v1/users/{trainee_id}/certification-record")));
+
+    // A live credential: refused on the page, in words, and nothing changes.
+    let why = [("reason", "เจ้าของข้อมูลขอให้ลบตาม พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล")];
+    let res = post_form(&app, &admin, &erase, &person, &why).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("role=\"alert\""));
+    assert_eq!(
+        app.login("trainee0@example.org", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+
+    // Revoked, the person is erased; the register's evidence stays, without the name.
+    let res = app
+        .post_json(
+            &format!("/api/v1/credentials/{cred_id}/revoke"),
+            Some(&c.admin),
+            &json!({"reason": "ลาออกจากราชการ"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = post_form(&app, &admin, &erase, &person, &why).await;
+    assert_eq!(res.status(), 303);
+    let html = page(&app, &admin, &person).await;
+    assert!(!html.contains("trainee0@example.org"));
+    assert!(
+        !html.contains("action=\"/admin/users/"),
+        "no second erase form"
+    );
+    assert_eq!(
+        app.login("trainee0@example.org", "correct horse battery")
+            .await
+            .status(),
+        401
+    );
+    let v: Value = app
+        .get(&format!("/api/v1/verify/{cred_id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "revoked");
+    assert!(v["credential"]["holder_name"]
+        .as_str()
+        .unwrap()
+        .contains("erased"));
+
+    // An admin cannot erase their own account from their page.
+    let me: Value = app
+        .get("/api/v1/me", Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let own = page(
+        &app,
+        &admin,
+        &format!("/admin/users/{}", me["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(!own.contains("/erase\""), "no erase form for oneself");
+}

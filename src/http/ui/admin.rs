@@ -137,6 +137,7 @@ pub struct UsersQuery {
 
 #[derive(Serialize)]
 struct UserLine {
+    id: String,
     name: String,
     name_en: Option<String>,
     email: String,
@@ -195,6 +196,7 @@ async fn render_users(
                 .cloned()
                 .unwrap_or_default(),
             office: office_label(&u.office_code),
+            id: u.id,
             name: u.name,
             name_en: u.name_en,
             email: u.email,

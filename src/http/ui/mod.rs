@@ -7,6 +7,7 @@ pub mod editor;
 pub mod governance;
 pub mod home;
 pub mod learn;
+pub mod people;
 pub mod public;
 pub mod sessions;
 
@@ -42,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "admin/mail.html",
     "admin/credentials.html",
     "admin/users.html",
+    "admin/person.html",
     "auth/forgot.html",
     "auth/set_password.html",
     "account/profile.html",
