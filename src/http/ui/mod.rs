@@ -11,7 +11,7 @@ pub mod people;
 pub mod public;
 pub mod sessions;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -105,6 +105,65 @@ pub fn load_templates() -> anyhow::Result<tera::Tera> {
     Ok(tera)
 }
 
+/// The names of the UI strings (`t.name`) a template's source uses.
+fn keys_used(source: &str) -> BTreeSet<&str> {
+    let bytes = source.as_bytes();
+    let mut out = BTreeSet::new();
+    let mut at = 0;
+    while let Some(i) = source[at..].find("t.") {
+        let start = at + i;
+        at = start + 2;
+        let before = start.checked_sub(1).map(|b| bytes[b]);
+        if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+            continue;
+        }
+        let end = source[at..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(source.len(), |n| at + n);
+        if end > at {
+            out.insert(&source[at..end]);
+        }
+    }
+    out
+}
+
+/// The UI strings a template needs (its own `t.…` and the layout's), per language, built once.
+fn strings_for(lang: Language, template: &str) -> &'static BTreeMap<String, String> {
+    type Cache = HashMap<&'static str, [BTreeMap<String, String>; 2]>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        let layout = TEMPLATES
+            .iter()
+            .find(|(name, _)| *name == "base.html")
+            .map(|(_, src)| keys_used(src))
+            .unwrap_or_default();
+        let pick = |keys: &BTreeSet<&str>, lang: Language| -> BTreeMap<String, String> {
+            let all = strings(lang);
+            keys.iter()
+                .filter_map(|k| all.get_key_value(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        TEMPLATES
+            .iter()
+            .map(|(name, src)| {
+                let mut keys = keys_used(src);
+                if src.contains("{% extends \"base.html\" %}") {
+                    keys.extend(layout.iter().copied());
+                }
+                (
+                    *name,
+                    [pick(&keys, Language::Th), pick(&keys, Language::En)],
+                )
+            })
+            .collect()
+    });
+    match cache.get(template) {
+        Some(both) => &both[usize::from(lang == Language::En)],
+        None => strings(lang),
+    }
+}
+
 /// The UI strings of a language.
 pub fn strings(lang: Language) -> &'static BTreeMap<String, String> {
     static TH: OnceLock<BTreeMap<String, String>> = OnceLock::new();
@@ -139,6 +198,7 @@ pub fn lang_of(req: &HttpRequest) -> Language {
 pub struct Page {
     pub ctx: tera::Context,
     cookies: Vec<Cookie<'static>>,
+    lang: Language,
 }
 
 impl Page {
@@ -147,7 +207,6 @@ impl Page {
         let lang = lang_of(req);
         let mut ctx = tera::Context::new();
         ctx.insert("lang", lang.as_str());
-        ctx.insert("t", strings(lang));
         ctx.insert(
             "path_q",
             &url::form_urlencoded::byte_serialize(req.path().as_bytes()).collect::<String>(),
@@ -170,7 +229,7 @@ impl Page {
             }
         };
         ctx.insert("csrf", &csrf);
-        Page { ctx, cookies }
+        Page { ctx, cookies, lang }
     }
 
     /// Shows the UI string named by a `?done=` key as a flash message (unknown keys show nothing).
@@ -201,9 +260,13 @@ impl Page {
         template: &str,
         status: actix_web::http::StatusCode,
     ) -> Result<HttpResponse, PageError> {
+        let mut ctx = self.ctx;
+        // Only the UI strings this template (and the layout) uses: inserting all of them cost
+        // more than the rest of a typical page.
+        ctx.insert("t", strings_for(self.lang, template));
         let html = state
             .templates
-            .render(template, &self.ctx)
+            .render(template, &ctx)
             .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering {template}: {e:?}")))?;
         let mut res = HttpResponse::build(status);
         for c in self.cookies {
@@ -332,6 +395,27 @@ mod tests {
         let en: Vec<_> = strings(Language::En).keys().collect();
         assert_eq!(th, en);
         assert!(th.len() > 10);
+    }
+
+    #[test]
+    fn a_page_gets_exactly_the_strings_its_template_and_the_layout_use() {
+        let used = keys_used("{{ t.title }} {{t.a_b1}} {{ x.t.no }} {{ st.no }} t.");
+        assert_eq!(used.into_iter().collect::<Vec<_>>(), ["a_b1", "title"]);
+        for (name, src) in TEMPLATES {
+            for lang in [Language::Th, Language::En] {
+                let given = strings_for(lang, name);
+                for key in keys_used(src) {
+                    assert!(
+                        given.contains_key(key),
+                        "{name} uses t.{key}, not in {lang:?}"
+                    );
+                }
+            }
+        }
+        // The layout's strings come with every page that extends it.
+        let page = strings_for(Language::Th, "public/verify.html");
+        assert!(page.contains_key("verify_title") && page.contains_key("nav_users"));
+        assert!(page.len() < strings(Language::Th).len() / 4);
     }
 
     #[test]
