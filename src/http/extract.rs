@@ -51,9 +51,11 @@ pub async fn resolve(req: HttpRequest) -> Result<User, AppError> {
         .tokens
         .verify(&token)
         .map_err(|_| AppError::Unauthorized("sign-in is not valid".into()))?;
+    // A primary-key read on every signed-in request: on SQLite it runs without the hand-off to
+    // the blocking pool (see `Db::read`).
     state
         .db
-        .run(move |conn| accounts::user_for_token(conn, &claims))
+        .read(move |conn| accounts::user_for_token(conn, &claims))
         .await
 }
 
