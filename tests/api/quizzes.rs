@@ -810,3 +810,71 @@ async fn staff_see_item_statistics_and_export_results_by_question_id() {
         .unwrap();
     assert!(html.contains("<svg") && html.contains("Cronbach"), "{html}");
 }
+
+#[tokio::test]
+async fn a_signed_out_trainee_can_neither_autosave_nor_submit_nor_open_the_quiz_page() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let (_, trainee) = c.trainees[0].clone();
+    let started: serde_json::Value = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/quizzes/q01/attempts", c.cohort),
+            Some(&trainee),
+            &serde_json::json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let attempt = started["attempt_id"].as_str().unwrap().to_string();
+    let question = started["questions"][0]["id"].as_str().unwrap().to_string();
+    let save = format!("/api/v1/attempts/{attempt}/answers/{question}");
+    let put = |token: String| {
+        let (client, url) = (app.client.clone(), app.url(&save));
+        async move {
+            client
+                .put(url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({"answer": "x"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_ne!(
+        put(trainee.clone()).await,
+        401,
+        "signed in: the save is looked at"
+    );
+    assert_eq!(
+        app.post_json(
+            "/api/v1/auth/logout-everywhere",
+            Some(&trainee),
+            &serde_json::json!({})
+        )
+        .await
+        .status(),
+        204
+    );
+    // The token's signature is still good; the account check refuses it.
+    assert_eq!(put(trainee.clone()).await, 401);
+    assert_eq!(
+        app.post_json(
+            &format!("/api/v1/attempts/{attempt}/submit"),
+            Some(&trainee),
+            &serde_json::json!({})
+        )
+        .await
+        .status(),
+        401
+    );
+    let page = app
+        .client
+        .get(app.url(&format!("/cohorts/{}/quizzes/q01", c.cohort)))
+        .header("cookie", format!("academy_session={trainee}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303, "back to the sign-in page");
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::accounts::model::Language;
 use crate::error::AppError;
 use crate::http::api::content::LangQuery;
-use crate::http::extract::CurrentUser;
+use crate::http::extract::{CurrentUser, SignedIn};
 use crate::http::AppState;
 use crate::quizzes::{self, AttemptResult, AttemptStart, AttemptView, QuizListItem};
 
@@ -124,7 +124,7 @@ pub struct AnswerRequest {
     responses((status = 200), (status = 409, description = "attempt closed"), (status = 422, description = "answer of the wrong shape")), security(("bearer" = [])))]
 pub async fn save_answer(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    who: SignedIn,
     path: web::Path<(String, String)>,
     body: web::Json<AnswerRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -133,9 +133,13 @@ pub async fn save_answer(
     if answer.to_string().len() > 8 * 1024 {
         return Err(AppError::invalid("the answer is too long"));
     }
+    // The account check and the save share one pooled connection.
     let saved_at = state
         .db
-        .run(move |conn| quizzes::save_answer(conn, &id, &question, &user.0, &answer))
+        .run(move |conn| {
+            let user = who.user(conn)?;
+            quizzes::save_answer(conn, &id, &question, &user, &answer)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "saved_at": saved_at })))
 }
@@ -145,13 +149,16 @@ pub async fn save_answer(
     responses((status = 200, body = AttemptResult), (status = 409, description = "the deadline passed")), security(("bearer" = [])))]
 pub async fn submit(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    who: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let r = state
         .db
-        .run(move |conn| quizzes::submit(conn, &id, &user.0))
+        .run(move |conn| {
+            let user = who.user(conn)?;
+            quizzes::submit(conn, &id, &user)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(r))
 }

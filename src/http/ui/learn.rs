@@ -557,20 +557,22 @@ pub async fn quiz_page(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
+    let who = super::page_signed_in(&req)?;
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
-    let (u, cid, s) = (user.clone(), id.clone(), slug.clone());
-    let (quiz, attempts, checklist) = state
+    let (cid, s) = (id.clone(), slug.clone());
+    // The account check and the page's reads share one pooled connection.
+    let (user, quiz, attempts, checklist) = state
         .db
         .read(move |conn| {
+            let u = who.user(conn)?;
             let q = quizzes::cohort_quizzes(conn, &cid, &u, lang)?
                 .into_iter()
                 .find(|q| q.slug == s && q.published)
                 .ok_or(AppError::NotFound)?;
             let a = quizzes::store::attempts_of(conn, &cid, &s, &u.id)?;
             let c = quizzes::quiz_checklist(conn, &cid, &s, &u, lang)?;
-            Ok((q, a, c))
+            Ok((u, q, a, c))
         })
         .await?;
     let mut page = Page::new(&req);

@@ -314,6 +314,15 @@ pub async fn page_user(
     Ok(user)
 }
 
+/// A page request whose sign-in token is genuine; the account is checked with
+/// [`crate::http::extract::SignedIn::user`] on the connection the page reads with anyway.
+pub fn page_signed_in(req: &HttpRequest) -> Result<crate::http::extract::SignedIn, PageError> {
+    use actix_web::FromRequest;
+    crate::http::extract::SignedIn::extract(req)
+        .into_inner()
+        .map_err(PageError)
+}
+
 /// A 303 redirect after a form post.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
