@@ -422,22 +422,28 @@ fn finalise(
 ) -> Result<AttemptRow, AppError> {
     let quiz = quiz_of(conn, row)?;
     let layout = layout_of(row)?;
-    let answers = saved_answers(conn, &row.id)?;
-    let mut score = 0.0;
-    let mut max = 0.0;
-    for laid in &layout.questions {
-        if let Some(q) = quiz.questions.iter().find(|q| q.id == laid.id) {
-            max += f64::from(q.points);
-            score += engine::grade(q, laid, answers.get(&q.id));
-        }
-    }
-    let percent = if max > 0.0 {
-        (100.0 * score / max * 100.0).round() / 100.0
-    } else {
-        0.0
-    };
-    let passed = percent + 1e-9 >= f64::from(quiz.pass_percent);
     write_tx(conn, |conn| {
+        // The answers are read under the attempt's lock: a save that was acknowledged before
+        // is in the grade, and one that comes after finds the attempt closed.
+        let still_open = store::lock_attempt(conn, &row.id)?.is_some_and(|a| a.state == "open");
+        if !still_open {
+            return Ok(());
+        }
+        let answers = saved_answers(conn, &row.id)?;
+        let mut score = 0.0;
+        let mut max = 0.0;
+        for laid in &layout.questions {
+            if let Some(q) = quiz.questions.iter().find(|q| q.id == laid.id) {
+                max += f64::from(q.points);
+                score += engine::grade(q, laid, answers.get(&q.id));
+            }
+        }
+        let percent = if max > 0.0 {
+            (100.0 * score / max * 100.0).round() / 100.0
+        } else {
+            0.0
+        };
+        let passed = percent + 1e-9 >= f64::from(quiz.pass_percent);
         store::finish_attempt(
             conn,
             &row.id,
@@ -447,7 +453,8 @@ fn finalise(
             max,
             percent,
             passed,
-        )
+        )?;
+        Ok::<_, AppError>(())
     })?;
     store::find_attempt(conn, &row.id)?.ok_or(AppError::NotFound)
 }
@@ -491,8 +498,9 @@ pub fn save_answer(
     })?;
     let json = serde_json::to_string(answer).map_err(bad_state)?;
     write_tx(conn, |conn| {
-        // Re-read inside the transaction: a concurrent submit may have closed it.
-        let still_open = store::find_attempt(conn, attempt_id)?.is_some_and(|a| a.state == "open");
+        // Re-read under the attempt's lock: a concurrent submit may have closed it, and a
+        // submit that comes after waits for this save and grades it.
+        let still_open = store::lock_attempt(conn, attempt_id)?.is_some_and(|a| a.state == "open");
         if !still_open {
             return Err(AppError::conflict(
                 "attempt_closed",

@@ -33,6 +33,18 @@ pub fn insert_attempt(conn: &mut DbConnection, row: &AttemptRow) -> QueryResult<
         .execute(conn)
 }
 
+/// Inside a write transaction: the attempt, locked until the transaction ends. On PostgreSQL
+/// `FOR UPDATE` locks its row; on SQLite the transaction (`BEGIN IMMEDIATE`) already holds the
+/// database's write lock. Saves and the grading of one attempt so run one after the other.
+pub fn lock_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM attempts WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
+    }
+    find_attempt(conn, id)
+}
+
 pub fn find_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
     attempts::table
         .find(id)

@@ -878,3 +878,84 @@ async fn a_signed_out_trainee_can_neither_autosave_nor_submit_nor_open_the_quiz_
         .unwrap();
     assert_eq!(page.status(), 303, "back to the sign-in page");
 }
+
+/// An autosave racing the submit of the same attempt: an acknowledged save is in the grade, and
+/// a save that lost the race is refused, never acknowledged and left out.
+#[tokio::test]
+async fn an_acknowledged_autosave_is_always_in_the_grade_even_racing_the_submit() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 8).await;
+    let mut acknowledged = 0;
+    let mut refused = 0;
+    for round in 0..3 {
+        for (_, trainee) in &c.trainees {
+            let started: Value = app
+                .post_json(
+                    &format!("/api/v1/cohorts/{}/quizzes/q01/attempts", c.cohort),
+                    Some(trainee),
+                    &json!({}),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            let attempt = started["attempt_id"].as_str().unwrap().to_string();
+            let key: Value = app
+                .get(&format!("/api/v1/attempts/{attempt}"), Some(&c.admin))
+                .await
+                .json()
+                .await
+                .unwrap();
+            // A question whose key is one option id or true/false: the answer is the key.
+            let item = key["review"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| {
+                    i["correct_answer"].is_boolean() || i["correct_answer"].as_str().is_some()
+                })
+                .expect("a single-choice or true/false question")
+                .clone();
+            let save = app
+                .client
+                .put(app.url(&format!(
+                    "/api/v1/attempts/{attempt}/answers/{}",
+                    item["question_id"].as_str().unwrap()
+                )))
+                .bearer_auth(trainee)
+                .json(&json!({"answer": item["correct_answer"]}))
+                .send();
+            let submit = app
+                .client
+                .post(app.url(&format!("/api/v1/attempts/{attempt}/submit")))
+                .bearer_auth(trainee)
+                .json(&json!({}))
+                .send();
+            let (saved, submitted) = if round % 2 == 0 {
+                tokio::join!(save, submit)
+            } else {
+                let (b, a) = tokio::join!(submit, save);
+                (a, b)
+            };
+            let saved = saved.unwrap().status().as_u16();
+            let graded: Value = submitted.unwrap().json().await.unwrap();
+            let score = graded["score"].as_f64().expect("graded");
+            match saved {
+                200 => {
+                    acknowledged += 1;
+                    assert!(
+                        score > 0.0,
+                        "an acknowledged answer is missing from the grade: {graded}"
+                    );
+                }
+                409 => {
+                    refused += 1;
+                    assert_eq!(score, 0.0, "a refused answer was graded: {graded}");
+                }
+                other => panic!("autosave answered {other}"),
+            }
+        }
+    }
+    assert_eq!(acknowledged + refused, 24);
+    eprintln!("racing autosave and submit: {acknowledged} saved first, {refused} refused");
+}
