@@ -425,7 +425,7 @@ fn finalise(
     write_tx(conn, |conn| {
         // The answers are read under the attempt's lock: a save that was acknowledged before
         // is in the grade, and one that comes after finds the attempt closed.
-        let still_open = store::lock_attempt(conn, &row.id)?.is_some_and(|a| a.state == "open");
+        let still_open = store::lock_attempt_state(conn, &row.id)?.is_some_and(|s| s == "open");
         if !still_open {
             return Ok(());
         }
@@ -500,7 +500,7 @@ pub fn save_answer(
     write_tx(conn, |conn| {
         // Re-read under the attempt's lock: a concurrent submit may have closed it, and a
         // submit that comes after waits for this save and grades it.
-        let still_open = store::lock_attempt(conn, attempt_id)?.is_some_and(|a| a.state == "open");
+        let still_open = store::lock_attempt_state(conn, attempt_id)?.is_some_and(|s| s == "open");
         if !still_open {
             return Err(AppError::conflict(
                 "attempt_closed",

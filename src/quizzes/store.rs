@@ -33,16 +33,28 @@ pub fn insert_attempt(conn: &mut DbConnection, row: &AttemptRow) -> QueryResult<
         .execute(conn)
 }
 
-/// Inside a write transaction: the attempt, locked until the transaction ends. On PostgreSQL
-/// `FOR UPDATE` locks its row; on SQLite the transaction (`BEGIN IMMEDIATE`) already holds the
-/// database's write lock. Saves and the grading of one attempt so run one after the other.
-pub fn lock_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT id FROM attempts WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::Text, _>(id)
-            .execute(pg)?;
+/// Inside a write transaction: the attempt's state, the attempt locked until the transaction
+/// ends. On PostgreSQL `FOR UPDATE` locks its row; on SQLite the transaction (`BEGIN
+/// IMMEDIATE`) already holds the database's write lock. Saves and the grading of one attempt
+/// so run one after the other.
+pub fn lock_attempt_state(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct State {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        state: String,
     }
-    find_attempt(conn, id)
+    if let DbConnection::Postgres(pg) = conn {
+        return diesel::sql_query("SELECT state FROM attempts WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(id)
+            .get_result::<State>(pg)
+            .optional()
+            .map(|s| s.map(|s| s.state));
+    }
+    attempts::table
+        .find(id)
+        .select(attempts::state)
+        .first(conn)
+        .optional()
 }
 
 pub fn find_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
@@ -133,13 +145,11 @@ pub fn save_answer(
     answer_json: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let n = diesel::update(attempt_answers::table.find((attempt_id, question_id)))
-        .set((
-            attempt_answers::answer_json.eq(answer_json),
-            attempt_answers::saved_at.eq(now),
-        ))
-        .execute(conn)?;
-    if n == 0 {
+    use diesel::upsert::excluded;
+    // One statement whether or not the question was answered before (both backends speak
+    // `ON CONFLICT … DO UPDATE`; diesel's multi-backend connection does not, so it runs on
+    // the concrete one).
+    let upsert = || {
         diesel::insert_into(attempt_answers::table)
             .values((
                 attempt_answers::attempt_id.eq(attempt_id),
@@ -147,8 +157,17 @@ pub fn save_answer(
                 attempt_answers::answer_json.eq(answer_json),
                 attempt_answers::saved_at.eq(now),
             ))
-            .execute(conn)?;
-    }
+            .on_conflict((attempt_answers::attempt_id, attempt_answers::question_id))
+            .do_update()
+            .set((
+                attempt_answers::answer_json.eq(excluded(attempt_answers::answer_json)),
+                attempt_answers::saved_at.eq(excluded(attempt_answers::saved_at)),
+            ))
+    };
+    match conn {
+        DbConnection::Sqlite(c) => upsert().execute(c)?,
+        DbConnection::Postgres(c) => upsert().execute(c)?,
+    };
     Ok(())
 }
 
