@@ -461,9 +461,6 @@ fn finalise(
 
 /// Autosaves one answer. Refused (409) once the attempt is closed or its deadline (plus a
 /// short grace) has passed; an overdue attempt is finalised on the spot.
-///
-/// The attempt is read under its lock, in the transaction that saves: a concurrent submit
-/// either grades this answer or makes this save fail, never neither.
 pub fn save_answer(
     conn: &mut DbConnection,
     attempt_id: &str,
@@ -471,45 +468,48 @@ pub fn save_answer(
     user: &User,
     answer: &Value,
 ) -> Result<NaiveDateTime, AppError> {
-    let json = serde_json::to_string(answer).map_err(bad_state)?;
+    let row = own_attempt(conn, attempt_id, user)?;
+    if row.state != "open" {
+        return Err(AppError::conflict(
+            "attempt_closed",
+            "this attempt is already submitted",
+        ));
+    }
     let t = now();
-    let overdue = write_tx(conn, |conn| {
-        let row = store::lock_attempt_row(conn, attempt_id)?
-            // Anyone else's attempt is a 404, exactly like one that does not exist.
-            .filter(|r| r.user_id == user.id)
-            .ok_or(AppError::NotFound)?;
-        if row.state != "open" {
+    if t > row.deadline + Duration::seconds(GRACE_SECONDS) {
+        finalise(conn, &row, "expired")?;
+        return Err(AppError::conflict("deadline_passed", "the time for this attempt is over; it was submitted with the answers saved before the deadline"));
+    }
+    let quiz = quiz_of(conn, &row)?;
+    let layout = layout_of(&row)?;
+    let laid = layout
+        .questions
+        .iter()
+        .find(|l| l.id == question_id)
+        .ok_or(AppError::NotFound)?;
+    let q = quiz
+        .questions
+        .iter()
+        .find(|q| q.id == question_id)
+        .ok_or(AppError::NotFound)?;
+    engine::validate_answer(q, laid, answer).map_err(|m| AppError::Validation {
+        code: "invalid_answer",
+        message: m,
+    })?;
+    let json = serde_json::to_string(answer).map_err(bad_state)?;
+    write_tx(conn, |conn| {
+        // Re-read under the attempt's lock: a concurrent submit may have closed it, and a
+        // submit that comes after waits for this save and grades it.
+        let still_open = store::lock_attempt_state(conn, attempt_id)?.is_some_and(|s| s == "open");
+        if !still_open {
             return Err(AppError::conflict(
                 "attempt_closed",
                 "this attempt is already submitted",
             ));
         }
-        if t > row.deadline + Duration::seconds(GRACE_SECONDS) {
-            return Ok(Some(row));
-        }
-        let quiz = quiz_of(conn, &row)?;
-        let layout = layout_of(&row)?;
-        let laid = layout
-            .questions
-            .iter()
-            .find(|l| l.id == question_id)
-            .ok_or(AppError::NotFound)?;
-        let q = quiz
-            .questions
-            .iter()
-            .find(|q| q.id == question_id)
-            .ok_or(AppError::NotFound)?;
-        engine::validate_answer(q, laid, answer).map_err(|m| AppError::Validation {
-            code: "invalid_answer",
-            message: m,
-        })?;
         store::save_answer(conn, attempt_id, question_id, &json, t)?;
-        Ok(None)
+        Ok(())
     })?;
-    if let Some(row) = overdue {
-        finalise(conn, &row, "expired")?;
-        return Err(AppError::conflict("deadline_passed", "the time for this attempt is over; it was submitted with the answers saved before the deadline"));
-    }
     Ok(t)
 }
 

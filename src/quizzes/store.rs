@@ -57,20 +57,6 @@ pub fn lock_attempt_state(conn: &mut DbConnection, id: &str) -> QueryResult<Opti
         .optional()
 }
 
-/// Inside a write transaction: the whole attempt, locked like [`lock_attempt_state`], in one
-/// statement.
-pub fn lock_attempt_row(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
-    if let DbConnection::Postgres(pg) = conn {
-        return attempts::table
-            .find(id)
-            .select(AttemptRow::as_select())
-            .for_update()
-            .first(pg)
-            .optional();
-    }
-    find_attempt(conn, id)
-}
-
 pub fn find_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
     attempts::table
         .find(id)
