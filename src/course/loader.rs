@@ -778,14 +778,9 @@ fn check_competences(p: &Programme, quizzes: &[Quiz], problems: &mut Vec<Problem
         return;
     }
     let ids: BTreeSet<&str> = p.competences.iter().map(|c| c.id.as_str()).collect();
-    let named: BTreeSet<&str> = p
-        .scopes
-        .iter()
-        .flat_map(|s| s.required_quizzes.iter().chain(&s.recert_quizzes))
-        .map(String::as_str)
-        .collect();
+    let named = p.scheme_quizzes();
     let mut sampled = BTreeSet::new();
-    for q in quizzes.iter().filter(|q| named.contains(q.slug.as_str())) {
+    for q in quizzes.iter().filter(|q| named.contains(&q.slug.as_str())) {
         for b in &q.blueprint {
             sampled.insert(b.pool.as_str());
             if !ids.contains(b.pool.as_str()) {

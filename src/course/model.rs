@@ -61,6 +61,22 @@ pub struct Scope {
     pub recert_window_months: Option<u32>,
 }
 
+impl Programme {
+    /// The quizzes the scheme names (required or for renewal), sorted, each once: their
+    /// assessment rules belong to the scheme.
+    pub fn scheme_quizzes(&self) -> Vec<&str> {
+        let mut named: Vec<&str> = self
+            .scopes
+            .iter()
+            .flat_map(|s| s.required_quizzes.iter().chain(&s.recert_quizzes))
+            .map(String::as_str)
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        named
+    }
+}
+
 impl Course {
     /// Whether a module or quiz serves only the schemes' renewal paths (a refresher, a
     /// recertification quiz), not the initial training.

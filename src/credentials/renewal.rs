@@ -91,6 +91,30 @@ pub fn recertification_for(
     recertification(conn, course, &row)
 }
 
+/// A renewal criterion (`module:<slug>`, `quiz:<slug>`) named by the module's or quiz's title.
+pub fn step_title(course: &Course, name: &str, lang: Language) -> String {
+    let en = lang == Language::En;
+    if let Some(slug) = name.strip_prefix("module:") {
+        if let Some(m) = course.modules.iter().find(|m| m.slug == slug) {
+            return if en {
+                m.en.title.clone()
+            } else {
+                m.th.title.clone()
+            };
+        }
+    }
+    if let Some(slug) = name.strip_prefix("quiz:") {
+        if let Some(q) = course.quizzes.iter().find(|q| q.slug == slug) {
+            return if en {
+                q.title_en.clone()
+            } else {
+                q.title_th.clone()
+            };
+        }
+    }
+    name.to_string()
+}
+
 /// Renews a credential under the current scheme: refused until the holder has completed the
 /// scheme's renewal path (refresher modules and recertification quizzes since the window
 /// opened) unless an admin gives a written, audited override. The new credential links to the
@@ -203,7 +227,6 @@ pub fn send_expiry_reminders(
         if !rc.open {
             continue;
         }
-        let scope = scope_of(course, &row.scope)?;
         let sent = write_tx(conn, |conn| {
             if store::mark_reminded(conn, &row.id, t)? == 0 {
                 return Ok::<_, AppError>(false);
@@ -211,39 +234,12 @@ pub fn send_expiry_reminders(
             let holder = accounts::get_user(conn, &row.user_id)?;
             let to =
                 accounts::model::EmailAddress::parse(&holder.email).map_err(AppError::invalid)?;
-            let en = holder.language == Language::En;
-            let mut steps: Vec<String> = scope
-                .recert_modules
+            let steps: Vec<String> = rc
+                .criteria
                 .iter()
-                .map(|m| {
-                    course
-                        .modules
-                        .iter()
-                        .find(|x| &x.slug == m)
-                        .map(|x| {
-                            if en {
-                                x.en.title.clone()
-                            } else {
-                                x.th.title.clone()
-                            }
-                        })
-                        .unwrap_or_else(|| m.clone())
-                })
+                .filter(|c| c.name != "window_open")
+                .map(|c| step_title(course, &c.name, holder.language))
                 .collect();
-            steps.extend(scope.recert_quizzes.iter().map(|q| {
-                course
-                    .quizzes
-                    .iter()
-                    .find(|x| &x.slug == q)
-                    .map(|x| {
-                        if en {
-                            x.title_en.clone()
-                        } else {
-                            x.title_th.clone()
-                        }
-                    })
-                    .unwrap_or_else(|| q.clone())
-            }));
             email::enqueue(
                 conn,
                 email::Outgoing {

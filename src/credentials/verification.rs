@@ -67,29 +67,14 @@ pub(super) fn public(
 ) -> Result<PublicCredential, AppError> {
     let office = crate::offices::find(&r.office_code);
     let scope = course.programme.scopes.iter().find(|s| s.id == r.scope);
-    let title = |id: &str, th: bool| {
-        course
-            .programme
-            .scopes
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| {
-                if th {
-                    s.title_th.clone()
-                } else {
-                    s.title_en.clone()
-                }
-            })
-            .unwrap_or_else(|| id.to_string())
-    };
     let kept_scopes = if r.status_detail.is_some() {
         let t = now();
         store::of_user(conn, &r.user_id)?
             .into_iter()
             .filter(|c| c.id != r.id && effective_status(c, t) == "active")
             .map(|c| KeptScope {
-                scope_title_th: title(&c.scope, true),
-                scope_title_en: title(&c.scope, false),
+                scope_title_th: scope_title(course, &c.scope, Language::Th),
+                scope_title_en: scope_title(course, &c.scope, Language::En),
                 id: c.id,
                 number: c.number,
                 scope: c.scope,

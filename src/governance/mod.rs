@@ -76,16 +76,10 @@ fn audit(
 /// it: questions are content, kept as revisions of their own.
 pub fn scheme_definition(course: &Course) -> serde_json::Value {
     let p = &course.programme;
-    let mut named: Vec<&String> = p
-        .scopes
-        .iter()
-        .flat_map(|s| s.required_quizzes.iter().chain(&s.recert_quizzes))
-        .collect();
-    named.sort();
-    named.dedup();
-    let assessments: Vec<serde_json::Value> = named
-        .iter()
-        .filter_map(|slug| course.quizzes.iter().find(|q| &&q.slug == slug))
+    let assessments: Vec<serde_json::Value> = p
+        .scheme_quizzes()
+        .into_iter()
+        .filter_map(|slug| course.quizzes.iter().find(|q| q.slug == slug))
         .map(|q| {
             serde_json::json!({
                 "quiz": q.slug,

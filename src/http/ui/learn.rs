@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
+use super::{check_csrf, lang_of, page_user, pick, see_other, strings, Page};
 use crate::accounts::{model::Language, model::Role, User};
 use crate::cohorts::{self, model::MemberRole, Access};
 use crate::credentials;
@@ -15,14 +15,6 @@ use crate::dates;
 use crate::error::{escape_html, AppError, PageError};
 use crate::http::AppState;
 use crate::quizzes;
-
-fn pick(lang: Language, th: &str, en: &str) -> String {
-    if lang == Language::En {
-        en.to_string()
-    } else {
-        th.to_string()
-    }
-}
 
 fn status_label(lang: Language, status: &str) -> String {
     strings(lang)
@@ -83,21 +75,6 @@ struct RenewalLine {
     open: bool,
     ready: bool,
     steps: Vec<(String, bool)>,
-}
-
-/// A renewal criterion (`module:<slug>`, `quiz:<slug>`) named by its title.
-fn renewal_step(course: &crate::course::model::Course, name: &str, lang: Language) -> String {
-    if let Some(slug) = name.strip_prefix("module:") {
-        if let Some(m) = course.modules.iter().find(|m| m.slug == slug) {
-            return pick(lang, &m.th.title, &m.en.title);
-        }
-    }
-    if let Some(slug) = name.strip_prefix("quiz:") {
-        if let Some(q) = course.quizzes.iter().find(|q| q.slug == slug) {
-            return pick(lang, &q.title_th, &q.title_en);
-        }
-    }
-    name.to_string()
 }
 
 /// The signed-in dashboard: cohorts with the next session and progress, credentials.
@@ -163,7 +140,7 @@ pub async fn dashboard(
                             .criteria
                             .iter()
                             .filter(|c| c.name != "window_open")
-                            .map(|c| (renewal_step(&course, &c.name, lang), c.met))
+                            .map(|c| (credentials::step_title(&course, &c.name, lang), c.met))
                             .collect(),
                     })
                 } else {

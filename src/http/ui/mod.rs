@@ -323,6 +323,27 @@ pub fn page_signed_in(req: &HttpRequest) -> Result<crate::http::extract::SignedI
         .map_err(PageError)
 }
 
+/// Chooses the Thai or the English text.
+pub fn pick(lang: Language, th: &str, en: &str) -> String {
+    if lang == Language::En {
+        en.to_string()
+    } else {
+        th.to_string()
+    }
+}
+
+/// The status a refused form is shown again with, or `None` when the error is not about the
+/// form (not found, not allowed, internal) and goes to the error page.
+pub fn form_status(e: &AppError) -> Option<actix_web::http::StatusCode> {
+    match e {
+        AppError::Validation { .. } | AppError::Rejected { .. } => {
+            Some(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        AppError::Conflict { .. } => Some(actix_web::http::StatusCode::CONFLICT),
+        _ => None,
+    }
+}
+
 /// A 303 redirect after a form post.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -2,15 +2,15 @@
 //! and PDPA erasure (which keeps what the register and the certification evidence must keep).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
-use crate::accounts::model::{Language, Role};
+use super::{check_csrf, form_status, lang_of, page_user, pick, see_other, strings, Page};
+use crate::accounts::model::Role;
 use crate::accounts::User;
 use crate::credentials;
 use crate::dates;
-use crate::error::{AppError, PageError};
+use crate::error::PageError;
 use crate::governance;
 use crate::http::AppState;
 
@@ -62,13 +62,7 @@ async fn render_person(
         .iter()
         .any(|l| l.status == "active" || l.status == "suspended");
     let office = crate::offices::find(&person.office_code)
-        .map(|o| {
-            if lang == Language::En {
-                o.name_en.clone()
-            } else {
-                o.name_th.clone()
-            }
-        })
+        .map(|o| pick(lang, &o.name_th, &o.name_en))
         .unwrap_or_else(|| person.office_code.clone());
     let mut page = Page::new(req);
     page.flash_from_query(req);
@@ -136,11 +130,12 @@ pub async fn erase(
         .await;
     match done {
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done=person_erased"))),
-        Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
-            let status = e.status_code();
-            let message = e.public_message();
-            render_person(&state, &req, admin, id, Some((status, message, reason))).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match form_status(&e) {
+            Some(status) => {
+                let message = e.public_message();
+                render_person(&state, &req, admin, id, Some((status, message, reason))).await
+            }
+            None => Err(e.into()),
+        },
     }
 }

@@ -15,7 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
+use super::{check_csrf, form_status, lang_of, page_user, pick, see_other, strings, Page};
 use crate::accounts::model::{Language, Role};
 use crate::accounts::{self, User};
 use crate::cohorts::{self, model::MemberRole, Access};
@@ -32,14 +32,6 @@ use crate::http::AppState;
 
 /// How many decided recommendations, and closed appeals, the admin pages show.
 const RECENT: i64 = 100;
-
-fn pick(lang: Language, th: &str, en: &str) -> String {
-    if lang == Language::En {
-        en.to_string()
-    } else {
-        th.to_string()
-    }
-}
 
 fn label(lang: Language, key: &str) -> String {
     strings(lang).get(key).cloned().unwrap_or_default()
@@ -66,18 +58,6 @@ fn outcome_label(lang: Language, outcome: Option<&str>) -> String {
             .cloned()
             .unwrap_or_else(|| o.to_string()),
         None => label(lang, "gov_status_pending"),
-    }
-}
-
-/// The status a refused form is shown again with, or `None` when the error is not about the
-/// form (not found, not allowed, internal) and goes to the error page.
-fn form_status(e: &AppError) -> Option<StatusCode> {
-    match e {
-        AppError::Validation { .. } | AppError::Rejected { .. } => {
-            Some(StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        AppError::Conflict { .. } => Some(StatusCode::CONFLICT),
-        _ => None,
     }
 }
 
