@@ -394,6 +394,7 @@ pub fn seed(
                 scope: "service",
                 override_reason: Some("ผ่านการอบรมงานบริการจากโครงการเดิม (ตัวอย่าง)"),
                 renews_id: None,
+                decision_id: None,
             },
         )?;
         credentials::change_status(

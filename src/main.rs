@@ -392,6 +392,11 @@ fn check_content(dir: std::path::PathBuf) -> anyhow::Result<()> {
                 course.quizzes.len(),
                 questions
             );
+            for q in &course.quizzes {
+                for w in academy::quizzes::lint::key_warnings(q) {
+                    println!("quizzes/{}.toml:1: {w}", q.slug);
+                }
+            }
             Ok(())
         }
         Err(problems) => {

@@ -709,8 +709,8 @@ fn assert_options(q: &Question, options: &[Choice], count: RangeInclusive<usize>
 fn assert_servable(quiz: &Quiz) {
     engine::check_blueprint(quiz)
         .unwrap_or_else(|e| panic!("a quiz that loads fails its blueprint check: {e}"));
-    let layout = engine::draw(quiz, "fuzz-attempt")
-        .unwrap_or_else(|e| panic!("a quiz that loads cannot be drawn: {e}"));
+    let layout =
+        engine::draw(quiz).unwrap_or_else(|e| panic!("a quiz that loads cannot be drawn: {e}"));
     let expected = if quiz.blueprint.is_empty() {
         quiz.questions.len()
     } else {
@@ -738,7 +738,7 @@ fn laid_out(quiz: &Quiz) -> Vec<Case> {
     all.blueprint.clear();
     all.shuffle_questions = false;
     all.shuffle_options = false;
-    let layout = engine::draw(&all, "fuzz-attempt")
+    let layout = engine::draw(&all)
         .unwrap_or_else(|e| panic!("a quiz without a blueprint cannot be drawn: {e}"));
     all.questions
         .into_iter()
@@ -1237,6 +1237,7 @@ fn issue_one() -> Issued {
             scope: &scope,
             override_reason: Some("fuzzing: issued without the criteria"),
             renews_id: None,
+            decision_id: None,
         },
     )
     .expect("the credential is issued");

@@ -322,6 +322,9 @@ pub fn add_member(
             store::add_seat(conn, cohort_id, 1)?;
         }
         store::insert_member(conn, cohort_id, user_id, role.as_str(), t)?;
+        if role == MemberRole::Instructor {
+            store::start_staff_history(conn, cohort_id, user_id, role.as_str(), t)?;
+        }
         Ok(Membership {
             cohort_id: cohort_id.into(),
             user_id: user_id.into(),
@@ -331,20 +334,76 @@ pub fn add_member(
     })
 }
 
-/// Removes a member; it takes effect on the member's very next request.
+/// Removes a member; it takes effect on the member's very next request. An instructor's
+/// teaching history is kept (dated, with who ended it): whoever taught a cohort stays barred
+/// from deciding its certifications. The removal is audited, and the cohort's calendar feed
+/// address changes so a removed member's subscription stops.
 pub fn remove_member(
     conn: &mut DbConnection,
     cohort_id: &str,
     user_id: &str,
+    actor: &User,
 ) -> Result<(), AppError> {
+    let t = now();
     write_tx(conn, |conn| {
         let role = store::find_member_role(conn, cohort_id, user_id)?.ok_or(AppError::NotFound)?;
         store::delete_member(conn, cohort_id, user_id)?;
         if role == MemberRole::Trainee.as_str() {
             store::add_seat(conn, cohort_id, -1)?;
+        } else {
+            store::end_staff_history(conn, cohort_id, user_id, &actor.id, t)?;
         }
+        store::set_feed_secret(conn, cohort_id, &random_secret())?;
+        crate::credentials::store::audit(
+            conn,
+            Some(&actor.id),
+            "member_removed",
+            "cohort",
+            cohort_id,
+            &serde_json::json!({"user_id": user_id, "role": role}),
+            t,
+        )?;
         Ok(())
     })
+}
+
+/// Gives the cohort's calendar feed a new secret link (staff, e.g. after a link leaked).
+pub fn rotate_feed(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    actor: &User,
+) -> Result<Cohort, AppError> {
+    authorize(conn, cohort_id, actor, Access::Staff)?;
+    write_tx(conn, |conn| {
+        store::set_feed_secret(conn, cohort_id, &random_secret())?;
+        crate::credentials::store::audit(
+            conn,
+            Some(&actor.id),
+            "calendar_feed_rotated",
+            "cohort",
+            cohort_id,
+            &serde_json::json!({}),
+            now(),
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    let row = store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
+    view(row, true, None)
+}
+
+/// Whether a person ever taught a cohort: an instructor now, or at any time before (the
+/// teaching history survives removal).
+pub fn ever_taught(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+) -> Result<bool, AppError> {
+    if store::find_member_role(conn, cohort_id, user_id)?.as_deref()
+        == Some(MemberRole::Instructor.as_str())
+    {
+        return Ok(true);
+    }
+    Ok(!store::staff_history(conn, cohort_id, user_id)?.is_empty())
 }
 
 /// The outcome of adding members from a list of e-mail addresses.

@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{attendance, cohort_members, cohort_sessions, cohorts, users, zoom_rows};
+use crate::db::schema::{
+    attendance, cohort_members, cohort_sessions, cohort_staff_history, cohorts, users, zoom_rows,
+};
 use crate::db::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -141,6 +143,74 @@ pub fn insert_member(
             cohort_members::joined_at.eq(now),
         ))
         .execute(conn)
+}
+
+/// Replaces a cohort's calendar-feed secret (the old feed link stops working).
+pub fn set_feed_secret(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    secret: &str,
+) -> QueryResult<usize> {
+    diesel::update(cohorts::table.find(cohort_id))
+        .set(cohorts::feed_secret.eq(secret))
+        .execute(conn)
+}
+
+/// Starts a row of teaching history (an instructor joined the cohort's staff).
+pub fn start_staff_history(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+    role: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(cohort_staff_history::table)
+        .values((
+            cohort_staff_history::cohort_id.eq(cohort_id),
+            cohort_staff_history::user_id.eq(user_id),
+            cohort_staff_history::role.eq(role),
+            cohort_staff_history::started_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Ends the open teaching-history rows of a person in a cohort (the rows stay).
+pub fn end_staff_history(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        cohort_staff_history::table
+            .filter(cohort_staff_history::cohort_id.eq(cohort_id))
+            .filter(cohort_staff_history::user_id.eq(user_id))
+            .filter(cohort_staff_history::ended_at.is_null()),
+    )
+    .set((
+        cohort_staff_history::ended_at.eq(at),
+        cohort_staff_history::ended_by.eq(by),
+    ))
+    .execute(conn)
+}
+
+/// A person's teaching periods in a cohort: (role, started, ended), oldest first.
+pub fn staff_history(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+) -> QueryResult<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>> {
+    cohort_staff_history::table
+        .filter(cohort_staff_history::cohort_id.eq(cohort_id))
+        .filter(cohort_staff_history::user_id.eq(user_id))
+        .order(cohort_staff_history::started_at.asc())
+        .select((
+            cohort_staff_history::role,
+            cohort_staff_history::started_at,
+            cohort_staff_history::ended_at,
+        ))
+        .load(conn)
 }
 
 pub fn delete_member(

@@ -79,12 +79,15 @@ pub fn sync_course(conn: &mut DbConnection, course: &Course) -> Result<SyncRepor
                     source: "file".into(),
                     author_id: None,
                     created_at: t,
+                    status: "approved".into(),
+                    reviewed_by: None,
+                    reviewed_at: None,
                 },
             )?;
             report.new_module_revisions += 1;
         }
         for q in &course.quizzes {
-            if save_quiz_revision(conn, q, t)?.1 {
+            if save_quiz_revision(conn, q, t, None)?.1 {
                 report.new_quiz_revisions += 1;
             }
         }
@@ -94,15 +97,17 @@ pub fn sync_course(conn: &mut DbConnection, course: &Course) -> Result<SyncRepor
 }
 
 /// Stores a quiz definition as a revision unless identical content exists; returns the
-/// revision and whether it is new.
+/// revision and whether it is new. `cohort_id` names the one cohort an instructor's own quiz
+/// is for; the scheme's quizzes and admins' programme-wide quizzes have none.
 pub fn save_quiz_revision(
     conn: &mut DbConnection,
     q: &Quiz,
     t: NaiveDateTime,
+    cohort_id: Option<&str>,
 ) -> Result<(QuizRevisionRow, bool), AppError> {
     let json = serde_json::to_string(q).map_err(|e| AppError::Unexpected(e.into()))?;
     let hash = sha256(&json);
-    if let Some(r) = store::find_quiz_revision_by_hash(conn, &q.slug, &hash)? {
+    if let Some(r) = store::find_quiz_revision_by_hash(conn, &q.slug, &hash, cohort_id)? {
         return Ok((r, false));
     }
     let row = QuizRevisionRow {
@@ -111,6 +116,7 @@ pub fn save_quiz_revision(
         content_hash: hash,
         definition_json: json,
         created_at: t,
+        cohort_id: cohort_id.map(str::to_string),
     };
     store::insert_quiz_revision(conn, &row)?;
     Ok((row, true))
@@ -238,7 +244,7 @@ fn visible_revision(
         // Drafts are a uniform 404 to trainees.
         None if trainee => Err(AppError::NotFound),
         None => Ok((
-            store::module_revisions_of(conn, slug)?
+            store::approved_module_revisions_of(conn, slug)?
                 .into_iter()
                 .next()
                 .ok_or(AppError::NotFound)?,
@@ -297,7 +303,8 @@ pub fn module_for(
     })
 }
 
-/// Publishes the newest revision of a module to a cohort (staff).
+/// Publishes the newest approved revision of a module to a cohort (staff); drafts waiting
+/// for an admin are never published.
 pub fn publish_module(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -305,7 +312,7 @@ pub fn publish_module(
     user: &User,
 ) -> Result<ModuleListItem, AppError> {
     cohorts::authorize(conn, cohort_id, user, Access::Staff)?;
-    let row = store::module_revisions_of(conn, slug)?
+    let row = store::approved_module_revisions_of(conn, slug)?
         .into_iter()
         .next()
         .ok_or(AppError::NotFound)?;
@@ -386,6 +393,24 @@ pub struct RevisionInfo {
     pub created_at: NaiveDateTime,
     pub title_th: String,
     pub title_en: String,
+    /// `approved`, `draft` (an instructor's edit waiting for an admin) or `rejected`.
+    pub status: String,
+    pub reviewed_by: Option<String>,
+}
+
+impl From<ModuleRevisionRow> for RevisionInfo {
+    fn from(r: ModuleRevisionRow) -> Self {
+        RevisionInfo {
+            id: r.id,
+            source: r.source,
+            author_id: r.author_id,
+            created_at: r.created_at,
+            title_th: r.title_th,
+            title_en: r.title_en,
+            status: r.status,
+            reviewed_by: r.reviewed_by,
+        }
+    }
 }
 
 /// A module's revisions, newest first.
@@ -394,17 +419,7 @@ pub fn module_history(conn: &mut DbConnection, slug: &str) -> Result<Vec<Revisio
     if rows.is_empty() {
         return Err(AppError::NotFound);
     }
-    Ok(rows
-        .into_iter()
-        .map(|r| RevisionInfo {
-            id: r.id,
-            source: r.source,
-            author_id: r.author_id,
-            created_at: r.created_at,
-            title_th: r.title_th,
-            title_en: r.title_en,
-        })
-        .collect())
+    Ok(rows.into_iter().map(RevisionInfo::from).collect())
 }
 
 /// Text of a new revision written in the browser.
@@ -416,14 +431,36 @@ pub struct ModuleEdit {
     pub markdown_en: String,
 }
 
-/// Saves an instructor's edit as a new revision (identical content keeps the old revision).
+fn audit(
+    conn: &mut DbConnection,
+    actor: &str,
+    action: &str,
+    subject_id: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    crate::credentials::store::audit(
+        conn,
+        Some(actor),
+        action,
+        "module_revision",
+        subject_id,
+        &details,
+        now(),
+    )?;
+    Ok(())
+}
+
+/// Saves a browser edit of a module. The modules belong to the certification scheme: an
+/// admin's edit is a new approved revision at once; an instructor's edit is a draft that no
+/// cohort sees until an admin approves it. Both are audited. Identical content keeps the
+/// existing revision.
 pub fn save_module_edit(
     conn: &mut DbConnection,
     slug: &str,
     edit: &ModuleEdit,
     author: &User,
 ) -> Result<RevisionInfo, AppError> {
-    let base = store::module_revisions_of(conn, slug)?
+    let base = store::approved_module_revisions_of(conn, slug)?
         .into_iter()
         .next()
         .ok_or(AppError::NotFound)?;
@@ -434,16 +471,13 @@ pub fn save_module_edit(
     });
     let hash = sha256(&canonical.to_string());
     if let Some(existing) = store::find_module_revision_by_hash(conn, slug, &hash)? {
-        return Ok(RevisionInfo {
-            id: existing.id,
-            source: existing.source,
-            author_id: existing.author_id,
-            created_at: existing.created_at,
-            title_th: existing.title_th,
-            title_en: existing.title_en,
-        });
+        if existing.status != "rejected" {
+            return Ok(existing.into());
+        }
     }
     let (html_th, html_en) = render_both(slug, &edit.markdown_th, &edit.markdown_en)?;
+    let admin = author.role == crate::accounts::model::Role::Admin;
+    let t = now();
     let row = ModuleRevisionRow {
         id: uuid::Uuid::new_v4().to_string(),
         slug: slug.into(),
@@ -459,16 +493,63 @@ pub fn save_module_edit(
         html_en,
         source: "web".into(),
         author_id: Some(author.id.clone()),
-        created_at: now(),
+        created_at: t,
+        status: if admin { "approved" } else { "draft" }.into(),
+        reviewed_by: admin.then(|| author.id.clone()),
+        reviewed_at: admin.then_some(t),
     };
-    write_tx(conn, |conn| store::insert_module_revision(conn, &row))?;
-    Ok(RevisionInfo {
-        id: row.id,
-        source: row.source,
-        author_id: row.author_id,
-        created_at: row.created_at,
-        title_th: row.title_th,
-        title_en: row.title_en,
+    write_tx(conn, |conn| {
+        store::insert_module_revision(conn, &row)?;
+        audit(
+            conn,
+            &author.id,
+            if admin {
+                "module_revised"
+            } else {
+                "module_draft_saved"
+            },
+            &row.id,
+            serde_json::json!({"slug": slug, "based_on": base.id}),
+        )
+    })?;
+    Ok(row.into())
+}
+
+/// An admin approves or rejects an instructor's draft (audited). An approved draft becomes
+/// the module's newest revision, which staff then publish to cohorts as usual.
+pub fn review_module_draft(
+    conn: &mut DbConnection,
+    revision_id: &str,
+    approve: bool,
+    reviewer: &User,
+) -> Result<RevisionInfo, AppError> {
+    if reviewer.role != crate::accounts::model::Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    write_tx(conn, |conn| {
+        let row = store::find_module_revision(conn, revision_id)?.ok_or(AppError::NotFound)?;
+        if row.status != "draft" {
+            return Err(AppError::conflict(
+                "not_a_draft",
+                format!("this revision is {}, not a draft", row.status),
+            ));
+        }
+        let status = if approve { "approved" } else { "rejected" };
+        store::review_module_draft(conn, revision_id, status, &reviewer.id, now())?;
+        audit(
+            conn,
+            &reviewer.id,
+            if approve {
+                "module_draft_approved"
+            } else {
+                "module_draft_rejected"
+            },
+            revision_id,
+            serde_json::json!({"slug": row.slug, "author_id": row.author_id}),
+        )?;
+        store::find_module_revision(conn, revision_id)?
+            .map(RevisionInfo::from)
+            .ok_or(AppError::NotFound)
     })
 }
 

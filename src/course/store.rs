@@ -24,6 +24,11 @@ pub struct ModuleRevisionRow {
     pub source: String,
     pub author_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// `approved` (file and admin revisions), `draft` (an instructor's edit waiting for an
+    /// admin) or `rejected`.
+    pub status: String,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
 }
 
 pub fn find_module_revision_by_hash(
@@ -71,9 +76,10 @@ pub fn module_revisions_of(
         .load(conn)
 }
 
-/// The newest revision of every module.
+/// The newest approved revision of every module.
 pub fn current_module_revisions(conn: &mut DbConnection) -> QueryResult<Vec<ModuleRevisionRow>> {
     let all: Vec<ModuleRevisionRow> = module_revisions::table
+        .filter(module_revisions::status.eq("approved"))
         .order((
             module_revisions::slug.asc(),
             module_revisions::created_at.desc(),
@@ -89,6 +95,51 @@ pub fn current_module_revisions(conn: &mut DbConnection) -> QueryResult<Vec<Modu
     Ok(out)
 }
 
+/// Approved revisions of a module, newest first (what may be published).
+pub fn approved_module_revisions_of(
+    conn: &mut DbConnection,
+    slug: &str,
+) -> QueryResult<Vec<ModuleRevisionRow>> {
+    module_revisions::table
+        .filter(module_revisions::slug.eq(slug))
+        .filter(module_revisions::status.eq("approved"))
+        .order(module_revisions::created_at.desc())
+        .select(ModuleRevisionRow::as_select())
+        .load(conn)
+}
+
+/// Decides a draft: approved drafts take the decision's time, so they become the newest
+/// approved revision. Returns the rows changed (0 when it was not a draft).
+pub fn review_module_draft(
+    conn: &mut DbConnection,
+    id: &str,
+    status: &str,
+    reviewer: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let target = module_revisions::table
+        .filter(module_revisions::id.eq(id))
+        .filter(module_revisions::status.eq("draft"));
+    if status == "approved" {
+        diesel::update(target)
+            .set((
+                module_revisions::status.eq(status),
+                module_revisions::reviewed_by.eq(reviewer),
+                module_revisions::reviewed_at.eq(at),
+                module_revisions::created_at.eq(at),
+            ))
+            .execute(conn)
+    } else {
+        diesel::update(target)
+            .set((
+                module_revisions::status.eq(status),
+                module_revisions::reviewed_by.eq(reviewer),
+                module_revisions::reviewed_at.eq(at),
+            ))
+            .execute(conn)
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = quiz_revisions)]
 pub struct QuizRevisionRow {
@@ -97,17 +148,26 @@ pub struct QuizRevisionRow {
     pub content_hash: String,
     pub definition_json: String,
     pub created_at: NaiveDateTime,
+    /// The cohort an instructor's own quiz was imported for; `None` for the scheme's and
+    /// admins' programme-wide quizzes.
+    pub cohort_id: Option<String>,
 }
 
 pub fn find_quiz_revision_by_hash(
     conn: &mut DbConnection,
     slug: &str,
     hash: &str,
+    cohort_id: Option<&str>,
 ) -> QueryResult<Option<QuizRevisionRow>> {
-    quiz_revisions::table
+    let q = quiz_revisions::table
         .filter(quiz_revisions::slug.eq(slug))
         .filter(quiz_revisions::content_hash.eq(hash))
-        .select(QuizRevisionRow::as_select())
+        .into_boxed();
+    let q = match cohort_id {
+        Some(c) => q.filter(quiz_revisions::cohort_id.eq(c)),
+        None => q.filter(quiz_revisions::cohort_id.is_null()),
+    };
+    q.select(QuizRevisionRow::as_select())
         .first(conn)
         .optional()
 }
@@ -129,9 +189,13 @@ pub fn find_quiz_revision(
         .optional()
 }
 
-/// Id and slug of the newest revision of every quiz, without the (large) definitions.
-pub fn current_quiz_revision_ids(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
-    let all: Vec<(String, String)> = quiz_revisions::table
+/// Id and slug of the newest revision of every quiz a cohort may use (the programme-wide ones
+/// and its own; programme-wide only when `cohort_id` is `None`), without the definitions.
+pub fn current_quiz_revision_ids(
+    conn: &mut DbConnection,
+    cohort_id: Option<&str>,
+) -> QueryResult<Vec<(String, String)>> {
+    let all: Vec<(String, String)> = scoped(cohort_id)
         .order((
             quiz_revisions::slug.asc(),
             quiz_revisions::created_at.desc(),
@@ -147,9 +211,35 @@ pub fn current_quiz_revision_ids(conn: &mut DbConnection) -> QueryResult<Vec<(St
     Ok(out)
 }
 
-/// The newest revision of every quiz.
-pub fn current_quiz_revisions(conn: &mut DbConnection) -> QueryResult<Vec<QuizRevisionRow>> {
-    let all: Vec<QuizRevisionRow> = quiz_revisions::table
+/// The quiz revisions a cohort may use: programme-wide ones and its own.
+fn scoped<'a>(
+    cohort_id: Option<&'a str>,
+) -> quiz_revisions::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend> {
+    let q = quiz_revisions::table.into_boxed();
+    match cohort_id {
+        Some(c) => q.filter(
+            quiz_revisions::cohort_id
+                .is_null()
+                .or(quiz_revisions::cohort_id.eq(c)),
+        ),
+        None => q.filter(quiz_revisions::cohort_id.is_null()),
+    }
+}
+
+/// Ids of every revision imported for one cohort only (never the scheme's).
+pub fn cohort_scoped_quiz_revision_ids(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    quiz_revisions::table
+        .filter(quiz_revisions::cohort_id.is_not_null())
+        .select(quiz_revisions::id)
+        .load(conn)
+}
+
+/// The newest revision of every quiz a cohort may use (see [`current_quiz_revision_ids`]).
+pub fn current_quiz_revisions(
+    conn: &mut DbConnection,
+    cohort_id: Option<&str>,
+) -> QueryResult<Vec<QuizRevisionRow>> {
+    let all: Vec<QuizRevisionRow> = scoped(cohort_id)
         .order((
             quiz_revisions::slug.asc(),
             quiz_revisions::created_at.desc(),

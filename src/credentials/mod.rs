@@ -92,7 +92,7 @@ pub fn eligibility(
 ) -> Result<Vec<Eligibility>, AppError> {
     let members = cohorts::store::list_members(conn, cohort_id)?;
     let completions = crate::course::completions(conn, cohort_id)?;
-    let results = crate::quizzes::cohort_results(conn, cohort_id)?;
+    let results = crate::quizzes::scheme_results(conn, cohort_id)?;
     let rates = cohorts::attendance_rates(conn, cohort_id)?;
     let mut out = Vec::new();
     for m in members
@@ -324,6 +324,36 @@ pub struct IssueRequest<'a> {
     pub scope: &'a str,
     pub override_reason: Option<&'a str>,
     pub renews_id: Option<&'a str>,
+    /// The certification decision (on a recommendation) this issue carries out; `None`: the
+    /// issue is itself the decision, recorded with its rationale in the same transaction.
+    pub decision_id: Option<&'a str>,
+}
+
+/// Refuses an issuer who is not independent of the person's training: only an admin who never
+/// taught the cohort (now or before) and did not recommend the person may decide to certify
+/// them (409 `not_independent`).
+pub fn check_independent(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    holder_id: &str,
+    actor: &User,
+) -> Result<(), AppError> {
+    if actor.role != accounts::model::Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    if cohorts::ever_taught(conn, cohort_id, &actor.id)? {
+        return Err(AppError::conflict(
+            "not_independent",
+            "you teach or taught this cohort: an admin who took no part in the training must decide",
+        ));
+    }
+    if crate::governance::recommended(conn, cohort_id, holder_id, &actor.id)? {
+        return Err(AppError::conflict(
+            "not_independent",
+            "you recommended this person: another admin must decide",
+        ));
+    }
+    Ok(())
 }
 
 /// Issues a credential: only to an eligible trainee of the cohort (or with a written,
@@ -337,6 +367,8 @@ pub fn issue(
     actor: &User,
     req: &IssueRequest<'_>,
 ) -> Result<CredentialView, AppError> {
+    // Independence first: a conflicted admin learns nothing more about the request.
+    check_independent(conn, req.cohort_id, req.user_id, actor)?;
     let scope = scope_of(course, req.scope)?;
     let cohort = cohorts::store::find_cohort(conn, req.cohort_id)?.ok_or(AppError::NotFound)?;
     if cohorts::store::find_member_role(conn, req.cohort_id, req.user_id)?.as_deref()
@@ -529,6 +561,25 @@ fn issue_once(
             status_detail: None,
         };
         store::insert(conn, &row)?;
+        if req.decision_id.is_none() {
+            let rationale = match (renewal, override_reason) {
+                (Some(r), _) => format!("renewal: {r}"),
+                (None, Some(o)) => format!("override of the eligibility rule: {o}"),
+                (None, None) => "eligible: every criterion of the scheme is met".to_string(),
+            };
+            crate::governance::record_direct(
+                conn,
+                &crate::governance::DirectDecision {
+                    cohort_id: &cohort.id,
+                    user_id: &holder.id,
+                    scope: &scope.id,
+                    admin_id: &actor.id,
+                    rationale: &rationale,
+                    credential_id: &id,
+                    at: t,
+                },
+            )?;
+        }
         let action = if req.renews_id.is_some() {
             "renew"
         } else {
@@ -714,6 +765,15 @@ pub fn issue_all_eligible(
     cohort_id: &str,
     scope: &str,
 ) -> Result<HashMap<String, Vec<String>>, AppError> {
+    if actor.role != accounts::model::Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    if cohorts::ever_taught(conn, cohort_id, &actor.id)? {
+        return Err(AppError::conflict(
+            "not_independent",
+            "you teach or taught this cohort: an admin who took no part in the training must decide",
+        ));
+    }
     crate::cohorts::store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
     scope_of(course, scope)?;
     let mut report: HashMap<String, Vec<String>> = HashMap::new();
@@ -734,9 +794,17 @@ pub fn issue_all_eligible(
             scope,
             override_reason: None,
             renews_id: None,
+            decision_id: None,
         };
         match issue(conn, issuer, course, actor, &req) {
             Ok(c) => report.entry("issued".into()).or_default().push(c.number),
+            Err(AppError::Conflict {
+                code: "not_independent",
+                ..
+            }) => report
+                .entry("not_independent".into())
+                .or_default()
+                .push(e.user_id),
             Err(AppError::Conflict { .. }) => report
                 .entry("already_holding".into())
                 .or_default()

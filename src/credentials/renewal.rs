@@ -128,6 +128,9 @@ pub fn renew(
     reason: &str,
     override_reason: Option<&str>,
 ) -> Result<CredentialView, AppError> {
+    let old = store::find(conn, id)?.ok_or(AppError::NotFound)?;
+    // A renewal is a certification decision: only an admin independent of the training.
+    super::check_independent(conn, &old.cohort_id, &old.user_id, actor)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(AppError::invalid(
@@ -140,7 +143,6 @@ pub fn renew(
             "override_reason: at most 1000 characters",
         ));
     }
-    let old = store::find(conn, id)?.ok_or(AppError::NotFound)?;
     match effective_status(&old, now()) {
         "revoked" => {
             return Err(AppError::conflict(
@@ -184,6 +186,7 @@ pub fn renew(
         scope: &old.scope,
         override_reason,
         renews_id: Some(id),
+        decision_id: None,
     };
     issue_with_retry(
         conn,

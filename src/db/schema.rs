@@ -145,6 +145,17 @@ diesel::joinable!(attendance -> cohort_sessions (session_id));
 diesel::joinable!(attendance -> users (user_id));
 
 diesel::table! {
+    cohort_staff_history (cohort_id, user_id, started_at) {
+        cohort_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     module_revisions (id) {
         id -> Text,
         slug -> Text,
@@ -161,6 +172,9 @@ diesel::table! {
         source -> Text,
         author_id -> Nullable<Text>,
         created_at -> Timestamp,
+        status -> Text,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -171,6 +185,7 @@ diesel::table! {
         content_hash -> Text,
         definition_json -> Text,
         created_at -> Timestamp,
+        cohort_id -> Nullable<Text>,
     }
 }
 
@@ -308,6 +323,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     zoom_rows,
     module_revisions,
+    cohort_staff_history,
     quiz_revisions,
     publications,
     module_progress,

@@ -128,16 +128,80 @@ pub struct DecideRequest {
     pub conflict_statement: String,
 }
 
-/// Whether `user` took part in teaching the cohort (is one of its instructors).
+/// Whether `user` ever took part in teaching the cohort (an instructor now or before: the
+/// teaching history survives removal).
 pub(super) fn taught(
     conn: &mut DbConnection,
     cohort_id: &str,
     user: &User,
 ) -> Result<bool, AppError> {
-    Ok(
-        cohorts::store::find_member_role(conn, cohort_id, &user.id)?.as_deref()
-            == Some(MemberRole::Instructor.as_str()),
-    )
+    cohorts::ever_taught(conn, cohort_id, &user.id)
+}
+
+/// Whether `by` recommended `user_id` in a cohort (a decision they also took themselves, such
+/// as a direct issue, is not a recommendation).
+pub fn recommended(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    user_id: &str,
+    by: &str,
+) -> Result<bool, AppError> {
+    let n: i64 = certification_decisions::table
+        .filter(certification_decisions::cohort_id.eq(cohort_id))
+        .filter(certification_decisions::user_id.eq(user_id))
+        .filter(certification_decisions::recommended_by.eq(by))
+        .filter(
+            certification_decisions::decided_by
+                .is_null()
+                .or(certification_decisions::decided_by.ne(by)),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// A decision taken and recorded in one step, when a credential is issued or renewed without
+/// a recommendation (directly, to all eligible, or a renewal). Runs inside the issuing
+/// transaction, after the credential row exists.
+pub struct DirectDecision<'a> {
+    pub cohort_id: &'a str,
+    pub user_id: &'a str,
+    pub scope: &'a str,
+    pub admin_id: &'a str,
+    pub rationale: &'a str,
+    pub credential_id: &'a str,
+    pub at: NaiveDateTime,
+}
+
+/// Records a [`DirectDecision`] with its audit row.
+pub fn record_direct(conn: &mut DbConnection, d: &DirectDecision<'_>) -> Result<String, AppError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(certification_decisions::table)
+        .values((
+            certification_decisions::id.eq(&id),
+            certification_decisions::cohort_id.eq(d.cohort_id),
+            certification_decisions::user_id.eq(d.user_id),
+            certification_decisions::scope.eq(d.scope),
+            certification_decisions::recommended_by.eq(d.admin_id),
+            certification_decisions::recommendation.eq("(no recommendation: decided directly)"),
+            certification_decisions::recommended_at.eq(d.at),
+            certification_decisions::decided_by.eq(d.admin_id),
+            certification_decisions::outcome.eq("grant"),
+            certification_decisions::rationale.eq(d.rationale),
+            certification_decisions::decided_at.eq(d.at),
+            certification_decisions::credential_id.eq(d.credential_id),
+        ))
+        .execute(conn)?;
+    audit(
+        conn,
+        d.admin_id,
+        "decide",
+        "decision",
+        &id,
+        json!({"outcome": "grant", "rationale": d.rationale, "credential_id": d.credential_id,
+               "user_id": d.user_id, "scope": d.scope, "direct": true}),
+    )?;
+    Ok(id)
 }
 
 /// The certification decision by an admin independent of the training.
@@ -202,7 +266,10 @@ pub fn decide(
             "you declared a conflict of interest with this trainee: the declaration is recorded, and another admin must decide",
         ));
     }
-    if d.recommended_by == admin.id || taught(conn, &d.cohort_id, admin)? {
+    if d.recommended_by == admin.id
+        || taught(conn, &d.cohort_id, admin)?
+        || recommended(conn, &d.cohort_id, &d.user_id, &admin.id)?
+    {
         return Err(AppError::conflict(
             "not_independent",
             "you taught this cohort or made the recommendation: an admin who took no part in the training must decide",
@@ -220,6 +287,7 @@ pub fn decide(
                 scope: &d.scope,
                 override_reason: None,
                 renews_id: None,
+                decision_id: Some(&d.id),
             },
         )?;
         Some(view.id)
@@ -261,6 +329,140 @@ pub fn decide(
         .find(&d.id)
         .select(Decision::as_select())
         .first(conn)?)
+}
+
+/// One quiz result in the evidence of a decision.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EvidenceResult {
+    pub quiz: String,
+    pub percent: Option<f64>,
+    pub passed: bool,
+    pub attempts: usize,
+}
+
+/// An earlier credential of the person and what happened to it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EvidenceCredential {
+    pub id: String,
+    pub number: String,
+    pub scope: String,
+    pub cohort_id: String,
+    /// The status now (`active`, `suspended`, `revoked`, `expired`).
+    pub status: String,
+    pub status_detail: Option<String>,
+    pub issued_at: NaiveDateTime,
+    /// Every status change, oldest first: (when, action, reason).
+    pub history: Vec<(NaiveDateTime, String, Option<String>)>,
+}
+
+/// What an admin sees before deciding: the scheme's criteria for the scope and whether each
+/// is met, the quiz results, attendance, earlier credentials with their status history, and
+/// open appeals; `warnings` names what calls for care (an earlier credential revoked or
+/// suspended, an open appeal, an unmet criterion).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Evidence {
+    pub criteria: Vec<credentials::Criterion>,
+    pub results: Vec<EvidenceResult>,
+    pub attendance_percent: Option<f64>,
+    pub earlier_credentials: Vec<EvidenceCredential>,
+    pub open_appeals: usize,
+    /// Machine-readable: `earlier_revoked`, `earlier_suspended`, `open_appeal`, `criteria_unmet`.
+    pub warnings: Vec<&'static str>,
+}
+
+/// The evidence for deciding on a person and scope in a cohort (admins).
+pub fn evidence(
+    conn: &mut DbConnection,
+    course: &Course,
+    cohort_id: &str,
+    user_id: &str,
+    scope: &str,
+) -> Result<Evidence, AppError> {
+    let criteria = credentials::eligibility(conn, cohort_id, course, Some(user_id))?
+        .into_iter()
+        .find(|e| e.scope == scope)
+        .map(|e| e.criteria)
+        .unwrap_or_default();
+    let results = crate::quizzes::scheme_results(conn, cohort_id)?;
+    let named: Vec<String> = course
+        .programme
+        .scopes
+        .iter()
+        .find(|s| s.id == scope)
+        .map(|s| s.required_quizzes.clone())
+        .unwrap_or_default();
+    let results = named
+        .iter()
+        .map(|q| {
+            let r = results
+                .iter()
+                .find(|r| r.user_id == user_id && &r.quiz_slug == q);
+            EvidenceResult {
+                quiz: q.clone(),
+                percent: r.map(|r| r.percent),
+                passed: r.is_some_and(|r| r.passed),
+                attempts: r.map_or(0, |r| r.attempts),
+            }
+        })
+        .collect();
+    let attendance_percent = cohorts::attendance_rates(conn, cohort_id)?
+        .get(user_id)
+        .copied()
+        .flatten();
+    let t = now();
+    let mut earlier_credentials = Vec::new();
+    for c in credentials::store::of_user(conn, user_id)? {
+        let history = credentials::store::audit_of(conn, "credential", &c.id)?
+            .into_iter()
+            .map(|(at, _, action, details)| {
+                let reason = serde_json::from_str::<serde_json::Value>(&details)
+                    .ok()
+                    .and_then(|v| v["reason"].as_str().map(str::to_string));
+                (at, action, reason)
+            })
+            .collect();
+        earlier_credentials.push(EvidenceCredential {
+            status: credentials::effective_status(&c, t).to_string(),
+            id: c.id,
+            number: c.number,
+            scope: c.scope,
+            cohort_id: c.cohort_id,
+            status_detail: c.status_detail,
+            issued_at: c.issued_at,
+            history,
+        });
+    }
+    let open_appeals: i64 = crate::db::schema::appeals::table
+        .filter(crate::db::schema::appeals::user_id.eq(user_id))
+        .filter(crate::db::schema::appeals::status.eq("open"))
+        .count()
+        .get_result(conn)?;
+    let mut warnings = Vec::new();
+    let ever = |status: &str, action: &str| {
+        earlier_credentials
+            .iter()
+            .any(|c| c.status == status || c.history.iter().any(|(_, a, _)| a == action))
+    };
+    if ever("revoked", "revoke") || ever("revoked", "withdraw") {
+        warnings.push("earlier_revoked");
+    }
+    if ever("suspended", "suspend") {
+        warnings.push("earlier_suspended");
+    }
+    if open_appeals > 0 {
+        warnings.push("open_appeal");
+    }
+    if criteria.iter().any(|c| !c.met) {
+        warnings.push("criteria_unmet");
+    }
+    Ok(Evidence {
+        criteria,
+        results,
+        attendance_percent,
+        earlier_credentials,
+        open_appeals: open_appeals as usize,
+        warnings,
+    })
 }
 
 /// Across all cohorts (admins): every recommendation still waiting for a decision, oldest

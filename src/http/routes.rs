@@ -47,6 +47,7 @@ route_table! {
     post "/api/v1/cohorts/{id}/members" => api::cohorts::add_member;
     post "/api/v1/cohorts/{id}/members/bulk" => api::cohorts::add_members_bulk;
     delete "/api/v1/cohorts/{id}/members/{user_id}" => api::cohorts::remove_member;
+    post "/api/v1/cohorts/{id}/calendar/rotate" => api::cohorts::rotate_calendar;
     get "/api/v1/cohorts/{id}/roster" => api::cohorts::roster;
     get "/api/v1/cohorts/{id}/sessions" => api::cohorts::list_sessions;
     post "/api/v1/cohorts/{id}/sessions" => api::cohorts::create_session;
@@ -71,6 +72,8 @@ route_table! {
     post "/api/v1/modules/{slug}/revisions" => api::content::save_revision;
     get "/api/v1/modules/{slug}/diff" => api::content::diff;
     get "/api/v1/module-revisions/{id}" => api::content::get_revision;
+    post "/api/v1/module-revisions/{id}/approve" => api::content::approve_revision;
+    post "/api/v1/module-revisions/{id}/reject" => api::content::reject_revision;
     post "/api/v1/preview" => api::content::preview;
     get "/media/{slug}/{file}" => api::content::media;
     get "/api/v1/sessions/{id}/attendance" => api::cohorts::session_attendance;
@@ -153,6 +156,7 @@ route_table! {
     get "/static/editor.js" => ui::editor::editor_js;
     get "/modules/{slug}/edit" => ui::editor::edit_page;
     post "/modules/{slug}/edit" => ui::editor::save;
+    post "/module-revisions/{id}/review" => ui::editor::review_draft;
     get "/modules/{slug}/diff" => ui::editor::diff_page;
     get "/admin/cohorts" => ui::learn::admin_cohorts;
     post "/admin/cohorts" => ui::learn::create_cohort;

@@ -32,15 +32,19 @@ pub struct Layout {
     pub questions: Vec<LaidQuestion>,
 }
 
-fn opaque(attempt_id: &str, question: &str, part: &str) -> String {
-    let h =
-        crate::accounts::store::sha256_hex(&format!("{attempt_id}\u{1f}{question}\u{1f}{part}"));
-    format!("o{}", &h[..10])
+/// A fresh shown id: random, so it carries nothing of the question, the option or the key.
+/// Ids are kept in the attempt's stored layout, which is how answers map back to the key.
+fn opaque() -> String {
+    let bytes: [u8; 5] = rand::random();
+    format!(
+        "o{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 /// Draws the questions of a new attempt: N per blueprint pool (or all), shuffled as the quiz
-/// says, with opaque option ids.
-pub fn draw(quiz: &Quiz, attempt_id: &str) -> Result<Layout, String> {
+/// says, with random option and matching ids (unique within the attempt's question).
+pub fn draw(quiz: &Quiz) -> Result<Layout, String> {
     let mut rng = rand::rng();
     let mut chosen: Vec<&Question> = if quiz.blueprint.is_empty() {
         quiz.questions.iter().collect()
@@ -82,33 +86,43 @@ pub fn draw(quiz: &Quiz, attempt_id: &str) -> Result<Layout, String> {
                 QuestionBody::Single { options } | QuestionBody::Multiple { options } => {
                     laid.options = options
                         .iter()
-                        .map(|o| {
-                            (
-                                opaque(attempt_id, &q.id, &format!("opt:{}", o.id)),
-                                o.id.clone(),
-                            )
-                        })
+                        .map(|o| (String::new(), o.id.clone()))
                         .collect();
                     if quiz.shuffle_options {
                         laid.options.shuffle(&mut rng);
                     }
                 }
                 QuestionBody::Matching { pairs } => {
-                    laid.lefts = (0..pairs.len())
-                        .map(|i| (opaque(attempt_id, &q.id, &format!("l:{i}")), i))
-                        .collect();
-                    laid.rights = (0..pairs.len())
-                        .map(|i| (opaque(attempt_id, &q.id, &format!("r:{i}")), i))
-                        .collect();
+                    laid.lefts = (0..pairs.len()).map(|i| (String::new(), i)).collect();
+                    laid.rights = (0..pairs.len()).map(|i| (String::new(), i)).collect();
                     // The right column is always shuffled: in file order it would mirror the left.
                     laid.rights.shuffle(&mut rng);
                 }
                 _ => {}
             }
+            assign_ids(&mut laid);
             laid
         })
         .collect();
     Ok(Layout { questions })
+}
+
+/// Gives every option, left and right item of a laid question its own random id (distinct
+/// within the question, so an answer names exactly one).
+fn assign_ids(laid: &mut LaidQuestion) {
+    let mut used = std::collections::HashSet::new();
+    let mut fresh = || loop {
+        let id = opaque();
+        if used.insert(id.clone()) {
+            return id;
+        }
+    };
+    for (id, _) in laid.options.iter_mut() {
+        *id = fresh();
+    }
+    for (id, _) in laid.lefts.iter_mut().chain(laid.rights.iter_mut()) {
+        *id = fresh();
+    }
 }
 
 /// Checks that a blueprint can be served (every pool holds at least what it must supply).
@@ -474,7 +488,7 @@ mod tests {
                 ],
             },
         );
-        let layout = draw(&quiz(vec![qq.clone()]), "att").unwrap();
+        let layout = draw(&quiz(vec![qq.clone()])).unwrap();
         let laid = &layout.questions[0];
         let id = |orig: &str| {
             laid.options
@@ -557,7 +571,7 @@ mod tests {
                 pairs: vec![pair("a"), pair("b"), pair("c")],
             },
         );
-        let layout = draw(&quiz(vec![m.clone()]), "att2").unwrap();
+        let layout = draw(&quiz(vec![m.clone()])).unwrap();
         let laid = &layout.questions[0];
         let k = key(&m, laid);
         assert_eq!(grade(&m, laid, Some(&k)), 3.0);
@@ -580,7 +594,7 @@ mod tests {
         );
         let v = view(
             &qq,
-            &draw(&quiz(vec![qq.clone()]), "att3").unwrap().questions[0],
+            &draw(&quiz(vec![qq.clone()])).unwrap().questions[0],
             false,
         );
         assert!(v

@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod engine;
 pub mod gift;
+pub mod lint;
 pub mod model;
 pub mod store;
 
@@ -70,7 +71,7 @@ pub fn cohort_quizzes(
     let trainee = role == Some(MemberRole::Trainee);
     let published = content::publications_of(conn, cohort_id, "quiz")?;
     let mut out = Vec::new();
-    for (current_id, current_slug) in content::current_quiz_revision_ids(conn)? {
+    for (current_id, current_slug) in content::current_quiz_revision_ids(conn, Some(cohort_id))? {
         let publication = published.iter().find(|p| p.slug == current_slug);
         let revision_id = match publication {
             Some(p) => p.revision_id.clone(),
@@ -178,7 +179,7 @@ pub fn publish_quiz(
     closes_at: Option<NaiveDateTime>,
 ) -> Result<QuizListItem, AppError> {
     cohorts::authorize(conn, cohort_id, user, Access::Staff)?;
-    let row = content::current_quiz_revisions(conn)?
+    let row = content::current_quiz_revisions(conn, Some(cohort_id))?
         .into_iter()
         .find(|r| r.slug == slug)
         .ok_or(AppError::NotFound)?;
@@ -328,7 +329,7 @@ pub fn start_attempt(
         if let Some(c) = publication.closes_at {
             deadline = deadline.min(c);
         }
-        let layout = engine::draw(&quiz, &attempt_id).map_err(|m| AppError::Validation {
+        let layout = engine::draw(&quiz).map_err(|m| AppError::Validation {
             code: "blueprint_too_small",
             message: m,
         })?;
@@ -713,12 +714,36 @@ pub struct QuizResult {
     pub attempts: usize,
 }
 
-/// Results per (user, quiz) of a cohort.
+/// Results per (user, quiz) of a cohort, from every finished attempt.
 pub fn cohort_results(
     conn: &mut DbConnection,
     cohort_id: &str,
 ) -> Result<Vec<QuizResult>, AppError> {
-    let rows = store::finished_attempts_of_cohort(conn, cohort_id)?;
+    results_of(conn, cohort_id, false)
+}
+
+/// Results per (user, quiz) of a cohort that count for certification: attempts on the
+/// scheme's programme-wide revisions only, never on a quiz imported for one cohort.
+pub fn scheme_results(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+) -> Result<Vec<QuizResult>, AppError> {
+    results_of(conn, cohort_id, true)
+}
+
+fn results_of(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    scheme_only: bool,
+) -> Result<Vec<QuizResult>, AppError> {
+    let mut rows = store::finished_attempts_of_cohort(conn, cohort_id)?;
+    if scheme_only {
+        let local: std::collections::HashSet<String> =
+            content::cohort_scoped_quiz_revision_ids(conn)?
+                .into_iter()
+                .collect();
+        rows.retain(|r| !local.contains(&r.quiz_revision_id));
+    }
     let mut by: HashMap<(String, String), Vec<AttemptRow>> = HashMap::new();
     for r in rows {
         by.entry((r.user_id.clone(), r.quiz_slug.clone()))
@@ -759,52 +784,151 @@ pub fn cohort_results(
     Ok(out)
 }
 
-/// Settings of a quiz imported from GIFT (GIFT carries only questions).
+/// Settings of a quiz imported from GIFT (GIFT carries only questions). Rules left out take
+/// the defaults (15 minutes, 3 attempts, 70 %, review after submit), or for a scheme quiz the
+/// scheme's own.
 #[derive(Debug, Clone)]
 pub struct ImportSettings {
     pub slug: String,
-    pub title_th: String,
-    pub title_en: String,
-    pub time_limit_s: u32,
-    pub attempts_allowed: u32,
-    pub pass_percent: u8,
-    pub review: ReviewPolicy,
+    pub title_th: Option<String>,
+    pub title_en: Option<String>,
+    pub time_limit_s: Option<u32>,
+    pub attempts_allowed: Option<u32>,
+    pub pass_percent: Option<u8>,
+    pub review: Option<ReviewPolicy>,
+    /// The one cohort the quiz is for (an instructor's own quiz); `None`: programme-wide
+    /// (admins only).
+    pub cohort_id: Option<String>,
+}
+
+fn scheme_quiz_refused(slug: &str) -> AppError {
+    AppError::conflict(
+        "scheme_quiz",
+        format!(
+            "'{slug}' is an assessment of the certification scheme: only an admin may give it new \
+             questions, programme-wide, under the scheme's own rules; a changed rule (pass mark, \
+             attempts, time limit, review) needs a new scheme version in course_content. \
+             Import your own quiz under another slug with cohort_id"
+        ),
+    )
 }
 
 /// Imports a GIFT file as a new revision of a quiz, all or nothing; errors carry line numbers.
+///
+/// Who may import what: an instructor imports only for a cohort they teach, under a slug the
+/// scheme does not name; the revision is seen by that cohort only. An admin imports
+/// programme-wide or for one cohort. A slug the scheme names (its module quizzes, final exam,
+/// recertification) gets 409 `scheme_quiz`, except for an admin importing programme-wide
+/// who keeps every assessment rule of the scheme (new wording, same rules). Every import is
+/// audited.
 pub fn import_gift(
     conn: &mut DbConnection,
     settings: &ImportSettings,
     text: &str,
+    user: &User,
+    scheme_slugs: &[&str],
 ) -> Result<QuizListItem, AppError> {
+    let admin = user.role == Role::Admin;
+    if !admin && user.role != Role::Instructor {
+        return Err(AppError::Forbidden);
+    }
+    let cohort_id = settings.cohort_id.as_deref();
+    let scheme = scheme_slugs.contains(&settings.slug.as_str());
+    if scheme && (!admin || cohort_id.is_some()) {
+        return Err(scheme_quiz_refused(&settings.slug));
+    }
+    match cohort_id {
+        Some(c) => {
+            cohorts::authorize(conn, c, user, Access::Staff)?;
+        }
+        None if !admin => {
+            return Err(AppError::Validation {
+                code: "cohort_required",
+                message: "cohort_id: instructors import quizzes for a cohort they teach".into(),
+            })
+        }
+        None => {}
+    }
+    let base: Option<Quiz> = if scheme {
+        let row = content::current_quiz_revisions(conn, None)?
+            .into_iter()
+            .find(|r| r.slug == settings.slug)
+            .ok_or_else(|| scheme_quiz_refused(&settings.slug))?;
+        let q = course::quiz_definition(&row)?;
+        let changes_rules = settings.time_limit_s.is_some_and(|v| v != q.time_limit_s)
+            || settings
+                .attempts_allowed
+                .is_some_and(|v| v != q.attempts_allowed)
+            || settings.pass_percent.is_some_and(|v| v != q.pass_percent)
+            || settings.review.is_some_and(|v| v != q.review);
+        if changes_rules {
+            return Err(scheme_quiz_refused(&settings.slug));
+        }
+        Some(q)
+    } else {
+        None
+    };
     let questions = gift::import(text).map_err(|errors| AppError::Rejected {
         code: "gift_rejected",
         message: format!("nothing was imported: {} problem(s), the first on line {}", errors.len(), errors.first().map(|e| e.line).unwrap_or(0)),
         details: serde_json::json!({ "errors": errors.iter().map(|e| serde_json::json!({"line": e.line, "message": e.message})).collect::<Vec<_>>() }),
     })?;
-    let quiz = Quiz {
-        slug: settings.slug.clone(),
-        title_th: settings.title_th.clone(),
-        title_en: settings.title_en.clone(),
-        module: None,
-        time_limit_s: settings.time_limit_s,
-        attempts_allowed: settings.attempts_allowed,
-        pass_percent: settings.pass_percent,
-        grading: Grading::Highest,
-        shuffle_questions: true,
-        shuffle_options: true,
-        review: settings.review,
-        blueprint: vec![],
-        requires: Default::default(),
-        questions,
+    let quiz = match base {
+        // New questions under the scheme's own rules (blueprint and prerequisites included).
+        Some(b) => Quiz {
+            title_th: settings.title_th.clone().unwrap_or(b.title_th),
+            title_en: settings.title_en.clone().unwrap_or(b.title_en),
+            questions,
+            ..b
+        },
+        None => Quiz {
+            slug: settings.slug.clone(),
+            title_th: settings
+                .title_th
+                .clone()
+                .unwrap_or_else(|| settings.slug.clone()),
+            title_en: settings
+                .title_en
+                .clone()
+                .unwrap_or_else(|| settings.slug.clone()),
+            module: None,
+            time_limit_s: settings.time_limit_s.unwrap_or(900),
+            attempts_allowed: settings.attempts_allowed.unwrap_or(3).max(1),
+            pass_percent: settings.pass_percent.unwrap_or(70).min(100),
+            grading: Grading::Highest,
+            shuffle_questions: true,
+            shuffle_options: true,
+            review: settings.review.unwrap_or(ReviewPolicy::AfterSubmit),
+            blueprint: vec![],
+            requires: Default::default(),
+            questions,
+        },
     };
     engine::check_blueprint(&quiz).map_err(AppError::invalid)?;
-    write_tx(conn, |conn| course::save_quiz_revision(conn, &quiz, now()))?;
+    let (row, _) = write_tx(conn, |conn| {
+        let saved = course::save_quiz_revision(conn, &quiz, now(), cohort_id)?;
+        crate::credentials::store::audit(
+            conn,
+            Some(&user.id),
+            if scheme {
+                "scheme_quiz_revised"
+            } else {
+                "quiz_imported"
+            },
+            "quiz_revision",
+            &saved.0.id,
+            &serde_json::json!({"slug": quiz.slug, "cohort_id": cohort_id, "questions": quiz.questions.len(),
+                                "pass_percent": quiz.pass_percent, "new": saved.1}),
+            now(),
+        )?;
+        Ok::<_, AppError>(saved)
+    })?;
+    let _ = row;
     Ok(QuizListItem {
         title: quiz.title_th.clone(),
         questions: per_attempt(&quiz),
         slug: quiz.slug,
-        module: None,
+        module: quiz.module,
         time_limit_s: quiz.time_limit_s,
         attempts_allowed: quiz.attempts_allowed,
         pass_percent: quiz.pass_percent,
@@ -814,9 +938,13 @@ pub fn import_gift(
     })
 }
 
-/// The newest revision of a quiz as GIFT text.
-pub fn export_gift(conn: &mut DbConnection, slug: &str) -> Result<String, AppError> {
-    let row = content::current_quiz_revisions(conn)?
+/// The newest revision of a quiz as GIFT text: programme-wide, or as a cohort sees it.
+pub fn export_gift(
+    conn: &mut DbConnection,
+    slug: &str,
+    cohort_id: Option<&str>,
+) -> Result<String, AppError> {
+    let row = content::current_quiz_revisions(conn, cohort_id)?
         .into_iter()
         .find(|r| r.slug == slug)
         .ok_or(AppError::NotFound)?;

@@ -206,13 +206,33 @@ async fn answer(s: &Session, qid: &str, key: &Value) {
     }
 }
 
-#[tokio::test]
-async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_script() {
-    if !available("browser story") {
-        return;
+/// Submits the quiz on the page: the summary names what is unanswered (nothing, here), then
+/// "submit all and finish" shows the result.
+async fn submit_through_summary(j: &mut Journey, s: &Session, check_as: Option<&str>) {
+    s.click(&s.find("#quiz button[type=submit]").await).await;
+    s.wait_for(
+        "document.getElementById('final-submit') !== null",
+        "the summary before the final submit",
+    )
+    .await;
+    let summary = body_text(s).await;
+    assert!(
+        summary.contains("ตอบครบทุกข้อแล้ว") && !summary.contains("ยังไม่ได้ตอบ"),
+        "every question was answered: {summary}"
+    );
+    if let Some(name) = check_as {
+        j.check(s, name).await;
     }
-    let app = spawn_app().await;
-    let shots = std::path::PathBuf::from("target/browser").join(backend_name());
+    s.click(&s.find("#final-submit").await).await;
+    s.wait_for(
+        "document.querySelector('.next-step') !== null",
+        "the result page with the next step",
+    )
+    .await;
+}
+
+/// A journey whose screenshots go to `shots` (emptied first), with axe-core when it is there.
+fn new_journey(app: &TestApp, shots: std::path::PathBuf) -> Journey {
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).unwrap();
     let axe_path = std::env::var("AXE_JS")
@@ -224,9 +244,8 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
             Ok("required"),
             "axe-core is required at {axe_path} (bash .ci/run installs it with npm)"
         );
-        eprintln!("browser story: no axe-core at {axe_path}; accessibility not checked");
     }
-    let mut j = Journey {
+    Journey {
         base: app.address.clone(),
         shots,
         axe,
@@ -234,7 +253,161 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
         violations: BTreeMap::new(),
         pages_checked: Vec::new(),
         heaviest: (0, String::new()),
-    };
+    }
+}
+
+/// Every shipped module quiz, the recertification quiz and the final exam, taken through the
+/// page on a phone by clicking, every question kind answered the way a person would, with
+/// the network dropped while answering a matching question; each ends through the summary
+/// with a pass and a next step.
+#[tokio::test]
+async fn every_shipped_quiz_is_taken_and_passed_through_the_page_on_a_phone() {
+    if !available("every-quiz story") {
+        return;
+    }
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    crate::integrity::publish_recert(&app, &c).await;
+    let trainee = c.trainees[0].1.clone();
+    let mut modules = crate::integrity::EXAM_MODULES.to_vec();
+    modules.extend(["06-tis-s-services", "07-recertification-refresher"]);
+    crate::credentials::complete(&app, &c, &trainee, &modules, &[]).await;
+    // Beside the whole story's folder, which that test empties when it starts.
+    let mut j = new_journey(
+        &app,
+        std::path::PathBuf::from("target/browser").join(format!("{}-every-quiz", backend_name())),
+    );
+    let driver = Driver::start().await;
+    let phone = driver.session(PHONE.0, PHONE.1).await;
+    sign_in(&j, &phone, "trainee0@example.org").await;
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut offline_done = false;
+    for slug in [
+        "q01",
+        "q02",
+        "q03",
+        "q04",
+        "q05",
+        "q06",
+        "recert",
+        "final-exam",
+    ] {
+        phone
+            .goto(&j.url(&format!("/cohorts/{}/quizzes/{slug}", c.cohort)))
+            .await;
+        phone
+            .click(&phone.find("form[action$='/start'] button").await)
+            .await;
+        phone
+            .wait_for("document.getElementById('quiz') !== null", "the quiz form")
+            .await;
+        let attempt_id = phone.url().await.rsplit('/').next().unwrap().to_string();
+        let key: Value = app
+            .get(&format!("/api/v1/attempts/{attempt_id}"), Some(&c.admin))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let saved = |qid: &str| {
+            format!(
+                "document.querySelector(\"fieldset[data-qid='{qid}'] .save-state.saved\") !== null"
+            )
+        };
+        for item in key["review"].as_array().unwrap() {
+            let qid = item["question_id"].as_str().unwrap();
+            let kind = phone
+                .js(
+                    "return document.querySelector(\"fieldset[data-qid='\" + arguments[0] + \"']\").dataset.kind;",
+                    json!([qid]),
+                )
+                .await;
+            let kind = kind.as_str().unwrap().to_string();
+            kinds.insert(kind.clone());
+            if kind == "matching" && !offline_done {
+                // The network drops while a matching question is answered; the answers are
+                // kept and saved once it is back.
+                phone.set_offline(true).await;
+                answer(&phone, qid, &item["correct_answer"]).await;
+                phone
+                    .wait_for(
+                        &format!("document.querySelector(\"fieldset[data-qid='{qid}'] .save-state.offline\") !== null"),
+                        "the offline notice on a matching question",
+                    )
+                    .await;
+                let held: Value = app
+                    .get(&format!("/api/v1/attempts/{attempt_id}"), Some(&c.admin))
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                assert!(held["answers"].get(qid).is_none(), "saved while offline");
+                std::fs::write(
+                    j.shots.join("matching-offline-phone.png"),
+                    phone.screenshot().await,
+                )
+                .unwrap();
+                phone.set_offline(false).await;
+                phone
+                    .wait_for(&saved(qid), "the retried matching autosave")
+                    .await;
+                offline_done = true;
+            } else {
+                answer(&phone, qid, &item["correct_answer"]).await;
+                phone.wait_for(&saved(qid), "an autosave").await;
+            }
+        }
+        if slug == "q02" {
+            j.check(&phone, "quiz-with-matching").await;
+        }
+        submit_through_summary(&mut j, &phone, (slug == "q01").then_some("quiz-summary")).await;
+        let result = body_text(&phone).await;
+        assert!(
+            result.contains("ผ่าน") && result.contains("100%"),
+            "{slug}: {result}"
+        );
+        let state: Value = app
+            .get(&format!("/api/v1/attempts/{attempt_id}"), Some(&c.admin))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(state["result"]["passed"], true, "{slug}");
+        if slug == "q01" || slug == "final-exam" {
+            j.check(&phone, &format!("result-{slug}")).await;
+        }
+    }
+    assert!(offline_done, "no shipped quiz had a matching question");
+    for kind in [
+        "single",
+        "multiple",
+        "true_false",
+        "short_text",
+        "numeric",
+        "matching",
+    ] {
+        assert!(
+            kinds.contains(kind),
+            "no {kind} question was answered on the page"
+        );
+    }
+    phone.close().await;
+    assert!(
+        j.violations.is_empty(),
+        "serious or critical accessibility violations:\n{:#?}",
+        j.violations
+    );
+}
+
+#[tokio::test]
+async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_script() {
+    if !available("browser story") {
+        return;
+    }
+    let app = spawn_app().await;
+    let mut j = new_journey(
+        &app,
+        std::path::PathBuf::from("target/browser").join(backend_name()),
+    );
 
     // People, with payloads in every field a user controls.
     let app: &TestApp = &app;
@@ -536,15 +709,7 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
             held["answers"]
         );
     }
-    phone
-        .click(&phone.find("#quiz button[type=submit]").await)
-        .await;
-    phone
-        .wait_for(
-            "document.getElementById('quiz') === null",
-            "the result page",
-        )
-        .await;
+    submit_through_summary(&mut j, &phone, Some("trainee-quiz-summary")).await;
     let result = body_text(&phone).await;
     assert!(
         result.contains("ผ่าน") && result.contains("100%"),

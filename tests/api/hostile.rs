@@ -87,6 +87,9 @@ const FIELDS: &[&str] = &[
     "fiscal_year",
     "minutes",
     "note",
+    "review",
+    "confirm",
+    "decision",
 ];
 
 fn path_values() -> Vec<String> {
@@ -110,6 +113,7 @@ enum Body {
     Json(Vec<u8>),
     Form(Vec<u8>),
     Csv(Vec<u8>),
+    Text(Vec<u8>),
 }
 
 fn bodies() -> Vec<(&'static str, Body)> {
@@ -244,6 +248,7 @@ async fn a_hostile_corpus_on_every_route_causes_no_server_error_and_no_partial_w
         .unwrap();
     let bodies = bodies();
     let paths = path_values();
+    let gift_body = Body::Text(b"::x:: A question {=right ~wrong}\n".to_vec());
     let mut sent = 0usize;
     let mut server_errors = Vec::new();
     let mut changed = Vec::new();
@@ -285,6 +290,24 @@ async fn a_hostile_corpus_on_every_route_causes_no_server_error_and_no_partial_w
                 requests.push((hostile, &Body::None));
             }
         }
+        // The GIFT routes read their settings from the query: hostile values there, and the
+        // scheme's own slugs with a lowered pass mark or a cohort.
+        if pattern.ends_with("/import-gift") || pattern.ends_with("/gift") {
+            for nasty in NASTY {
+                let e: String = url::form_urlencoded::byte_serialize(nasty.as_bytes()).collect();
+                requests.push((
+                    format!("{real}?slug={e}&cohort_id={e}&pass_percent={e}&review={e}&title_th={e}&attempts_allowed={e}"),
+                    &gift_body,
+                ));
+            }
+            for slug in ["final-exam", "q01", "recert"] {
+                requests.push((format!("{real}?slug={slug}&pass_percent=0"), &gift_body));
+                requests.push((
+                    format!("{real}?slug={slug}&cohort_id={}", c.cohort),
+                    &gift_body,
+                ));
+            }
+        }
         let before = comparable(snapshot(&app).await);
         let mut any_success_write = false;
         for (path, body) in &requests {
@@ -306,6 +329,9 @@ async fn a_hostile_corpus_on_every_route_causes_no_server_error_and_no_partial_w
                         .header("content-type", "application/x-www-form-urlencoded")
                         .body(b.clone()),
                     Body::Csv(b) => req.header("content-type", "text/csv").body(b.clone()),
+                    Body::Text(b) => req
+                        .header("content-type", "text/plain; charset=utf-8")
+                        .body(b.clone()),
                 };
                 sent += 1;
                 match req.send().await {

@@ -16,6 +16,8 @@ mod fuzz_regressions;
 mod governance;
 mod helpers;
 mod hostile;
+mod independence;
+mod integrity;
 mod lifecycle;
 mod quizzes;
 mod scaleout;

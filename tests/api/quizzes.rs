@@ -129,7 +129,7 @@ pub async fn setup(app: &TestApp, quiz: Quiz) -> QuizSetup {
     let slug = quiz.slug.clone();
     app.db
         .run(move |conn| {
-            academy::course::save_quiz_revision(conn, &quiz, chrono::Utc::now().naive_utc())
+            academy::course::save_quiz_revision(conn, &quiz, chrono::Utc::now().naive_utc(), None)
                 .map(|_| ())
         })
         .await
@@ -676,10 +676,26 @@ const GIFT: &str = "// TIS-S sample bank
 #[tokio::test]
 async fn a_gift_bank_with_every_kind_imports_and_exports_to_an_equivalent_file() {
     let app = spawn_app().await;
-    let (_, instructor) = app.user_with_token(Role::Instructor, "i@example.org").await;
+    let (teacher, instructor) = app.user_with_token(Role::Instructor, "i@example.org").await;
+    // Instructors import for a cohort they teach.
+    let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
+    let cohort = crate::cohorts::create_cohort(&app, &admin, 1, 10).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .post_json(
+            &format!("/api/v1/cohorts/{cohort}/members"),
+            Some(&admin),
+            &json!({"user_id": teacher.id, "role": "instructor"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
     let res = app
         .client
-        .post(app.url("/api/v1/quizzes/import-gift?slug=gift-bank&title_th=คลังข้อสอบ&title_en=Bank"))
+        .post(app.url(&format!(
+            "/api/v1/quizzes/import-gift?slug=gift-bank&title_th=คลังข้อสอบ&title_en=Bank&cohort_id={cohort}"
+        )))
         .bearer_auth(&instructor)
         .header("content-type", "text/plain; charset=utf-8")
         .body(GIFT)
@@ -690,7 +706,10 @@ async fn a_gift_bank_with_every_kind_imports_and_exports_to_an_equivalent_file()
     let item: Value = res.json().await.unwrap();
     assert_eq!(item["questions"], 6);
     let exported = app
-        .get("/api/v1/quizzes/gift-bank/gift", Some(&instructor))
+        .get(
+            &format!("/api/v1/quizzes/gift-bank/gift?cohort_id={cohort}"),
+            Some(&instructor),
+        )
         .await
         .text()
         .await
@@ -714,7 +733,9 @@ async fn a_gift_bank_with_every_kind_imports_and_exports_to_an_equivalent_file()
     let broken = "::a:: First {=yes ~no}\n\n::b:: Second {\n=one\n~two\n\n::c:: Third {T}\n";
     let res = app
         .client
-        .post(app.url("/api/v1/quizzes/import-gift?slug=broken"))
+        .post(app.url(&format!(
+            "/api/v1/quizzes/import-gift?slug=broken&cohort_id={cohort}"
+        )))
         .bearer_auth(&instructor)
         .header("content-type", "text/plain")
         .body(broken)
@@ -726,9 +747,12 @@ async fn a_gift_bank_with_every_kind_imports_and_exports_to_an_equivalent_file()
     assert_eq!(body["error"]["code"], "gift_rejected");
     assert_eq!(body["error"]["details"]["errors"][0]["line"], 3, "{body}");
     assert_eq!(
-        app.get("/api/v1/quizzes/broken/gift", Some(&instructor))
-            .await
-            .status(),
+        app.get(
+            &format!("/api/v1/quizzes/broken/gift?cohort_id={cohort}"),
+            Some(&instructor)
+        )
+        .await
+        .status(),
         404
     );
 }

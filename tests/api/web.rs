@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
 
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     html.split("name=\"csrf\" value=\"")
         .nth(1)
         .and_then(|s| s.split('"').next())

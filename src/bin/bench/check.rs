@@ -350,6 +350,7 @@ mod tests {
                 content_hash: "hash".into(),
                 definition_json: "{}".into(),
                 created_at: now,
+                cohort_id: None,
             },
         )
         .unwrap();

@@ -325,6 +325,7 @@ pub fn exam(
                 scope: &scope,
                 override_reason: Some("benchmark seed"),
                 renews_id: None,
+                decision_id: None,
             },
         )
         .context("issuing a credential")?;
@@ -443,7 +444,7 @@ impl ScaleWorld {
         let now = Utc::now().naive_utc();
         let (kid, _) = academy::credentials::keys::ensure(conn)?;
         let quiz_revisions: Vec<(String, String)> =
-            academy::course::store::current_quiz_revisions(conn)?
+            academy::course::store::current_quiz_revisions(conn, None)?
                 .into_iter()
                 .map(|r| (r.slug, r.id))
                 .collect();
@@ -460,9 +461,8 @@ impl ScaleWorld {
             let pool: Vec<String> = match course.quizzes.iter().find(|q| q.slug == *slug) {
                 Some(quiz) if !spec.lean_layouts => (0..16)
                     .map(|_| -> anyhow::Result<String> {
-                        let id = uuid::Uuid::new_v4().to_string();
-                        let layout = academy::quizzes::engine::draw(quiz, &id)
-                            .map_err(anyhow::Error::msg)?;
+                        let layout =
+                            academy::quizzes::engine::draw(quiz).map_err(anyhow::Error::msg)?;
                         Ok(serde_json::to_string(&layout)?)
                     })
                     .collect::<anyhow::Result<Vec<_>>>()?,

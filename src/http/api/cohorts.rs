@@ -332,15 +332,32 @@ pub async fn add_members_bulk(
     responses((status = 204), (status = 404)), security(("bearer" = [])))]
 pub async fn remove_member(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, user_id) = path.into_inner();
     state
         .db
-        .run(move |conn| cohorts::remove_member(conn, &id, &user_id))
+        .run(move |conn| cohorts::remove_member(conn, &id, &user_id, &admin.0))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Gives the cohort's calendar feed a new secret link; the old link stops working (staff).
+/// Removing a member does the same.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/calendar/rotate", tag = "cohorts",
+    responses((status = 200)), security(("bearer" = [])))]
+pub async fn rotate_calendar(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let c = state
+        .db
+        .run(move |conn| cohorts::rotate_feed(conn, &id, &user.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(c))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

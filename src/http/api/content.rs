@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::accounts::model::{Language, Role};
 use crate::course::{self, DiffLine, ModuleEdit, ModuleListItem, ModuleView, RevisionInfo};
 use crate::error::AppError;
-use crate::http::extract::CurrentUser;
+use crate::http::extract::{AdminUser, CurrentUser};
 use crate::http::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -140,7 +140,8 @@ pub struct EditRequest {
     pub markdown_en: String,
 }
 
-/// Saves a browser edit of a module as a new revision (publish it separately).
+/// Saves a browser edit of a module: an admin's is a new approved revision, an instructor's a
+/// draft waiting for an admin (`status` says which); publish it separately.
 #[utoipa::path(post, path = "/api/v1/modules/{slug}/revisions", tag = "content", request_body = EditRequest,
     responses((status = 201, body = RevisionInfo)), security(("bearer" = [])))]
 pub async fn save_revision(
@@ -189,10 +190,42 @@ pub async fn get_revision(
         .run(move |conn| course::revision_source(conn, &id))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "id": r.id, "slug": r.slug, "source": r.source, "created_at": r.created_at,
+        "id": r.id, "slug": r.slug, "source": r.source, "created_at": r.created_at, "status": r.status,
         "title_th": r.title_th, "title_en": r.title_en, "markdown_th": r.markdown_th, "markdown_en": r.markdown_en,
         "html_th": r.html_th, "html_en": r.html_en,
     })))
+}
+
+/// An admin approves an instructor's draft: it becomes the module's newest revision (audited).
+#[utoipa::path(post, path = "/api/v1/module-revisions/{id}/approve", tag = "content",
+    responses((status = 200, body = RevisionInfo), (status = 409, description = "not a draft")), security(("bearer" = [])))]
+pub async fn approve_revision(
+    state: web::Data<AppState>,
+    user: AdminUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let r = state
+        .db
+        .run(move |conn| course::review_module_draft(conn, &id, true, &user.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+/// An admin rejects an instructor's draft (audited); it is kept in the history.
+#[utoipa::path(post, path = "/api/v1/module-revisions/{id}/reject", tag = "content",
+    responses((status = 200, body = RevisionInfo), (status = 409, description = "not a draft")), security(("bearer" = [])))]
+pub async fn reject_revision(
+    state: web::Data<AppState>,
+    user: AdminUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let r = state
+        .db
+        .run(move |conn| course::review_module_draft(conn, &id, false, &user.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

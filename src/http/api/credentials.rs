@@ -69,6 +69,7 @@ pub async fn issue(
                 scope: &b.scope,
                 override_reason: b.override_reason.as_deref(),
                 renews_id: None,
+                decision_id: None,
             };
             credentials::issue(conn, &issuer, &course, &admin.0, &req)
         })

@@ -245,6 +245,9 @@ pub struct GiftImportQuery {
     pub pass_percent: Option<u8>,
     /// `never`, `after_submit` (default) or `after_close`.
     pub review: Option<String>,
+    /// The cohort the quiz is for (required for instructors, who import for a cohort they
+    /// teach; admins may leave it out for a programme-wide quiz).
+    pub cohort_id: Option<String>,
 }
 
 /// Imports a Moodle GIFT question bank (text/plain) as a quiz, all or nothing.
@@ -275,38 +278,57 @@ pub async fn import_gift(
         return Err(AppError::invalid("slug: use 1–64 of a-z, 0-9 and -"));
     }
     let review = match q.review.as_deref() {
-        None | Some("after_submit") => quizzes::model::ReviewPolicy::AfterSubmit,
-        Some("after_close") => quizzes::model::ReviewPolicy::AfterClose,
-        Some("never") => quizzes::model::ReviewPolicy::Never,
+        None => None,
+        Some("after_submit") => Some(quizzes::model::ReviewPolicy::AfterSubmit),
+        Some("after_close") => Some(quizzes::model::ReviewPolicy::AfterClose),
+        Some("never") => Some(quizzes::model::ReviewPolicy::Never),
         Some(o) => {
             return Err(AppError::invalid(format!(
                 "review: '{o}' is not never, after_submit or after_close"
             )))
         }
     };
+    if q.pass_percent.is_some_and(|p| p > 100) {
+        return Err(AppError::invalid("pass_percent: 0 to 100"));
+    }
+    if q.attempts_allowed == Some(0) {
+        return Err(AppError::invalid("attempts_allowed: at least 1"));
+    }
     let text = crate::http::api::read_text_body(&req, payload, 2 * 1024 * 1024).await?;
     let settings = quizzes::ImportSettings {
-        title_th: q.title_th.clone().unwrap_or_else(|| q.slug.clone()),
-        title_en: q.title_en.clone().unwrap_or_else(|| q.slug.clone()),
+        title_th: q.title_th,
+        title_en: q.title_en,
         slug: q.slug,
-        time_limit_s: q.time_limit_s.unwrap_or(900),
-        attempts_allowed: q.attempts_allowed.unwrap_or(3).max(1),
-        pass_percent: q.pass_percent.unwrap_or(70).min(100),
+        time_limit_s: q.time_limit_s,
+        attempts_allowed: q.attempts_allowed,
+        pass_percent: q.pass_percent,
         review,
+        cohort_id: q.cohort_id.filter(|c| !c.is_empty()),
     };
+    let course = state.course.clone();
     let item = state
         .db
-        .run(move |conn| quizzes::import_gift(conn, &settings, &text))
+        .run(move |conn| {
+            let scheme = course.programme.scheme_quizzes();
+            quizzes::import_gift(conn, &settings, &text, &user.0, &scheme)
+        })
         .await?;
     Ok(HttpResponse::Created().json(item))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct GiftExportQuery {
+    /// A cohort whose own quiz to export (its staff only); without it, the programme-wide quiz.
+    pub cohort_id: Option<String>,
+}
+
 /// The quiz's questions as GIFT (instructors and admins).
-#[utoipa::path(get, path = "/api/v1/quizzes/{slug}/gift", tag = "quizzes", responses((status = 200, content_type = "text/plain")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/quizzes/{slug}/gift", tag = "quizzes", params(GiftExportQuery), responses((status = 200, content_type = "text/plain")), security(("bearer" = [])))]
 pub async fn export_gift(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
+    q: web::Query<GiftExportQuery>,
 ) -> Result<HttpResponse, AppError> {
     if !matches!(
         user.0.role,
@@ -315,9 +337,15 @@ pub async fn export_gift(
         return Err(AppError::Forbidden);
     }
     let slug = path.into_inner();
+    let cohort = q.into_inner().cohort_id.filter(|c| !c.is_empty());
     let text = state
         .db
-        .run(move |conn| quizzes::export_gift(conn, &slug))
+        .run(move |conn| {
+            if let Some(c) = &cohort {
+                crate::cohorts::authorize(conn, c, &user.0, crate::cohorts::Access::Staff)?;
+            }
+            quizzes::export_gift(conn, &slug, cohort.as_deref())
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")

@@ -35,7 +35,12 @@ async fn render(
         .db
         .run(move |conn| {
             let h = course::module_history(conn, &s)?;
-            let latest = course::revision_source(conn, &h[0].id)?;
+            // The editor starts from the newest approved text, never from a pending draft.
+            let base = h
+                .iter()
+                .find(|r| r.status == "approved")
+                .map_or_else(|| h[0].id.clone(), |r| r.id.clone());
+            let latest = course::revision_source(conn, &base)?;
             Ok((h, latest))
         })
         .await?;
@@ -49,7 +54,8 @@ async fn render(
     };
     let history: Vec<serde_json::Value> = history
         .iter()
-        .map(|r| json!({"id": r.id, "created": dates::format_datetime(r.created_at, lang), "source": r.source, "title_th": r.title_th}))
+        .map(|r| json!({"id": r.id, "created": dates::format_datetime(r.created_at, lang), "source": r.source, "title_th": r.title_th,
+                        "status": r.status, "status_label": super::strings(lang).get(&format!("revision_status_{}", r.status)).cloned().unwrap_or_else(|| r.status.clone())}))
         .collect();
     let mut page = Page::new(req);
     page.flash_from_query(req);
@@ -57,6 +63,7 @@ async fn render(
     page.ctx.insert("rev", &rev);
     page.ctx.insert("history", &history);
     page.ctx.insert("error", &error);
+    page.ctx.insert("is_admin", &(user.role == Role::Admin));
     page.ctx.insert("user", &user);
     page.render(
         state,
@@ -121,6 +128,9 @@ pub async fn save(
         .run(move |conn| course::save_module_edit(conn, &s, &e, &u))
         .await
     {
+        Ok(r) if r.status == "draft" => {
+            Ok(see_other(&format!("/modules/{slug}/edit?done=draft_saved")))
+        }
         Ok(_) => Ok(see_other(&format!(
             "/modules/{slug}/edit?done=revision_saved"
         ))),
@@ -129,6 +139,44 @@ pub async fn save(
         }
         Err(e) => Err(PageError(e)),
     }
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    decision: String,
+    csrf: String,
+}
+
+/// An admin approves or rejects an instructor's draft from the editor's history.
+pub async fn review_draft(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<ReviewForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = page_user(&req, Some(Role::Admin)).await?;
+    check_csrf(&req, &form.csrf)?;
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(PageError(AppError::invalid("decision: approve or reject"))),
+    };
+    let id = path.into_inner();
+    let r = state
+        .db
+        .run(move |conn| {
+            let r = course::review_module_draft(conn, &id, approve, &user)?;
+            Ok(course::revision_source(conn, &r.id)?.slug)
+        })
+        .await?;
+    Ok(see_other(&format!(
+        "/modules/{r}/edit?done={}",
+        if approve {
+            "draft_approved"
+        } else {
+            "draft_rejected"
+        }
+    )))
 }
 
 #[derive(Deserialize)]

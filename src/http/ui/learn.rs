@@ -441,6 +441,7 @@ pub async fn issue(
                 scope: &f.scope,
                 override_reason: None,
                 renews_id: None,
+                decision_id: None,
             };
             credentials::issue(conn, &issuer, &course, &user, &req)
         })
@@ -601,6 +602,116 @@ fn chosen_of(answer: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// The text of a shown option or item of a question, or the id when it is not among them.
+fn shown_text(q: Option<&quizzes::engine::QuestionView>, id: &str) -> String {
+    q.and_then(|q| q.options.iter().chain(q.items.iter()).find(|o| o.id == id))
+        .map(|o| o.text.clone())
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// An answer (the trainee's or the key) as a person reads it, in the attempt's shown texts.
+fn answer_text(
+    q: Option<&quizzes::engine::QuestionView>,
+    answer: &Value,
+    lang: Language,
+) -> String {
+    match answer {
+        Value::String(s) if q.is_some_and(|q| q.kind == "short_text" || q.kind == "numeric") => {
+            s.clone()
+        }
+        Value::String(s) => shown_text(q, s),
+        Value::Array(a) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(|s| shown_text(q, s))
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(m) if m.contains_key("tolerance") => {
+            format!("{} (± {})", m["answer"], m["tolerance"])
+        }
+        Value::Object(m) => m
+            .iter()
+            .map(|(l, r)| {
+                format!(
+                    "{} → {}",
+                    shown_text(q, l),
+                    r.as_str().map(|r| shown_text(q, r)).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Bool(b) => strings(lang)
+            .get(if *b { "true_label" } else { "false_label" })
+            .cloned()
+            .unwrap_or_default(),
+        Value::Number(n) => n.to_string(),
+        Value::Null => String::new(),
+    }
+}
+
+/// Whether a saved answer counts as given (an empty selection or matching does not).
+fn answered(answer: Option<&Value>) -> bool {
+    match answer {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(m)) => !m.is_empty(),
+        Some(Value::String(s)) => !s.trim().is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// What is left for a trainee in a cohort, in programme order: published modules not read,
+/// then published quizzes not passed (renewal-only items left out). Each is `(label, href)`.
+fn remaining_work(
+    conn: &mut crate::db::DbConnection,
+    course: &crate::course::model::Course,
+    cohort_id: &str,
+    user: &User,
+    lang: Language,
+) -> Result<Vec<(String, String, &'static str)>, AppError> {
+    let mut out = Vec::new();
+    for m in crate::course::cohort_modules(conn, cohort_id, user, lang)? {
+        if m.published && !m.completed && !course.is_renewal_only(&m.slug) {
+            out.push((
+                m.title,
+                format!("/cohorts/{cohort_id}/modules/{}", m.slug),
+                "module",
+            ));
+        }
+    }
+    let mut quizzes_left = Vec::new();
+    for q in quizzes::cohort_quizzes(conn, cohort_id, user, lang)? {
+        if !q.published || course.is_renewal_only(&q.slug) {
+            continue;
+        }
+        let passed = quizzes::store::attempts_of(conn, cohort_id, &q.slug, &user.id)?
+            .iter()
+            .any(|a| a.passed == Some(true));
+        if !passed {
+            // Module quizzes in module order, quizzes of no module (the final exam) last.
+            let order = q
+                .module
+                .as_ref()
+                .and_then(|m| course.modules.iter().find(|x| &x.slug == m))
+                .map_or(u32::MAX, |m| m.position);
+            quizzes_left.push((
+                order,
+                (
+                    q.title,
+                    format!("/cohorts/{cohort_id}/quizzes/{}", q.slug),
+                    "quiz",
+                ),
+            ));
+        }
+    }
+    quizzes_left.sort_by_key(|(o, _)| *o);
+    out.extend(quizzes_left.into_iter().map(|(_, x)| x));
+    Ok(out)
+}
+
 /// An attempt: the questions while open, the result (and review when allowed) after.
 pub async fn attempt_page(
     state: web::Data<AppState>,
@@ -611,7 +722,8 @@ pub async fn attempt_page(
     let lang = lang_of(&req);
     let id = path.into_inner();
     let u = user.clone();
-    let (view, title, attempts_left) = state
+    let course = state.course.clone();
+    let (view, title, attempts_left, remaining) = state
         .db
         .run(move |conn| {
             let v = quizzes::get_attempt(conn, &id, &u, lang)?;
@@ -622,7 +734,12 @@ pub async fn attempt_page(
                 .unwrap_or((v.quiz_slug.clone(), 1));
             let used = quizzes::store::attempts_of(conn, &v.cohort_id, &v.quiz_slug, &v.user_id)?
                 .len() as u32;
-            Ok((v, title.0, title.1 > used))
+            let remaining = if v.user_id == u.id && v.state != "open" {
+                remaining_work(conn, &course, &v.cohort_id, &u, lang)?
+            } else {
+                Vec::new()
+            };
+            Ok((v, title.0, title.1 > used, remaining))
         })
         .await?;
     let mut page = Page::new(&req);
@@ -641,13 +758,24 @@ pub async fn attempt_page(
                     Some(Value::Number(n)) => n.to_string(),
                     _ => String::new(),
                 };
-                let pairs = a.and_then(|v| v.as_object().cloned()).unwrap_or_default();
+                let pairs = a.and_then(Value::as_object);
+                // Each left item carries the right id chosen for it ("" when none yet).
+                let items: Vec<Value> = q
+                    .items
+                    .iter()
+                    .map(|i| {
+                        let chosen = pairs
+                            .and_then(|p| p.get(&i.id))
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
+                        json!({"id": i.id, "text": i.text, "chosen": chosen})
+                    })
+                    .collect();
                 let mut v = serde_json::to_value(q).unwrap_or(Value::Null);
                 if let Some(o) = v.as_object_mut() {
                     o.insert("chosen".into(), json!(chosen_of(a)));
                     o.insert("text".into(), json!(text));
-                    o.insert("pairs".into(), Value::Object(pairs));
-                    o.entry("items").or_insert(json!([]));
+                    o.insert("items".into(), Value::Array(items));
                 }
                 v
             })
@@ -667,32 +795,59 @@ pub async fn attempt_page(
             .iter()
             .map(|r| {
                 let q = view.questions.iter().find(|q| q.id == r.question_id);
-                let text_of = |id: &str| q.and_then(|q| q.options.iter().chain(q.items.iter()).find(|o| o.id == id)).map(|o| o.text.clone()).unwrap_or_else(|| id.to_string());
-                let answer = match &r.correct_answer {
-                    Value::String(s) => text_of(s),
-                    Value::Array(a) => a.iter().map(|v| v.as_str().map(text_of).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(", "),
-                    Value::Object(m) if m.contains_key("tolerance") => format!("{} (± {})", m["answer"], m["tolerance"]),
-                    Value::Object(m) => m.iter().map(|(l, r)| format!("{} → {}", text_of(l), r.as_str().map(text_of).unwrap_or_default())).collect::<Vec<_>>().join("; "),
-                    Value::Bool(b) => strings(lang).get(if *b { "true_label" } else { "false_label" }).cloned().unwrap_or_default(),
-                    other => other.to_string(),
-                };
-                json!({"prompt": q.map(|q| q.prompt.clone()).unwrap_or_default(), "points": format!("{:.2}", r.points), "max_points": r.max_points, "answer": answer, "feedback": r.feedback})
+                let given = view.answers.get(&r.question_id);
+                json!({
+                    "prompt": q.map(|q| q.prompt.clone()).unwrap_or_default(),
+                    "points": format!("{:.2}", r.points),
+                    "max_points": r.max_points,
+                    "full": r.points + 1e-9 >= f64::from(r.max_points),
+                    "given": given.filter(|a| answered(Some(a))).map(|a| answer_text(q, a, lang)),
+                    "answer": answer_text(q, &r.correct_answer, lang),
+                    "feedback": r.feedback,
+                })
             })
             .collect()
     });
     page.ctx.insert("result", &view.result.as_ref().map(|r| json!({"percent": format!("{:.0}", r.percent), "passed": r.passed, "score": format!("{:.2}", r.score), "max_score": r.max_score})));
     page.ctx.insert("review", &review);
+    let own = view.user_id == user.id;
+    let passed = view.result.as_ref().is_some_and(|r| r.passed);
+    let t = strings(lang);
+    let label = |k: &str| t.get(k).cloned().unwrap_or_default();
+    let next_step = if !own || view.result.is_none() {
+        None
+    } else if !passed && attempts_left {
+        Some(json!({"label": label("next_retry_later"),
+                    "href": format!("/cohorts/{}/quizzes/{}", view.cohort_id, view.quiz_slug)}))
+    } else if !passed {
+        Some(json!({"label": label("next_no_attempts"), "href": "/appeals"}))
+    } else if let Some((title, href, kind)) = remaining.first() {
+        let what = label(if *kind == "module" {
+            "next_read_module"
+        } else {
+            "next_take_quiz"
+        });
+        Some(json!({"label": format!("{what}: {title}"), "href": href}))
+    } else {
+        Some(json!({"label": label("next_all_done"), "href": null}))
+    };
+    page.ctx.insert("next_step", &next_step);
     page.ctx.insert(
-        "can_retry",
-        &(view.user_id == user.id
-            && attempts_left
-            && !view.result.as_ref().is_some_and(|r| r.passed)),
+        "remaining",
+        &remaining
+            .iter()
+            .map(|(l, h, _)| json!({"label": l, "href": h}))
+            .collect::<Vec<_>>(),
     );
+    page.ctx
+        .insert("can_retry", &(own && attempts_left && !passed));
     page.render(&state, "quizzes/result.html", StatusCode::OK)
 }
 
-/// Submits from the page: saves whatever the form carries (for browsers without script),
-/// then submits; a late submit still shows the finalised result.
+/// Submits from the page: saves whatever the form carries (for browsers without script).
+/// The page's submit button asks for the summary first (`review=1`): it names the questions
+/// still unanswered and submits only when the trainee confirms; the countdown's automatic
+/// submit at the deadline goes straight through. A late submit still shows the result.
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -700,19 +855,24 @@ pub async fn submit(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let user = page_user(&req, None).await?;
+    let lang = lang_of(&req);
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    check_csrf(&req, &csrf)?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    check_csrf(&req, &field("csrf"))?;
+    let summary_first = field("review") == "1";
     let id = path.into_inner();
     let aid = id.clone();
-    state
+    let u = user.clone();
+    let summary = state
         .db
         .run(move |conn| {
-            let view = quizzes::get_attempt(conn, &aid, &user, Language::Th)?;
+            let view = quizzes::get_attempt(conn, &aid, &u, lang)?;
             if view.state == "open" {
                 for q in &view.questions {
                     let key = format!("q:{}", q.id);
@@ -743,17 +903,53 @@ pub async fn submit(
                     };
                     if let Some(a) = answer {
                         // A refused answer (wrong shape, or time is up) does not stop the submit.
-                        let _ = quizzes::save_answer(conn, &aid, &q.id, &user, &a);
+                        let _ = quizzes::save_answer(conn, &aid, &q.id, &u, &a);
                     }
                 }
+                if summary_first
+                    && view.user_id == u.id
+                    && view.deadline > chrono::Utc::now().naive_utc()
+                {
+                    let view = quizzes::get_attempt(conn, &aid, &u, lang)?;
+                    let title = quizzes::cohort_quizzes(conn, &view.cohort_id, &u, lang)?
+                        .into_iter()
+                        .find(|q| q.slug == view.quiz_slug)
+                        .map_or_else(|| view.quiz_slug.clone(), |q| q.title);
+                    return Ok(Some((view, title)));
+                }
             }
-            match quizzes::submit(conn, &aid, &user) {
-                Ok(_) | Err(AppError::Conflict { .. }) => Ok(()),
+            match quizzes::submit(conn, &aid, &u) {
+                Ok(_) | Err(AppError::Conflict { .. }) => Ok(None),
                 Err(e) => Err(e),
             }
         })
         .await?;
-    Ok(see_other(&format!("/attempts/{id}")))
+    let Some((view, title)) = summary else {
+        return Ok(see_other(&format!("/attempts/{id}")));
+    };
+    let questions: Vec<Value> = view
+        .questions
+        .iter()
+        .map(|q| {
+            let mut prompt: String = q.prompt.chars().take(90).collect();
+            if prompt.len() < q.prompt.len() {
+                prompt.push('…');
+            }
+            json!({"prompt": prompt, "answered": answered(view.answers.get(&q.id))})
+        })
+        .collect();
+    let unanswered = questions.iter().filter(|q| q["answered"] == false).count();
+    let mut page = Page::new(&req);
+    page.ctx.insert("title", &title);
+    page.ctx.insert("user", &user);
+    page.ctx.insert("attempt_id", &view.id);
+    page.ctx.insert("questions", &questions);
+    page.ctx.insert("unanswered", &unanswered);
+    page.ctx.insert(
+        "deadline_local",
+        &dates::format_datetime(view.deadline, lang),
+    );
+    page.render(&state, "quizzes/summary.html", StatusCode::OK)
 }
 
 /// The quiz page's script (autosave with retry, countdown).

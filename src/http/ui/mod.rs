@@ -82,6 +82,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "quizzes/take.html",
     "quizzes/result.html",
     "quizzes/start.html",
+    "quizzes/summary.html",
     "admin/cohorts.html",
     "quizzes/analytics.html",
     "modules/edit.html",

@@ -20,6 +20,71 @@ struct DecisionLine {
     rationale: Vec<String>,
     decided: String,
     credential_id: Option<String>,
+    /// What the decider needs to see (pending recommendations only).
+    evidence: Option<serde_json::Value>,
+}
+
+/// The evidence of a pending decision, labelled for the page.
+fn evidence_view(
+    conn: &mut DbConnection,
+    course: &Course,
+    lang: Language,
+    d: &Decision,
+) -> Result<serde_json::Value, AppError> {
+    let e = governance::evidence(conn, course, &d.cohort_id, &d.user_id, &d.scope)?;
+    let criteria: Vec<serde_json::Value> = e
+        .criteria
+        .iter()
+        .map(|c| {
+            let name = if let Some(p) = c.name.strip_prefix("attendance>=") {
+                format!("{} ≥ {p}", label(lang, "gov_ev_attendance"))
+            } else {
+                credentials::step_title(course, &c.name, lang)
+            };
+            serde_json::json!({"name": name, "met": c.met})
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = e
+        .results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "quiz": credentials::step_title(course, &format!("quiz:{}", r.quiz), lang),
+                "percent": r.percent.map(|p| format!("{p:.0}%")).unwrap_or_else(|| "–".into()),
+                "passed": r.passed,
+                "attempts": r.attempts,
+            })
+        })
+        .collect();
+    let earlier: Vec<serde_json::Value> = e
+        .earlier_credentials
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "number": c.number,
+                "scope": credentials::scope_title(course, &c.scope, lang),
+                "status": c.status,
+                "status_label": label(lang, &format!("cred_status_{}", c.status)),
+                "history": c.history.iter().map(|(at, action, reason)| serde_json::json!({
+                    "at": dates::format_datetime(*at, lang), "action": action,
+                    "reason": reason.clone().unwrap_or_default()})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let warnings: Vec<String> = e
+        .warnings
+        .iter()
+        .map(|w| label(lang, &format!("gov_warn_{w}")))
+        .collect();
+    Ok(serde_json::json!({
+        "criteria": criteria,
+        "results": results,
+        "attendance": e.attendance_percent.map(|p| format!("{p:.0}%")).unwrap_or_else(|| "–".into()),
+        "earlier": earlier,
+        "open_appeals": e.open_appeals,
+        "warnings": warnings,
+    }))
 }
 
 fn decision_line(
@@ -35,8 +100,18 @@ fn decision_line(
         Some(id) => labels.person(conn, id)?,
         None => String::new(),
     };
+    let evidence = if d.decided_at.is_none() {
+        Some(evidence_view(conn, course, lang, &d)?)
+    } else {
+        None
+    };
+    let not_independent = d.recommended_by == viewer.id
+        || role == Some(MemberRole::Instructor)
+        || cohorts::ever_taught(conn, &d.cohort_id, &viewer.id)?
+        || governance::recommended(conn, &d.cohort_id, &d.user_id, &viewer.id)?;
     Ok(DecisionLine {
-        not_independent: d.recommended_by == viewer.id || role == Some(MemberRole::Instructor),
+        evidence,
+        not_independent,
         trainee: labels.person(conn, &d.user_id)?,
         recommended_by: labels.person(conn, &d.recommended_by)?,
         scope: credentials::scope_title(course, &d.scope, lang),
