@@ -22,6 +22,10 @@ pub enum AppError {
     /// Signed in, but this role may not do this.
     #[error("you are not allowed to do this")]
     Forbidden,
+    /// A cookie-authenticated change that did not come from our own pages (another site, or
+    /// no valid CSRF token bound to the session).
+    #[error("{0}")]
+    CrossSite(String),
     /// The request conflicts with the current state (duplicate, full, closed).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
@@ -71,6 +75,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden => "forbidden",
+            AppError::CrossSite(_) => "cross_site",
             AppError::Conflict { code, .. } => code,
             AppError::Rejected { code, .. } => code,
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -137,7 +142,7 @@ impl ResponseError for AppError {
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CrossSite(_) => StatusCode::FORBIDDEN,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

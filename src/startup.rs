@@ -141,12 +141,18 @@ impl Application {
             ),
             db: db.clone(),
             settings,
+            csrf_key: {
+                use sha2::Digest;
+                sha2::Sha256::digest([b"assessor-academy csrf v1:".as_slice(), &secret].concat())
+                    .into()
+            },
             tokens: TokenKeys::from_secret(&secret),
             templates: templates.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(middleware::same_origin_only))
                 .wrap(middleware::security_headers())
                 .wrap(from_fn(middleware::request_id))
                 .configure(http::configure)

@@ -2,12 +2,15 @@
 (function () {
   "use strict";
   var timers = {};
+  // The API takes the page's session only with the session's CSRF token.
+  var csrfField = document.querySelector("#editor input[name=csrf]");
+  var csrf = csrfField ? csrfField.value : "";
   function preview(area) {
     var target = document.getElementById(area.dataset.preview);
     fetch("/api/v1/preview", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify({ markdown: area.value })
     }).then(function (r) { return r.json(); }).then(function (b) {
       // The HTML comes from the server's allow-list sanitiser.

@@ -6,6 +6,8 @@
   var form = document.getElementById("quiz");
   if (!form) { return; }
   var attempt = form.dataset.attempt;
+  // The API takes the page's session only with the session's CSRF token.
+  var csrf = form.querySelector("input[name=csrf]").value;
   var pending = {};
 
   function answerOf(fs) {
@@ -49,7 +51,7 @@
     fetch("/api/v1/attempts/" + attempt + "/answers/" + encodeURIComponent(qid), {
       method: "PUT",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify({ answer: answer })
     }).then(function (r) {
       if (r.ok) {

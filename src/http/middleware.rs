@@ -62,3 +62,59 @@ pub async fn request_id(
     .instrument(span)
     .await
 }
+
+/// Refuses a state-changing request that a browser says comes from another site: with
+/// `Sec-Fetch-Site` other than `same-origin` or `none`, or an `Origin` that is neither this
+/// request's host nor the configured base URL's. Requests with an `Authorization` header are
+/// left to the token (no other site can send one); programs that send neither header are not
+/// browsers and pass on to the CSRF and sign-in checks.
+pub async fn same_origin_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !req.method().is_safe() && !req.headers().contains_key(header::AUTHORIZATION) {
+        if let Some(why) = foreign(&req) {
+            let err = crate::error::AppError::CrossSite(why);
+            return Err(if req.path().starts_with("/api/") {
+                err.into()
+            } else {
+                crate::error::PageError(err).into()
+            });
+        }
+    }
+    next.call(req).await
+}
+
+fn foreign(req: &ServiceRequest) -> Option<String> {
+    let h = req.headers();
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if !matches!(site, "same-origin" | "none") {
+            return Some(format!(
+                "this request came from another site (Sec-Fetch-Site: {site}) and was refused"
+            ));
+        }
+    }
+    let origin = h.get(header::ORIGIN)?.to_str().unwrap_or("null");
+    let authority = url::Url::parse(origin).ok().and_then(|u| {
+        u.host_str().map(|host| match u.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        })
+    });
+    let own_host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    let base = req
+        .app_data::<actix_web::web::Data<crate::http::AppState>>()
+        .and_then(|s| {
+            let u = &s.settings.base_url;
+            u.host_str().map(|host| match u.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host.to_string(),
+            })
+        });
+    match authority {
+        Some(a) if Some(a.as_str()) == own_host || Some(&a) == base.as_ref() => None,
+        _ => Some(format!(
+            "this request came from another site (Origin: {origin}) and was refused"
+        )),
+    }
+}

@@ -28,6 +28,8 @@ pub struct AppState {
     pub issuer: crate::credentials::Issuer,
     /// Limits public verification requests per client.
     pub verify_limiter: ratelimit::RateLimiter,
+    /// Key of the CSRF tokens (an HMAC of the session), derived from the sign-in secret.
+    pub csrf_key: [u8; 32],
 }
 
 /// Mounts every route of the service.

@@ -787,6 +787,16 @@ async fn the_web_sign_in_sets_an_httponly_lax_cookie_and_forms_need_the_csrf_tok
         html.contains("ข้อมูลส่วนตัว") && html.contains("t@example.org"),
         "{html}"
     );
+    // The token is bound to the session: the one from before sign-in no longer works.
+    let res = app
+        .client
+        .post(app.url("/profile/language"))
+        .form(&[("language", "en"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let csrf = crate::web::csrf_of(&html);
     // Switching the preferred language to English switches the UI.
     let res = app
         .client

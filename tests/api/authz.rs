@@ -178,6 +178,13 @@ fn form_body(path: &str, persona: &str) -> Vec<(&'static str, String)> {
     f
 }
 
+/// What every call of the matrix shares: cohort A, and the CSRF token of the pre-session
+/// cookie `CSRF` (forms of anonymous personas need it; bearer calls do not).
+struct Ctx {
+    cohort: String,
+    csrf: String,
+}
+
 async fn call(
     app: &TestApp,
     client: &reqwest::Client,
@@ -185,8 +192,9 @@ async fn call(
     concrete: &str,
     persona: &str,
     token: Option<&str>,
-    cohort: &str,
+    ctx: &Ctx,
 ) -> (String, String) {
+    let cohort = ctx.cohort.as_str();
     let (method, path) = (row.method.as_str(), row.path.as_str());
     let url = app.url(concrete);
     let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
@@ -206,7 +214,18 @@ async fn call(
     } else if let Some(body) = json_body(method, path, persona, cohort) {
         req = req.json(&body);
     } else if method == "POST" {
-        req = req.form(&form_body(path, persona));
+        // The pre-session cookie's real token (bearer calls need none).
+        let form: Vec<(&str, String)> = form_body(path, persona)
+            .into_iter()
+            .map(|(k, v)| {
+                if k == "csrf" {
+                    (k, ctx.csrf.clone())
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        req = req.form(&form);
     }
     let res = req.send().await.unwrap();
     let status = res.status().as_u16();
@@ -346,6 +365,19 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
     let question = started["questions"][0]["id"].as_str().unwrap().to_string();
     let random_id = uuid::Uuid::new_v4().to_string();
     let random_token = "ab".repeat(32);
+    let login_page = client
+        .get(app.url("/login"))
+        .header("cookie", format!("academy_csrf={CSRF}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ctx = Ctx {
+        cohort: cohort_a.clone(),
+        csrf: crate::web::csrf_of(&login_page),
+    };
     let mut failures = Vec::new();
     for row in matrix() {
         // The feed link changes when staff rotate it (a row of the matrix does): read it now.
@@ -420,7 +452,7 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
                 &concrete,
                 persona,
                 token.as_deref(),
-                &cohort_a,
+                &ctx,
             )
             .await;
             // A cell like 409/not_independent also names the error code.

@@ -342,7 +342,15 @@ async fn a_hostile_corpus_on_every_route_causes_no_server_error_and_no_partial_w
                             server_errors.push(format!(
                                 "{method} {pattern} ({path:.80}): {status} {text:.200}"
                             ));
-                        } else if (200..300).contains(&status) && *method != "get" {
+                        } else if *method != "get"
+                            && ((200..300).contains(&status)
+                                || ((300..400).contains(&status)
+                                    && res
+                                        .headers()
+                                        .get("location")
+                                        .is_some_and(|l| l != "/login" || *pattern == "/logout")))
+                        {
+                            // A form that succeeded redirects (303) to its page.
                             any_success_write = true;
                         }
                     }

@@ -9,6 +9,7 @@ mod cohorts;
 mod content;
 mod crash;
 mod credentials;
+mod crosssite;
 mod demo;
 mod email;
 mod foundation;

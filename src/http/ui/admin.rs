@@ -235,7 +235,12 @@ async fn render_users(
         page.ctx.insert("import_error", &message);
         page.ctx.insert(
             "import_rows",
-            &details.get("rows").cloned().unwrap_or_default(),
+            // A refusal without per-row problems (e.g. an empty file) lists none.
+            &details
+                .get("rows")
+                .filter(|r| r.is_array())
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!([])),
         );
         page.ctx.insert("csv", &csv);
         StatusCode::UNPROCESSABLE_ENTITY

@@ -215,7 +215,9 @@ impl Page {
         ctx.insert("user", &Option::<()>::None);
         ctx.insert("flash", &Option::<String>::None);
         let mut cookies = Vec::new();
-        let csrf = match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()) {
+        // The pre-session cookie is random and only binds the token before sign-in; once
+        // signed in, the token is bound to the session itself.
+        let pre = match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()) {
             Some(v) if v.len() == 64 => v,
             _ => {
                 let v = random_hex();
@@ -229,6 +231,7 @@ impl Page {
                 v
             }
         };
+        let csrf = crate::http::extract::csrf_token(req, Some(&pre));
         ctx.insert("csrf", &csrf);
         Page { ctx, cookies, lang }
     }
@@ -283,21 +286,18 @@ fn random_hex() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks a submitted CSRF token against the cookie (double submit, constant time).
+/// Checks a form's CSRF token: the HMAC of this session (or, before sign-in, of the
+/// pre-session cookie), compared in constant time; bearer-authenticated calls need none.
 pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<(), PageError> {
-    let cookie = req
-        .cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
-    let a = cookie.as_bytes();
-    let b = submitted.as_bytes();
-    let same = a.len() == 64
-        && a.len() == b.len()
-        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
-    if same {
+    // A bearer-authenticated call names its caller in a header no other site can set.
+    if crate::http::extract::has_authorization(req) || crate::http::extract::csrf_ok(req, submitted)
+    {
         Ok(())
     } else {
-        Err(PageError(AppError::Forbidden))
+        Err(PageError(AppError::CrossSite(
+            "this form is out of date or came from another site: reload the page and try again"
+                .into(),
+        )))
     }
 }
 
