@@ -100,6 +100,18 @@ pub struct SettingsArgs {
     /// Log filter, e.g. `info` or `academy=debug`.
     #[arg(long, env = "ACADEMY_LOG", default_value = "info", global = true)]
     pub log: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: comma-separated addresses or CIDRs
+    /// (e.g. `127.0.0.1,10.0.0.0/8`). Default none: the peer address is the client.
+    #[arg(long, env = "ACADEMY_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
+    /// Public verifications allowed per client per minute.
+    #[arg(
+        long,
+        env = "ACADEMY_VERIFY_RATE_PER_MINUTE",
+        default_value = "120",
+        global = true
+    )]
+    pub verify_rate_per_minute: String,
 }
 
 /// Where outgoing mail goes.
@@ -137,6 +149,8 @@ pub struct Settings {
     pub credential_prefix: String,
     /// Public verification requests allowed per client per minute.
     pub verify_rate_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Background jobs (mail sending, finalising attempts) tick at this interval.
     pub worker_interval_ms: u64,
 }
@@ -300,6 +314,29 @@ impl Settings {
                 ));
             }
         }
+        let verify_rate_per_minute: u32 = args
+            .verify_rate_per_minute
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| {
+                bad(
+                    "ACADEMY_VERIFY_RATE_PER_MINUTE",
+                    &args.verify_rate_per_minute,
+                    "must be a whole number from 1 to 1000000",
+                )
+            })?;
+        let trusted_proxies = match &args.trusted_proxies {
+            None => Vec::new(),
+            Some(raw) => parse_proxies(raw).map_err(|item| {
+                bad(
+                    "ACADEMY_TRUSTED_PROXIES",
+                    raw,
+                    format!("'{item}' is not an IP address or CIDR (e.g. 127.0.0.1 or 10.0.0.0/8)"),
+                )
+            })?,
+        };
         if production {
             if !matches!(mail, MailTransport::Smtp(_)) {
                 return Err(bad(
@@ -332,10 +369,24 @@ impl Settings {
             mail_max_attempts,
             mail_retry_base: std::time::Duration::from_secs(mail_retry_seconds),
             credential_prefix: prefix.to_string(),
-            verify_rate_per_minute: 120,
+            verify_rate_per_minute,
+            trusted_proxies,
             worker_interval_ms: 1000,
         })
     }
+}
+
+/// Parses a comma-separated list of IP addresses and CIDRs; the bad item on error.
+pub fn parse_proxies(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| item.to_string())
+        })
+        .collect()
 }
 
 /// Hides a password inside a URL before it is printed.

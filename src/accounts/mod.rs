@@ -16,10 +16,18 @@ use crate::offices;
 use model::{EmailAddress, Language, NewPassword, PersonName, Role};
 use store::{NewUserRow, ThrottleRow, UserRow};
 
-/// Failed sign-ins allowed per account in one window before it is blocked.
-pub const ACCOUNT_FAILURE_LIMIT: i32 = 10;
-/// Failed sign-ins allowed per client address in one window before it is blocked.
+/// Failed sign-ins of one account from one client address in a window before that pair (and
+/// only that pair) is blocked for the window.
+pub const PAIR_FAILURE_LIMIT: i32 = 10;
+/// Failed sign-ins from one client address (any account) in a window before it is blocked.
 pub const CLIENT_FAILURE_LIMIT: i32 = 50;
+/// Failed sign-ins of one account from all clients in a window before each further failure
+/// makes the next attempt wait: 1, 2, 4 … seconds, at most [`ACCOUNT_MAX_DELAY_SECONDS`]. A
+/// delay, never a lock: a many-address attack slows the account's sign-in but cannot stop
+/// its owner. (OWASP Authentication Cheat Sheet: prefer throttling to account lockout.)
+pub const ACCOUNT_FREE_FAILURES: i32 = 20;
+/// The longest wait the account-wide delay imposes.
+pub const ACCOUNT_MAX_DELAY_SECONDS: i64 = 60;
 /// Length of the counting window and of a block.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
@@ -179,6 +187,22 @@ fn throttle_fail(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let mut row = fresh_window(conn, key, now)?;
+    row.failures += 1;
+    if row.failures >= limit {
+        row.blocked_until = Some(now + window);
+    }
+    store::save_throttle(conn, &row)?;
+    Ok(())
+}
+
+/// The counter of `key`, restarted when its window has passed.
+fn fresh_window(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<ThrottleRow, AppError> {
+    let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
     let mut row = store::find_throttle(conn, key)?.unwrap_or(ThrottleRow {
         key: key.to_string(),
         failures: 0,
@@ -190,30 +214,53 @@ fn throttle_fail(
         row.window_started_at = now;
         row.blocked_until = None;
     }
+    Ok(row)
+}
+
+/// Counts a failure of the account from any client: past [`ACCOUNT_FREE_FAILURES`] the next
+/// attempt waits, doubling up to [`ACCOUNT_MAX_DELAY_SECONDS`].
+fn account_fail(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    let mut row = fresh_window(conn, key, now)?;
     row.failures += 1;
-    if row.failures >= limit {
-        row.blocked_until = Some(now + window);
+    let over = row.failures - ACCOUNT_FREE_FAILURES;
+    if over > 0 {
+        let delay = 1i64
+            .checked_shl((over - 1).min(16) as u32)
+            .unwrap_or(ACCOUNT_MAX_DELAY_SECONDS)
+            .min(ACCOUNT_MAX_DELAY_SECONDS);
+        row.blocked_until = Some(now + Duration::seconds(delay));
     }
     store::save_throttle(conn, &row)?;
     Ok(())
 }
 
-/// Step 1 of sign-in: refuses throttled accounts and clients, returns the stored user if any.
+fn throttle_keys(email: &str, client: &str) -> [String; 3] {
+    [
+        format!("pair:{email}|{client}"),
+        format!("client:{client}"),
+        format!("account:{email}"),
+    ]
+}
+
+/// Step 1 of sign-in: refuses a blocked account-and-client pair, a blocked client and an
+/// account in its delay; returns the stored user if any.
 pub fn begin_sign_in(
     conn: &mut DbConnection,
     email: &str,
     client: &str,
 ) -> Result<SignInCandidate, AppError> {
     let now = now_naive();
-    throttle_check(conn, &format!("account:{email}"), now)?;
-    throttle_check(conn, &format!("client:{client}"), now)?;
+    for key in throttle_keys(email, client) {
+        throttle_check(conn, &key, now)?;
+    }
     Ok(SignInCandidate {
         user: store::find_user_by_email(conn, email)?,
     })
 }
 
 /// Step 2 of sign-in, after the password was checked off the database connection:
-/// counts a failure, or clears the account's counter and returns the user.
+/// counts a failure (for the pair, the client and the account), or clears the pair's and the
+/// account's counters and returns the user.
 pub fn finish_sign_in(
     conn: &mut DbConnection,
     email: &str,
@@ -222,21 +269,23 @@ pub fn finish_sign_in(
     password_ok: bool,
 ) -> Result<User, AppError> {
     let now = now_naive();
-    let account_key = format!("account:{email}");
-    let client_key = format!("client:{client}");
+    let [pair_key, client_key, account_key] = throttle_keys(email, client);
     // The failure count must be committed even though the answer is an error, so the
     // transaction returns the outcome as a value and only errors on real failures.
     write_tx(conn, |conn| -> Result<Result<User, AppError>, AppError> {
         // Re-check inside the transaction: a block may have started meanwhile.
+        throttle_check(conn, &pair_key, now)?;
         throttle_check(conn, &account_key, now)?;
         match user {
             Some(row) if password_ok && !row.disabled => {
+                store::clear_throttle(conn, &pair_key)?;
                 store::clear_throttle(conn, &account_key)?;
                 Ok(row.try_into())
             }
             _ => {
-                throttle_fail(conn, &account_key, ACCOUNT_FAILURE_LIMIT, now)?;
+                throttle_fail(conn, &pair_key, PAIR_FAILURE_LIMIT, now)?;
                 throttle_fail(conn, &client_key, CLIENT_FAILURE_LIMIT, now)?;
+                account_fail(conn, &account_key, now)?;
                 Ok(Err(AppError::Unauthorized(
                     "wrong e-mail or password".into(),
                 )))
@@ -399,7 +448,7 @@ pub fn redeem_link(
         }
         store::set_password(conn, &row.user_id, hash, now)?;
         if let Some(u) = store::find_user(conn, &row.user_id)? {
-            store::clear_throttle(conn, &format!("account:{}", u.email))?;
+            store::clear_account_throttles(conn, &u.email)?;
         }
         Ok::<_, AppError>(row.user_id)
     })?;

@@ -167,6 +167,22 @@ pub fn clear_throttle(conn: &mut DbConnection, key: &str) -> QueryResult<usize> 
     diesel::delete(login_throttle::table.find(key)).execute(conn)
 }
 
+/// Lifts every sign-in block of an account: its own counter and those of each client with it.
+pub fn clear_account_throttles(conn: &mut DbConnection, email: &str) -> QueryResult<usize> {
+    let prefix = format!("pair:{email}|");
+    // LIKE narrows the search; `_` and `%` in an address are wildcards there, so the keys are
+    // matched exactly before anything is deleted.
+    let keys: Vec<String> = login_throttle::table
+        .filter(login_throttle::key.like(format!("pair:{email}|%")))
+        .select(login_throttle::key)
+        .load::<String>(conn)?
+        .into_iter()
+        .filter(|k| k.starts_with(&prefix))
+        .chain([format!("account:{email}")])
+        .collect();
+    diesel::delete(login_throttle::table.filter(login_throttle::key.eq_any(keys))).execute(conn)
+}
+
 /// Creates a single-use token and returns its secret part; only a SHA-256 of it is stored.
 pub fn create_one_time_token(
     conn: &mut DbConnection,

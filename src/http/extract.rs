@@ -33,11 +33,47 @@ impl SignedIn {
     }
 }
 
-/// The address used to count failed sign-ins of one client.
+/// The client's address, used to count its sign-ins and verifications. It is the peer address,
+/// unless the peer is a trusted proxy (`ACADEMY_TRUSTED_PROXIES`): then `X-Forwarded-For` is
+/// read from the right, skipping trusted proxies, and the first other address is the client.
+/// A client cannot choose its own key by sending the header: untrusted peers' headers are
+/// ignored, and the addresses a trusted proxy appends come last.
 pub fn client_key(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.trusted_proxies.as_slice())
+        .unwrap_or(&[]);
+    client_address(peer, trusted, req.headers().get_all("x-forwarded-for")).to_string()
+}
+
+/// See [`client_key`]: the client behind a chain of trusted proxies.
+pub fn client_address<'a>(
+    peer: std::net::IpAddr,
+    trusted: &[ipnet::IpNet],
+    forwarded: impl Iterator<Item = &'a actix_web::http::header::HeaderValue>,
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = forwarded
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().parse::<std::net::IpAddr>())
+        .collect::<Result<_, _>>()
+        // A malformed header from the proxy: trust nothing in it.
+        .unwrap_or_default();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        client = *hop;
+        if !is_trusted(hop) {
+            break;
+        }
+    }
+    client
 }
 
 /// The session cookie's value, when the request carries one.
@@ -178,5 +214,46 @@ impl FromRequest for AdminUser {
             }
             Ok(AdminUser(user))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use actix_web::http::header::HeaderValue;
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_read_from_x_forwarded_for_only_through_trusted_proxies() {
+        let trusted = crate::settings::parse_proxies("127.0.0.1, 10.0.0.0/8").unwrap();
+        let h = |v: &str| vec![HeaderValue::from_str(v).unwrap()];
+        // No trusted proxy in front: the header is the client's own word, ignored.
+        assert_eq!(
+            client_address(ip("203.0.113.9"), &trusted, h("198.51.100.1").iter()),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the rightmost address not a proxy, whatever the client prepended.
+        assert_eq!(
+            client_address(
+                ip("127.0.0.1"),
+                &trusted,
+                h("1.2.3.4, 198.51.100.7, 10.1.2.3").iter()
+            ),
+            ip("198.51.100.7")
+        );
+        // Through the proxy without a header: the proxy itself.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &trusted, h("").iter().take(0)),
+            ip("127.0.0.1")
+        );
+        // A malformed header is not believed.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &trusted, h("nonsense, 1.2.3.4").iter()),
+            ip("127.0.0.1")
+        );
+        assert!(crate::settings::parse_proxies("127.0.0.1, not-an-ip").is_err());
     }
 }

@@ -98,6 +98,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: DatabaseUrl) -> Settin
         mail_retry_base: std::time::Duration::from_millis(100),
         credential_prefix: "TISI-S".into(),
         verify_rate_per_minute: 100_000,
+        trusted_proxies: Vec::new(),
         worker_interval_ms: 50,
     }
 }

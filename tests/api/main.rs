@@ -20,6 +20,7 @@ mod hostile;
 mod independence;
 mod integrity;
 mod lifecycle;
+mod proxy;
 mod quizzes;
 mod scaleout;
 mod settings;

@@ -59,15 +59,24 @@ pub async fn login_submit(
         Err(e @ (AppError::Unauthorized(_) | AppError::TooManyRequests { .. })) => {
             let mut page = Page::new(&req);
             let t = super::strings(super::lang_of(&req));
-            let (key, status) = match e {
-                AppError::TooManyRequests { .. } => {
-                    ("too_many_attempts", StatusCode::TOO_MANY_REQUESTS)
-                }
-                _ => ("wrong_credentials", StatusCode::UNAUTHORIZED),
+            let (key, status, retry) = match e {
+                AppError::TooManyRequests { retry_after } => (
+                    "too_many_attempts",
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some(retry_after),
+                ),
+                _ => ("wrong_credentials", StatusCode::UNAUTHORIZED, None),
             };
             page.ctx.insert("error", &t.get(key));
             page.ctx.insert("email", &email_shown);
-            page.render(&state, "auth/login.html", status)
+            let mut res = page.render(&state, "auth/login.html", status)?;
+            if let Some(secs) = retry {
+                res.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(secs),
+                );
+            }
+            Ok(res)
         }
         Err(e) => Err(PageError(e)),
     }
