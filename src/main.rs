@@ -89,6 +89,10 @@ enum CredentialAction {
         /// The issuer's JWKS: a file, or an http:// URL (default: ACADEMY_BASE_URL/.well-known/jwks.json).
         #[arg(long)]
         jwks: Option<String>,
+        /// The issuer to expect, e.g. https://academy.example.org/issuer (default:
+        /// ACADEMY_BASE_URL/issuer when ACADEMY_BASE_URL is set; otherwise any, printed).
+        #[arg(long)]
+        issuer: Option<String>,
     },
 }
 
@@ -166,11 +170,16 @@ fn main() -> ExitCode {
             Command::Import { file } => import(settings, file).await,
             Command::Purge { dry_run } => purge(settings, dry_run).await,
             Command::Credential {
-                action: CredentialAction::Verify { file, jwks },
+                action: CredentialAction::Verify { file, jwks, issuer },
             } => {
                 let source =
                     jwks.unwrap_or_else(|| format!("{}.well-known/jwks.json", settings.base_url));
-                verify_credential(&file, &source)
+                let issuer = issuer.or_else(|| {
+                    std::env::var("ACADEMY_BASE_URL")
+                        .ok()
+                        .map(|_| format!("{}issuer", settings.base_url))
+                });
+                verify_credential(&file, &source, issuer.as_deref())
             }
             Command::Content {
                 action: ContentAction::Check { dir },
@@ -433,7 +442,11 @@ async fn keys(settings: Settings, action: KeysAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn verify_credential(file: &str, jwks_source: &str) -> anyhow::Result<()> {
+fn verify_credential(
+    file: &str,
+    jwks_source: &str,
+    expected_issuer: Option<&str>,
+) -> anyhow::Result<()> {
     let jwt = if file == "-" {
         let mut s = String::new();
         std::io::stdin().take(1024 * 1024).read_to_string(&mut s)?;
@@ -443,7 +456,7 @@ fn verify_credential(file: &str, jwks_source: &str) -> anyhow::Result<()> {
     };
     let jwks = academy::credentials::offline::load_jwks(jwks_source)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    match academy::credentials::offline::verify(&jwt, &jwks) {
+    match academy::credentials::offline::verify(&jwt, &jwks, expected_issuer) {
         Ok(r) => {
             let name = r.claims.get("name").and_then(|v| v.as_str()).unwrap_or("");
             let number = r
@@ -452,6 +465,10 @@ fn verify_credential(file: &str, jwks_source: &str) -> anyhow::Result<()> {
                 .and_then(|v| v.as_str())
                 .unwrap_or("");
             println!("signature: valid (key {})", r.kid);
+            println!(
+                "issuer: {}",
+                r.claims.get("iss").and_then(|v| v.as_str()).unwrap_or("")
+            );
             println!("credential: {number} {name}");
             println!(
                 "validFrom: {}",
@@ -468,7 +485,21 @@ fn verify_credential(file: &str, jwks_source: &str) -> anyhow::Result<()> {
                     .unwrap_or("")
             );
             println!("dates: {}", r.status);
-            println!("revocation and suspension: check online at the credential's status list or verification page");
+            let listed = academy::credentials::offline::check_status(
+                &r.claims,
+                &jwks,
+                academy::credentials::offline::fetch_http,
+            );
+            match &listed {
+                Ok(None) => println!("status lists: neither revoked nor suspended"),
+                Ok(Some(s)) => println!("status lists: {s}"),
+                Err(e) => println!(
+                    "status lists: not checked ({e}); check online at the credential's verification page"
+                ),
+            }
+            if let Ok(Some(s)) = listed {
+                anyhow::bail!("the credential is {s}")
+            }
             if r.status == "active" {
                 Ok(())
             } else {

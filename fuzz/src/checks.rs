@@ -1267,7 +1267,7 @@ pub fn credential_verify(data: &[u8]) {
     let setup = issued();
     let candidate = mutate(&setup.jwt, data);
     let online = verify(setup, &candidate);
-    let offline = academy::credentials::offline::verify(&candidate, &setup.jwks);
+    let offline = academy::credentials::offline::verify(&candidate, &setup.jwks, None);
     if candidate.trim() == setup.jwt {
         assert!(
             online.valid,

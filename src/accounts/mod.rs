@@ -30,6 +30,8 @@ pub const ACCOUNT_FREE_FAILURES: i32 = 20;
 pub const ACCOUNT_MAX_DELAY_SECONDS: i64 = 60;
 /// Length of the counting window and of a block.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// Password-reset mails sent to one account per hour at most.
+pub const RESET_MAILS_PER_HOUR: i64 = 3;
 
 /// A user as the rest of the service sees it (no password hash).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -234,6 +236,21 @@ fn account_fail(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> Resul
     Ok(())
 }
 
+/// Wrong guesses of a short secret other than a password (a check-in code) allowed per key in
+/// one window, before the key is blocked for the window.
+pub const GUESS_LIMIT: i32 = 5;
+
+/// Refuses (429 with the wait) while `key`'s guesses are blocked.
+pub fn guesses_check(conn: &mut DbConnection, key: &str) -> Result<(), AppError> {
+    throttle_check(conn, key, now_naive())
+}
+
+/// Counts one wrong guess for `key` (committed on its own, so the caller may then fail).
+pub fn guesses_fail(conn: &mut DbConnection, key: &str) -> Result<(), AppError> {
+    let now = now_naive();
+    write_tx(conn, |conn| throttle_fail(conn, key, GUESS_LIMIT, now))
+}
+
 fn throttle_keys(email: &str, client: &str) -> [String; 3] {
     [
         format!("pair:{email}|{client}"),
@@ -380,6 +397,18 @@ pub fn request_password_reset(
         if user.disabled {
             return Ok(());
         }
+        // At most this many reset mails an hour: the answer looks the same either way, so
+        // nobody learns whether an address exists or was limited, and nobody can flood it.
+        if store::count_one_time_tokens_since(
+            conn,
+            &user.id,
+            "password_reset",
+            now - Duration::hours(1),
+        )? >= RESET_MAILS_PER_HOUR
+        {
+            tracing::info!(user_id = %user.id, "password reset mail limited");
+            return Ok(());
+        }
         let expires = now + Duration::minutes(RESET_TTL_MINUTES);
         let token = store::create_one_time_token(conn, &user.id, "password_reset", expires, now)?;
         let link = base_url
@@ -414,6 +443,10 @@ fn valid_token(
     }
     let row = store::find_one_time_token(conn, secret)?.ok_or_else(invalid)?;
     if row.purpose != purpose || row.used_at.is_some() || row.expires_at <= now {
+        return Err(invalid());
+    }
+    // A disabled account's links (an invitation, a reset) do nothing.
+    if store::find_user(conn, &row.user_id)?.is_none_or(|u| u.disabled) {
         return Err(invalid());
     }
     Ok(row)

@@ -72,19 +72,55 @@ pub fn count_by_role(conn: &mut DbConnection, role: &str) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Sets a password hash, ends every sign-in, and voids every single-use link of the user
+/// still unused (an older reset or invitation link must not work after a new password).
 pub fn set_password(
     conn: &mut DbConnection,
     id: &str,
     hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
+    let n = diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(Some(hash)),
             users::token_version.eq(users::token_version + 1),
             users::updated_at.eq(now),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    void_one_time_tokens(conn, id, now)?;
+    Ok(n)
+}
+
+/// Marks every unused single-use link of a user as used.
+pub fn void_one_time_tokens(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::db::schema::one_time_tokens;
+    diesel::update(
+        one_time_tokens::table
+            .filter(one_time_tokens::user_id.eq(user_id))
+            .filter(one_time_tokens::used_at.is_null()),
+    )
+    .set(one_time_tokens::used_at.eq(now))
+    .execute(conn)
+}
+
+/// How many links of a purpose were made for a user since `since` (used or not).
+pub fn count_one_time_tokens_since(
+    conn: &mut DbConnection,
+    user_id: &str,
+    purpose: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    use crate::db::schema::one_time_tokens;
+    one_time_tokens::table
+        .filter(one_time_tokens::user_id.eq(user_id))
+        .filter(one_time_tokens::purpose.eq(purpose))
+        .filter(one_time_tokens::created_at.gt(since))
+        .count()
+        .get_result(conn)
 }
 
 pub fn bump_token_version(

@@ -771,9 +771,13 @@ pub fn check_in(
     at: NaiveDateTime,
 ) -> Result<Attendance, AppError> {
     checkin_window_open(session, at)?;
+    // Six digits can be guessed: a few wrong codes per trainee and session, then a wait.
+    let guesses = format!("checkin:{}:{}", session.id, user.id);
+    accounts::guesses_check(conn, &guesses)?;
     let code = crate::thai::fold_digits(code.trim());
     let expected = model::checkin_code(&session.checkin_secret, at.and_utc().timestamp());
     if code.len() != expected.len() || code != expected {
+        accounts::guesses_fail(conn, &guesses)?;
         return Err(AppError::Validation {
             code: "wrong_code",
             message: "this code is not the one on display now".into(),
@@ -826,6 +830,8 @@ pub struct ZoomEntry {
     pub email: String,
     pub minutes: i32,
     pub matched_user_id: Option<String>,
+    /// A trainee of the same name, for an instructor to confirm (never counted by itself).
+    pub suggested_user_id: Option<String>,
 }
 
 /// Minutes online that count as present (the rest of a session's length counts as late when
@@ -895,15 +901,18 @@ pub fn import_zoom_report(
     write_tx(conn, |conn| {
         for (name, email, minutes) in &parsed {
             let folded = name.split_whitespace().collect::<Vec<_>>().join(" ");
+            // The e-mail Zoom verified is taken at once; a display name, which anyone may
+            // choose, is only a suggestion for an instructor to confirm.
             let matched = trainees
                 .iter()
                 .find(|m| !email.is_empty() && m.email == *email)
-                .or_else(|| {
-                    trainees
-                        .iter()
-                        .find(|m| m.name == folded || m.name_en.as_deref() == Some(folded.as_str()))
-                })
                 .map(|m| m.user_id.clone());
+            let suggested = matched.is_none().then(|| {
+                trainees
+                    .iter()
+                    .find(|m| m.name == folded || m.name_en.as_deref() == Some(folded.as_str()))
+                    .map(|m| m.user_id.clone())
+            });
             store::insert_zoom_row(
                 conn,
                 &store::ZoomRow {
@@ -914,6 +923,7 @@ pub fn import_zoom_report(
                     minutes: *minutes,
                     matched_user_id: matched,
                     created_at: t,
+                    suggested_user_id: suggested.flatten(),
                 },
             )?;
         }
@@ -933,6 +943,7 @@ pub fn zoom_entries(conn: &mut DbConnection, session_id: &str) -> Result<Vec<Zoo
             email: r.email,
             minutes: r.minutes,
             matched_user_id: r.matched_user_id,
+            suggested_user_id: r.suggested_user_id,
         })
         .collect())
 }

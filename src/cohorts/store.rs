@@ -361,6 +361,9 @@ pub struct ZoomRow {
     pub minutes: i32,
     pub matched_user_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// A trainee whose name matches the row's display name: only a suggestion, since
+    /// participants choose their display names; an instructor confirms it.
+    pub suggested_user_id: Option<String>,
 }
 
 pub fn insert_zoom_row(conn: &mut DbConnection, row: &ZoomRow) -> QueryResult<usize> {

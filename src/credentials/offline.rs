@@ -15,8 +15,9 @@ pub struct OfflineResult {
     pub status: &'static str,
 }
 
-/// Checks the RS256 signature with the key named by `kid`, and the validity dates.
-pub fn verify(jwt: &str, jwks: &Jwks) -> Result<OfflineResult, String> {
+/// Checks the RS256 signature with the key named by `kid` and the signed claims; returns the
+/// key id and the claims.
+fn decode(jwt: &str, jwks: &Jwks) -> Result<(String, Value), String> {
     let jwt = jwt.trim();
     let header =
         jsonwebtoken::decode_header(jwt).map_err(|e| format!("not a credential JWT: {e}"))?;
@@ -37,14 +38,62 @@ pub fn verify(jwt: &str, jwks: &Jwks) -> Result<OfflineResult, String> {
     v.set_required_spec_claims(&["iss", "sub", "jti", "nbf", "exp"]);
     let data = jsonwebtoken::decode::<Value>(jwt, &key, &v)
         .map_err(|e| format!("signature or claims do not verify: {e}"))?;
+    Ok((kid, data.claims))
+}
+
+fn types(claims: &Value) -> Vec<&str> {
+    match claims.get("type") {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        Some(Value::String(s)) => vec![s.as_str()],
+        _ => vec![],
+    }
+}
+
+/// The issuer id a credential names (`issuer` as a string or `issuer.id`).
+fn issuer_id(claims: &Value) -> Option<&str> {
+    match claims.get("issuer") {
+        Some(Value::String(s)) => Some(s),
+        Some(o) => o.get("id").and_then(Value::as_str),
+        None => None,
+    }
+}
+
+/// Checks a credential: the RS256 signature with the key named by `kid`, that it is an Open
+/// Badges credential (not a status list or another signed document), that its `iss` is the
+/// issuer it names (and `expected_issuer`, when known), and the validity dates.
+pub fn verify(
+    jwt: &str,
+    jwks: &Jwks,
+    expected_issuer: Option<&str>,
+) -> Result<OfflineResult, String> {
+    let (kid, claims) = decode(jwt, jwks)?;
+    let t = types(&claims);
+    if !t
+        .iter()
+        .any(|x| *x == "OpenBadgeCredential" || *x == "AchievementCredential")
+    {
+        return Err(format!(
+            "this is not an Open Badges credential (type {t:?}); a status list or another signed document is not a credential"
+        ));
+    }
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    if issuer_id(&claims) != Some(iss) {
+        return Err(format!(
+            "the signed issuer ({iss}) is not the issuer the credential names ({})",
+            issuer_id(&claims).unwrap_or("none")
+        ));
+    }
+    if let Some(expected) = expected_issuer {
+        if iss != expected {
+            return Err(format!("issued by {iss}, not by {expected}"));
+        }
+    }
     let now = Utc::now().timestamp();
-    let nbf = data
-        .claims
+    let nbf = claims
         .get("nbf")
         .and_then(Value::as_i64)
         .unwrap_or(i64::MAX);
-    let exp = data
-        .claims
+    let exp = claims
         .get("exp")
         .and_then(Value::as_i64)
         .unwrap_or(i64::MIN);
@@ -57,9 +106,85 @@ pub fn verify(jwt: &str, jwks: &Jwks) -> Result<OfflineResult, String> {
     };
     Ok(OfflineResult {
         kid,
-        claims: data.claims,
+        claims,
         status,
     })
+}
+
+/// What the credential's status lists say: `Some("revoked")`, `Some("suspended")`, or `None`
+/// when no bit is set. Each list is fetched with `fetch` (its URL as named in the credential),
+/// must be signed by a key of the same JWKS and issuer, be a `BitstringStatusListCredential`
+/// of the entry's purpose; its bits are read most significant first.
+pub fn check_status(
+    claims: &Value,
+    jwks: &Jwks,
+    fetch: impl Fn(&str) -> Result<String, String>,
+) -> Result<Option<&'static str>, String> {
+    let entries: Vec<&Value> = match claims.get("credentialStatus") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(o @ Value::Object(_)) => vec![o],
+        _ => return Err("the credential names no status list".into()),
+    };
+    let mut found = None;
+    for e in entries {
+        let purpose = e.get("statusPurpose").and_then(Value::as_str).unwrap_or("");
+        let index: usize = match e.get("statusListIndex") {
+            Some(Value::String(s)) => s.parse().map_err(|_| "bad statusListIndex")?,
+            Some(Value::Number(n)) => n.as_u64().ok_or("bad statusListIndex")? as usize,
+            _ => return Err("a status entry has no statusListIndex".into()),
+        };
+        let url = e
+            .get("statusListCredential")
+            .and_then(Value::as_str)
+            .ok_or("a status entry has no statusListCredential")?;
+        let (_, list) =
+            decode(&fetch(url)?, jwks).map_err(|e| format!("status list {url}: {e}"))?;
+        if !types(&list).contains(&"BitstringStatusListCredential") {
+            return Err(format!("{url} is not a BitstringStatusListCredential"));
+        }
+        if issuer_id(&list) != issuer_id(claims) {
+            return Err(format!("{url} is not from the credential's issuer"));
+        }
+        let subject = &list["credentialSubject"];
+        if subject["statusPurpose"].as_str() != Some(purpose) {
+            return Err(format!("{url} is not a {purpose} list"));
+        }
+        let encoded = subject["encodedList"]
+            .as_str()
+            .and_then(|s| s.strip_prefix('u'))
+            .ok_or("the status list is not multibase base64url")?;
+        use base64::Engine;
+        let gz = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|e| format!("status list: {e}"))?;
+        let mut bits = Vec::new();
+        use std::io::Read;
+        flate2::read::GzDecoder::new(&gz[..])
+            .take(16 * 1024 * 1024)
+            .read_to_end(&mut bits)
+            .map_err(|e| format!("status list: {e}"))?;
+        let set = bits
+            .get(index / 8)
+            .is_some_and(|b| b & (0x80 >> (index % 8)) != 0);
+        if set {
+            match purpose {
+                "revocation" => return Ok(Some("revoked")),
+                "suspension" => found = Some("suspended"),
+                _ => {}
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Fetches a document from an `http://` URL (plain HTTP/1.1 GET).
+pub fn fetch_http(url: &str) -> Result<String, String> {
+    match url.strip_prefix("http://") {
+        Some(rest) => http_get(rest),
+        None => Err(format!(
+            "{url}: this tool fetches only http:// URLs; check the status on the verification page"
+        )),
+    }
 }
 
 /// Reads a JWKS from a file, or from an `http://` URL with a plain HTTP/1.1 GET.

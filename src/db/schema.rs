@@ -135,6 +135,7 @@ diesel::table! {
         minutes -> Integer,
         matched_user_id -> Nullable<Text>,
         created_at -> Timestamp,
+        suggested_user_id -> Nullable<Text>,
     }
 }
 

@@ -540,12 +540,12 @@ async fn a_zoom_report_credits_online_minutes_and_queues_unmatched_rows() {
     assert_eq!(res.status(), 200);
     let rows: Vec<Value> = res.json().await.unwrap();
     assert_eq!(rows.len(), 4);
+    // Only the e-mail match counts at once; display names anyone may choose are suggestions.
     let unmatched: Vec<&Value> = rows
         .iter()
         .filter(|r| r["matched_user_id"].is_null())
         .collect();
-    assert_eq!(unmatched.len(), 1);
-    assert_eq!(unmatched[0]["name"], "Sam's iPhone");
+    assert_eq!(unmatched.len(), 3);
     let roster: Vec<Value> = app
         .get(&format!("/api/v1/cohorts/{id}/roster"), Some(&admin))
         .await
@@ -558,17 +558,50 @@ async fn a_zoom_report_credits_online_minutes_and_queues_unmatched_rows() {
             .unwrap()
             .to_string()
     };
-    let res = app
-        .post_json(
-            &format!(
-                "/api/v1/sessions/{sid}/zoom-report/{}/match",
-                unmatched[0]["id"].as_str().unwrap()
-            ),
-            Some(&admin),
-            &json!({"user_id": uid("a3@example.org")}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    let by_name: Vec<&&Value> = unmatched
+        .iter()
+        .filter(|r| r["suggested_user_id"] == uid("a2@example.org").as_str())
+        .collect();
+    assert_eq!(
+        by_name.len(),
+        2,
+        "both visits of นาง สอง are suggested: {rows:?}"
+    );
+    let iphone = unmatched
+        .iter()
+        .find(|r| r["name"] == "Sam's iPhone")
+        .unwrap();
+    assert!(iphone["suggested_user_id"].is_null());
+    // Before an instructor confirms, the suggested trainee has no online credit.
+    let marks: Vec<Value> = app
+        .get(&format!("/api/v1/sessions/{sid}/attendance"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !marks
+            .iter()
+            .any(|m| m["user_id"] == uid("a2@example.org").as_str() && m["source"] == "zoom"),
+        "a name match counted without confirmation: {marks:?}"
+    );
+    for (row, email) in [
+        (by_name[0], "a2@example.org"),
+        (by_name[1], "a2@example.org"),
+        (iphone, "a3@example.org"),
+    ] {
+        let res = app
+            .post_json(
+                &format!(
+                    "/api/v1/sessions/{sid}/zoom-report/{}/match",
+                    row["id"].as_str().unwrap()
+                ),
+                Some(&admin),
+                &json!({"user_id": uid(email)}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
     let marks: Vec<Value> = app
         .get(&format!("/api/v1/sessions/{sid}/attendance"), Some(&admin))
         .await

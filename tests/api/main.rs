@@ -15,6 +15,7 @@ mod email;
 mod foundation;
 mod fuzz_regressions;
 mod governance;
+mod hardening;
 mod helpers;
 mod hostile;
 mod independence;

@@ -353,9 +353,22 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 /// Only local paths are followed after a language switch or sign-in.
+/// A redirect target that can only be a path of this site: it starts with one `/`, and holds
+/// no backslash, whitespace or control character (browsers drop tabs and newlines, so
+/// `/\t/host` would become `//host`, another site; CR/LF would break the header). Anything
+/// else is `/`.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2000
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n
+        }
         _ => "/",
     }
 }
@@ -455,5 +468,15 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\\evil.example",
+            "/ /evil.example",
+            "/\u{0b}/evil.example",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
     }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE zoom_rows DROP COLUMN suggested_user_id;
