@@ -837,6 +837,60 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
     assert!(body_text(&visitor).await.contains("ทดสอบการเพิกถอน"));
     j.check(&visitor, "visitor-verify-revoked").await;
 
+    // A cohort instructor recommends the trainee again (the earlier credential is now
+    // revoked) and edits module 1: the decision page shows the evidence with a warning, the
+    // editor shows the draft waiting for the admin.
+    let (teacher, teacher_token) = app
+        .user_with_token(Role::Instructor, "teacher@example.org")
+        .await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/cohorts/{cohort_id}/members"),
+            Some(&admin_token),
+            &json!({"user_id": teacher.id, "role": "instructor"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .post_json(
+            &format!("/api/v1/cohorts/{cohort_id}/recommendations"),
+            Some(&teacher_token),
+            &json!({"user_id": trainee.id, "scope": "product", "rationale": format!("ผ่านการฝึกภาคสนามแล้ว {XSS_SCRIPT}")}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .post_json(
+            "/api/v1/modules/01-what-is-tis-s/revisions",
+            Some(&teacher_token),
+            &json!({"title_th": format!("มอก. เอส ฉบับร่าง {XSS_SVG}"), "title_en": "What is TIS-S (draft)", "markdown_th": "# ร่าง", "markdown_en": "# Draft"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    admin.goto(&j.url("/admin/decisions")).await;
+    let text = body_text(&admin).await;
+    assert!(
+        text.contains("หนังสือรับรองฉบับก่อนของบุคคลนี้เคยถูกเพิกถอน"),
+        "the decider is warned of the revoked credential: {text}"
+    );
+    // A picture of the evidence itself, on a phone.
+    admin.set_size(PHONE.0, PHONE.1).await;
+    admin
+        .js(
+            "document.querySelector('.evidence').scrollIntoView();",
+            json!([]),
+        )
+        .await;
+    std::fs::write(
+        j.shots.join("admin-decision-evidence-phone.png"),
+        admin.screenshot().await,
+    )
+    .unwrap();
+    admin.set_size(DESKTOP.0, DESKTOP.1).await;
+    admin.goto(&j.url("/modules/01-what-is-tis-s/edit")).await;
+    assert!(body_text(&admin).await.contains("อนุมัติฉบับร่าง"));
+    j.check(&admin, "admin-module-draft").await;
+
     // The admin's other pages, and the English switch (remembered).
     let person = format!("/admin/users/{}", trainee.id);
     for (path, name) in [

@@ -850,3 +850,77 @@ async fn every_shipped_quiz_page_works_unanswered_partly_answered_at_the_summary
         );
     }
 }
+
+#[tokio::test]
+async fn a_quiz_page_left_open_past_its_deadline_shows_the_closed_attempt_with_partial_matching() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let trainee = c.trainees[0].1.clone();
+    let web = sign_in(&app, "trainee0@example.org").await;
+    // q02 holds a matching question; one pair is answered, then the time runs out.
+    let start = page(&app, &web, &format!("/cohorts/{}/quizzes/q02", c.cohort)).await;
+    let res = web
+        .post(app.url(&format!("/cohorts/{}/quizzes/q02/start", c.cohort)))
+        .form(&[("csrf", csrf_of(&start))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let attempt_path = res.headers()["location"].to_str().unwrap().to_string();
+    let attempt = attempt_path.trim_start_matches("/attempts/").to_string();
+    let key: Value = app
+        .get(&format!("/api/v1/attempts/{attempt}"), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let matching = key["review"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["correct_answer"].is_object() && r["correct_answer"].get("tolerance").is_none())
+        .expect("q02 has a matching question");
+    let (left, right) = matching["correct_answer"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/attempts/{attempt}/answers/{}",
+            matching["question_id"].as_str().unwrap()
+        )))
+        .bearer_auth(&trainee)
+        .json(&json!({"answer": {left: right}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Partly answered matching, page reloaded (a reconnect): the saved pair is selected.
+    let take = page(&app, &web, &attempt_path).await;
+    assert!(take.contains(&format!("value=\"{}\" selected", right.as_str().unwrap())));
+    app.exec(format!(
+        "UPDATE attempts SET deadline = '2020-01-01 00:00:00' WHERE id = '{attempt}'"
+    ))
+    .await;
+    // The background job finalises it; the page then shows the closed attempt and its review.
+    let mut closed = String::new();
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        closed = page(&app, &web, &attempt_path).await;
+        if !closed.contains("id=\"quiz\"") {
+            break;
+        }
+    }
+    assert!(
+        !closed.contains("id=\"quiz\""),
+        "the attempt was not closed"
+    );
+    assert!(
+        closed.contains("class=\"your-answer\""),
+        "review after close"
+    );
+    assert!(closed.contains("ขั้นตอนต่อไป"));
+}

@@ -31,7 +31,7 @@ async fn render(
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(req);
     let s = slug.clone();
-    let (history, latest) = state
+    let (history, latest, base_id) = state
         .db
         .run(move |conn| {
             let h = course::module_history(conn, &s)?;
@@ -41,7 +41,7 @@ async fn render(
                 .find(|r| r.status == "approved")
                 .map_or_else(|| h[0].id.clone(), |r| r.id.clone());
             let latest = course::revision_source(conn, &base)?;
-            Ok((h, latest))
+            Ok((h, latest, base))
         })
         .await?;
     let rev = match draft {
@@ -64,6 +64,7 @@ async fn render(
     page.ctx.insert("history", &history);
     page.ctx.insert("error", &error);
     page.ctx.insert("is_admin", &(user.role == Role::Admin));
+    page.ctx.insert("approved_id", &base_id);
     page.ctx.insert("user", &user);
     page.render(
         state,

@@ -36,10 +36,20 @@ fn evidence_view(
         .criteria
         .iter()
         .map(|c| {
+            // "Read: …" and "Pass: …": a module and its quiz share a title.
             let name = if let Some(p) = c.name.strip_prefix("attendance>=") {
                 format!("{} ≥ {p}", label(lang, "gov_ev_attendance"))
             } else {
-                credentials::step_title(course, &c.name, lang)
+                let verb = if c.name.starts_with("module:") {
+                    "checklist_read"
+                } else {
+                    "checklist_pass"
+                };
+                format!(
+                    "{}: {}",
+                    label(lang, verb),
+                    credentials::step_title(course, &c.name, lang)
+                )
             };
             serde_json::json!({"name": name, "met": c.met})
         })
