@@ -243,13 +243,23 @@ impl ResponseError for PageError {
                 "Check what you entered and try again.",
             ),
         };
+        // The error in Thai and in English, from the UI strings by its code where they have
+        // it (`err_<code>`), else the service's own message.
         let detail = if status.is_server_error() {
             String::new()
         } else {
-            format!(
-                "<p class=\"detail\">{}</p>",
-                escape_html(&self.0.public_message())
-            )
+            use crate::accounts::model::Language;
+            let th = crate::http::ui::error_text(Language::Th, &self.0);
+            let en = crate::http::ui::error_text(Language::En, &self.0);
+            if th == en {
+                format!("<p class=\"detail\">{}</p>", escape_html(&en))
+            } else {
+                format!(
+                    "<p class=\"detail\">{}</p><p class=\"detail\" lang=\"en\">{}</p>",
+                    escape_html(&th),
+                    escape_html(&en)
+                )
+            }
         };
         let body = format!(
             "<!doctype html><html lang=\"th\"><head><meta charset=\"utf-8\">\

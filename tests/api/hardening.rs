@@ -383,3 +383,92 @@ async fn the_offline_verifier_refuses_a_status_list_and_fails_for_revoked_or_sus
         }
     }
 }
+
+#[tokio::test]
+async fn errors_raised_by_services_appear_on_thai_pages_in_thai() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let (teacher, _) = app
+        .user_with_token(Role::Admin, "teaching-admin@example.org")
+        .await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/members", c.cohort),
+            Some(&c.admin),
+            &json!({"user_id": teacher.id, "role": "instructor"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let web = crate::web::sign_in(&app, "teaching-admin@example.org").await;
+    // 1. A certification decision by someone who teaches the cohort.
+    let cohort_page = format!("/cohorts/{}", c.cohort);
+    let r = crate::web::post_form(
+        &app,
+        &web,
+        &format!("/cohorts/{}/issue", c.cohort),
+        &cohort_page,
+        &[("user_id", c.trainees[0].0.as_str()), ("scope", "product")],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("ผู้ดูแลระบบที่ไม่ได้มีส่วนในการอบรมต้องเป็นผู้ตัดสิน"),
+        "{html}"
+    );
+    // 2. A form that did not come from the signed-in session's page.
+    let r = web
+        .post(app.url(&format!("/cohorts/{}/issue", c.cohort)))
+        .form(&[
+            ("user_id", c.trainees[0].0.as_str()),
+            ("scope", "product"),
+            ("csrf", &"a".repeat(64)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("แบบฟอร์มนี้หมดอายุหรือถูกส่งมาจากเว็บไซต์อื่น"));
+    // 3. A wrong check-in code typed by a trainee on the session page.
+    let starts = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let s: Value = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/sessions", c.cohort),
+            Some(&c.admin),
+            &json!({"title_th": "ภาคเช้า", "starts_at": starts.to_rfc3339(),
+                    "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(), "venue": "ห้องประชุม", "mode": "onsite"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sid = s["id"].as_str().unwrap();
+    let trainee_web = crate::web::sign_in(&app, "trainee0@example.org").await;
+    let code: Value = app
+        .get(
+            &format!("/api/v1/sessions/{sid}/checkin-code"),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let wrong = format!(
+        "{:06}",
+        (code["code"].as_str().unwrap().parse::<u32>().unwrap() + 1) % 1_000_000
+    );
+    let r = crate::web::post_form(
+        &app,
+        &trainee_web,
+        &format!("/sessions/{sid}/checkin"),
+        &format!("/sessions/{sid}"),
+        &[("code", wrong.as_str())],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("รหัสนี้ไม่ใช่รหัสที่แสดงอยู่ขณะนี้"));
+}

@@ -102,6 +102,10 @@ pub fn load_templates() -> anyhow::Result<tera::Tera> {
     let mut tera = tera::Tera::default();
     tera.add_raw_templates(TEMPLATES.iter().copied())
         .map_err(|e| anyhow::anyhow!("parsing templates: {e:?}"))?;
+    for (name, src) in [("th", STRINGS_TH), ("en", STRINGS_EN)] {
+        toml::from_str::<BTreeMap<String, String>>(src)
+            .map_err(|e| anyhow::anyhow!("templates/i18n/{name}.toml: {e}"))?;
+    }
     tera.autoescape_on(vec![".html"]);
     Ok(tera)
 }
@@ -177,15 +181,17 @@ pub fn strings(lang: Language) -> &'static BTreeMap<String, String> {
 }
 
 fn toml_strings(src: &str) -> BTreeMap<String, String> {
-    // The files are flat `key = "value"` lines; parsed by hand to avoid a TOML dependency here.
-    src.lines()
-        .filter_map(|l| {
-            let (k, v) = l.split_once('=')?;
-            let v = v.trim();
-            let v = v.strip_prefix('"')?.strip_suffix('"')?;
-            Some((k.trim().to_string(), v.replace("\\\"", "\"")))
-        })
-        .collect()
+    // Checked at start-up by `load_templates`, so this cannot fail in a running service.
+    toml::from_str(src).unwrap_or_default()
+}
+
+/// The text of an error for a person, in the page's language: the UI string `err_<code>` when
+/// there is one, else the service's own message.
+pub fn error_text(lang: Language, e: &AppError) -> String {
+    strings(lang)
+        .get(&format!("err_{}", e.code()))
+        .cloned()
+        .unwrap_or_else(|| e.public_message())
 }
 
 /// The language of this request: the remembered choice, else Thai.
@@ -430,6 +436,15 @@ pub fn form_config() -> web::FormConfig {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn both_string_tables_are_valid_toml_with_the_same_keys() {
+        let th: BTreeMap<String, String> = toml::from_str(STRINGS_TH).expect("th.toml");
+        let en: BTreeMap<String, String> = toml::from_str(STRINGS_EN).expect("en.toml");
+        assert_eq!(th.keys().collect::<Vec<_>>(), en.keys().collect::<Vec<_>>());
+        assert_eq!(strings(Language::Th).len(), th.len());
+    }
+
     use super::*;
 
     #[test]
