@@ -53,6 +53,74 @@ pub fn fiscal_year_bounds(fy_be: i32) -> Option<(NaiveDate, NaiveDate)> {
     ))
 }
 
+/// The earliest and latest common-era years a form accepts (anything else is a typing slip).
+const INPUT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A year as a person typed it: Buddhist Era years (2400 and later) are turned into the
+/// common era (2570 → 2027); officers think in พ.ศ.
+pub fn ce_year(typed: i32) -> i32 {
+    if typed >= 2400 {
+        typed - 543
+    } else {
+        typed
+    }
+}
+
+/// Parses a date from a form or the API: `YYYY-MM-DD` (what a date picker sends) or
+/// `DD/MM/YYYY` (what a person types), the year in either era (พ.ศ. 2570 or 2027), Thai
+/// digits allowed. The message says what was wrong, in Thai and English.
+pub fn parse_date_input(raw: &str) -> Result<NaiveDate, String> {
+    let s = crate::thai::fold_digits(raw.trim());
+    let parts: Option<(i32, u32, u32)> = if let Some((d, rest)) = s.split_once('/') {
+        rest.split_once('/').and_then(|(m, y)| {
+            Some((
+                y.trim().parse().ok()?,
+                m.trim().parse().ok()?,
+                d.trim().parse().ok()?,
+            ))
+        })
+    } else {
+        let mut it = s.splitn(3, '-');
+        match (it.next(), it.next(), it.next()) {
+            (Some(y), Some(m), Some(d)) => {
+                (|| Some((y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)))()
+            }
+            _ => None,
+        }
+    };
+    let Some((y, m, d)) = parts else {
+        return Err(format!(
+            "'{raw}' ไม่ใช่วันที่ เช่น 15/01/2570 หรือ 2027-01-15 / is not a date like 15/01/2570 or 2027-01-15"
+        ));
+    };
+    let year = ce_year(y);
+    if !INPUT_YEARS.contains(&year) {
+        return Err(format!(
+            "ปี {y} อยู่นอกช่วง พ.ศ. 2543–2643 / the year {y} is outside 2000–2100 (B.E. 2543–2643)"
+        ));
+    }
+    NaiveDate::from_ymd_opt(year, m, d)
+        .ok_or_else(|| format!("'{raw}' ไม่มีวันที่นี้ในปฏิทิน / is not a day of the calendar"))
+}
+
+/// Parses a date and time entered in Thailand time (`YYYY-MM-DDTHH:MM` from a
+/// `datetime-local` field, or `DD/MM/YYYY HH:MM`), either era, and returns it in UTC.
+pub fn parse_local_datetime_input(raw: &str) -> Result<NaiveDateTime, String> {
+    let s = crate::thai::fold_digits(raw.trim());
+    let (date, time) = s
+        .split_once(['T', ' '])
+        .ok_or_else(|| format!("'{raw}' ไม่มีเวลา เช่น 09:30 / has no time like 09:30"))?;
+    let date = parse_date_input(date)?;
+    let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M:%S"))
+        .map_err(|_| format!("'{time}' ไม่ใช่เวลา เช่น 09:30 / is not a time like 09:30"))?;
+    bangkok()
+        .from_local_datetime(&date.and_time(time))
+        .single()
+        .map(|t| t.with_timezone(&Utc).naive_utc())
+        .ok_or_else(|| format!("'{raw}' is not a time in Thailand"))
+}
+
 /// A date as shown in the UI: `15 ก.พ. 2565` in Thai, `15 Feb 2022` in English.
 pub fn format_date(date: NaiveDate, lang: Language) -> String {
     let m = date.month0() as usize;
@@ -74,6 +142,28 @@ pub fn format_datetime(utc: NaiveDateTime, lang: Language) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn dates_typed_in_the_buddhist_era_or_as_day_month_year_become_the_right_day() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(parse_date_input("2027-01-15"), Ok(d(2027, 1, 15)));
+        assert_eq!(parse_date_input("2570-01-15"), Ok(d(2027, 1, 15)));
+        assert_eq!(parse_date_input("15/01/2570"), Ok(d(2027, 1, 15)));
+        assert_eq!(parse_date_input("๑๕/๐๑/๒๕๗๐"), Ok(d(2027, 1, 15)));
+        assert_eq!(parse_date_input(" 1/10/2564 "), Ok(d(2021, 10, 1)));
+        assert!(parse_date_input("3113-01-15").is_err());
+        assert!(parse_date_input("31/02/2570").is_err());
+        assert!(parse_date_input("tomorrow").is_err());
+        let t = parse_local_datetime_input("2570-01-15T09:30").unwrap();
+        assert_eq!(
+            t,
+            d(2027, 1, 15).and_hms_opt(2, 30, 0).unwrap(),
+            "09:30 Bangkok is 02:30 UTC"
+        );
+        assert_eq!(parse_local_datetime_input("15/01/2570 09:30"), Ok(t));
+        assert!(parse_local_datetime_input("15/01/2570").is_err());
+    }
+
     use super::*;
 
     #[test]

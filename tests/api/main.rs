@@ -26,6 +26,7 @@ mod quizzes;
 mod scaleout;
 mod settings;
 mod smtp;
+mod thai_dates;
 mod transfer;
 mod web;
 mod webdriver;

@@ -19,13 +19,8 @@ fn field(code: &'static str, name: &str, message: impl std::fmt::Display) -> App
 }
 
 fn parse_date(name: &str, raw: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        field(
-            "invalid_date",
-            name,
-            format!("'{raw}' is not a date like 2022-02-15"),
-        )
-    })
+    // YYYY-MM-DD or DD/MM/YYYY, either era: a year of 2400 or later is the Buddhist Era.
+    crate::dates::parse_date_input(raw).map_err(|m| field("invalid_date", name, m))
 }
 
 fn parse_time(name: &str, raw: &str) -> Result<NaiveDateTime, AppError> {

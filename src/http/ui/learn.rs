@@ -1044,12 +1044,19 @@ pub async fn create_cohort(
     let user = page_user(&req, Some(Role::Admin)).await?;
     check_csrf(&req, &form.csrf)?;
     let f = form.into_inner();
-    let parse_date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d");
-    let (Ok(generation), Ok(capacity), Ok(starts_on), Ok(ends_on)) = (
+    // Dates typed or picked, in either era (officers think in พ.ศ.: 2570 is 2027).
+    let (starts_on, ends_on) = match (
+        dates::parse_date_input(&f.starts_on),
+        dates::parse_date_input(&f.ends_on),
+    ) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(m), _) | (_, Err(m)) => {
+            return render_admin_cohorts(&state, &req, user, Some(m)).await;
+        }
+    };
+    let (Ok(generation), Ok(capacity)) = (
         f.generation.trim().parse::<i32>(),
         f.capacity.trim().parse::<i32>(),
-        parse_date(&f.starts_on),
-        parse_date(&f.ends_on),
     ) else {
         return render_admin_cohorts(
             &state,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -28,15 +28,6 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// A `datetime-local` value entered in Thailand time, as UTC.
-fn bangkok_local(raw: &str) -> Option<NaiveDateTime> {
-    let local = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    dates::bangkok()
-        .from_local_datetime(&local)
-        .single()
-        .map(|t| t.with_timezone(&Utc).naive_utc())
-}
-
 /// Staff schedule a session from the cohort page.
 pub async fn create(
     state: web::Data<AppState>,
@@ -54,14 +45,11 @@ pub async fn create(
         .db
         .run(move |conn| cohorts::authorize(conn, &cid, &u, Access::Staff).map(|_| ()))
         .await?;
-    let (Some(starts_at), Some(ends_at)) = (
-        bangkok_local(field(&f, "starts_at")),
-        bangkok_local(field(&f, "ends_at")),
-    ) else {
-        return Err(PageError(AppError::invalid(
-            "start and end must be a date and time",
-        )));
-    };
+    // Thailand time, typed or picked, in either era (2570 is 2027).
+    let starts_at = dates::parse_local_datetime_input(field(&f, "starts_at"))
+        .map_err(|m| PageError(AppError::invalid(m)))?;
+    let ends_at = dates::parse_local_datetime_input(field(&f, "ends_at"))
+        .map_err(|m| PageError(AppError::invalid(m)))?;
     let title = field(&f, "title_th").trim().to_string();
     let url = field(&f, "meeting_url").trim().to_string();
     let new = cohorts::NewSession {

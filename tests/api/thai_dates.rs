@@ -1,0 +1,106 @@
+//! A person typing a Buddhist-era year (issue 22, point 1): officers think in พ.ศ. A session
+//! typed for 15/01/2570 was saved in the year 3113 (shown as "15 ม.ค. 3113"), and a cohort
+//! with 2570 dates was refused with an English developer message.
+
+use academy::accounts::model::Role;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+use crate::web::{page, post_form, sign_in};
+
+#[tokio::test]
+async fn buddhist_era_years_typed_into_the_cohort_and_session_forms_mean_the_right_day() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
+    let web = sign_in(&app, "admin@example.org").await;
+    // A cohort typed as day/month/B.E. year.
+    let r = post_form(
+        &app,
+        &web,
+        "/admin/cohorts",
+        "/admin/cohorts",
+        &[
+            ("generation", "1"),
+            ("starts_on", "15/01/2570"),
+            ("ends_on", "31/03/2570"),
+            ("capacity", "40"),
+            ("name_th", "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2570"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let cohort_path = r.headers()["location"].to_str().unwrap().to_string();
+    let cohort_id = cohort_path
+        .trim_start_matches("/cohorts/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let c: Value = app
+        .get(&format!("/api/v1/cohorts/{cohort_id}"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["starts_on"], "2027-01-15");
+    assert_eq!(c["ends_on"], "2027-03-31");
+    assert_eq!(c["fiscal_year"], 2570);
+    // A session whose date picker got a B.E. year (2570-01-20T09:00, Thailand time).
+    let r = post_form(
+        &app,
+        &web,
+        &format!("/cohorts/{cohort_id}/sessions"),
+        &format!("/cohorts/{cohort_id}"),
+        &[
+            ("title_th", "พิธีเปิด"),
+            ("starts_at", "2570-01-20T09:00"),
+            ("ends_at", "20/01/2570 12:00"),
+            ("venue", "ห้องประชุม"),
+            ("mode", "onsite"),
+        ],
+    )
+    .await;
+    assert!(
+        r.status().is_redirection(),
+        "{}: {}",
+        r.status(),
+        r.text().await.unwrap_or_default()
+    );
+    let sessions: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{cohort_id}/sessions"),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let s = &sessions.as_array().unwrap()[0];
+    assert!(
+        s["starts_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-01-20T02:00"),
+        "09:00 in Thailand on 20 Jan 2027 is 02:00 UTC: {s}"
+    );
+    let html = page(&app, &web, &format!("/cohorts/{cohort_id}")).await;
+    assert!(html.contains("20 ม.ค. 2570"), "shown in B.E. as typed");
+    assert!(!html.contains("3113"));
+    // A year that is a typing slip is refused, saying why, in Thai and English.
+    let r = post_form(
+        &app,
+        &web,
+        "/admin/cohorts",
+        "/admin/cohorts",
+        &[
+            ("generation", "2"),
+            ("starts_on", "15/01/3113"),
+            ("ends_on", "31/03/3113"),
+            ("capacity", "40"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("อยู่นอกช่วง"), "{html}");
+}
