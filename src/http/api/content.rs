@@ -204,10 +204,18 @@ pub async fn approve_revision(
     user: AdminUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    review_draft(&state, user, path.into_inner(), true).await
+}
+
+async fn review_draft(
+    state: &AppState,
+    user: AdminUser,
+    id: String,
+    approve: bool,
+) -> Result<HttpResponse, AppError> {
     let r = state
         .db
-        .run(move |conn| course::review_module_draft(conn, &id, true, &user.0))
+        .run(move |conn| course::review_module_draft(conn, &id, approve, &user.0))
         .await?;
     Ok(HttpResponse::Ok().json(r))
 }
@@ -220,12 +228,7 @@ pub async fn reject_revision(
     user: AdminUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let r = state
-        .db
-        .run(move |conn| course::review_module_draft(conn, &id, false, &user.0))
-        .await?;
-    Ok(HttpResponse::Ok().json(r))
+    review_draft(&state, user, path.into_inner(), false).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
