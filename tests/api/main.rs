@@ -21,12 +21,13 @@ mod hostile;
 mod independence;
 mod integrity;
 mod lifecycle;
+mod officer_pages;
 mod proxy;
 mod quizzes;
 mod scaleout;
 mod settings;
 mod smtp;
-mod thai_dates;
+
 mod transfer;
 mod web;
 mod webdriver;

@@ -459,9 +459,12 @@ pub async fn change_credential(
             .into())
         }
     };
+    // The flash names the new state ("suspend" + "d" gave credential_suspendd: no message).
     let done = match action {
-        credentials::StatusAction::Withdraw => "credential_withdrawn".to_string(),
-        _ => format!("credential_{}d", form.action),
+        credentials::StatusAction::Suspend => "credential_suspended",
+        credentials::StatusAction::Reinstate => "credential_reinstated",
+        credentials::StatusAction::Revoke => "credential_revoked",
+        credentials::StatusAction::Withdraw => "credential_withdrawn",
     };
     let (id, reason) = (path.into_inner(), form.reason.clone());
     let (issuer, course) = (state.issuer.clone(), state.course.clone());

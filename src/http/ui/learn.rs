@@ -564,7 +564,17 @@ pub async fn quiz_page(
     page.ctx.insert("quiz", &quiz);
     page.ctx.insert(
         "attempts",
-        &attempts.iter().map(|a| json!({"id": a.id, "no": a.attempt_no, "state": a.state, "percent": a.percent.map(|p| format!("{p:.0}"))})).collect::<Vec<_>>(),
+        &attempts
+            .iter()
+            .map(|a| {
+                // The state in words ("in progress", "submitted"), never the internal code.
+                let state = strings(lang)
+                    .get(&format!("attempt_state_{}", a.state))
+                    .cloned()
+                    .unwrap_or_default();
+                json!({"id": a.id, "no": a.attempt_no, "state": state, "percent": a.percent.map(|p| format!("{p:.0}"))})
+            })
+            .collect::<Vec<_>>(),
     );
     page.ctx.insert("cohort_id", &id);
     page.ctx.insert("slug", &slug);

@@ -1,6 +1,7 @@
-//! A person typing a Buddhist-era year (issue 22, point 1): officers think in พ.ศ. A session
-//! typed for 15/01/2570 was saved in the year 3113 (shown as "15 ม.ค. 3113"), and a cohort
-//! with 2570 dates was refused with an English developer message.
+//! Pages officers and trainees use (issue 22). A person typing a Buddhist-era year: officers
+//! think in พ.ศ. A session typed for 15/01/2570 was saved in the year 3113 (shown as
+//! "15 ม.ค. 3113"), and a cohort with 2570 dates was refused with an English developer
+//! message. A suspension showed no message at all; attempts were listed as "(open)".
 
 use academy::accounts::model::Role;
 use serde_json::Value;
@@ -103,4 +104,61 @@ async fn buddhist_era_years_typed_into_the_cohort_and_session_forms_mean_the_rig
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("อยู่นอกช่วง"), "{html}");
+}
+
+#[tokio::test]
+async fn a_status_change_says_what_happened_and_attempts_are_named_in_words() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let r = app
+        .post_json(
+            "/api/v1/credentials",
+            Some(&c.admin),
+            &serde_json::json!({"cohort_id": c.cohort, "user_id": c.trainees[0].0, "scope": "product", "override_reason": "ทดสอบ"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let cred: Value = r.json().await.unwrap();
+    let id = cred["id"].as_str().unwrap();
+    app.create_user(Role::Admin, "officer@example.org", "correct horse battery")
+        .await;
+    let web = sign_in(&app, "officer@example.org").await;
+    for (action, said) in [
+        ("suspend", "พักใช้หนังสือรับรองแล้ว"),
+        ("reinstate", ""),
+        ("revoke", ""),
+    ] {
+        let r = post_form(
+            &app,
+            &web,
+            &format!("/admin/credentials/{id}"),
+            "/admin/credentials",
+            &[("action", action), ("reason", "ตรวจพบข้อร้องเรียน")],
+        )
+        .await;
+        assert_eq!(r.status(), 303, "{action}");
+        let next = r.headers()["location"].to_str().unwrap().to_string();
+        let html = page(&app, &web, &next).await;
+        assert!(
+            html.contains("class=\"flash\""),
+            "{action}: no message after {next}"
+        );
+        if !said.is_empty() {
+            assert!(html.contains(said), "{action}: {next}");
+        }
+    }
+    // A trainee's attempts are named in words on the quiz page, not by internal codes.
+    let trainee = c.trainees[0].1.clone();
+    let r = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/quizzes/q01/attempts", c.cohort),
+            Some(&trainee),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let tweb = sign_in(&app, "trainee0@example.org").await;
+    let html = page(&app, &tweb, &format!("/cohorts/{}/quizzes/q01", c.cohort)).await;
+    assert!(html.contains("(กำลังทำ)"), "the open attempt in words");
+    assert!(!html.contains("(open)"));
 }
