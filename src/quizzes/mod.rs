@@ -96,6 +96,11 @@ pub fn cohort_quizzes(
             closes_at: publication.and_then(|p| p.closes_at),
         });
     }
+    // In the order a trainee takes them: module quizzes by module (module folders are named
+    // in programme order), then quizzes of no module (the final exam) by slug.
+    out.sort_by(|a, b| {
+        (a.module.is_none(), &a.module, &a.slug).cmp(&(b.module.is_none(), &b.module, &b.slug))
+    });
     Ok(out)
 }
 

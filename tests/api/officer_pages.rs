@@ -162,3 +162,33 @@ async fn a_status_change_says_what_happened_and_attempts_are_named_in_words() {
     assert!(html.contains("(กำลังทำ)"), "the open attempt in words");
     assert!(!html.contains("(open)"));
 }
+
+#[tokio::test]
+async fn quizzes_are_listed_in_the_order_they_are_taken_with_the_final_exam_last() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let list: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/quizzes", c.cohort),
+            Some(&c.trainees[0].1),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let slugs: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slugs,
+        ["q01", "q02", "q03", "q04", "q05", "q06", "final-exam"],
+        "the final exam was listed first"
+    );
+    let tweb = sign_in(&app, "trainee0@example.org").await;
+    let html = page(&app, &tweb, &format!("/cohorts/{}", c.cohort)).await;
+    let at = |slug: &str| html.find(&format!("/quizzes/{slug}\"")).unwrap();
+    assert!(at("q01") < at("q06") && at("q06") < at("final-exam"));
+}
