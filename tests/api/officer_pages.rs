@@ -192,3 +192,33 @@ async fn quizzes_are_listed_in_the_order_they_are_taken_with_the_final_exam_last
     let at = |slug: &str| html.find(&format!("/quizzes/{slug}\"")).unwrap();
     assert!(at("q01") < at("q06") && at("q06") < at("final-exam"));
 }
+
+#[tokio::test]
+async fn the_first_run_page_names_the_database_the_service_runs_on() {
+    let app = spawn_app().await;
+    let html = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("academy admin create"), "{html}");
+    // As the page shows it (Tera escapes / and ').
+    let html = html.replace("&#x2F;", "/").replace("&#x27;", "'");
+    match &app.settings.database_url {
+        academy::db::DatabaseUrl::Sqlite(path) => {
+            let shown = format!("ACADEMY_DATABASE_URL=sqlite://{}", path.display());
+            assert!(html.contains(&shown), "{shown} not in the page");
+        }
+        academy::db::DatabaseUrl::Postgres(url) => {
+            assert!(html.contains("ACADEMY_DATABASE_URL='postgres://…'"));
+            assert!(
+                !html.contains(url.as_str()),
+                "the PostgreSQL URL is not shown publicly"
+            );
+        }
+    }
+}
