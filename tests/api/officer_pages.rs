@@ -222,3 +222,17 @@ async fn the_first_run_page_names_the_database_the_service_runs_on() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_only_quizzes_a_trainee_can_take_now() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let tweb = sign_in(&app, "trainee0@example.org").await;
+    // Six module quizzes are open; the final exam is locked behind modules 1–5.
+    let html = page(&app, &tweb, "/").await;
+    assert!(html.contains("แบบทดสอบที่ทำได้ตอนนี้: 6"), "{html}");
+    // A passed quiz is no longer counted.
+    crate::credentials::complete(&app, &c, &c.trainees[0].1, &[], &["q01"]).await;
+    let html = page(&app, &tweb, "/").await;
+    assert!(html.contains("แบบทดสอบที่ทำได้ตอนนี้: 5"), "{html}");
+}

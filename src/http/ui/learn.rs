@@ -103,7 +103,21 @@ pub async fn dashboard(
                 let progress = if c.my_role == Some(MemberRole::Trainee) {
                     let modules = crate::course::cohort_modules(conn, &c.id, &u, lang)?;
                     let done = modules.iter().filter(|m| m.completed).count();
-                    let quizzes_open = quizzes::cohort_quizzes(conn, &c.id, &u, lang)?.len();
+                    // Quizzes the trainee can take now: not passed yet, and not locked behind
+                    // prerequisites (the final exam before modules 1–5 are done).
+                    let mut quizzes_open = 0;
+                    for q in quizzes::cohort_quizzes(conn, &c.id, &u, lang)? {
+                        let passed = quizzes::store::attempts_of(conn, &c.id, &q.slug, &u.id)?
+                            .iter()
+                            .any(|a| a.passed == Some(true));
+                        if !passed
+                            && quizzes::quiz_checklist(conn, &c.id, &q.slug, &u, lang)?
+                                .iter()
+                                .all(|i| i.met)
+                        {
+                            quizzes_open += 1;
+                        }
+                    }
                     Some(Progress {
                         modules_done: done,
                         modules_total: modules.len(),
