@@ -907,12 +907,14 @@ pub fn import_zoom_report(
                 .iter()
                 .find(|m| !email.is_empty() && m.email == *email)
                 .map(|m| m.user_id.clone());
-            let suggested = matched.is_none().then(|| {
+            let suggested = if matched.is_some() {
+                None
+            } else {
                 trainees
                     .iter()
                     .find(|m| m.name == folded || m.name_en.as_deref() == Some(folded.as_str()))
                     .map(|m| m.user_id.clone())
-            });
+            };
             store::insert_zoom_row(
                 conn,
                 &store::ZoomRow {
@@ -923,7 +925,7 @@ pub fn import_zoom_report(
                     minutes: *minutes,
                     matched_user_id: matched,
                     created_at: t,
-                    suggested_user_id: suggested.flatten(),
+                    suggested_user_id: suggested,
                 },
             )?;
         }

@@ -95,26 +95,24 @@ fn foreign(req: &ServiceRequest) -> Option<String> {
         }
     }
     let origin = h.get(header::ORIGIN)?.to_str().unwrap_or("null");
-    let authority = url::Url::parse(origin).ok().and_then(|u| {
-        u.host_str().map(|host| match u.port() {
-            Some(p) => format!("{host}:{p}"),
-            None => host.to_string(),
-        })
-    });
+    let authority = url::Url::parse(origin).ok().and_then(|u| authority_of(&u));
     let own_host = h.get(header::HOST).and_then(|v| v.to_str().ok());
     let base = req
         .app_data::<actix_web::web::Data<crate::http::AppState>>()
-        .and_then(|s| {
-            let u = &s.settings.base_url;
-            u.host_str().map(|host| match u.port() {
-                Some(p) => format!("{host}:{p}"),
-                None => host.to_string(),
-            })
-        });
+        .and_then(|s| authority_of(&s.settings.base_url));
     match authority {
         Some(a) if Some(a.as_str()) == own_host || Some(&a) == base.as_ref() => None,
         _ => Some(format!(
             "this request came from another site (Origin: {origin}) and was refused"
         )),
     }
+}
+
+/// `host` or `host:port` of a URL (the port only when it is not the scheme's default), as a
+/// browser writes it in the `Host` header.
+fn authority_of(u: &url::Url) -> Option<String> {
+    u.host_str().map(|host| match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
 }

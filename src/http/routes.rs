@@ -24,7 +24,7 @@ route_table! {
     put "/api/v1/attempts/{id}/answers/{question_id}" => api::quizzes::save_answer;
     get "/api/v1/verify/{id}" => api::credentials::verify_id;
     get "/verify/{id}" => ui::public::verify_page;
-    get "/cohorts/{id}/quizzes/{slug}" => ui::learn::quiz_page;
+    get "/cohorts/{id}/quizzes/{slug}" => ui::quiz::quiz_page;
     get "/api/openapi.json" => api::openapi::openapi_json;
     post "/api/v1/auth/login" => api::auth::login;
     post "/api/v1/auth/logout-everywhere" => api::auth::logout_everywhere;
@@ -63,7 +63,7 @@ route_table! {
     put "/api/v1/cohorts/{id}/quizzes/{slug}/overrides/{user_id}" => api::quizzes::set_override;
     get "/api/v1/cohorts/{id}/results" => api::quizzes::results;
     get "/api/v1/cohorts/{id}/quizzes/{slug}/analytics" => api::quizzes::analytics;
-    get "/cohorts/{id}/quizzes/{slug}/analytics" => ui::learn::analytics_page;
+    get "/cohorts/{id}/quizzes/{slug}/analytics" => ui::quiz::analytics_page;
     post "/api/v1/attempts/{id}/submit" => api::quizzes::submit;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;
     post "/api/v1/quizzes/import-gift" => api::quizzes::import_gift;
@@ -135,7 +135,7 @@ route_table! {
     get "/profile" => ui::account::profile;
     post "/profile/language" => ui::account::save_language;
     post "/profile/password" => ui::account::change_password;
-    get "/static/quiz.js" => ui::learn::quiz_js;
+    get "/static/quiz.js" => ui::quiz::quiz_js;
     get "/static/forms.js" => ui::learn::forms_js;
     post "/join" => ui::learn::join;
     get "/cohorts/{id}" => ui::learn::cohort_page;
@@ -150,9 +150,9 @@ route_table! {
     post "/sessions/{id}/zoom/{row_id}" => ui::sessions::match_row;
     get "/cohorts/{id}/modules/{slug}" => ui::learn::module_page;
     post "/cohorts/{id}/modules/{slug}/complete" => ui::learn::complete;
-    post "/cohorts/{id}/quizzes/{slug}/start" => ui::learn::start;
-    get "/attempts/{id}" => ui::learn::attempt_page;
-    post "/attempts/{id}/submit" => ui::learn::submit;
+    post "/cohorts/{id}/quizzes/{slug}/start" => ui::quiz::start;
+    get "/attempts/{id}" => ui::quiz::attempt_page;
+    post "/attempts/{id}/submit" => ui::quiz::submit;
     get "/static/editor.js" => ui::editor::editor_js;
     get "/modules/{slug}/edit" => ui::editor::edit_page;
     post "/modules/{slug}/edit" => ui::editor::save;

@@ -910,7 +910,7 @@ pub fn import_gift(
         },
     };
     engine::check_blueprint(&quiz).map_err(AppError::invalid)?;
-    let (row, _) = write_tx(conn, |conn| {
+    write_tx(conn, |conn| {
         let saved = course::save_quiz_revision(conn, &quiz, now(), cohort_id)?;
         crate::credentials::store::audit(
             conn,
@@ -928,7 +928,6 @@ pub fn import_gift(
         )?;
         Ok::<_, AppError>(saved)
     })?;
-    let _ = row;
     Ok(QuizListItem {
         title: quiz.title_th.clone(),
         questions: per_attempt(&quiz),

@@ -271,7 +271,7 @@ async fn closed_cohorts_and_closed_windows_refuse_joins_and_statuses_move_sensib
     assert_eq!(error_code(res, 409).await, "bad_transition");
 }
 
-async fn session_now(
+pub async fn session_now(
     app: &TestApp,
     token: &str,
     cohort: &str,

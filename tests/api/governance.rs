@@ -11,14 +11,7 @@ use crate::helpers::{error_code, fresh_database, spawn_with, test_settings, Test
 
 async fn add_instructor(app: &TestApp, c: &Cohort, email: &str, role: Role) -> (String, String) {
     let (u, token) = app.user_with_token(role, email).await;
-    let res = app
-        .post_json(
-            &format!("/api/v1/cohorts/{}/members", c.cohort),
-            Some(&c.admin),
-            &json!({"user_id": u.id, "role": "instructor"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    crate::independence::add_staff(app, c, &u.id).await;
     (u.id, token)
 }
 

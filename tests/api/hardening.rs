@@ -23,18 +23,7 @@ async fn check_in_codes_cannot_be_guessed() {
         )
         .await;
     assert_eq!(r.status(), 201);
-    let starts = chrono::Utc::now() - chrono::Duration::minutes(5);
-    let s: Value = app
-        .post_json(
-            &format!("/api/v1/cohorts/{cid}/sessions"),
-            Some(&admin),
-            &json!({"title_th": "ภาคเช้า", "starts_at": starts.to_rfc3339(),
-                    "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(), "venue": "ห้องประชุม", "mode": "onsite"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s = crate::cohorts::session_now(&app, &admin, cid, -5, 180).await;
     let sid = s["id"].as_str().unwrap();
     let code: Value = app
         .get(
@@ -124,7 +113,7 @@ async fn redeem(app: &TestApp, token: &str, password: &str) -> reqwest::Response
 #[tokio::test]
 async fn reset_mails_are_limited_and_every_earlier_link_dies_with_a_new_password() {
     let app = spawn_app().await;
-    let (user, token) = app.user_with_token(Role::Trainee, "t@example.org").await;
+    let (user, _) = app.user_with_token(Role::Trainee, "t@example.org").await;
     let first = reset_link(&app).await;
     let second = reset_link(&app).await;
     // Ten more requests in the hour: each answers the same, but only three mails go out.
@@ -177,7 +166,6 @@ async fn reset_mails_are_limited_and_every_earlier_link_dies_with_a_new_password
         error_code(redeem(&app, &later, "the attacker's passphrase").await, 422).await,
         "invalid_token"
     );
-    let _ = token;
 }
 
 #[tokio::test]
@@ -434,18 +422,7 @@ async fn errors_raised_by_services_appear_on_thai_pages_in_thai() {
         .unwrap()
         .contains("แบบฟอร์มนี้หมดอายุหรือถูกส่งมาจากเว็บไซต์อื่น"));
     // 3. A wrong check-in code typed by a trainee on the session page.
-    let starts = chrono::Utc::now() - chrono::Duration::minutes(5);
-    let s: Value = app
-        .post_json(
-            &format!("/api/v1/cohorts/{}/sessions", c.cohort),
-            Some(&c.admin),
-            &json!({"title_th": "ภาคเช้า", "starts_at": starts.to_rfc3339(),
-                    "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(), "venue": "ห้องประชุม", "mode": "onsite"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -5, 180).await;
     let sid = s["id"].as_str().unwrap();
     let trainee_web = crate::web::sign_in(&app, "trainee0@example.org").await;
     let code: Value = app

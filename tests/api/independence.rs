@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use crate::credentials::{cohort_with_trainees, make_eligible, Cohort};
 use crate::helpers::{error_code, TestApp};
 
-async fn add_staff(app: &TestApp, c: &Cohort, user_id: &str) {
+/// Adds a user to the cohort as an instructor (its staff).
+pub async fn add_staff(app: &TestApp, c: &Cohort, user_id: &str) {
     let res = app
         .post_json(
             &format!("/api/v1/cohorts/{}/members", c.cohort),

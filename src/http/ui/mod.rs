@@ -9,6 +9,7 @@ pub mod home;
 pub mod learn;
 pub mod people;
 pub mod public;
+pub mod quiz;
 pub mod sessions;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -105,7 +105,7 @@ fn decision_line(
     d: Decision,
 ) -> Result<DecisionLine, AppError> {
     let lang = labels.lang;
-    let (cohort, role) = labels.cohort(conn, &d.cohort_id, viewer)?;
+    let (cohort, _) = labels.cohort(conn, &d.cohort_id, viewer)?;
     let decided_by = match &d.decided_by {
         Some(id) => labels.person(conn, id)?,
         None => String::new(),
@@ -116,7 +116,6 @@ fn decision_line(
         None
     };
     let not_independent = d.recommended_by == viewer.id
-        || role == Some(MemberRole::Instructor)
         || cohorts::ever_taught(conn, &d.cohort_id, &viewer.id)?
         || governance::recommended(conn, &d.cohort_id, &d.user_id, &viewer.id)?;
     Ok(DecisionLine {
