@@ -1,11 +1,12 @@
 //! The signed-in user's own profile: language preference and password change.
 
+use crate::http::ui::guard::{CsrfForm, PageUser};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
+use super::{lang_of, see_other, strings, Page};
 use crate::accounts::{self, model::Language, password, User, UserUpdate};
 use crate::error::{AppError, PageError};
 use crate::http::AppState;
@@ -54,26 +55,23 @@ async fn render_profile(
 pub async fn profile(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     render_profile(&state, &req, user, None, q.done.as_deref()).await
 }
 
 #[derive(Deserialize)]
 pub struct LanguageForm {
     language: String,
-    csrf: String,
 }
 
 /// Saves the preferred language (for e-mails and the UI) and switches the UI to it.
 pub async fn save_language(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<LanguageForm>,
+    PageUser(user): PageUser,
+    form: CsrfForm<LanguageForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let language = Language::parse_or_default(&form.language);
     let update = UserUpdate {
         language: Some(language),
@@ -100,17 +98,15 @@ pub struct PasswordForm {
     current: String,
     password: String,
     confirm: String,
-    csrf: String,
 }
 
 /// Changes the password; every sign-in ends, so the user signs in again.
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<PasswordForm>,
+    PageUser(user): PageUser,
+    form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let t = strings(lang_of(&req));
     if form.password != form.confirm {

@@ -1,11 +1,12 @@
 //! Admin pages: the mail queue and the credentials.
 
+use crate::http::ui::guard::{CsrfForm, NoFields, PageAdmin};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
-use crate::accounts::model::Role;
+use super::{lang_of, see_other, strings, Page};
+use crate::accounts::User;
 use crate::credentials;
 use crate::dates;
 use crate::email;
@@ -42,9 +43,9 @@ struct StatusCount {
 pub async fn mail_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(user): PageAdmin,
     q: web::Query<MailQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, Some(Role::Admin)).await?;
     let lang = lang_of(&req);
     let status = q.status.clone().filter(|s| !s.is_empty());
     let filter = status.clone();
@@ -105,20 +106,13 @@ pub async fn mail_page(
     page.render(&state, "admin/mail.html", StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// Queues a failed mail again.
 pub async fn retry_mail(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageAdmin(_): PageAdmin,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     state
         .db
@@ -161,11 +155,11 @@ struct OfficeChoice {
 async fn render_users(
     state: &AppState,
     req: &HttpRequest,
+    user: User,
     query: crate::http::api::users::UserListQuery,
     done: Option<&str>,
     import_problem: Option<(String, serde_json::Value, String)>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(req, Some(Role::Admin)).await?;
     let lang = lang_of(req);
     let t = strings(lang);
     let filter = crate::http::api::users::parse_filter(&query)?;
@@ -254,6 +248,7 @@ async fn render_users(
 pub async fn users_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(user): PageAdmin,
     q: web::Query<UsersQuery>,
 ) -> Result<HttpResponse, PageError> {
     let q = q.into_inner();
@@ -262,24 +257,22 @@ pub async fn users_page(
         office_code: q.office_code,
         role: q.role,
     };
-    render_users(&state, &req, query, q.done.as_deref(), None).await
+    render_users(&state, &req, user, query, q.done.as_deref(), None).await
 }
 
 #[derive(Deserialize)]
 pub struct ImportForm {
     csv: String,
     invite: Option<String>,
-    csrf: String,
 }
 
 /// Imports pasted CSV, all or nothing; shows the bad lines when it refuses.
 pub async fn import_users(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<ImportForm>,
+    PageAdmin(admin): PageAdmin,
+    form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, PageError> {
-    page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let base = state.settings.base_url.clone();
     let invite = form.invite.is_some();
@@ -301,6 +294,7 @@ pub async fn import_users(
             render_users(
                 &state,
                 &req,
+                admin.clone(),
                 empty,
                 None,
                 Some((message, details, form.csv)),
@@ -311,6 +305,7 @@ pub async fn import_users(
             render_users(
                 &state,
                 &req,
+                admin.clone(),
                 empty,
                 None,
                 Some((message, serde_json::json!({}), form.csv)),
@@ -347,9 +342,9 @@ struct CredentialLine {
 pub async fn credentials_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(user): PageAdmin,
     q: web::Query<CredentialsQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, Some(Role::Admin)).await?;
     let lang = lang_of(&req);
     let status = q
         .status
@@ -431,7 +426,6 @@ pub async fn credentials_page(
 
 #[derive(Deserialize)]
 pub struct StatusForm {
-    csrf: String,
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -441,12 +435,10 @@ pub struct StatusForm {
 /// Suspends, reinstates, revokes or withdraws the scope of one credential from the admin page.
 pub async fn change_credential(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageAdmin(admin): PageAdmin,
     path: web::Path<String>,
-    form: web::Form<StatusForm>,
+    form: CsrfForm<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
-    let admin = page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let action = match form.action.as_str() {
         "suspend" => credentials::StatusAction::Suspend,
         "reinstate" => credentials::StatusAction::Reinstate,

@@ -1,11 +1,12 @@
 //! Sign-in and sign-out pages.
 
+use crate::http::ui::guard::{CsrfForm, NoFields};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{check_csrf, see_other, Page};
+use super::{see_other, Page};
 use crate::error::{AppError, PageError};
 use crate::http::api::auth::sign_in;
 use crate::http::extract::{client_key, resolve, SECURE_SESSION_COOKIE, SESSION_COOKIE};
@@ -30,16 +31,14 @@ pub async fn login_page(
 pub struct LoginForm {
     email: String,
     password: String,
-    csrf: String,
 }
 
 pub async fn login_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<LoginForm>,
+    form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    check_csrf(&req, &form.csrf)?;
     let email_shown = form.email.clone();
     match sign_in(&state, form.email, form.password, client_key(&req)).await {
         Ok((token, _expires, user)) => {
@@ -82,18 +81,12 @@ pub async fn login_submit(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// Signs out this browser (and, as the token version is bumped, every other device).
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
+    _: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&req, &form.csrf)?;
     if let Ok(user) = resolve(req.clone()).await {
         let id = user.id;
         state
@@ -121,16 +114,14 @@ pub async fn forgot_page(
 #[derive(Deserialize)]
 pub struct ForgotForm {
     email: String,
-    csrf: String,
 }
 
 /// Queues a reset link if the address has an account; the answer is the same either way.
 pub async fn forgot_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<ForgotForm>,
+    form: CsrfForm<ForgotForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&req, &form.csrf)?;
     if let Ok(email) = crate::accounts::model::EmailAddress::parse(&form.email) {
         let base = state.settings.base_url.clone();
         state
@@ -202,7 +193,6 @@ pub async fn invitation_page(
 pub struct SetPasswordForm {
     password: String,
     confirm: String,
-    csrf: String,
 }
 
 async fn link_submit(
@@ -212,7 +202,6 @@ async fn link_submit(
     token: String,
     form: SetPasswordForm,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(req, &form.csrf)?;
     let t = super::strings(super::lang_of(req));
     if form.password != form.confirm {
         let msg = t.get("passwords_differ").cloned();
@@ -252,7 +241,7 @@ pub async fn reset_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<SetPasswordForm>,
+    form: CsrfForm<SetPasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     link_submit(&state, &req, "reset", path.into_inner(), form.into_inner()).await
 }
@@ -261,7 +250,7 @@ pub async fn invitation_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<SetPasswordForm>,
+    form: CsrfForm<SetPasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     link_submit(
         &state,

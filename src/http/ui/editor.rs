@@ -1,25 +1,18 @@
 //! The module editor for instructors: Markdown with live preview, saved as a new revision;
 //! revision history with a diff between any two.
 
+use crate::http::ui::guard::{CsrfForm, PageAdmin, PageStaff};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{check_csrf, lang_of, page_user, see_other, Page};
+use super::{lang_of, see_other, Page};
 use crate::accounts::{model::Role, User};
 use crate::course::{self, ModuleEdit};
 use crate::dates;
 use crate::error::{AppError, PageError};
 use crate::http::AppState;
-
-async fn staff(req: &HttpRequest) -> Result<User, PageError> {
-    let user = page_user(req, None).await?;
-    if !matches!(user.role, Role::Instructor | Role::Admin) {
-        return Err(PageError(AppError::Forbidden));
-    }
-    Ok(user)
-}
 
 async fn render(
     state: &AppState,
@@ -80,9 +73,9 @@ async fn render(
 pub async fn edit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageStaff(user): PageStaff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&req).await?;
     render(&state, &req, user, path.into_inner(), None, None).await
 }
 
@@ -92,18 +85,16 @@ pub struct EditForm {
     title_en: String,
     markdown_th: String,
     markdown_en: String,
-    csrf: String,
 }
 
 /// Saves the edit as a new revision.
 pub async fn save(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageStaff(user): PageStaff,
     path: web::Path<String>,
-    form: web::Form<EditForm>,
+    form: CsrfForm<EditForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&req).await?;
-    check_csrf(&req, &form.csrf)?;
     let slug = path.into_inner();
     let f = form.into_inner();
     let edit = ModuleEdit {
@@ -145,18 +136,15 @@ pub async fn save(
 #[derive(Deserialize)]
 pub struct ReviewForm {
     decision: String,
-    csrf: String,
 }
 
 /// An admin approves or rejects an instructor's draft from the editor's history.
 pub async fn review_draft(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageAdmin(user): PageAdmin,
     path: web::Path<String>,
-    form: web::Form<ReviewForm>,
+    form: CsrfForm<ReviewForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,
@@ -190,10 +178,10 @@ pub struct DiffQuery {
 pub async fn diff_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageStaff(user): PageStaff,
     path: web::Path<String>,
     q: web::Query<DiffQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&req).await?;
     let lang = lang_of(&req);
     let slug = path.into_inner();
     let q = q.into_inner();

@@ -1,6 +1,7 @@
 //! The learning journey in the browser: dashboard, cohort page, reading, issuing from the
 //! cohort page, and the admins' cohort list. Taking quizzes is in `quiz.rs`.
 
+use crate::http::ui::guard::{CsrfForm, NoFields, PageAdmin, PageTrainee, PageUser};
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -8,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{check_csrf, lang_of, page_user, pick, see_other, strings, Page};
+use super::{lang_of, pick, see_other, strings, Page};
 use crate::accounts::{model::Language, model::Role, User};
 use crate::cohorts::{self, model::MemberRole, Access};
 use crate::credentials;
@@ -191,17 +192,14 @@ pub async fn dashboard(
 #[derive(Deserialize)]
 pub struct JoinForm {
     join_code: String,
-    csrf: String,
 }
 
 /// A trainee joins with the code from the dashboard.
 pub async fn join(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<JoinForm>,
+    PageTrainee(user): PageTrainee,
+    form: CsrfForm<JoinForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, Some(Role::Trainee)).await?;
-    check_csrf(&req, &form.csrf)?;
     let code = form.into_inner().join_code;
     let m = state
         .db
@@ -264,9 +262,9 @@ fn progress_chart(rows: &[ProgressRow], total: usize, label: &str) -> String {
 pub async fn cohort_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     let lang = lang_of(&req);
     let id = path.into_inner();
     let (u, course, issuer) = (user.clone(), state.course.clone(), state.issuer.clone());
@@ -402,18 +400,15 @@ pub async fn cohort_page(
 pub struct PublishForm {
     kind: String,
     slug: String,
-    csrf: String,
 }
 
 /// Staff publish the newest revision of a module or quiz from the cohort page.
 pub async fn publish(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
-    form: web::Form<PublishForm>,
+    form: CsrfForm<PublishForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let f = form.into_inner();
     let cid = id.clone();
@@ -432,18 +427,15 @@ pub async fn publish(
 pub struct IssueForm {
     user_id: String,
     scope: String,
-    csrf: String,
 }
 
 /// An admin issues a credential to an eligible trainee from the progress table.
 pub async fn issue(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageAdmin(user): PageAdmin,
     path: web::Path<String>,
-    form: web::Form<IssueForm>,
+    form: CsrfForm<IssueForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let f = form.into_inner();
     let (issuer, course, cid) = (state.issuer.clone(), state.course.clone(), id.clone());
@@ -466,7 +458,6 @@ pub async fn issue(
 
 #[derive(Deserialize)]
 pub struct IssueAllForm {
-    csrf: String,
     #[serde(default)]
     scope: String,
 }
@@ -474,12 +465,10 @@ pub struct IssueAllForm {
 /// Issues the scope's credential to every eligible trainee of the cohort who holds none yet.
 pub async fn issue_all(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageAdmin(user): PageAdmin,
     path: web::Path<String>,
-    form: web::Form<IssueAllForm>,
+    form: CsrfForm<IssueAllForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let scope = form.into_inner().scope;
     let (issuer, course, cid) = (state.issuer.clone(), state.course.clone(), id.clone());
@@ -497,9 +486,9 @@ pub async fn issue_all(
 pub async fn module_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
     let (u, cid) = (user.clone(), id.clone());
@@ -522,20 +511,13 @@ pub async fn module_page(
 }
 
 /// A form that carries only its CSRF token.
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
 /// Marks a module as read.
 pub async fn complete(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
+    _: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let (id, slug) = path.into_inner();
     let cid = id.clone();
     state
@@ -604,8 +586,8 @@ async fn render_admin_cohorts(
 pub async fn admin_cohorts(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(user): PageAdmin,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, Some(Role::Admin)).await?;
     render_admin_cohorts(&state, &req, user, None).await
 }
 
@@ -617,17 +599,15 @@ pub struct CohortForm {
     capacity: String,
     name_th: Option<String>,
     name_en: Option<String>,
-    csrf: String,
 }
 
 /// Creates a cohort from the admin form.
 pub async fn create_cohort(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<CohortForm>,
+    PageAdmin(user): PageAdmin,
+    form: CsrfForm<CohortForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let f = form.into_inner();
     // Dates typed or picked, in either era (officers think in พ.ศ.: 2570 is 2027).
     let (starts_on, ends_on) = match (

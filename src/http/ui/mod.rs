@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod editor;
 pub mod governance;
+pub mod guard;
 pub mod home;
 pub mod learn;
 pub mod people;
@@ -291,44 +292,6 @@ fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Checks a form's CSRF token: the HMAC of this session (or, before sign-in, of the
-/// pre-session cookie), compared in constant time; bearer-authenticated calls need none.
-pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<(), PageError> {
-    // A bearer-authenticated call names its caller in a header no other site can set.
-    if crate::http::extract::has_authorization(req) || crate::http::extract::csrf_ok(req, submitted)
-    {
-        Ok(())
-    } else {
-        Err(PageError(AppError::CrossSite(
-            "this form is out of date or came from another site: reload the page and try again"
-                .into(),
-        )))
-    }
-}
-
-/// The signed-in user of a page, optionally required to have a role.
-pub async fn page_user(
-    req: &HttpRequest,
-    role: Option<crate::accounts::model::Role>,
-) -> Result<crate::accounts::User, PageError> {
-    let user = crate::http::extract::resolve(req.clone())
-        .await
-        .map_err(PageError)?;
-    if role.is_some_and(|r| r != user.role) {
-        return Err(PageError(AppError::Forbidden));
-    }
-    Ok(user)
-}
-
-/// A page request whose sign-in token is genuine; the account is checked with
-/// [`crate::http::extract::SignedIn::user`] on the connection the page reads with anyway.
-pub fn page_signed_in(req: &HttpRequest) -> Result<crate::http::extract::SignedIn, PageError> {
-    use actix_web::FromRequest;
-    crate::http::extract::SignedIn::extract(req)
-        .into_inner()
-        .map_err(PageError)
 }
 
 /// Chooses the Thai or the English text.

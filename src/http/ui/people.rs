@@ -1,12 +1,12 @@
 //! An admin's page about one person: identity, credentials, the signed certification record,
 //! and PDPA erasure (which keeps what the register and the certification evidence must keep).
 
+use crate::http::ui::guard::{CsrfForm, PageAdmin};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{check_csrf, form_status, lang_of, page_user, pick, see_other, strings, Page};
-use crate::accounts::model::Role;
+use super::{form_status, lang_of, pick, see_other, strings, Page};
 use crate::accounts::User;
 use crate::credentials;
 use crate::dates;
@@ -95,16 +95,14 @@ async fn render_person(
 pub async fn person_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(admin): PageAdmin,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let admin = page_user(&req, Some(Role::Admin)).await?;
     render_person(&state, &req, admin, path.into_inner(), None).await
 }
 
 #[derive(Deserialize)]
 pub struct EraseForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     reason: String,
 }
@@ -114,11 +112,10 @@ pub struct EraseForm {
 pub async fn erase(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(admin): PageAdmin,
     path: web::Path<String>,
-    form: web::Form<EraseForm>,
+    form: CsrfForm<EraseForm>,
 ) -> Result<HttpResponse, PageError> {
-    let admin = page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let reason = form.into_inner().reason;
     let (who, by, why) = (id.clone(), admin.clone(), reason.clone());

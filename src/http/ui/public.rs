@@ -213,17 +213,15 @@ pub async fn paste_page(
 #[derive(Deserialize)]
 pub struct PasteForm {
     credential_jwt: String,
-    csrf: String,
 }
 
 /// Verifies a pasted credential and shows the verdict.
 pub async fn paste_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<PasteForm>,
+    form: super::guard::CsrfForm<PasteForm>,
 ) -> Result<HttpResponse, PageError> {
     crate::http::api::credentials::limit(&state, &req)?;
-    super::check_csrf(&req, &form.csrf)?;
     let jwt = form.into_inner().credential_jwt;
     let (issuer, course) = (state.issuer.clone(), state.course.clone());
     let v = state

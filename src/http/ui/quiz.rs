@@ -2,12 +2,12 @@
 //! final submit, result and review with the next step), the autosave script, and staff's
 //! statistics.
 
+use crate::http::ui::guard::{CsrfForm, NoFields, PageSession, PageUser};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::learn::CsrfForm;
-use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
+use super::{lang_of, see_other, strings, Page};
 use crate::accounts::{model::Language, User};
 use crate::cohorts::{self, Access};
 use crate::dates;
@@ -19,9 +19,9 @@ use crate::quizzes;
 pub async fn quiz_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageSession(who): PageSession,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
-    let who = super::page_signed_in(&req)?;
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
     let (cid, s) = (id.clone(), slug.clone());
@@ -72,11 +72,10 @@ pub async fn quiz_page(
 pub async fn start(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
+    _: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
     let (started, _) = state
@@ -212,9 +211,9 @@ fn remaining_work(
 pub async fn attempt_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     let lang = lang_of(&req);
     let id = path.into_inner();
     let u = user.clone();
@@ -347,12 +346,11 @@ pub async fn attempt_page(
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
-    body: web::Bytes,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     let lang = lang_of(&req);
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| {
         fields
             .iter()
@@ -360,7 +358,6 @@ pub async fn submit(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    check_csrf(&req, &field("csrf"))?;
     let summary_first = field("review") == "1";
     let id = path.into_inner();
     let aid = id.clone();
@@ -460,9 +457,9 @@ pub async fn quiz_js() -> HttpResponse {
 pub async fn analytics_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
     let (u, cid, s) = (user.clone(), id.clone(), slug.clone());

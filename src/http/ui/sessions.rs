@@ -1,6 +1,7 @@
 //! Session pages: scheduling, marking attendance, the check-in code and self check-in,
 //! and importing a Zoom participant report.
 
+use crate::http::ui::guard::{CsrfForm, PageUser};
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -9,16 +10,12 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{check_csrf, lang_of, page_user, see_other, strings, Page};
+use super::{lang_of, see_other, strings, Page};
 use crate::accounts::model::Language;
 use crate::cohorts::{self, model::MemberRole, Access};
 use crate::dates;
 use crate::error::{AppError, PageError};
 use crate::http::AppState;
-
-fn form_fields(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
@@ -31,13 +28,10 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 /// Staff schedule a session from the cohort page.
 pub async fn create(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
-    body: web::Bytes,
+    CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    let f = form_fields(&body);
-    check_csrf(&req, field(&f, "csrf"))?;
     let id = path.into_inner();
     // Access first, so outsiders learn nothing from validation messages.
     let (cid, u) = (id.clone(), user.clone());
@@ -80,9 +74,9 @@ pub async fn create(
 pub async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     let lang = lang_of(&req);
     let t = strings(lang);
     let id = path.into_inner();
@@ -161,13 +155,10 @@ pub async fn page(
 /// Saves the attendance list.
 pub async fn save_attendance(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
-    body: web::Bytes,
+    CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    let f = form_fields(&body);
-    check_csrf(&req, field(&f, "csrf"))?;
     let id = path.into_inner();
     let sid = id.clone();
     state
@@ -194,18 +185,15 @@ pub async fn save_attendance(
 #[derive(Deserialize)]
 pub struct CheckinForm {
     code: String,
-    csrf: String,
 }
 
 /// A trainee checks in with the code on display.
 pub async fn checkin(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
-    form: web::Form<CheckinForm>,
+    form: CsrfForm<CheckinForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let (sid, code) = (id.clone(), form.into_inner().code);
     state
@@ -221,18 +209,15 @@ pub async fn checkin(
 #[derive(Deserialize)]
 pub struct ZoomForm {
     report: String,
-    csrf: String,
 }
 
 /// Imports a pasted Zoom participant report.
 pub async fn zoom(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
-    form: web::Form<ZoomForm>,
+    form: CsrfForm<ZoomForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let (sid, report) = (id.clone(), form.into_inner().report);
     state
@@ -248,18 +233,15 @@ pub async fn zoom(
 #[derive(Deserialize)]
 pub struct MatchForm {
     user_id: String,
-    csrf: String,
 }
 
 /// Matches an unmatched Zoom row by hand.
 pub async fn match_row(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<(String, String)>,
-    form: web::Form<MatchForm>,
+    form: CsrfForm<MatchForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let (id, row) = path.into_inner();
     let (sid, target) = (id.clone(), form.into_inner().user_id);
     state

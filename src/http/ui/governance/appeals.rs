@@ -1,6 +1,7 @@
 //! Pages: a trainee files and follows appeals; an admin reviews them.
 
 use super::*;
+use crate::http::ui::guard::{CsrfForm, PageAdmin, PageUser};
 
 #[derive(Serialize)]
 struct AppealLine {
@@ -199,8 +200,8 @@ async fn render_appeals(
 pub async fn appeals_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     render_appeals(
         &state,
         &req,
@@ -214,8 +215,6 @@ pub async fn appeals_page(
 
 #[derive(Deserialize)]
 pub struct AppealForm {
-    #[serde(default)]
-    csrf: String,
     /// `<subject_type>:<subject_id>`, as the select list on the page offers.
     #[serde(default)]
     subject: String,
@@ -227,10 +226,9 @@ pub struct AppealForm {
 pub async fn file_appeal(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<AppealForm>,
+    PageUser(user): PageUser,
+    form: CsrfForm<AppealForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let f = form.into_inner();
     let (subject_type, subject_id) = f
         .subject
@@ -267,8 +265,6 @@ pub async fn file_appeal(
 #[derive(Deserialize)]
 pub struct AppealDecisionForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     outcome: String,
     #[serde(default)]
     rationale: String,
@@ -278,11 +274,10 @@ pub struct AppealDecisionForm {
 pub async fn decide_appeal(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(admin): PageAdmin,
     path: web::Path<String>,
-    form: web::Form<AppealDecisionForm>,
+    form: CsrfForm<AppealDecisionForm>,
 ) -> Result<HttpResponse, PageError> {
-    let admin = page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let f = form.into_inner();
     let body = AppealDecision {

@@ -1,6 +1,7 @@
 //! Pages: pending recommendations and decisions (admins), the recommend form (cohort staff).
 
 use super::*;
+use crate::http::ui::guard::{CsrfForm, PageAdmin, PageUser};
 
 #[derive(Serialize)]
 struct DecisionLine {
@@ -192,8 +193,8 @@ async fn render_decisions(
 pub async fn decisions_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(admin): PageAdmin,
 ) -> Result<HttpResponse, PageError> {
-    let admin = page_user(&req, Some(Role::Admin)).await?;
     render_decisions(
         &state,
         &req,
@@ -207,8 +208,6 @@ pub async fn decisions_page(
 
 #[derive(Deserialize)]
 pub struct DecideForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     outcome: String,
     #[serde(default)]
@@ -225,11 +224,10 @@ pub struct DecideForm {
 pub async fn decide_recommendation(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageAdmin(admin): PageAdmin,
     path: web::Path<String>,
-    form: web::Form<DecideForm>,
+    form: CsrfForm<DecideForm>,
 ) -> Result<HttpResponse, PageError> {
-    let admin = page_user(&req, Some(Role::Admin)).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let f = form.into_inner();
     let body = DecideRequest {
@@ -358,9 +356,9 @@ async fn render_recommend(
 pub async fn recommend_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
     render_recommend(
         &state,
         &req,
@@ -376,8 +374,6 @@ pub async fn recommend_page(
 #[derive(Deserialize)]
 pub struct RecommendForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     user_id: String,
     #[serde(default)]
     scope: String,
@@ -389,11 +385,10 @@ pub struct RecommendForm {
 pub async fn create_recommendation(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageUser(user): PageUser,
     path: web::Path<String>,
-    form: web::Form<RecommendForm>,
+    form: CsrfForm<RecommendForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = page_user(&req, None).await?;
-    check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
     let f = form.into_inner();
     let body = RecommendRequest {

@@ -15,7 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::{check_csrf, form_status, lang_of, page_user, pick, see_other, strings, Page};
+use super::{form_status, lang_of, pick, see_other, strings, Page};
 use crate::accounts::model::{Language, Role};
 use crate::accounts::{self, User};
 use crate::cohorts::{self, model::MemberRole, Access};

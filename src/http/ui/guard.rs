@@ -1,0 +1,149 @@
+//! Page extractors: who is signed in (with the role a page needs) and a form whose CSRF token
+//! was checked. A page handler names what it needs in its arguments and never spells out the
+//! sign-in or CSRF checks itself; a missing sign-in sends the browser to `/login`, a wrong role
+//! shows the "not allowed" page, and a form without this session's token the "from another
+//! site" page.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::accounts::model::Role;
+use crate::accounts::User;
+use crate::error::{AppError, PageError};
+use crate::http::extract::{self, SignedIn};
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, PageError>>>>;
+
+async fn signed_in_with(req: HttpRequest, allowed: fn(Role) -> bool) -> Result<User, PageError> {
+    let user = extract::resolve(req).await.map_err(PageError)?;
+    if !allowed(user.role) {
+        return Err(PageError(AppError::Forbidden));
+    }
+    Ok(user)
+}
+
+macro_rules! page_user_type {
+    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub User);
+
+        impl FromRequest for $name {
+            type Error = PageError;
+            type Future = Boxed<Self>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move { signed_in_with(req, $role).await.map($name) })
+            }
+        }
+    };
+}
+
+page_user_type!(
+    /// Any signed-in person.
+    PageUser,
+    |_| true
+);
+page_user_type!(
+    /// A signed-in admin.
+    PageAdmin,
+    |r| r == Role::Admin
+);
+page_user_type!(
+    /// A signed-in trainee.
+    PageTrainee,
+    |r| r == Role::Trainee
+);
+page_user_type!(
+    /// A signed-in instructor or admin (course authors).
+    PageStaff,
+    |r| matches!(r, Role::Instructor | Role::Admin)
+);
+
+/// A page request whose sign-in token is genuine by its signature and dates; the account is
+/// checked with [`SignedIn::user`] on the connection the page reads with anyway.
+pub struct PageSession(pub SignedIn);
+
+impl FromRequest for PageSession {
+    type Error = PageError;
+    type Future = std::future::Ready<Result<Self, PageError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let out = SignedIn::from_request(req, payload)
+            .into_inner()
+            .map(PageSession)
+            .map_err(PageError);
+        std::future::ready(out)
+    }
+}
+
+/// A submitted form (`application/x-www-form-urlencoded`) whose `csrf` field is this session's
+/// CSRF token (before sign-in: the pre-session cookie's). The other fields are read into `T`;
+/// `T = Vec<(String, String)>` keeps every field in order, repeated names included.
+pub struct CsrfForm<T>(pub T);
+
+impl<T> CsrfForm<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for CsrfForm<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Whether `submitted` is this request's CSRF token; bearer-authenticated calls need none (they
+/// name their caller in a header no other site can set).
+pub fn csrf_accepted(req: &HttpRequest, submitted: &str) -> bool {
+    extract::has_authorization(req) || extract::csrf_ok(req, submitted)
+}
+
+fn cross_site() -> PageError {
+    PageError(AppError::CrossSite(
+        "this form is out of date or came from another site: reload the page and try again".into(),
+    ))
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // The form is read with the service's form settings (size limit, content type, errors
+        // as a readable page); the token is checked before any field is interpreted.
+        let fields = web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            // A form that cannot be read keeps its own status (413 too large, 415 not a form).
+            let fields = fields.await?.into_inner();
+            let token = fields
+                .iter()
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("");
+            if !csrf_accepted(&req, token) {
+                return Err(cross_site().into());
+            }
+            let encoded = serde_urlencoded::to_string(&fields)
+                .map_err(|e| PageError(AppError::Unexpected(e.into())))?;
+            serde_urlencoded::from_str::<T>(&encoded)
+                .map(CsrfForm)
+                .map_err(|e| {
+                    PageError(AppError::BadRequest(format!(
+                        "could not read the form: {e}"
+                    )))
+                    .into()
+                })
+        })
+    }
+}
+
+/// The fields of a form that carries nothing but its CSRF token (a button).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
