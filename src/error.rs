@@ -244,31 +244,25 @@ impl ResponseError for PageError {
             ),
         };
         // The error in Thai and in English, from the UI strings by its code where they have
-        // it (`err_<code>`), else the service's own message.
-        let detail = if status.is_server_error() {
-            String::new()
+        // it (`err_<code>`), else the service's own message; never details of a 500.
+        let (detail_th, detail_en) = if status.is_server_error() {
+            (String::new(), String::new())
         } else {
             use crate::accounts::model::Language;
-            let th = crate::http::ui::error_text(Language::Th, &self.0);
-            let en = crate::http::ui::error_text(Language::En, &self.0);
-            if th == en {
-                format!("<p class=\"detail\">{}</p>", escape_html(&en))
-            } else {
-                format!(
-                    "<p class=\"detail\">{}</p><p class=\"detail\" lang=\"en\">{}</p>",
-                    escape_html(&th),
-                    escape_html(&en)
-                )
-            }
+            (
+                crate::http::ui::error_text(Language::Th, &self.0),
+                crate::http::ui::error_text(Language::En, &self.0),
+            )
         };
-        let body = format!(
-            "<!doctype html><html lang=\"th\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{code} · {title_th} / {title_en}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
-<body><main class=\"error-page\"><h1>{title_th}</h1><p lang=\"en\">{title_en} ({code})</p>{detail}\
-<p>{next_th}</p><p lang=\"en\">{next_en}</p><p><a href=\"/\">หน้าแรก / Home</a></p></main></body></html>",
-            code = status.as_u16(),
-        );
+        let mut ctx = tera::Context::new();
+        ctx.insert("status", &status.as_u16());
+        ctx.insert("title_th", title_th);
+        ctx.insert("title_en", title_en);
+        ctx.insert("next_th", next_th);
+        ctx.insert("next_en", next_en);
+        ctx.insert("detail_th", &detail_th);
+        ctx.insert("detail_en", &detail_en);
+        let body = crate::http::ui::render_error_page(&ctx);
         let mut builder = HttpResponse::build(status);
         if let AppError::TooManyRequests { retry_after } = &self.0 {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));

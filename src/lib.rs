@@ -17,3 +17,4 @@ pub mod settings;
 pub mod startup;
 pub mod telemetry;
 pub mod thai;
+pub mod util;

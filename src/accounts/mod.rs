@@ -5,8 +5,7 @@ pub mod password;
 pub mod store;
 pub mod tokens;
 
-use chrono::{Duration, NaiveDateTime, Utc};
-use rand::RngCore;
+use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
 use crate::db::{write_tx, DbConnection};
@@ -81,9 +80,7 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
-fn now_naive() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
+use crate::util::now as now_naive;
 
 /// Checks that an office code is TISI or one of the 76 provincial offices.
 pub fn parse_office_code(raw: &str) -> Result<String, AppError> {
@@ -350,9 +347,7 @@ pub fn shared_secret(conn: &mut DbConnection, name: &str) -> Result<Vec<u8>, App
     if let Some(v) = store::find_secret(conn, name)? {
         return decode_hex(&v);
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::util::random_hex(32);
     // Another instance may win the race; the unique key keeps one value, which we then read.
     let _ = write_tx(conn, |conn| {
         store::insert_secret(conn, name, &hex, now_naive())

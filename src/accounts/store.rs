@@ -228,10 +228,7 @@ pub fn create_one_time_token(
     now: NaiveDateTime,
 ) -> QueryResult<String> {
     use crate::db::schema::one_time_tokens;
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = crate::util::random_hex(32);
     diesel::insert_into(one_time_tokens::table)
         .values((
             one_time_tokens::id.eq(uuid::Uuid::new_v4().to_string()),
@@ -247,11 +244,7 @@ pub fn create_one_time_token(
 
 /// Hex SHA-256 of a token secret.
 pub fn sha256_hex(s: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::util::sha256_hex(s)
 }
 
 /// A single-use token row.

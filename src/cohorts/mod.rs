@@ -4,7 +4,7 @@ pub mod calendar;
 pub mod model;
 pub mod store;
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use crate::accounts::{self, model::Role, User};
@@ -13,15 +13,10 @@ use crate::error::AppError;
 use model::{AttendanceStatus, CohortStatus, MemberRole, SessionMode};
 use store::{AttendanceRow, CohortRow, SessionRow};
 
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
+use crate::util::now;
 
 fn random_secret() -> String {
-    use rand::RngCore;
-    let mut b = [0u8; 24];
-    rand::rng().fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crate::util::random_hex(24)
 }
 
 /// A cohort as callers see it; the join code only for staff.

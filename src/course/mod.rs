@@ -6,7 +6,7 @@ pub mod model;
 pub mod render;
 pub mod store;
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::accounts::{model::Language, User};
@@ -17,9 +17,7 @@ use crate::quizzes::model::Quiz;
 use model::{Course, Module};
 use store::{ModuleRevisionRow, PublicationRow, QuizRevisionRow};
 
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
+use crate::util::now;
 
 fn sha256(s: &str) -> String {
     crate::accounts::store::sha256_hex(s)

@@ -13,7 +13,7 @@ pub use verification::*;
 
 use std::collections::HashMap;
 
-use chrono::{Months, NaiveDateTime, Utc};
+use chrono::{Months, NaiveDateTime};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -32,9 +32,7 @@ pub const STATUS_LIST_BITS: usize = 131_072;
 pub const ISSUER_NAME: &str =
     "สำนักงานมาตรฐานผลิตภัณฑ์อุตสาหกรรม (สมอ.) / Thai Industrial Standards Institute (TISI)";
 
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
+use crate::util::now;
 
 fn iso(t: NaiveDateTime) -> String {
     t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()

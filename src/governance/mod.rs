@@ -32,9 +32,7 @@ use crate::error::AppError;
 pub const APPEAL_WINDOW_DAYS: i64 = 30;
 pub const APPEAL_RESPONSE_DAYS: i64 = 30;
 
-fn now() -> NaiveDateTime {
-    chrono::Utc::now().naive_utc()
-}
+use crate::util::now;
 
 fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let v = value.trim();
@@ -156,9 +154,7 @@ pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, Ap
     Ok(p.version)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::util::hex;
 
 /// One version of the scheme as first loaded.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -10,7 +10,7 @@ pub mod store;
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -28,9 +28,7 @@ pub const GRACE_SECONDS: i64 = 10;
 /// An attempt of a quiz without a time limit or close time stays open this long.
 pub const UNTIMED_DAYS: i64 = 30;
 
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
+use crate::util::now;
 
 fn bad_state(e: impl std::fmt::Display) -> AppError {
     AppError::Unexpected(anyhow::anyhow!("stored quiz data: {e}"))

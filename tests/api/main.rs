@@ -27,6 +27,7 @@ mod quizzes;
 mod scaleout;
 mod settings;
 mod smtp;
+mod thai_errors;
 
 mod transfer;
 mod web;

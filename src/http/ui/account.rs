@@ -128,8 +128,9 @@ pub async fn change_password(
     }
     let hash = match crate::http::api::auth::hash_new_password(&form.password).await {
         Ok(h) => h,
-        Err(AppError::Validation { message, .. }) => {
-            return render_profile(&state, &req, user, Some(message), None).await
+        Err(e @ AppError::Validation { .. }) => {
+            let message = super::error_text(lang_of(&req), &e);
+            return render_profile(&state, &req, user, Some(message), None).await;
         }
         Err(e) => return Err(PageError(e)),
     };

@@ -288,9 +288,15 @@ pub async fn import_users(
     };
     match result {
         Ok(_) => Ok(see_other("/admin/users?done=imported")),
-        Err(crate::error::AppError::Rejected {
-            message, details, ..
-        }) => {
+        Err(
+            e @ (crate::error::AppError::Rejected { .. }
+            | crate::error::AppError::Validation { .. }),
+        ) => {
+            let message = super::error_text(lang_of(&req), &e);
+            let details = match e {
+                crate::error::AppError::Rejected { details, .. } => details,
+                _ => serde_json::json!({}),
+            };
             render_users(
                 &state,
                 &req,
@@ -298,17 +304,6 @@ pub async fn import_users(
                 empty,
                 None,
                 Some((message, details, form.csv)),
-            )
-            .await
-        }
-        Err(crate::error::AppError::Validation { message, .. }) => {
-            render_users(
-                &state,
-                &req,
-                admin.clone(),
-                empty,
-                None,
-                Some((message, serde_json::json!({}), form.csv)),
             )
             .await
         }

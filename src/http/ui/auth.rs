@@ -209,8 +209,9 @@ async fn link_submit(
     }
     let hash = match crate::http::api::auth::hash_new_password(&form.password).await {
         Ok(h) => h,
-        Err(AppError::Validation { message, .. }) => {
-            return link_page(state, req, kind, token, Some(message)).await
+        Err(e @ AppError::Validation { .. }) => {
+            let message = super::error_text(super::lang_of(req), &e);
+            return link_page(state, req, kind, token, Some(message)).await;
         }
         Err(e) => return Err(PageError(e)),
     };

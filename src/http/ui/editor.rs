@@ -126,7 +126,8 @@ pub async fn save(
         Ok(_) => Ok(see_other(&format!(
             "/modules/{slug}/edit?done=revision_saved"
         ))),
-        Err(AppError::Validation { message, .. }) => {
+        Err(e @ AppError::Validation { .. }) => {
+            let message = super::error_text(lang_of(&req), &e);
             render(&state, &req, user, slug, Some(edit), Some(message)).await
         }
         Err(e) => Err(PageError(e)),

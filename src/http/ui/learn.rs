@@ -657,7 +657,8 @@ pub async fn create_cohort(
     {
         Ok(c) => Ok(see_other(&format!("/cohorts/{}?done=cohort_created", c.id))),
         Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
-            render_admin_cohorts(&state, &req, user, Some(e.to_string())).await
+            let message = super::error_text(lang_of(&req), &e);
+            render_admin_cohorts(&state, &req, user, Some(message)).await
         }
         Err(e) => Err(PageError(e)),
     }

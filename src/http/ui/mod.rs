@@ -19,7 +19,6 @@ use std::sync::OnceLock;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use rand::RngCore;
 
 use crate::accounts::model::Language;
 use crate::error::{AppError, PageError};
@@ -93,6 +92,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "governance/decisions.html",
     "governance/recommend.html",
     "governance/appeals.html",
+    "errors/page.html",
 );
 
 const STRINGS_TH: &str = include_str!("../../../templates/i18n/th.toml");
@@ -196,6 +196,22 @@ pub fn error_text(lang: Language, e: &AppError) -> String {
         .unwrap_or_else(|| e.public_message())
 }
 
+/// The error page (`errors/page.html`), rendered without a request: an error can happen before
+/// the service's state is at hand. Should the template itself fail, a plain bilingual line.
+pub fn render_error_page(ctx: &tera::Context) -> String {
+    static ONE: OnceLock<Option<tera::Tera>> = OnceLock::new();
+    let tera = ONE.get_or_init(|| {
+        let src = TEMPLATES.iter().find(|(n, _)| *n == "errors/page.html")?.1;
+        let mut t = tera::Tera::default();
+        t.add_raw_template("errors/page.html", src).ok()?;
+        t.autoescape_on(vec![".html"]);
+        Some(t)
+    });
+    tera.as_ref()
+        .and_then(|t| t.render("errors/page.html", ctx).ok())
+        .unwrap_or_else(|| "<!doctype html><p>เกิดข้อผิดพลาด / An error occurred</p>".into())
+}
+
 /// The language of this request: the remembered choice, else Thai.
 pub fn lang_of(req: &HttpRequest) -> Language {
     req.cookie(LANG_COOKIE)
@@ -289,9 +305,7 @@ impl Page {
 }
 
 fn random_hex() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::util::random_hex(32)
 }
 
 /// Chooses the Thai or the English text.

@@ -129,7 +129,7 @@ pub async fn erase(
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done=person_erased"))),
         Err(e) => match form_status(&e) {
             Some(status) => {
-                let message = e.public_message();
+                let message = super::error_text(lang_of(&req), &e);
                 render_person(&state, &req, admin, id, Some((status, message, reason))).await
             }
             None => Err(e.into()),

@@ -77,7 +77,7 @@ fn refusal(lang: Language, context: &str, e: &AppError) -> String {
     keys.push(format!("gov_err_{code}"));
     keys.iter()
         .find_map(|k| t.get(k).cloned())
-        .unwrap_or_else(|| e.public_message())
+        .unwrap_or_else(|| super::error_text(lang, e))
 }
 
 /// Names of people and cohorts for one page, each looked up once.
