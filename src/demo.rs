@@ -414,7 +414,7 @@ pub fn seed(
                 holder,
                 &crate::governance::AppealRequest {
                     subject_type: "credential".into(),
-                    subject_id: c.id.clone(),
+                    subject_id: c.id.to_string(),
                     grounds:
                         "ข้อร้องเรียนเกิดจากความเข้าใจผิดของสถานประกอบการ มีบันทึกการตรวจเป็นหลักฐาน (ตัวอย่าง)"
                             .into(),

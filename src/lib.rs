@@ -11,6 +11,7 @@ pub mod email;
 pub mod error;
 pub mod governance;
 pub mod http;
+pub mod ids;
 pub mod offices;
 pub mod quizzes;
 pub mod settings;

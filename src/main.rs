@@ -500,7 +500,7 @@ fn verify_credential(
             if let Ok(Some(s)) = listed {
                 anyhow::bail!("the credential is {s}")
             }
-            if r.status == "active" {
+            if r.status == academy::credentials::model::CredentialStatus::Active {
                 Ok(())
             } else {
                 anyhow::bail!("the credential is {}", r.status)

@@ -1250,7 +1250,11 @@ fn issue_one() -> Issued {
         jwks,
     };
     let first = verify(&issued, &issued.jwt);
-    assert!(first.valid, "the credential as issued is {}", first.status);
+    assert!(
+        first.valid,
+        "the credential as issued is {}",
+        first.status_str()
+    );
     issued
 }
 
@@ -1272,7 +1276,7 @@ pub fn credential_verify(data: &[u8]) {
         assert!(
             online.valid,
             "the issued token, padded, is {}",
-            online.status
+            online.status_str()
         );
         assert!(
             offline.is_ok(),
@@ -1280,9 +1284,9 @@ pub fn credential_verify(data: &[u8]) {
         );
     } else {
         assert!(
-            !online.valid && online.status == "invalid" && online.credential.is_none(),
+            !online.valid && online.status_str() == "invalid" && online.credential.is_none(),
             "a changed credential verified as {}: {candidate:?}",
-            online.status
+            online.status_str()
         );
         assert!(
             offline.is_err(),

@@ -98,7 +98,7 @@ pub const INVITATION_TTL_HOURS: i64 = 72;
 
 /// Creates a user; the e-mail address must be new. Without a password, the user gets an
 /// invitation e-mail (queued in the same transaction) with a single-use link to set one.
-#[tracing::instrument(skip_all, fields(email = %new.email))]
+#[tracing::instrument(level = "debug", skip_all, fields(email = %new.email))]
 pub fn create_user(
     conn: &mut DbConnection,
     new: &NewUser,
@@ -258,6 +258,7 @@ fn throttle_keys(email: &str, client: &str) -> [String; 3] {
 
 /// Step 1 of sign-in: refuses a blocked account-and-client pair, a blocked client and an
 /// account in its delay; returns the stored user if any.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn begin_sign_in(
     conn: &mut DbConnection,
     email: &str,
@@ -275,6 +276,7 @@ pub fn begin_sign_in(
 /// Step 2 of sign-in, after the password was checked off the database connection:
 /// counts a failure (for the pair, the client and the account), or clears the pair's and the
 /// account's counters and returns the user.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn finish_sign_in(
     conn: &mut DbConnection,
     email: &str,
@@ -379,6 +381,7 @@ pub const RESET_TTL_MINUTES: i64 = 60;
 
 /// Queues a password-reset mail when the address belongs to an active account; says nothing
 /// either way, so the answer cannot be used to find out who has an account.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn request_password_reset(
     conn: &mut DbConnection,
     email: &EmailAddress,
@@ -459,6 +462,7 @@ pub fn user_for_link(
 
 /// Uses a single-use link (invitation or reset) to set a password (already hashed). Ends
 /// every existing sign-in and lifts a sign-in block of the account.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn redeem_link(
     conn: &mut DbConnection,
     secret: &str,
@@ -495,6 +499,7 @@ pub struct UserUpdate {
 }
 
 /// Applies an admin's changes; a change of role or disabling ends every sign-in at once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn update_user(conn: &mut DbConnection, id: &str, u: &UserUpdate) -> Result<User, AppError> {
     write_tx(conn, |conn| {
         let current: User = store::find_user(conn, id)?
@@ -529,6 +534,7 @@ pub struct UserFilter {
 }
 
 /// Users matching the filter, sorted by name in Thai dictionary order (titles skipped).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn list_users(conn: &mut DbConnection, f: &UserFilter) -> Result<Vec<User>, AppError> {
     let rows = store::search_users(
         conn,
@@ -560,6 +566,7 @@ pub const IMPORT_MAX_ROWS: usize = 5000;
 /// Imports users from CSV (`email,name,name_en,role,office_code,language`; header required).
 /// All or nothing: any bad row rejects the whole file with a report naming each bad line.
 /// Imported users get an invitation e-mail when `invite` is true.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn import_users(
     conn: &mut DbConnection,
     csv_text: &str,

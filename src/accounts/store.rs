@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{login_throttle, secrets, users};
+use crate::db::schema::{login_throttle, one_time_tokens, secrets, users};
 use crate::db::DbConnection;
 
 /// A stored user; never serialised directly (it holds the password hash).
@@ -369,4 +369,61 @@ pub fn existing_emails(conn: &mut DbConnection, emails: &[String]) -> QueryResul
         );
     }
     Ok(found)
+}
+
+/// PDPA erasure of an identity: name, e-mail and password go, the account is disabled and
+/// every sign-in ends; its one-time links and sign-in counters go too.
+pub fn erase_identity(
+    conn: &mut DbConnection,
+    id: &str,
+    old_email: &str,
+    erased_email: &str,
+    erased_name: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::name.eq(erased_name),
+            users::name_en.eq(None::<String>),
+            users::email.eq(erased_email),
+            users::password_hash.eq(None::<String>),
+            users::disabled.eq(true),
+            users::token_version.eq(users::token_version + 1),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::delete(one_time_tokens::table.filter(one_time_tokens::user_id.eq(id))).execute(conn)?;
+    diesel::delete(
+        login_throttle::table.filter(login_throttle::key.like(format!("%{old_email}%"))),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Retention: sign-in counters and one-time links older than `cutoff`, counted or deleted:
+/// (counters, links).
+pub fn purge_sign_in(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+    dry_run: bool,
+) -> QueryResult<(i64, i64)> {
+    let throttle = login_throttle::table
+        .filter(login_throttle::window_started_at.lt(cutoff))
+        .filter(
+            login_throttle::blocked_until
+                .is_null()
+                .or(login_throttle::blocked_until.lt(cutoff)),
+        );
+    let tokens = one_time_tokens::table.filter(one_time_tokens::expires_at.lt(cutoff));
+    Ok(if dry_run {
+        (
+            throttle.count().get_result::<i64>(conn)?,
+            tokens.count().get_result::<i64>(conn)?,
+        )
+    } else {
+        (
+            diesel::delete(throttle).execute(conn)? as i64,
+            diesel::delete(tokens).execute(conn)? as i64,
+        )
+    })
 }

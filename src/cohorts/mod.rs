@@ -132,6 +132,7 @@ pub struct NewCohort {
 
 /// Creates a cohort; the fiscal year defaults from the start date (it begins on 1 October)
 /// and the names from generation and year. Generations are unique per programme and year.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn create_cohort(conn: &mut DbConnection, new: &NewCohort) -> Result<Cohort, AppError> {
     if new.ends_on < new.starts_on {
         return Err(AppError::invalid("ends_on is before starts_on"));
@@ -208,6 +209,7 @@ pub fn get_cohort(conn: &mut DbConnection, id: &str, user: &User) -> Result<Coho
 }
 
 /// Admins see every cohort; others the cohorts they belong to.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn list_cohorts(conn: &mut DbConnection, user: &User) -> Result<Vec<Cohort>, AppError> {
     if user.role == Role::Admin {
         return store::list_cohorts(conn)?
@@ -238,6 +240,7 @@ pub struct Membership {
 /// A trainee joins with the code: inside the enrolment window, while open or running, and
 /// under capacity. The seat is taken by one conditional update, so concurrent joins for the
 /// last seat give exactly one member.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn join(conn: &mut DbConnection, code: &str, user: &User) -> Result<Membership, AppError> {
     if user.role != Role::Trainee {
         return Err(AppError::Forbidden);
@@ -281,6 +284,7 @@ pub fn join(conn: &mut DbConnection, code: &str, user: &User) -> Result<Membersh
 }
 
 /// An admin adds a user as trainee or instructor (capacity is the admin's call).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn add_member(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -333,6 +337,7 @@ pub fn add_member(
 /// teaching history is kept (dated, with who ended it): whoever taught a cohort stays barred
 /// from deciding its certifications. The removal is audited, and the cohort's calendar feed
 /// address changes so a removed member's subscription stops.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn remove_member(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -452,6 +457,7 @@ pub struct CohortUpdate {
 }
 
 /// Applies an admin's changes to a cohort.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn update_cohort(
     conn: &mut DbConnection,
     id: &str,
@@ -515,6 +521,7 @@ pub struct RosterEntry {
 }
 
 /// Attendance rate per user over the cohort's sessions that have started.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn attendance_rates(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -533,10 +540,14 @@ pub fn attendance_rates(
             .iter()
             .filter(|a| a.user_id == m.user_id && held.contains(&a.session_id))
             .collect();
-        let excused = mine.iter().filter(|a| a.status == "excused").count();
+        let marked = |a: &&&AttendanceRow| a.status.parse::<AttendanceStatus>().ok();
+        let excused = mine
+            .iter()
+            .filter(|a| marked(a) == Some(AttendanceStatus::Excused))
+            .count();
         let attended = mine
             .iter()
-            .filter(|a| a.status == "present" || a.status == "late")
+            .filter(|a| marked(a).is_some_and(AttendanceStatus::attended))
             .count();
         let denominator = held.len().saturating_sub(excused);
         let rate = (denominator > 0).then(|| 100.0 * attended as f64 / denominator as f64);
@@ -546,6 +557,7 @@ pub fn attendance_rates(
 }
 
 /// The members of a cohort with their attendance, trainees in Thai name order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn roster(conn: &mut DbConnection, cohort_id: &str) -> Result<Vec<RosterEntry>, AppError> {
     let rates = attendance_rates(conn, cohort_id)?;
     let mut entries: Vec<RosterEntry> = store::list_members(conn, cohort_id)?
@@ -622,6 +634,7 @@ pub struct NewSession {
 }
 
 /// Schedules a session of a cohort.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn create_session(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -758,6 +771,7 @@ fn checkin_window_open(session: &SessionRow, at: NaiveDateTime) -> Result<(), Ap
 
 /// A trainee checks in with the code on display: only the current minute's code, only
 /// during the session; after 15 minutes past the start it counts as late.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn check_in(
     conn: &mut DbConnection,
     session: &SessionRow,

@@ -44,6 +44,11 @@ impl CohortStatus {
         ) || self == next
     }
 
+    /// Closed or archived: the training is over, its quizzes are closed.
+    pub fn is_over(self) -> bool {
+        matches!(self, CohortStatus::Closed | CohortStatus::Archived)
+    }
+
     /// Trainees may join with the code only while open or running.
     pub fn accepts_joins(self) -> bool {
         matches!(self, CohortStatus::Open | CohortStatus::Running)
@@ -124,6 +129,11 @@ impl AttendanceStatus {
             AttendanceStatus::Absent => "absent",
             AttendanceStatus::Excused => "excused",
         }
+    }
+
+    /// Present or late: the session counts as attended.
+    pub fn attended(self) -> bool {
+        matches!(self, AttendanceStatus::Present | AttendanceStatus::Late)
     }
 }
 

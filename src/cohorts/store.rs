@@ -385,3 +385,47 @@ pub fn match_zoom_row(conn: &mut DbConnection, id: &str, user_id: &str) -> Query
         .set(zoom_rows::matched_user_id.eq(Some(user_id)))
         .execute(conn)
 }
+
+/// A person's memberships: (cohort, role, joined at).
+pub fn memberships_of_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
+    cohort_members::table
+        .filter(cohort_members::user_id.eq(user_id))
+        .select((
+            cohort_members::cohort_id,
+            cohort_members::role,
+            cohort_members::joined_at,
+        ))
+        .load(conn)
+}
+
+/// Cohorts that ended before a day (`YYYY-MM-DD`).
+pub fn ended_before(conn: &mut DbConnection, day: &str) -> QueryResult<Vec<String>> {
+    cohorts::table
+        .filter(cohorts::ends_on.lt(day))
+        .select(cohorts::id)
+        .load(conn)
+}
+
+/// Retention: a cohort's attendance except that of `keep_users`, counted or deleted.
+pub fn purge_cohort_attendance(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    keep_users: &[String],
+    dry_run: bool,
+) -> QueryResult<i64> {
+    let sessions: Vec<String> = cohort_sessions::table
+        .filter(cohort_sessions::cohort_id.eq(cohort_id))
+        .select(cohort_sessions::id)
+        .load(conn)?;
+    let rows = attendance::table
+        .filter(attendance::session_id.eq_any(&sessions))
+        .filter(attendance::user_id.ne_all(keep_users));
+    if dry_run {
+        rows.count().get_result(conn)
+    } else {
+        diesel::delete(rows).execute(conn).map(|n| n as i64)
+    }
+}

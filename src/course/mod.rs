@@ -14,7 +14,7 @@ use crate::cohorts::{self, model::MemberRole, Access};
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 use crate::quizzes::model::Quiz;
-use model::{Course, Module};
+use model::{Course, Module, RevisionStatus};
 use store::{ModuleRevisionRow, PublicationRow, QuizRevisionRow};
 
 use crate::util::now;
@@ -77,7 +77,7 @@ pub fn sync_course(conn: &mut DbConnection, course: &Course) -> Result<SyncRepor
                     source: "file".into(),
                     author_id: None,
                     created_at: t,
-                    status: "approved".into(),
+                    status: RevisionStatus::Approved.as_str().into(),
                     reviewed_by: None,
                     reviewed_at: None,
                 },
@@ -303,6 +303,7 @@ pub fn module_for(
 
 /// Publishes the newest approved revision of a module to a cohort (staff); drafts waiting
 /// for an admin are never published.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn publish_module(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -392,7 +393,7 @@ pub struct RevisionInfo {
     pub title_th: String,
     pub title_en: String,
     /// `approved`, `draft` (an instructor's edit waiting for an admin) or `rejected`.
-    pub status: String,
+    pub status: RevisionStatus,
     pub reviewed_by: Option<String>,
 }
 
@@ -405,7 +406,7 @@ impl From<ModuleRevisionRow> for RevisionInfo {
             created_at: r.created_at,
             title_th: r.title_th,
             title_en: r.title_en,
-            status: r.status,
+            status: RevisionStatus::of(&r.status),
             reviewed_by: r.reviewed_by,
         }
     }
@@ -452,6 +453,7 @@ fn audit(
 /// admin's edit is a new approved revision at once; an instructor's edit is a draft that no
 /// cohort sees until an admin approves it. Both are audited. Identical content keeps the
 /// existing revision.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn save_module_edit(
     conn: &mut DbConnection,
     slug: &str,
@@ -469,7 +471,7 @@ pub fn save_module_edit(
     });
     let hash = sha256(&canonical.to_string());
     if let Some(existing) = store::find_module_revision_by_hash(conn, slug, &hash)? {
-        if existing.status != "rejected" {
+        if RevisionStatus::of(&existing.status) != RevisionStatus::Rejected {
             return Ok(existing.into());
         }
     }
@@ -492,7 +494,13 @@ pub fn save_module_edit(
         source: "web".into(),
         author_id: Some(author.id.clone()),
         created_at: t,
-        status: if admin { "approved" } else { "draft" }.into(),
+        status: if admin {
+            RevisionStatus::Approved
+        } else {
+            RevisionStatus::Draft
+        }
+        .as_str()
+        .into(),
         reviewed_by: admin.then(|| author.id.clone()),
         reviewed_at: admin.then_some(t),
     };
@@ -515,6 +523,7 @@ pub fn save_module_edit(
 
 /// An admin approves or rejects an instructor's draft (audited). An approved draft becomes
 /// the module's newest revision, which staff then publish to cohorts as usual.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn review_module_draft(
     conn: &mut DbConnection,
     revision_id: &str,
@@ -526,13 +535,17 @@ pub fn review_module_draft(
     }
     write_tx(conn, |conn| {
         let row = store::find_module_revision(conn, revision_id)?.ok_or(AppError::NotFound)?;
-        if row.status != "draft" {
+        if RevisionStatus::of(&row.status) != RevisionStatus::Draft {
             return Err(AppError::conflict(
                 "not_a_draft",
                 format!("this revision is {}, not a draft", row.status),
             ));
         }
-        let status = if approve { "approved" } else { "rejected" };
+        let status = if approve {
+            RevisionStatus::Approved
+        } else {
+            RevisionStatus::Rejected
+        };
         store::review_module_draft(conn, revision_id, status, &reviewer.id, now())?;
         audit(
             conn,

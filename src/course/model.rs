@@ -136,3 +136,38 @@ impl std::fmt::Display for Problem {
         write!(f, "{}:{}: {}", self.file, self.line, self.message)
     }
 }
+
+/// Where a module revision stands: approved (may be published), a draft an instructor saved
+/// that waits for an admin, or rejected by the admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevisionStatus {
+    Approved,
+    Draft,
+    Rejected,
+}
+
+impl RevisionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionStatus::Approved => "approved",
+            RevisionStatus::Draft => "draft",
+            RevisionStatus::Rejected => "rejected",
+        }
+    }
+
+    /// The status of a stored value; anything unknown is treated as a draft (never published).
+    pub fn of(stored: &str) -> RevisionStatus {
+        match stored {
+            "approved" => RevisionStatus::Approved,
+            "rejected" => RevisionStatus::Rejected,
+            _ => RevisionStatus::Draft,
+        }
+    }
+}
+
+impl std::fmt::Display for RevisionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

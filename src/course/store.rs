@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::model::RevisionStatus;
 use crate::db::schema::{module_progress, module_revisions, publications, quiz_revisions};
 use crate::db::DbConnection;
 
@@ -79,7 +80,7 @@ pub fn module_revisions_of(
 /// The newest approved revision of every module.
 pub fn current_module_revisions(conn: &mut DbConnection) -> QueryResult<Vec<ModuleRevisionRow>> {
     let all: Vec<ModuleRevisionRow> = module_revisions::table
-        .filter(module_revisions::status.eq("approved"))
+        .filter(module_revisions::status.eq(RevisionStatus::Approved.as_str()))
         .order((
             module_revisions::slug.asc(),
             module_revisions::created_at.desc(),
@@ -102,7 +103,7 @@ pub fn approved_module_revisions_of(
 ) -> QueryResult<Vec<ModuleRevisionRow>> {
     module_revisions::table
         .filter(module_revisions::slug.eq(slug))
-        .filter(module_revisions::status.eq("approved"))
+        .filter(module_revisions::status.eq(RevisionStatus::Approved.as_str()))
         .order(module_revisions::created_at.desc())
         .select(ModuleRevisionRow::as_select())
         .load(conn)
@@ -113,17 +114,17 @@ pub fn approved_module_revisions_of(
 pub fn review_module_draft(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: RevisionStatus,
     reviewer: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     let target = module_revisions::table
         .filter(module_revisions::id.eq(id))
-        .filter(module_revisions::status.eq("draft"));
-    if status == "approved" {
+        .filter(module_revisions::status.eq(RevisionStatus::Draft.as_str()));
+    if status == RevisionStatus::Approved {
         diesel::update(target)
             .set((
-                module_revisions::status.eq(status),
+                module_revisions::status.eq(status.as_str()),
                 module_revisions::reviewed_by.eq(reviewer),
                 module_revisions::reviewed_at.eq(at),
                 module_revisions::created_at.eq(at),
@@ -132,7 +133,7 @@ pub fn review_module_draft(
     } else {
         diesel::update(target)
             .set((
-                module_revisions::status.eq(status),
+                module_revisions::status.eq(status.as_str()),
                 module_revisions::reviewed_by.eq(reviewer),
                 module_revisions::reviewed_at.eq(at),
             ))
@@ -361,4 +362,34 @@ pub fn insert_completion(
             module_progress::completed_at.eq(now),
         ))
         .execute(conn)
+}
+
+/// Retention: a cohort's reading progress except that of `keep_users`, counted or deleted.
+pub fn purge_cohort_progress(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    keep_users: &[String],
+    dry_run: bool,
+) -> QueryResult<i64> {
+    let rows = module_progress::table
+        .filter(module_progress::cohort_id.eq(cohort_id))
+        .filter(module_progress::user_id.ne_all(keep_users));
+    if dry_run {
+        rows.count().get_result(conn)
+    } else {
+        diesel::delete(rows).execute(conn).map(|n| n as i64)
+    }
+}
+
+/// The modules a person has read (in any cohort) since a moment.
+pub fn modules_read_since(
+    conn: &mut DbConnection,
+    user_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    module_progress::table
+        .filter(module_progress::user_id.eq(user_id))
+        .filter(module_progress::completed_at.ge(since))
+        .select(module_progress::slug)
+        .load(conn)
 }

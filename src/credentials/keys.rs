@@ -3,14 +3,12 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::Utc;
-use diesel::prelude::*;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use serde::{Deserialize, Serialize};
 
-use crate::db::schema::signing_keys;
+use super::store;
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 
@@ -38,14 +36,6 @@ impl Jwk {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Jwks {
     pub keys: Vec<Jwk>,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = signing_keys)]
-struct KeyRow {
-    kid: String,
-    private_pem: String,
-    public_jwk: String,
 }
 
 /// The active private key, for signing.
@@ -82,19 +72,7 @@ pub fn rotate(conn: &mut DbConnection) -> Result<String, AppError> {
     let (kid, pem, jwk) = new_key()?;
     let jwk_json = serde_json::to_string(&jwk).map_err(|e| AppError::Unexpected(e.into()))?;
     write_tx(conn, |conn| {
-        diesel::update(signing_keys::table)
-            .set(signing_keys::active.eq(false))
-            .execute(conn)?;
-        diesel::insert_into(signing_keys::table)
-            .values((
-                signing_keys::kid.eq(&kid),
-                signing_keys::algorithm.eq("RS256"),
-                signing_keys::private_pem.eq(&pem),
-                signing_keys::public_jwk.eq(&jwk_json),
-                signing_keys::active.eq(true),
-                signing_keys::created_at.eq(Utc::now().naive_utc()),
-            ))
-            .execute(conn)?;
+        store::insert_active_key(conn, &kid, &pem, &jwk_json, crate::util::now())?;
         Ok::<_, AppError>(())
     })?;
     Ok(kid)
@@ -110,12 +88,7 @@ pub fn ensure(conn: &mut DbConnection) -> Result<(String, bool), AppError> {
 
 /// The active signing key.
 pub fn active(conn: &mut DbConnection) -> Result<Option<SigningKey>, AppError> {
-    let row: Option<KeyRow> = signing_keys::table
-        .filter(signing_keys::active.eq(true))
-        .order(signing_keys::created_at.desc())
-        .select(KeyRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row = store::active_key(conn)?;
     row.map(|r| {
         Ok(SigningKey {
             key: EncodingKey::from_rsa_pem(r.private_pem.as_bytes())
@@ -128,10 +101,7 @@ pub fn active(conn: &mut DbConnection) -> Result<Option<SigningKey>, AppError> {
 
 /// Every public key, newest first (old keys keep verifying what they signed).
 pub fn jwks(conn: &mut DbConnection) -> Result<Jwks, AppError> {
-    let rows: Vec<KeyRow> = signing_keys::table
-        .order(signing_keys::created_at.desc())
-        .select(KeyRow::as_select())
-        .load(conn)?;
+    let rows = store::keys(conn)?;
     let keys = rows
         .into_iter()
         .map(|r| {

@@ -3,6 +3,7 @@
 
 pub mod certificate;
 pub mod keys;
+pub mod model;
 pub mod offline;
 mod renewal;
 pub mod store;
@@ -24,6 +25,7 @@ use crate::course::model::{Course, Scope};
 use crate::db::{write_tx, DbConnection};
 use crate::email;
 use crate::error::AppError;
+use model::{CredentialId, CredentialStatus};
 use store::CredentialRow;
 
 /// Bits in each published status list (the W3C minimum, so one list hides any one holder).
@@ -82,6 +84,7 @@ fn scope_of<'a>(course: &'a Course, scope: &str) -> Result<&'a Scope, AppError> 
 }
 
 /// Eligibility of every trainee of a cohort for every scope (or one scope).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn eligibility(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -139,10 +142,10 @@ pub fn eligibility(
 /// A credential as its holder and admins see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CredentialView {
-    pub id: String,
+    pub id: CredentialId,
     pub number: String,
     /// `active`, `suspended`, `revoked` or `expired`.
-    pub status: String,
+    pub status: CredentialStatus,
     pub status_reason: Option<String>,
     /// `scope_withdrawn` when the credential was revoked by withdrawing its scope.
     pub status_detail: Option<String>,
@@ -155,13 +158,13 @@ pub struct CredentialView {
     pub valid_from: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub scheme_version: i32,
-    pub renews_id: Option<String>,
+    pub renews_id: Option<CredentialId>,
     pub credential_jwt: String,
     pub verify_url: String,
 }
 
 /// The status a verifier sees now.
-pub fn effective_status(row: &CredentialRow, at: NaiveDateTime) -> &'static str {
+pub fn effective_status(row: &CredentialRow, at: NaiveDateTime) -> CredentialStatus {
     status_at(&row.status, row.valid_from, row.valid_until, at)
 }
 
@@ -170,14 +173,16 @@ fn status_at(
     valid_from: NaiveDateTime,
     valid_until: NaiveDateTime,
     at: NaiveDateTime,
-) -> &'static str {
-    match stored {
-        "revoked" => "revoked",
-        "suspended" => "suspended",
-        "expired" => "expired",
-        _ if at >= valid_until => "expired",
-        _ if at < valid_from => "not_yet_valid",
-        _ => "active",
+) -> CredentialStatus {
+    match CredentialStatus::parse(stored) {
+        Some(
+            s @ (CredentialStatus::Revoked
+            | CredentialStatus::Suspended
+            | CredentialStatus::Expired),
+        ) => s,
+        _ if at >= valid_until => CredentialStatus::Expired,
+        _ if at < valid_from => CredentialStatus::NotYetValid,
+        _ => CredentialStatus::Active,
     }
 }
 
@@ -188,7 +193,7 @@ fn view(
 ) -> Result<CredentialView, AppError> {
     let holder = accounts::get_user(conn, &row.user_id)?;
     Ok(CredentialView {
-        status: effective_status(&row, now()).to_string(),
+        status: effective_status(&row, now()),
         verify_url: issuer.url(&format!("/verify/{}", row.id)),
         holder_name: holder.name,
         office_code: holder.office_code,
@@ -233,7 +238,7 @@ fn badge(
     issuer: &Issuer,
     course: &Course,
     scope: &Scope,
-    id: &str,
+    id: &crate::credentials::model::CredentialId,
     number: &str,
     holder: &User,
     from: NaiveDateTime,
@@ -321,10 +326,10 @@ pub struct IssueRequest<'a> {
     pub user_id: &'a str,
     pub scope: &'a str,
     pub override_reason: Option<&'a str>,
-    pub renews_id: Option<&'a str>,
+    pub renews_id: Option<&'a CredentialId>,
     /// The certification decision (on a recommendation) this issue carries out; `None`: the
     /// issue is itself the decision, recorded with its rationale in the same transaction.
-    pub decision_id: Option<&'a str>,
+    pub decision_id: Option<&'a crate::governance::model::DecisionId>,
 }
 
 /// Refuses an issuer who is not independent of the person's training: only an admin who never
@@ -358,6 +363,7 @@ pub fn check_independent(
 /// audited override), exactly one live credential per person and scope, with the next
 /// gapless number of the fiscal year. The audit row and the holder's e-mail are written in
 /// the same transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn issue(
     conn: &mut DbConnection,
     issuer: &Issuer,
@@ -476,15 +482,15 @@ fn issue_once(
         renewal,
     } = *g;
     let t = now();
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = CredentialId::random();
     let row = write_tx(conn, |conn| {
         if let (Some(old), Some(reason)) = (req.renews_id, renewal) {
             // The renewed credential ends when its successor starts, in one transaction.
             if store::set_status(
                 conn,
                 old,
-                &["active", "expired"],
-                "expired",
+                &[CredentialStatus::Active, CredentialStatus::Expired],
+                CredentialStatus::Expired,
                 Some(reason),
                 None,
                 t,
@@ -543,7 +549,7 @@ fn issue_once(
             programme_id: course.programme.id.clone(),
             scheme_version: course.programme.version as i32,
             scope: scope.id.clone(),
-            status: "active".into(),
+            status: CredentialStatus::Active.as_str().into(),
             status_reason: None,
             status_changed_at: None,
             status_index,
@@ -553,7 +559,7 @@ fn issue_once(
             kid,
             credential_jwt: jwt,
             override_reason: override_reason.map(str::to_string),
-            renews_id: req.renews_id.map(str::to_string),
+            renews_id: req.renews_id.cloned(),
             issued_by: Some(actor.id.clone()),
             reminder_sent_at: None,
             status_detail: None,
@@ -588,7 +594,7 @@ fn issue_once(
             Some(&actor.id),
             action,
             "credential",
-            &id,
+            id.as_str(),
             &json!({"number": number, "scope": scope.id, "user_id": holder.id, "cohort_id": cohort.id,
                     "eligible": eligible, "override_reason": override_reason, "renews_id": req.renews_id,
                     "renewal_reason": renewal, "scheme_version": course.programme.version}),
@@ -624,12 +630,13 @@ pub enum StatusAction {
 
 /// Suspends, reinstates or revokes (final) a credential, with a reason, an audit row and a
 /// mail to the holder in the same transaction. Verification sees it on the next request.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn change_status(
     conn: &mut DbConnection,
     issuer: &Issuer,
     course: &Course,
     actor: &User,
-    id: &str,
+    id: &crate::credentials::model::CredentialId,
     action: StatusAction,
     reason: &str,
 ) -> Result<CredentialView, AppError> {
@@ -639,33 +646,35 @@ pub fn change_status(
             "reason: say why, in 1 to 1000 characters",
         ));
     }
-    let detail = (action == StatusAction::Withdraw).then_some("scope_withdrawn");
-    let (from, to, verb, template): (&[&str], &str, &str, Option<&str>) = match action {
-        StatusAction::Suspend => (
-            &["active"],
-            "suspended",
-            "suspend",
-            Some("credential_suspended"),
-        ),
-        StatusAction::Reinstate => (
-            &["suspended"],
-            "active",
-            "reinstate",
-            Some("credential_reinstated"),
-        ),
-        StatusAction::Revoke => (
-            &["active", "suspended"],
-            "revoked",
-            "revoke",
-            Some("credential_revoked"),
-        ),
-        StatusAction::Withdraw => (
-            &["active", "suspended"],
-            "revoked",
-            "withdraw_scope",
-            Some("credential_scope_withdrawn"),
-        ),
-    };
+    let detail = (action == StatusAction::Withdraw).then_some(model::SCOPE_WITHDRAWN);
+    use CredentialStatus::{Active, Revoked, Suspended};
+    let (from, to, verb, template): (&[CredentialStatus], CredentialStatus, &str, Option<&str>) =
+        match action {
+            StatusAction::Suspend => (
+                &[Active],
+                Suspended,
+                "suspend",
+                Some("credential_suspended"),
+            ),
+            StatusAction::Reinstate => (
+                &[Suspended],
+                Active,
+                "reinstate",
+                Some("credential_reinstated"),
+            ),
+            StatusAction::Revoke => (
+                &[Active, Suspended],
+                Revoked,
+                "revoke",
+                Some("credential_revoked"),
+            ),
+            StatusAction::Withdraw => (
+                &[Active, Suspended],
+                Revoked,
+                "withdraw_scope",
+                Some("credential_scope_withdrawn"),
+            ),
+        };
     let t = now();
     let row = write_tx(conn, |conn| {
         let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
@@ -684,8 +693,8 @@ pub fn change_status(
             Some(&actor.id),
             verb,
             "credential",
-            id,
-            &json!({"reason": reason, "from": row.status, "to": to, "scope": row.scope, "detail": detail}),
+            id.as_str(),
+            &json!({"reason": reason, "from": row.status, "to": to.as_str(), "scope": row.scope, "detail": detail}),
             t,
         )?;
         if let Some(template) = template {
@@ -693,7 +702,7 @@ pub fn change_status(
             // A scope withdrawal tells the holder which scopes they keep.
             let kept: Vec<String> = store::of_user(conn, &row.user_id)?
                 .into_iter()
-                .filter(|c| c.id != row.id && effective_status(c, t) == "active")
+                .filter(|c| c.id != row.id && effective_status(c, t) == CredentialStatus::Active)
                 .map(|c| scope_title(course, &c.scope, holder.language))
                 .collect();
             let to_addr =
@@ -720,7 +729,7 @@ pub fn change_status(
 pub fn get_for(
     conn: &mut DbConnection,
     issuer: &Issuer,
-    id: &str,
+    id: &crate::credentials::model::CredentialId,
     user: &User,
 ) -> Result<CredentialView, AppError> {
     let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
@@ -731,6 +740,7 @@ pub fn get_for(
 }
 
 /// The caller's own credentials.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn mine(
     conn: &mut DbConnection,
     issuer: &Issuer,
@@ -755,6 +765,7 @@ pub fn of_cohort(
 }
 
 /// Issues to every eligible trainee of a cohort who has no live credential of the scope.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn issue_all_eligible(
     conn: &mut DbConnection,
     issuer: &Issuer,
@@ -856,12 +867,12 @@ fn certificate_text(
             en(p.valid_until)
         ),
         status_th: match status {
-            "revoked" if p.status_detail.is_some() => {
+            CredentialStatus::Revoked if p.status_detail.is_some() => {
                 Some("ขอบเขตนี้ถูกเพิกถอน / SCOPE WITHDRAWN".into())
             }
-            "revoked" => Some("ใบรับรองนี้ถูกเพิกถอนแล้ว / REVOKED".into()),
-            "suspended" => Some("ใบรับรองนี้ถูกพักใช้ / SUSPENDED".into()),
-            "expired" => Some("ใบรับรองนี้หมดอายุแล้ว / EXPIRED".into()),
+            CredentialStatus::Revoked => Some("ใบรับรองนี้ถูกเพิกถอนแล้ว / REVOKED".into()),
+            CredentialStatus::Suspended => Some("ใบรับรองนี้ถูกพักใช้ / SUSPENDED".into()),
+            CredentialStatus::Expired => Some("ใบรับรองนี้หมดอายุแล้ว / EXPIRED".into()),
             _ => None,
         },
         verify_url: issuer.url(&format!("/verify/{}", row.id)),
@@ -869,11 +880,12 @@ fn certificate_text(
 }
 
 /// The printable certificate as PDF, for the holder or an admin (others: 404).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn certificate_pdf(
     conn: &mut DbConnection,
     course: &Course,
     issuer: &Issuer,
-    id: &str,
+    id: &crate::credentials::model::CredentialId,
     user: &User,
 ) -> Result<(String, Vec<u8>), AppError> {
     let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;

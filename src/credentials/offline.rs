@@ -1,5 +1,6 @@
 //! Offline verification of a credential against published public keys (a JWKS).
 
+use super::model::CredentialStatus;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::Value;
@@ -12,7 +13,7 @@ pub struct OfflineResult {
     pub kid: String,
     pub claims: Value,
     /// `active`, `expired` or `not_yet_valid` (revocation needs the service's status list).
-    pub status: &'static str,
+    pub status: CredentialStatus,
 }
 
 /// Checks the RS256 signature with the key named by `kid` and the signed claims; returns the
@@ -98,11 +99,11 @@ pub fn verify(
         .and_then(Value::as_i64)
         .unwrap_or(i64::MIN);
     let status = if now < nbf {
-        "not_yet_valid"
+        CredentialStatus::NotYetValid
     } else if now >= exp {
-        "expired"
+        CredentialStatus::Expired
     } else {
-        "active"
+        CredentialStatus::Active
     };
     Ok(OfflineResult {
         kid,
@@ -119,7 +120,7 @@ pub fn check_status(
     claims: &Value,
     jwks: &Jwks,
     fetch: impl Fn(&str) -> Result<String, String>,
-) -> Result<Option<&'static str>, String> {
+) -> Result<Option<CredentialStatus>, String> {
     let entries: Vec<&Value> = match claims.get("credentialStatus") {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(o @ Value::Object(_)) => vec![o],
@@ -168,8 +169,8 @@ pub fn check_status(
             .is_some_and(|b| b & (0x80 >> (index % 8)) != 0);
         if set {
             match purpose {
-                "revocation" => return Ok(Some("revoked")),
-                "suspension" => found = Some("suspended"),
+                "revocation" => return Ok(Some(CredentialStatus::Revoked)),
+                "suspension" => found = Some(CredentialStatus::Suspended),
                 _ => {}
             }
         }

@@ -10,7 +10,7 @@ use super::*;
 /// Where a holder stands on the scheme's renewal path for one credential.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Recertification {
-    pub credential_id: String,
+    pub credential_id: super::model::CredentialId,
     pub scope: String,
     /// Whether the scheme defines a renewal path (refresher modules, recertification quizzes).
     pub defined: bool,
@@ -30,8 +30,6 @@ pub fn recertification(
     course: &Course,
     row: &CredentialRow,
 ) -> Result<Recertification, AppError> {
-    use crate::db::schema::{attempts, module_progress};
-    use diesel::prelude::*;
     let scope = scope_of(course, &row.scope)?;
     let opens = match scope.recert_window_months {
         Some(m) => row
@@ -42,17 +40,12 @@ pub fn recertification(
     }
     .max(row.valid_from);
     let open = now() >= opens;
-    let read: Vec<String> = module_progress::table
-        .filter(module_progress::user_id.eq(&row.user_id))
-        .filter(module_progress::completed_at.ge(opens))
-        .select(module_progress::slug)
-        .load(conn)?;
-    let passed: Vec<String> = attempts::table
-        .filter(attempts::user_id.eq(&row.user_id))
-        .filter(attempts::passed.eq(true))
-        .filter(attempts::finished_at.ge(opens))
-        .select(attempts::quiz_slug)
-        .load(conn)?;
+    let read = crate::course::store::modules_read_since(conn, &row.user_id, opens)?;
+    let passed: Vec<String> = crate::quizzes::store::attempts_of_user(conn, &row.user_id)?
+        .into_iter()
+        .filter(|a| a.passed == Some(true) && a.finished_at.is_some_and(|f| f >= opens))
+        .map(|a| a.quiz_slug)
+        .collect();
     let mut criteria = vec![Criterion {
         name: "window_open".into(),
         met: open,
@@ -81,7 +74,7 @@ pub fn recertification(
 pub fn recertification_for(
     conn: &mut DbConnection,
     course: &Course,
-    id: &str,
+    id: &crate::credentials::model::CredentialId,
     user: &User,
 ) -> Result<Recertification, AppError> {
     let row = store::find(conn, id)?.ok_or(AppError::NotFound)?;
@@ -119,12 +112,13 @@ pub fn step_title(course: &Course, name: &str, lang: Language) -> String {
 /// scheme's renewal path (refresher modules and recertification quizzes since the window
 /// opened) unless an admin gives a written, audited override. The new credential links to the
 /// old one (`renews_id`), and the old one expires in the same transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn renew(
     conn: &mut DbConnection,
     issuer: &Issuer,
     course: &Course,
     actor: &User,
-    id: &str,
+    id: &crate::credentials::model::CredentialId,
     reason: &str,
     override_reason: Option<&str>,
 ) -> Result<CredentialView, AppError> {
@@ -144,13 +138,13 @@ pub fn renew(
         ));
     }
     match effective_status(&old, now()) {
-        "revoked" => {
+        super::model::CredentialStatus::Revoked => {
             return Err(AppError::conflict(
                 "bad_transition",
                 "a revoked credential cannot be renewed",
             ))
         }
-        "suspended" => {
+        super::model::CredentialStatus::Suspended => {
             return Err(AppError::conflict(
                 "bad_transition",
                 "a suspended credential cannot be renewed: reinstate it or withdraw it first",
@@ -211,6 +205,7 @@ pub const REMINDER_DAYS: i64 = 90;
 /// Queues a reminder to every holder whose active credential enters its renewal window (the
 /// scheme's `recert_window_months` before expiry, or 90 days), once per credential, naming the
 /// scheme's renewal path.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn send_expiry_reminders(
     conn: &mut DbConnection,
     issuer: &Issuer,
@@ -260,7 +255,7 @@ pub fn send_expiry_reminders(
                 None,
                 "expiry_reminder",
                 "credential",
-                &row.id,
+                row.id.as_str(),
                 &json!({"valid_until": iso(row.valid_until), "window_opens_at": iso(rc.window_opens_at)}),
                 t,
             )?;

@@ -1,15 +1,16 @@
 //! Credential persistence: credentials, gapless number series, the audit log.
 
+use super::model::{CredentialId, CredentialStatus, SCOPE_WITHDRAWN};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{audit_log, credential_counters, credentials, users};
+use crate::db::schema::{audit_log, credential_counters, credentials, signing_keys, users};
 use crate::db::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = credentials)]
 pub struct CredentialRow {
-    pub id: String,
+    pub id: CredentialId,
     pub number: String,
     pub user_id: String,
     pub cohort_id: String,
@@ -26,7 +27,7 @@ pub struct CredentialRow {
     pub kid: String,
     pub credential_jwt: String,
     pub override_reason: Option<String>,
-    pub renews_id: Option<String>,
+    pub renews_id: Option<CredentialId>,
     pub issued_by: Option<String>,
     pub reminder_sent_at: Option<NaiveDateTime>,
     /// `scope_withdrawn` for a credential revoked by withdrawing its scope.
@@ -36,7 +37,7 @@ pub struct CredentialRow {
 /// What public verification shows of one credential, read in one query.
 #[derive(Debug, Queryable)]
 pub struct PublicRow {
-    pub id: String,
+    pub id: CredentialId,
     pub number: String,
     pub scope: String,
     pub status: String,
@@ -52,7 +53,10 @@ pub struct PublicRow {
     pub office_code: String,
 }
 
-pub fn find_public(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PublicRow>> {
+pub fn find_public(
+    conn: &mut DbConnection,
+    id: &crate::credentials::model::CredentialId,
+) -> QueryResult<Option<PublicRow>> {
     credentials::table
         .inner_join(users::table.on(users::id.eq(credentials::user_id)))
         .filter(credentials::id.eq(id))
@@ -87,7 +91,10 @@ pub fn insert(conn: &mut DbConnection, row: &CredentialRow) -> QueryResult<usize
         .execute(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CredentialRow>> {
+pub fn find(
+    conn: &mut DbConnection,
+    id: &crate::credentials::model::CredentialId,
+) -> QueryResult<Option<CredentialRow>> {
     credentials::table
         .find(id)
         .select(CredentialRow::as_select())
@@ -104,7 +111,7 @@ pub fn find_live(
     credentials::table
         .filter(credentials::user_id.eq(user_id))
         .filter(credentials::scope.eq(scope))
-        .filter(credentials::status.eq_any(["active", "suspended"]))
+        .filter(credentials::status.eq_any(CredentialStatus::strs(&CredentialStatus::LIVE)))
         .select(CredentialRow::as_select())
         .first(conn)
         .optional()
@@ -127,9 +134,9 @@ pub fn of_cohort(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec<Cr
 }
 
 /// Every credential with a status bit set for the purpose (`revoked` or `suspended`).
-pub fn status_indexes(conn: &mut DbConnection, status: &str) -> QueryResult<Vec<i32>> {
+pub fn status_indexes(conn: &mut DbConnection, status: CredentialStatus) -> QueryResult<Vec<i32>> {
     credentials::table
-        .filter(credentials::status.eq(status))
+        .filter(credentials::status.eq(status.as_str()))
         .select(credentials::status_index)
         .load(conn)
 }
@@ -164,9 +171,9 @@ pub fn next_number(conn: &mut DbConnection, series: &str) -> QueryResult<i32> {
 
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
-    from: &[&str],
-    to: &str,
+    id: &crate::credentials::model::CredentialId,
+    from: &[CredentialStatus],
+    to: CredentialStatus,
     reason: Option<&str>,
     detail: Option<&str>,
     now: NaiveDateTime,
@@ -174,10 +181,10 @@ pub fn set_status(
     diesel::update(
         credentials::table
             .filter(credentials::id.eq(id))
-            .filter(credentials::status.eq_any(from)),
+            .filter(credentials::status.eq_any(CredentialStatus::strs(from))),
     )
     .set((
-        credentials::status.eq(to),
+        credentials::status.eq(to.as_str()),
         credentials::status_reason.eq(reason),
         credentials::status_detail.eq(detail),
         credentials::status_changed_at.eq(Some(now)),
@@ -199,12 +206,12 @@ pub fn register(
     q = if changes {
         q.filter(
             credentials::status
-                .eq_any(["active", "suspended"])
-                .or(credentials::status_detail.eq("scope_withdrawn")),
+                .eq_any(CredentialStatus::strs(&CredentialStatus::LIVE))
+                .or(credentials::status_detail.eq(SCOPE_WITHDRAWN)),
         )
         .filter(credentials::valid_until.gt(now))
     } else {
-        q.filter(credentials::status.eq("active"))
+        q.filter(credentials::status.eq(CredentialStatus::Active.as_str()))
     };
     q.select((
         CredentialRow::as_select(),
@@ -219,7 +226,7 @@ pub fn register(
 /// stored status when given.
 pub fn all_with_holders(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<CredentialStatus>,
     limit: i64,
 ) -> QueryResult<Vec<RegisterRow>> {
     let mut q = credentials::table
@@ -234,7 +241,7 @@ pub fn all_with_holders(
         .limit(limit)
         .into_boxed();
     if let Some(s) = status {
-        q = q.filter(credentials::status.eq(s.to_string()));
+        q = q.filter(credentials::status.eq(s.as_str()));
     }
     q.load(conn)
 }
@@ -288,7 +295,7 @@ pub fn due_for_reminder(
     limit: i64,
 ) -> QueryResult<Vec<CredentialRow>> {
     credentials::table
-        .filter(credentials::status.eq("active"))
+        .filter(credentials::status.eq(CredentialStatus::Active.as_str()))
         .filter(credentials::valid_until.lt(before))
         .filter(credentials::reminder_sent_at.is_null())
         .limit(limit)
@@ -297,7 +304,11 @@ pub fn due_for_reminder(
 }
 
 /// Marks the reminder sent; 0 when another instance did it first.
-pub fn mark_reminded(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn mark_reminded(
+    conn: &mut DbConnection,
+    id: &crate::credentials::model::CredentialId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         credentials::table
             .filter(credentials::id.eq(id))
@@ -305,4 +316,99 @@ pub fn mark_reminded(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Q
     )
     .set(credentials::reminder_sent_at.eq(Some(now)))
     .execute(conn)
+}
+
+/// Holders of a live credential granted from a cohort (retention keeps their records).
+pub fn live_holders_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+) -> QueryResult<Vec<String>> {
+    credentials::table
+        .filter(credentials::cohort_id.eq(cohort_id))
+        .filter(credentials::status.eq_any(CredentialStatus::strs(&CredentialStatus::LIVE)))
+        .select(credentials::user_id)
+        .load(conn)
+}
+
+/// How many live credentials a person holds.
+pub fn live_count_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<i64> {
+    credentials::table
+        .filter(credentials::user_id.eq(user_id))
+        .filter(credentials::status.eq_any(CredentialStatus::strs(&CredentialStatus::LIVE)))
+        .count()
+        .get_result(conn)
+}
+
+/// Credentials that ended before `cutoff`: validity over, or revoked or expired then.
+pub fn ended_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<Vec<String>> {
+    use CredentialStatus::{Active, Expired, Revoked};
+    credentials::table
+        .filter(credentials::status.eq_any(CredentialStatus::strs(&[Revoked, Expired, Active])))
+        .filter(
+            credentials::valid_until.lt(cutoff).or(credentials::status
+                .eq_any(CredentialStatus::strs(&[Revoked, Expired]))
+                .and(credentials::status_changed_at.lt(cutoff))),
+        )
+        .select(credentials::id)
+        .load(conn)
+}
+
+/// Deletes credentials (a later credential that renewed one keeps its own record, without the
+/// link); returns how many went.
+pub fn delete_credentials(conn: &mut DbConnection, ids: &[String]) -> QueryResult<usize> {
+    diesel::update(credentials::table.filter(credentials::renews_id.eq_any(ids)))
+        .set(credentials::renews_id.eq(None::<String>))
+        .execute(conn)?;
+    diesel::delete(credentials::table.filter(credentials::id.eq_any(ids))).execute(conn)
+}
+
+/// A stored signing key (the private key never leaves the service).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = signing_keys)]
+pub struct KeyRow {
+    pub kid: String,
+    pub private_pem: String,
+    pub public_jwk: String,
+}
+
+/// Makes this key the only active one (earlier keys stay, for verifying what they signed).
+pub fn insert_active_key(
+    conn: &mut DbConnection,
+    kid: &str,
+    private_pem: &str,
+    public_jwk: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(signing_keys::table)
+        .set(signing_keys::active.eq(false))
+        .execute(conn)?;
+    diesel::insert_into(signing_keys::table)
+        .values((
+            signing_keys::kid.eq(kid),
+            signing_keys::algorithm.eq("RS256"),
+            signing_keys::private_pem.eq(private_pem),
+            signing_keys::public_jwk.eq(public_jwk),
+            signing_keys::active.eq(true),
+            signing_keys::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The newest active key.
+pub fn active_key(conn: &mut DbConnection) -> QueryResult<Option<KeyRow>> {
+    signing_keys::table
+        .filter(signing_keys::active.eq(true))
+        .order(signing_keys::created_at.desc())
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every key, newest first.
+pub fn keys(conn: &mut DbConnection) -> QueryResult<Vec<KeyRow>> {
+    signing_keys::table
+        .order(signing_keys::created_at.desc())
+        .select(KeyRow::as_select())
+        .load(conn)
 }

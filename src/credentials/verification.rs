@@ -1,6 +1,7 @@
 //! Public verification (by signed credential or by id), the W3C status lists, and the public
 //! register.
 
+use super::model::{CredentialId, CredentialStatus, RegisterStatus};
 use std::io::Write;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,7 +15,7 @@ use super::*;
 /// What a verifier learns: only what a register shows, never e-mail or internal data.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicCredential {
-    pub id: String,
+    pub id: CredentialId,
     pub number: String,
     pub holder_name: String,
     pub holder_name_en: Option<String>,
@@ -41,7 +42,7 @@ pub struct PublicCredential {
 /// A scope the holder keeps after another was withdrawn.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KeptScope {
-    pub id: String,
+    pub id: CredentialId,
     pub number: String,
     pub scope: String,
     pub scope_title_th: String,
@@ -54,7 +55,9 @@ pub struct VerifyResult {
     pub valid: bool,
     /// `active`, `suspended`, `revoked`, `expired`, `not_yet_valid`; `invalid` for a credential
     /// that does not verify.
-    pub status: String,
+    #[serde(serialize_with = "status_or_invalid")]
+    #[schema(value_type = String)]
+    pub status: Option<CredentialStatus>,
     pub credential: Option<PublicCredential>,
 }
 
@@ -71,7 +74,7 @@ pub(super) fn public(
         let t = now();
         store::of_user(conn, &r.user_id)?
             .into_iter()
-            .filter(|c| c.id != r.id && effective_status(c, t) == "active")
+            .filter(|c| c.id != r.id && effective_status(c, t) == CredentialStatus::Active)
             .map(|c| KeptScope {
                 scope_title_th: scope_title(course, &c.scope, Language::Th),
                 scope_title_en: scope_title(course, &c.scope, Language::En),
@@ -93,7 +96,7 @@ pub(super) fn public(
             .map(|s| s.title_en.clone())
             .unwrap_or_else(|| r.scope.clone()),
         issuer: ISSUER_NAME.into(),
-        status_reason: if r.status == "active" {
+        status_reason: if CredentialStatus::parse(&r.status) == Some(CredentialStatus::Active) {
             None
         } else {
             r.status_reason
@@ -116,13 +119,28 @@ pub(super) fn public(
 fn invalid() -> VerifyResult {
     VerifyResult {
         valid: false,
-        status: "invalid".into(),
+        status: None,
         credential: None,
     }
 }
 
+impl VerifyResult {
+    /// The status as the API spells it: `invalid` for a credential that does not verify.
+    pub fn status_str(&self) -> &'static str {
+        self.status.map_or("invalid", CredentialStatus::as_str)
+    }
+}
+
+fn status_or_invalid<S: serde::Serializer>(
+    status: &Option<CredentialStatus>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(status.map_or("invalid", CredentialStatus::as_str))
+}
+
 /// Verifies a credential JWT: our key (by `kid`), an RS256 signature over exactly these bytes,
 /// a credential we issued with this exact token, and its status now. Any changed byte fails.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn verify_jwt(
     conn: &mut DbConnection,
     course: &Course,
@@ -160,7 +178,7 @@ pub fn verify_jwt(
         .get("jti")
         .and_then(|j| j.as_str())
         .and_then(|j| j.rsplit('/').next())
-        .map(str::to_string)
+        .map(CredentialId::from)
     else {
         return Ok(invalid());
     };
@@ -173,19 +191,20 @@ pub fn verify_jwt(
     let status = effective_status(&row, now());
     let r = store::find_public(conn, &row.id)?.ok_or(AppError::NotFound)?;
     Ok(VerifyResult {
-        valid: status == "active",
-        status: status.into(),
+        valid: status == CredentialStatus::Active,
+        status: Some(status),
         credential: Some(public(conn, course, r)?),
     })
 }
 
 /// Verification by credential id; unknown and malformed ids are the same 404.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn verify_id(
     conn: &mut DbConnection,
     course: &Course,
-    id: &str,
+    id: &crate::credentials::model::CredentialId,
 ) -> Result<VerifyResult, AppError> {
-    if uuid::Uuid::parse_str(id).is_err() {
+    if uuid::Uuid::parse_str(id.as_str()).is_err() {
         return Err(AppError::NotFound);
     }
     // One indexed query for exactly what the answer shows (not the signed credential text
@@ -193,21 +212,22 @@ pub fn verify_id(
     let r = store::find_public(conn, id)?.ok_or(AppError::NotFound)?;
     let status = status_at(&r.status, r.valid_from, r.valid_until, now());
     Ok(VerifyResult {
-        valid: status == "active",
-        status: status.into(),
+        valid: status == CredentialStatus::Active,
+        status: Some(status),
         credential: Some(public(conn, course, r)?),
     })
 }
 
 /// The signed W3C Bitstring Status List credential for `revocation` or `suspension`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn status_list(
     conn: &mut DbConnection,
     issuer: &Issuer,
     purpose: &str,
 ) -> Result<String, AppError> {
     let status = match purpose {
-        "revocation" => "revoked",
-        "suspension" => "suspended",
+        "revocation" => CredentialStatus::Revoked,
+        "suspension" => CredentialStatus::Suspended,
         _ => return Err(AppError::NotFound),
     };
     let mut bits = vec![0u8; STATUS_LIST_BITS / 8];
@@ -249,7 +269,7 @@ pub fn status_list(
 /// One entry of the public register of active assessors.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RegisterEntry {
-    pub id: String,
+    pub id: CredentialId,
     pub number: String,
     pub name: String,
     pub name_en: Option<String>,
@@ -262,7 +282,7 @@ pub struct RegisterEntry {
     pub valid_until: NaiveDateTime,
     /// `active`; with `status=all` also `suspended` and `withdrawn` (a scope withdrawn from
     /// its holder), each with the date and reason of the change.
-    pub status: String,
+    pub status: RegisterStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_since: Option<NaiveDateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -271,6 +291,7 @@ pub struct RegisterEntry {
 
 /// The register: active, unexpired credentials (or, with `status` `all`, `suspended` or
 /// `withdrawn`, those changes too), searchable by name, office, province and scope.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn register(
     conn: &mut DbConnection,
     q: Option<&str>,
@@ -278,61 +299,53 @@ pub fn register(
     scope: Option<&str>,
     status: Option<&str>,
 ) -> Result<Vec<RegisterEntry>, AppError> {
-    let status = status.filter(|s| !s.is_empty()).unwrap_or("active");
-    if !["active", "suspended", "withdrawn", "all"].contains(&status) {
-        return Err(AppError::invalid(
-            "status: one of active, suspended, withdrawn, all",
-        ));
-    }
+    let wanted = RegisterStatus::parse_filter(status).map_err(AppError::invalid)?;
     let t = now();
     let needle = q
         .map(crate::quizzes::engine::normalise_text)
         .filter(|s| !s.is_empty());
-    let mut out: Vec<RegisterEntry> = store::register(conn, status != "active", t)?
-        .into_iter()
-        .filter_map(|(row, name, name_en, office_code)| {
-            let shown = match (effective_status(&row, t), row.status_detail.as_deref()) {
-                ("active", _) => "active",
-                ("suspended", _) => "suspended",
-                ("revoked", Some("scope_withdrawn")) => "withdrawn",
-                _ => return None,
-            };
-            if status != "all" && status != shown {
-                return None;
-            }
-            let o = crate::offices::find(&office_code);
-            let changed = shown != "active";
-            let e = RegisterEntry {
-                id: row.id,
-                number: row.number,
-                name,
-                name_en,
-                office_th: o.map(|o| o.name_th.clone()).unwrap_or_default(),
-                office_en: o.map(|o| o.name_en.clone()).unwrap_or_default(),
-                province_th: o.map(|o| o.province_th.clone()).unwrap_or_default(),
-                province_en: o.map(|o| o.province_en.clone()).unwrap_or_default(),
-                office_code,
-                scope: row.scope,
-                valid_until: row.valid_until,
-                status: shown.to_string(),
-                status_since: row.status_changed_at.filter(|_| changed),
-                status_reason: row.status_reason.filter(|_| changed),
-            };
-            let text = crate::quizzes::engine::normalise_text(&format!(
-                "{} {} {} {} {} {}",
-                e.name,
-                e.name_en.clone().unwrap_or_default(),
-                e.province_th,
-                e.province_en,
-                e.number,
-                e.office_th
-            ));
-            let keep = needle.as_ref().is_none_or(|n| text.contains(n.as_str()))
-                && office.is_none_or(|o| o.is_empty() || o == e.office_code)
-                && scope.is_none_or(|s| s.is_empty() || s == e.scope);
-            keep.then_some(e)
-        })
-        .collect();
+    let mut out: Vec<RegisterEntry> =
+        store::register(conn, wanted != Some(RegisterStatus::Active), t)?
+            .into_iter()
+            .filter_map(|(row, name, name_en, office_code)| {
+                let shown =
+                    RegisterStatus::of(effective_status(&row, t), row.status_detail.as_deref())?;
+                if wanted.is_some_and(|w| w != shown) {
+                    return None;
+                }
+                let o = crate::offices::find(&office_code);
+                let changed = shown != RegisterStatus::Active;
+                let e = RegisterEntry {
+                    id: row.id,
+                    number: row.number,
+                    name,
+                    name_en,
+                    office_th: o.map(|o| o.name_th.clone()).unwrap_or_default(),
+                    office_en: o.map(|o| o.name_en.clone()).unwrap_or_default(),
+                    province_th: o.map(|o| o.province_th.clone()).unwrap_or_default(),
+                    province_en: o.map(|o| o.province_en.clone()).unwrap_or_default(),
+                    office_code,
+                    scope: row.scope,
+                    valid_until: row.valid_until,
+                    status: shown,
+                    status_since: row.status_changed_at.filter(|_| changed),
+                    status_reason: row.status_reason.filter(|_| changed),
+                };
+                let text = crate::quizzes::engine::normalise_text(&format!(
+                    "{} {} {} {} {} {}",
+                    e.name,
+                    e.name_en.clone().unwrap_or_default(),
+                    e.province_th,
+                    e.province_en,
+                    e.number,
+                    e.office_th
+                ));
+                let keep = needle.as_ref().is_none_or(|n| text.contains(n.as_str()))
+                    && office.is_none_or(|o| o.is_empty() || o == e.office_code)
+                    && scope.is_none_or(|s| s.is_empty() || s == e.scope);
+                keep.then_some(e)
+            })
+            .collect();
     out.sort_by_cached_key(|e| (crate::thai::sort_key(&e.name), e.number.clone()));
     Ok(out)
 }

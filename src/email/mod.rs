@@ -2,11 +2,13 @@
 //! sends it later, so no request ever talks to SMTP.
 
 pub mod mailer;
+pub mod model;
 pub mod render;
 pub mod store;
 pub mod worker;
 
 use chrono::Utc;
+use model::OutboxStatus;
 
 use crate::accounts::model::{EmailAddress, Language};
 use crate::db::DbConnection;
@@ -23,6 +25,7 @@ pub struct Outgoing<'a> {
 }
 
 /// Queues a mail; call inside the transaction of the change that causes it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn enqueue(conn: &mut DbConnection, mail: Outgoing<'_>) -> Result<String, AppError> {
     let id = uuid::Uuid::new_v4().to_string();
     let now = Utc::now().naive_utc();
@@ -37,7 +40,7 @@ pub fn enqueue(conn: &mut DbConnection, mail: Outgoing<'_>) -> Result<String, Ap
             to_name: mail.to_name,
             language: mail.language.as_str(),
             context_json: &context,
-            status: "queued",
+            status: OutboxStatus::Queued.as_str(),
             attempts: 0,
             next_attempt_at: now,
             created_at: now,
@@ -79,17 +82,14 @@ impl From<store::OutboxRow> for OutboxEntry {
 }
 
 /// The newest mails, optionally of one status (`queued`, `sent`, `failed`).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn list_outbox(
     conn: &mut DbConnection,
     status: Option<&str>,
     limit: i64,
 ) -> Result<Vec<OutboxEntry>, AppError> {
     if let Some(s) = status {
-        if !matches!(s, "queued" | "sent" | "failed") {
-            return Err(AppError::invalid(format!(
-                "unknown status '{s}': use queued, sent or failed"
-            )));
-        }
+        OutboxStatus::parse(s).map_err(AppError::invalid)?;
     }
     Ok(store::list(conn, status, limit.clamp(1, 1000))?
         .into_iter()

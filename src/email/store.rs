@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::model::OutboxStatus;
 use crate::db::schema::outbox_emails;
 use crate::db::DbConnection;
 
@@ -76,7 +77,7 @@ pub fn claim_due(
 ) -> QueryResult<Vec<OutboxRow>> {
     use outbox_emails::dsl as o;
     let due = o::status
-        .eq("queued")
+        .eq(OutboxStatus::Queued.as_str())
         .and(o::next_attempt_at.le(now))
         .and(o::locked_until.is_null().or(o::locked_until.lt(now)));
     let ids: Vec<String> = match conn {
@@ -139,7 +140,7 @@ pub fn mark_sent(
             .filter(o::locked_by.eq(worker)),
     )
     .set((
-        o::status.eq("sent"),
+        o::status.eq(OutboxStatus::Sent.as_str()),
         o::sent_at.eq(Some(now)),
         o::attempts.eq(o::attempts + 1),
         o::locked_until.eq(None::<NaiveDateTime>),
@@ -164,7 +165,12 @@ pub fn mark_attempt_failed(
             .filter(o::locked_by.eq(worker)),
     )
     .set((
-        o::status.eq(if give_up { "failed" } else { "queued" }),
+        o::status.eq(if give_up {
+            OutboxStatus::Failed
+        } else {
+            OutboxStatus::Queued
+        }
+        .as_str()),
         o::attempts.eq(o::attempts + 1),
         o::next_attempt_at.eq(next_at),
         o::locked_until.eq(None::<NaiveDateTime>),
@@ -179,10 +185,10 @@ pub fn requeue(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryRe
     diesel::update(
         outbox_emails::table
             .filter(o::id.eq(id))
-            .filter(o::status.eq("failed")),
+            .filter(o::status.eq(OutboxStatus::Failed.as_str())),
     )
     .set((
-        o::status.eq("queued"),
+        o::status.eq(OutboxStatus::Queued.as_str()),
         o::attempts.eq(0),
         o::next_attempt_at.eq(now),
         o::locked_until.eq(None::<NaiveDateTime>),
@@ -197,4 +203,41 @@ pub fn count_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)
         .group_by(o::status)
         .select((o::status, diesel::dsl::count_star()))
         .load(conn)
+}
+
+/// PDPA erasure of a recipient: unsent mail to them goes; sent mail keeps its record under the
+/// erased address, without name or content.
+pub fn erase_recipient(conn: &mut DbConnection, email: &str, erased: &str) -> QueryResult<()> {
+    use outbox_emails::dsl as o;
+    diesel::delete(
+        outbox_emails::table
+            .filter(o::to_email.eq(email))
+            .filter(o::status.ne(OutboxStatus::Sent.as_str())),
+    )
+    .execute(conn)?;
+    diesel::update(outbox_emails::table.filter(o::to_email.eq(email)))
+        .set((
+            o::to_email.eq(erased),
+            o::to_name.eq(""),
+            o::context_json.eq("{}"),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Retention: sent and failed mail created before `cutoff`, counted or deleted.
+pub fn purge_done(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+    dry_run: bool,
+) -> QueryResult<i64> {
+    use outbox_emails::dsl as o;
+    let rows = outbox_emails::table
+        .filter(o::status.ne(OutboxStatus::Queued.as_str()))
+        .filter(o::created_at.lt(cutoff));
+    if dry_run {
+        rows.count().get_result(conn)
+    } else {
+        diesel::delete(rows).execute(conn).map(|n| n as i64)
+    }
 }

@@ -2,39 +2,20 @@
 //! decided by a reviewer who took no part in it.
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::decisions::{taught, Decision};
+use super::decisions::taught;
+use super::model::{AppealId, AppealOutcome, AppealStatus, DecisionId};
+use super::store::{self, Appeal};
 use super::{audit, now, text};
 use super::{APPEAL_RESPONSE_DAYS, APPEAL_WINDOW_DAYS};
 use crate::accounts::{self, model::Role, User};
-use crate::credentials::{self, Issuer};
-use crate::db::schema::{appeals, certification_decisions};
+use crate::credentials::{self, model::CredentialId, model::CredentialStatus, Issuer};
 use crate::db::{write_tx, DbConnection};
 use crate::email;
 use crate::error::AppError;
-
-/// An appeal against a quiz result or a certification decision.
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
-#[diesel(table_name = appeals)]
-pub struct Appeal {
-    pub id: String,
-    pub user_id: String,
-    pub cohort_id: String,
-    pub subject_type: String,
-    pub subject_id: String,
-    pub grounds: String,
-    pub filed_at: NaiveDateTime,
-    /// The reviewer's deadline.
-    pub respond_by: NaiveDateTime,
-    pub status: String,
-    pub reviewer_id: Option<String>,
-    pub outcome: Option<String>,
-    pub rationale: Option<String>,
-    pub decided_at: Option<NaiveDateTime>,
-}
+use crate::quizzes::model::AttemptState;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct AppealRequest {
@@ -49,6 +30,7 @@ pub struct AppealRequest {
 }
 
 /// A trainee appeals their own quiz result or certification decision, within the window.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn file_appeal(
     conn: &mut DbConnection,
     user: &User,
@@ -60,7 +42,7 @@ pub fn file_appeal(
             let a = crate::quizzes::store::find_attempt(conn, &req.subject_id)?
                 .filter(|a| a.user_id == user.id)
                 .ok_or(AppError::NotFound)?;
-            let Some(finished) = a.finished_at.filter(|_| a.state != "open") else {
+            let Some(finished) = a.finished_at.filter(|_| a.attempt_state().is_finished()) else {
                 return Err(AppError::conflict(
                     "not_final",
                     "only a submitted attempt can be appealed",
@@ -69,11 +51,7 @@ pub fn file_appeal(
             (a.cohort_id, finished)
         }
         "decision" => {
-            let d: Decision = certification_decisions::table
-                .find(&req.subject_id)
-                .select(Decision::as_select())
-                .first(conn)
-                .optional()?
+            let d = store::find_decision(conn, &DecisionId::from(&req.subject_id))?
                 .filter(|d| d.user_id == user.id)
                 .ok_or(AppError::NotFound)?;
             let Some(decided) = d.decided_at else {
@@ -86,13 +64,15 @@ pub fn file_appeal(
         }
         "credential" => {
             // A suspension, revocation or scope withdrawal of the holder's own credential.
-            let c = credentials::store::find(conn, &req.subject_id)?
+            let c = credentials::store::find(conn, &CredentialId::from(&req.subject_id))?
                 .filter(|c| c.user_id == user.id)
                 .ok_or(AppError::NotFound)?;
-            let Some(changed) = c
-                .status_changed_at
-                .filter(|_| matches!(c.status.as_str(), "suspended" | "revoked"))
-            else {
+            let Some(changed) = c.status_changed_at.filter(|_| {
+                matches!(
+                    CredentialStatus::parse(&c.status),
+                    Some(CredentialStatus::Suspended | CredentialStatus::Revoked)
+                )
+            }) else {
                 return Err(AppError::conflict(
                     "not_final",
                     "only a suspension, revocation or scope withdrawal can be appealed",
@@ -114,7 +94,7 @@ pub fn file_appeal(
         ));
     }
     let appeal = Appeal {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: AppealId::random(),
         user_id: user.id.clone(),
         cohort_id,
         subject_type: req.subject_type.clone(),
@@ -122,33 +102,20 @@ pub fn file_appeal(
         grounds,
         filed_at: t,
         respond_by: t + Duration::days(APPEAL_RESPONSE_DAYS),
-        status: "open".into(),
+        status: AppealStatus::Open.as_str().into(),
         reviewer_id: None,
         outcome: None,
         rationale: None,
         decided_at: None,
     };
     write_tx(conn, |conn| {
-        diesel::insert_into(appeals::table)
-            .values((
-                appeals::id.eq(&appeal.id),
-                appeals::user_id.eq(&appeal.user_id),
-                appeals::cohort_id.eq(&appeal.cohort_id),
-                appeals::subject_type.eq(&appeal.subject_type),
-                appeals::subject_id.eq(&appeal.subject_id),
-                appeals::grounds.eq(&appeal.grounds),
-                appeals::filed_at.eq(appeal.filed_at),
-                appeals::respond_by.eq(appeal.respond_by),
-                appeals::status.eq("open"),
-            ))
-            .execute(conn)
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict { .. } => AppError::conflict(
-                    "appeal_open",
-                    "there is already an open appeal against this",
-                ),
-                other => other,
-            })?;
+        store::insert_appeal(conn, &appeal).map_err(|e| match AppError::from(e) {
+            AppError::Conflict { .. } => AppError::conflict(
+                "appeal_open",
+                "there is already an open appeal against this",
+            ),
+            other => other,
+        })?;
         audit(
             conn,
             &user.id,
@@ -162,15 +129,10 @@ pub fn file_appeal(
 }
 
 /// Appeals: an admin sees every one, anyone else their own.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn list_appeals(conn: &mut DbConnection, user: &User) -> Result<Vec<Appeal>, AppError> {
-    let mut q = appeals::table
-        .order(appeals::filed_at.desc())
-        .select(Appeal::as_select())
-        .into_boxed();
-    if user.role != Role::Admin {
-        q = q.filter(appeals::user_id.eq(user.id.clone()));
-    }
-    Ok(q.load(conn)?)
+    let own = (user.role != Role::Admin).then_some(user.id.as_str());
+    Ok(store::appeals(conn, own)?)
 }
 
 /// A submitted quiz attempt, a decided recommendation or a suspended or revoked credential of
@@ -199,63 +161,34 @@ pub struct AppealSubject {
 /// The submitted quiz attempts, decided recommendations and suspended or revoked credentials
 /// of a person, newest first, each marked whether it can be appealed now (the person themself,
 /// or an admin).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn appeal_subjects(
     conn: &mut DbConnection,
     actor: &User,
     subject_user_id: &str,
 ) -> Result<Vec<AppealSubject>, AppError> {
-    use crate::db::schema::{attempts, credentials as creds};
     if actor.role != Role::Admin && actor.id != subject_user_id {
         return Err(AppError::NotFound);
     }
     let cutoff = now() - Duration::days(APPEAL_WINDOW_DAYS);
-    let open: Vec<String> = appeals::table
-        .filter(appeals::user_id.eq(subject_user_id))
-        .filter(appeals::status.eq("open"))
-        .select(appeals::subject_id)
-        .load(conn)?;
-    #[allow(clippy::type_complexity)]
-    let tries: Vec<(
-        String,
-        String,
-        String,
-        i32,
-        Option<NaiveDateTime>,
-        Option<f64>,
-        Option<bool>,
-    )> = attempts::table
-        .filter(attempts::user_id.eq(subject_user_id))
-        .filter(attempts::state.ne("open"))
-        .order(attempts::finished_at.desc())
-        .select((
-            attempts::id,
-            attempts::cohort_id,
-            attempts::quiz_slug,
-            attempts::attempt_no,
-            attempts::finished_at,
-            attempts::percent,
-            attempts::passed,
-        ))
-        .load(conn)?;
-    let decided: Vec<Decision> = certification_decisions::table
-        .filter(certification_decisions::user_id.eq(subject_user_id))
-        .filter(certification_decisions::decided_at.is_not_null())
-        .order(certification_decisions::decided_at.desc())
-        .select(Decision::as_select())
-        .load(conn)?;
+    let open = store::open_appeal_subjects(conn, subject_user_id)?;
+    let mut tries = crate::quizzes::store::attempts_of_user(conn, subject_user_id)?;
+    tries.retain(|a| a.attempt_state() != AttemptState::Open);
+    tries.sort_by_key(|a| std::cmp::Reverse(a.finished_at));
+    let decided = store::decided_of_user(conn, subject_user_id)?;
     let mut out: Vec<AppealSubject> = tries
         .into_iter()
-        .filter_map(|(id, cohort_id, slug, no, finished, percent, passed)| {
-            let final_at = finished?;
-            let appealable = final_at >= cutoff && !open.contains(&id);
+        .filter_map(|a| {
+            let final_at = a.finished_at?;
+            let appealable = final_at >= cutoff && !open.contains(&a.id);
             Some(AppealSubject {
                 subject_type: "attempt",
-                subject_id: id,
-                cohort_id,
-                what: slug,
-                attempt_no: Some(no),
-                percent,
-                passed,
+                subject_id: a.id,
+                cohort_id: a.cohort_id,
+                what: a.quiz_slug,
+                attempt_no: Some(a.attempt_no),
+                percent: a.percent,
+                passed: a.passed,
                 outcome: None,
                 recommended_by: None,
                 decided_by: None,
@@ -266,10 +199,10 @@ pub fn appeal_subjects(
         .collect();
     out.extend(decided.into_iter().filter_map(|d| {
         let final_at = d.decided_at?;
-        let appealable = final_at >= cutoff && !open.contains(&d.id);
+        let appealable = final_at >= cutoff && !open.iter().any(|o| *o == d.id);
         Some(AppealSubject {
             subject_type: "decision",
-            subject_id: d.id,
+            subject_id: d.id.into(),
             cohort_id: d.cohort_id,
             what: d.scope,
             attempt_no: None,
@@ -282,26 +215,25 @@ pub fn appeal_subjects(
             appealable,
         })
     }));
-    let changed: Vec<(String, String, String, String, Option<NaiveDateTime>)> = creds::table
-        .filter(creds::user_id.eq(subject_user_id))
-        .filter(creds::status.eq_any(["suspended", "revoked"]))
-        .select((
-            creds::id,
-            creds::cohort_id,
-            creds::scope,
-            creds::status,
-            creds::status_changed_at,
-        ))
-        .load(conn)?;
+    let changed: Vec<_> = credentials::store::of_user(conn, subject_user_id)?
+        .into_iter()
+        .filter(|c| {
+            matches!(
+                CredentialStatus::parse(&c.status),
+                Some(CredentialStatus::Suspended | CredentialStatus::Revoked)
+            )
+        })
+        .map(|c| (c.id, c.cohort_id, c.scope, c.status, c.status_changed_at))
+        .collect();
     out.extend(
         changed
             .into_iter()
             .filter_map(|(id, cohort_id, scope, status, changed_at)| {
                 let final_at = changed_at?;
-                let appealable = final_at >= cutoff && !open.contains(&id);
+                let appealable = final_at >= cutoff && !open.iter().any(|o| *o == id);
                 Some(AppealSubject {
                     subject_type: "credential",
-                    subject_id: id,
+                    subject_id: id.into(),
                     cohort_id,
                     what: scope,
                     attempt_no: None,
@@ -330,50 +262,36 @@ pub struct AppealDecision {
 
 /// A reviewer who took no part in the original result or decision closes the appeal; the
 /// appellant is told the outcome by e-mail in the same transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn decide_appeal(
     conn: &mut DbConnection,
     issuer: &Issuer,
-    appeal_id: &str,
+    appeal_id: &super::model::AppealId,
     reviewer: &User,
     req: &AppealDecision,
 ) -> Result<Appeal, AppError> {
     if reviewer.role != Role::Admin {
         return Err(AppError::Forbidden);
     }
-    let a: Appeal = appeals::table
-        .find(appeal_id)
-        .select(Appeal::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)?;
-    if a.status != "open" {
+    let a = store::find_appeal(conn, appeal_id)?.ok_or(AppError::NotFound)?;
+    if a.appeal_status() != AppealStatus::Open {
         return Err(AppError::conflict(
             "already_decided",
             "this appeal has been decided",
         ));
     }
-    let outcome = match req.outcome.as_str() {
-        o @ ("upheld" | "dismissed") => o,
-        _ => return Err(AppError::invalid("outcome: upheld or dismissed")),
-    };
+    let outcome = AppealOutcome::parse(&req.outcome).map_err(AppError::invalid)?;
     let rationale = text("rationale", &req.rationale, 4000)?;
     let mut involved = a.user_id == reviewer.id || taught(conn, &a.cohort_id, reviewer)?;
     if a.subject_type == "decision" {
-        let d: Decision = certification_decisions::table
-            .find(&a.subject_id)
-            .select(Decision::as_select())
-            .first(conn)?;
+        let d = store::find_decision(conn, &DecisionId::from(&a.subject_id))?
+            .ok_or(AppError::NotFound)?;
         involved |=
             d.recommended_by == reviewer.id || d.decided_by.as_deref() == Some(&reviewer.id);
     }
     if a.subject_type == "credential" {
         // Whoever changed the credential's status (or issued it) took part.
-        use crate::db::schema::audit_log;
-        let actors: Vec<Option<String>> = audit_log::table
-            .filter(audit_log::subject_type.eq("credential"))
-            .filter(audit_log::subject_id.eq(&a.subject_id))
-            .select(audit_log::actor_id)
-            .load(conn)?;
+        let actors = store::audit_actors(conn, "credential", &a.subject_id)?;
         involved |= actors.iter().any(|x| x.as_deref() == Some(&reviewer.id));
     }
     if involved {
@@ -384,19 +302,7 @@ pub fn decide_appeal(
     }
     let t = now();
     write_tx(conn, |conn| {
-        let n = diesel::update(
-            appeals::table
-                .filter(appeals::id.eq(&a.id))
-                .filter(appeals::status.eq("open")),
-        )
-        .set((
-            appeals::status.eq("decided"),
-            appeals::reviewer_id.eq(&reviewer.id),
-            appeals::outcome.eq(outcome),
-            appeals::rationale.eq(&rationale),
-            appeals::decided_at.eq(t),
-        ))
-        .execute(conn)?;
+        let n = store::close_appeal(conn, &a.id, &reviewer.id, outcome, &rationale, t)?;
         if n == 0 {
             return Err(AppError::conflict(
                 "already_decided",
@@ -408,8 +314,8 @@ pub fn decide_appeal(
             &reviewer.id,
             "decide_appeal",
             "appeal",
-            &a.id,
-            json!({"outcome": outcome, "rationale": rationale}),
+            a.id.as_str(),
+            json!({"outcome": outcome.as_str(), "rationale": rationale}),
         )?;
         let appellant = accounts::get_user(conn, &a.user_id)?;
         let to =
@@ -423,7 +329,7 @@ pub fn decide_appeal(
                 language: appellant.language,
                 context: json!({
                     "name": appellant.name,
-                    "upheld": outcome == "upheld",
+                    "upheld": outcome == AppealOutcome::Upheld,
                     "subject_type": a.subject_type,
                     "filed": a.filed_at.format("%Y-%m-%d").to_string(),
                     "rationale": rationale,
@@ -433,8 +339,5 @@ pub fn decide_appeal(
         )?;
         Ok(())
     })?;
-    Ok(appeals::table
-        .find(&a.id)
-        .select(Appeal::as_select())
-        .first(conn)?)
+    store::find_appeal(conn, &a.id)?.ok_or(AppError::NotFound)
 }

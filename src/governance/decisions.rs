@@ -2,36 +2,18 @@
 //! not teach the cohort, with conflict-of-interest declarations.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::model::{DecisionId, DecisionOutcome};
+use super::store::{self, Decision};
 use super::{audit, now, text};
 use crate::accounts::{model::Role, User};
 use crate::cohorts::{self, model::MemberRole, Access};
 use crate::course::model::Course;
-use crate::credentials::{self, Issuer};
-use crate::db::schema::{certification_decisions, coi_declarations};
+use crate::credentials::{self, model::CredentialId, model::CredentialStatus, Issuer};
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
-
-/// A recommendation and, once made, the decision on it.
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
-#[diesel(table_name = certification_decisions)]
-pub struct Decision {
-    pub id: String,
-    pub cohort_id: String,
-    pub user_id: String,
-    pub scope: String,
-    pub recommended_by: String,
-    pub recommendation: String,
-    pub recommended_at: NaiveDateTime,
-    pub decided_by: Option<String>,
-    pub outcome: Option<String>,
-    pub rationale: Option<String>,
-    pub decided_at: Option<NaiveDateTime>,
-    pub credential_id: Option<String>,
-}
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RecommendRequest {
@@ -45,6 +27,7 @@ pub struct RecommendRequest {
 }
 
 /// An instructor of the cohort (or an admin) recommends a trainee for a scope.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn recommend(
     conn: &mut DbConnection,
     course: &Course,
@@ -62,7 +45,7 @@ pub fn recommend(
         return Err(AppError::invalid("user_id: not a trainee of this cohort"));
     }
     let d = Decision {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: DecisionId::random(),
         cohort_id: cohort_id.to_string(),
         user_id: req.user_id.clone(),
         scope: req.scope.clone(),
@@ -76,23 +59,13 @@ pub fn recommend(
         credential_id: None,
     };
     write_tx(conn, |conn| {
-        diesel::insert_into(certification_decisions::table)
-            .values((
-                certification_decisions::id.eq(&d.id),
-                certification_decisions::cohort_id.eq(&d.cohort_id),
-                certification_decisions::user_id.eq(&d.user_id),
-                certification_decisions::scope.eq(&d.scope),
-                certification_decisions::recommended_by.eq(&d.recommended_by),
-                certification_decisions::recommendation.eq(&d.recommendation),
-                certification_decisions::recommended_at.eq(d.recommended_at),
-            ))
-            .execute(conn)?;
+        store::insert_decision(conn, &d)?;
         audit(
             conn,
             &actor.id,
             "recommend",
             "decision",
-            &d.id,
+            d.id.as_str(),
             json!({"user_id": d.user_id, "scope": d.scope, "rationale": d.recommendation}),
         )
     })?;
@@ -106,11 +79,7 @@ pub fn cohort_decisions(
     actor: &User,
 ) -> Result<Vec<Decision>, AppError> {
     cohorts::authorize(conn, cohort_id, actor, Access::Staff)?;
-    Ok(certification_decisions::table
-        .filter(certification_decisions::cohort_id.eq(cohort_id))
-        .order(certification_decisions::recommended_at.desc())
-        .select(Decision::as_select())
-        .load(conn)?)
+    Ok(store::decisions_of_cohort(conn, cohort_id)?)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -146,18 +115,7 @@ pub fn recommended(
     user_id: &str,
     by: &str,
 ) -> Result<bool, AppError> {
-    let n: i64 = certification_decisions::table
-        .filter(certification_decisions::cohort_id.eq(cohort_id))
-        .filter(certification_decisions::user_id.eq(user_id))
-        .filter(certification_decisions::recommended_by.eq(by))
-        .filter(
-            certification_decisions::decided_by
-                .is_null()
-                .or(certification_decisions::decided_by.ne(by)),
-        )
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+    Ok(store::recommendations_by(conn, cohort_id, user_id, by)? > 0)
 }
 
 /// A decision taken and recorded in one step, when a credential is issued or renewed without
@@ -169,69 +127,66 @@ pub struct DirectDecision<'a> {
     pub scope: &'a str,
     pub admin_id: &'a str,
     pub rationale: &'a str,
-    pub credential_id: &'a str,
+    pub credential_id: &'a CredentialId,
     pub at: NaiveDateTime,
 }
 
 /// Records a [`DirectDecision`] with its audit row.
-pub fn record_direct(conn: &mut DbConnection, d: &DirectDecision<'_>) -> Result<String, AppError> {
-    let id = uuid::Uuid::new_v4().to_string();
-    diesel::insert_into(certification_decisions::table)
-        .values((
-            certification_decisions::id.eq(&id),
-            certification_decisions::cohort_id.eq(d.cohort_id),
-            certification_decisions::user_id.eq(d.user_id),
-            certification_decisions::scope.eq(d.scope),
-            certification_decisions::recommended_by.eq(d.admin_id),
-            certification_decisions::recommendation.eq("(no recommendation: decided directly)"),
-            certification_decisions::recommended_at.eq(d.at),
-            certification_decisions::decided_by.eq(d.admin_id),
-            certification_decisions::outcome.eq("grant"),
-            certification_decisions::rationale.eq(d.rationale),
-            certification_decisions::decided_at.eq(d.at),
-            certification_decisions::credential_id.eq(d.credential_id),
-        ))
-        .execute(conn)?;
+pub fn record_direct(
+    conn: &mut DbConnection,
+    d: &DirectDecision<'_>,
+) -> Result<DecisionId, AppError> {
+    let id = DecisionId::random();
+    store::insert_decision(
+        conn,
+        &Decision {
+            id: id.clone(),
+            cohort_id: d.cohort_id.to_string(),
+            user_id: d.user_id.to_string(),
+            scope: d.scope.to_string(),
+            recommended_by: d.admin_id.to_string(),
+            recommendation: "(no recommendation: decided directly)".into(),
+            recommended_at: d.at,
+            decided_by: Some(d.admin_id.to_string()),
+            outcome: Some(DecisionOutcome::Grant.as_str().into()),
+            rationale: Some(d.rationale.to_string()),
+            decided_at: Some(d.at),
+            credential_id: Some(d.credential_id.clone()),
+        },
+    )?;
     audit(
         conn,
         d.admin_id,
         "decide",
         "decision",
-        &id,
-        json!({"outcome": "grant", "rationale": d.rationale, "credential_id": d.credential_id,
+        id.as_str(),
+        json!({"outcome": DecisionOutcome::Grant.as_str(), "rationale": d.rationale, "credential_id": d.credential_id,
                "user_id": d.user_id, "scope": d.scope, "direct": true}),
     )?;
     Ok(id)
 }
 
 /// The certification decision by an admin independent of the training.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn decide(
     conn: &mut DbConnection,
     issuer: &Issuer,
     course: &Course,
-    decision_id: &str,
+    decision_id: &super::model::DecisionId,
     admin: &User,
     req: &DecideRequest,
 ) -> Result<Decision, AppError> {
     if admin.role != Role::Admin {
         return Err(AppError::Forbidden);
     }
-    let d: Decision = certification_decisions::table
-        .find(decision_id)
-        .select(Decision::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)?;
+    let d = store::find_decision(conn, decision_id)?.ok_or(AppError::NotFound)?;
     if d.decided_at.is_some() {
         return Err(AppError::conflict(
             "already_decided",
             "this recommendation has been decided",
         ));
     }
-    let outcome = match req.outcome.as_str() {
-        o @ ("grant" | "refuse") => o,
-        _ => return Err(AppError::invalid("outcome: grant or refuse")),
-    };
+    let outcome = DecisionOutcome::parse(&req.outcome).map_err(AppError::invalid)?;
     let rationale = text("rationale", &req.rationale, 4000)?;
     let Some(conflict) = req.conflict_of_interest else {
         return Err(AppError::invalid(
@@ -241,23 +196,20 @@ pub fn decide(
     if conflict {
         let statement = text("conflict_statement", &req.conflict_statement, 2000)?;
         write_tx(conn, |conn| {
-            let id = uuid::Uuid::new_v4().to_string();
-            diesel::insert_into(coi_declarations::table)
-                .values((
-                    coi_declarations::id.eq(&id),
-                    coi_declarations::declared_by.eq(&admin.id),
-                    coi_declarations::cohort_id.eq(&d.cohort_id),
-                    coi_declarations::subject_user_id.eq(&d.user_id),
-                    coi_declarations::statement.eq(&statement),
-                    coi_declarations::declared_at.eq(now()),
-                ))
-                .execute(conn)?;
+            store::insert_declaration(
+                conn,
+                &admin.id,
+                &d.cohort_id,
+                &d.user_id,
+                &statement,
+                now(),
+            )?;
             audit(
                 conn,
                 &admin.id,
                 "declare_conflict",
                 "decision",
-                &d.id,
+                d.id.as_str(),
                 json!({"statement": statement}),
             )
         })?;
@@ -275,7 +227,7 @@ pub fn decide(
             "you taught this cohort or made the recommendation: an admin who took no part in the training must decide",
         ));
     }
-    let credential_id = if outcome == "grant" {
+    let credential_id = if outcome == DecisionOutcome::Grant {
         let view = credentials::issue(
             conn,
             issuer,
@@ -296,19 +248,15 @@ pub fn decide(
     };
     let t = now();
     write_tx(conn, |conn| {
-        let n = diesel::update(
-            certification_decisions::table
-                .filter(certification_decisions::id.eq(&d.id))
-                .filter(certification_decisions::decided_at.is_null()),
-        )
-        .set((
-            certification_decisions::decided_by.eq(&admin.id),
-            certification_decisions::outcome.eq(outcome),
-            certification_decisions::rationale.eq(&rationale),
-            certification_decisions::decided_at.eq(t),
-            certification_decisions::credential_id.eq(&credential_id),
-        ))
-        .execute(conn)?;
+        let n = store::record_outcome(
+            conn,
+            &d.id,
+            &admin.id,
+            outcome,
+            &rationale,
+            t,
+            credential_id.as_ref(),
+        )?;
         if n == 0 {
             return Err(AppError::conflict(
                 "already_decided",
@@ -320,15 +268,12 @@ pub fn decide(
             &admin.id,
             "decide",
             "decision",
-            &d.id,
-            json!({"outcome": outcome, "rationale": rationale, "credential_id": credential_id,
+            d.id.as_str(),
+            json!({"outcome": outcome.as_str(), "rationale": rationale, "credential_id": credential_id,
                    "user_id": d.user_id, "scope": d.scope, "no_conflict_declared": true}),
         )
     })?;
-    Ok(certification_decisions::table
-        .find(&d.id)
-        .select(Decision::as_select())
-        .first(conn)?)
+    store::find_decision(conn, &d.id)?.ok_or(AppError::NotFound)
 }
 
 /// One quiz result in the evidence of a decision.
@@ -348,7 +293,7 @@ pub struct EvidenceCredential {
     pub scope: String,
     pub cohort_id: String,
     /// The status now (`active`, `suspended`, `revoked`, `expired`).
-    pub status: String,
+    pub status: CredentialStatus,
     pub status_detail: Option<String>,
     pub issued_at: NaiveDateTime,
     /// Every status change, oldest first: (when, action, reason).
@@ -371,6 +316,7 @@ pub struct Evidence {
 }
 
 /// The evidence for deciding on a person and scope in a cohort (admins).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn evidence(
     conn: &mut DbConnection,
     course: &Course,
@@ -412,7 +358,7 @@ pub fn evidence(
     let t = now();
     let mut earlier_credentials = Vec::new();
     for c in credentials::store::of_user(conn, user_id)? {
-        let history = credentials::store::audit_of(conn, "credential", &c.id)?
+        let history = credentials::store::audit_of(conn, "credential", c.id.as_str())?
             .into_iter()
             .map(|(at, _, action, details)| {
                 let reason = serde_json::from_str::<serde_json::Value>(&details)
@@ -422,8 +368,8 @@ pub fn evidence(
             })
             .collect();
         earlier_credentials.push(EvidenceCredential {
-            status: credentials::effective_status(&c, t).to_string(),
-            id: c.id,
+            status: credentials::effective_status(&c, t),
+            id: c.id.into(),
             number: c.number,
             scope: c.scope,
             cohort_id: c.cohort_id,
@@ -432,21 +378,17 @@ pub fn evidence(
             history,
         });
     }
-    let open_appeals: i64 = crate::db::schema::appeals::table
-        .filter(crate::db::schema::appeals::user_id.eq(user_id))
-        .filter(crate::db::schema::appeals::status.eq("open"))
-        .count()
-        .get_result(conn)?;
+    let open_appeals = store::open_appeal_subjects(conn, user_id)?.len();
     let mut warnings = Vec::new();
-    let ever = |status: &str, action: &str| {
+    let ever = |status: CredentialStatus, action: &str| {
         earlier_credentials
             .iter()
             .any(|c| c.status == status || c.history.iter().any(|(_, a, _)| a == action))
     };
-    if ever("revoked", "revoke") || ever("revoked", "withdraw") {
+    if ever(CredentialStatus::Revoked, "revoke") || ever(CredentialStatus::Revoked, "withdraw") {
         warnings.push("earlier_revoked");
     }
-    if ever("suspended", "suspend") {
+    if ever(CredentialStatus::Suspended, "suspend") {
         warnings.push("earlier_suspended");
     }
     if open_appeals > 0 {
@@ -460,13 +402,14 @@ pub fn evidence(
         results,
         attendance_percent,
         earlier_credentials,
-        open_appeals: open_appeals as usize,
+        open_appeals,
         warnings,
     })
 }
 
 /// Across all cohorts (admins): every recommendation still waiting for a decision, oldest
 /// first, and the `limit` most recent decisions, newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn all_decisions(
     conn: &mut DbConnection,
     admin: &User,
@@ -475,16 +418,7 @@ pub fn all_decisions(
     if admin.role != Role::Admin {
         return Err(AppError::Forbidden);
     }
-    let pending = certification_decisions::table
-        .filter(certification_decisions::decided_at.is_null())
-        .order(certification_decisions::recommended_at.asc())
-        .select(Decision::as_select())
-        .load(conn)?;
-    let decided = certification_decisions::table
-        .filter(certification_decisions::decided_at.is_not_null())
-        .order(certification_decisions::decided_at.desc())
-        .select(Decision::as_select())
-        .limit(limit)
-        .load(conn)?;
+    let pending = store::pending_decisions(conn)?;
+    let decided = store::recent_decisions(conn, limit)?;
     Ok((pending, decided))
 }

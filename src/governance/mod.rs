@@ -10,21 +10,22 @@
 
 mod appeals;
 mod decisions;
+pub mod model;
 mod records;
 pub mod retention;
+pub mod store;
 
 pub use appeals::*;
 pub use decisions::*;
 pub use records::*;
+pub use store::{Appeal, Decision};
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Serialize;
 use sha2::Digest;
 
 use crate::course::model::Course;
 use crate::credentials;
-use crate::db::schema::scheme_versions;
 use crate::db::DbConnection;
 use crate::error::AppError;
 
@@ -108,12 +109,7 @@ pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, Ap
         .map_err(|e| AppError::Unexpected(e.into()))?;
     let hash = hex(&sha2::Sha256::digest(definition.as_bytes()));
     let version = p.version as i32;
-    let known: Option<String> = scheme_versions::table
-        .filter(scheme_versions::programme_id.eq(&p.id))
-        .filter(scheme_versions::version.eq(version))
-        .select(scheme_versions::content_hash)
-        .first(conn)
-        .optional()?;
+    let known = store::scheme_hash(conn, &p.id, version)?;
     match known {
         Some(h) if h == hash => {}
         Some(_) => {
@@ -130,26 +126,8 @@ pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, Ap
             ),
             ))
         }
-        None => {
-            diesel::insert_into(scheme_versions::table)
-                .values((
-                    scheme_versions::programme_id.eq(&p.id),
-                    scheme_versions::version.eq(version),
-                    scheme_versions::content_hash.eq(&hash),
-                    scheme_versions::definition_json.eq(&definition),
-                    scheme_versions::first_loaded_at.eq(now()),
-                ))
-                .execute(conn)
-                .map(|_| ())
-                .or_else(|e| match e {
-                    // Another instance recorded it at the same moment.
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    ) => Ok(()),
-                    other => Err(other),
-                })?;
-        }
+        // Another instance may record it at the same moment; the store accepts that.
+        None => store::insert_scheme(conn, &p.id, version, &hash, &definition, now())?,
     }
     Ok(p.version)
 }
@@ -168,19 +146,7 @@ pub struct SchemeVersion {
 
 /// Every scheme version this deployment has run with, newest first (public).
 pub fn scheme_versions(conn: &mut DbConnection) -> Result<Vec<SchemeVersion>, AppError> {
-    let rows: Vec<(String, i32, String, String, NaiveDateTime)> = scheme_versions::table
-        .order((
-            scheme_versions::programme_id.asc(),
-            scheme_versions::version.desc(),
-        ))
-        .select((
-            scheme_versions::programme_id,
-            scheme_versions::version,
-            scheme_versions::content_hash,
-            scheme_versions::definition_json,
-            scheme_versions::first_loaded_at,
-        ))
-        .load(conn)?;
+    let rows = store::schemes(conn)?;
     Ok(rows
         .into_iter()
         .map(

@@ -8,16 +8,12 @@
 //! see [`super::erase_person`].
 
 use chrono::{Months, NaiveDateTime};
-use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{
-    appeals, attempt_answers, attempts, attendance, audit_log, certification_decisions,
-    cohort_sessions, cohorts, coi_declarations, credentials, login_throttle, module_progress,
-    one_time_tokens, outbox_emails,
-};
+use super::store;
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
+use crate::{cohorts, course, credentials, email, quizzes};
 
 /// One retention rule: which records, and how long they are kept.
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
@@ -101,6 +97,7 @@ const CHUNK: usize = 500;
 
 /// Applies every rule as of `now`. With `dry_run` nothing is deleted and the counts are what
 /// would go. Each rule runs in its own transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn purge(
     conn: &mut DbConnection,
     now: NaiveDateTime,
@@ -114,69 +111,23 @@ pub fn purge(
         .unwrap_or(now);
     let sign_in_cutoff = now - chrono::Duration::days(SIGN_IN_DAYS);
 
-    // Training records of cohorts that ended more than five years ago.
-    let old_cohorts: Vec<String> = cohorts::table
-        .filter(cohorts::ends_on.lt(&training_cutoff))
-        .select(cohorts::id)
-        .load(conn)?;
+    // Training records of cohorts that ended more than five years ago; each domain removes
+    // its own rows.
+    let old_cohorts = cohorts::store::ended_before(conn, &training_cutoff)?;
     let mut answers = 0i64;
     let mut tries = 0i64;
     let mut progress = 0i64;
     let mut present = 0i64;
     for cohort in &old_cohorts {
-        // People who still hold a live credential granted from this cohort keep its records.
-        let keepers: Vec<String> = credentials::table
-            .filter(credentials::cohort_id.eq(cohort))
-            .filter(credentials::status.eq_any(["active", "suspended"]))
-            .select(credentials::user_id)
-            .load(conn)?;
-        let appealed: Vec<String> = appeals::table
-            .filter(appeals::cohort_id.eq(cohort))
-            .filter(appeals::status.eq("open"))
-            .select(appeals::subject_id)
-            .load(conn)?;
-        let doomed: Vec<String> = attempts::table
-            .filter(attempts::cohort_id.eq(cohort))
-            .filter(attempts::user_id.ne_all(&keepers))
-            .filter(attempts::id.ne_all(&appealed))
-            .select(attempts::id)
-            .load(conn)?;
-        let sessions: Vec<String> = cohort_sessions::table
-            .filter(cohort_sessions::cohort_id.eq(cohort))
-            .select(cohort_sessions::id)
-            .load(conn)?;
+        // People who still hold a live credential granted from this cohort keep its records,
+        // and so does a record under open appeal.
+        let keepers = credentials::store::live_holders_of_cohort(conn, cohort)?;
+        let appealed = store::open_appeal_subjects_of_cohort(conn, cohort)?;
         let (a, t, p, s) = write_tx(conn, |conn| {
-            let mut a = 0i64;
-            let mut t = 0i64;
-            for ids in doomed.chunks(CHUNK) {
-                let answer_rows =
-                    attempt_answers::table.filter(attempt_answers::attempt_id.eq_any(ids));
-                let attempt_rows = attempts::table.filter(attempts::id.eq_any(ids));
-                if dry_run {
-                    a += answer_rows.count().get_result::<i64>(conn)?;
-                    t += ids.len() as i64;
-                } else {
-                    a += diesel::delete(answer_rows).execute(conn)? as i64;
-                    t += diesel::delete(attempt_rows).execute(conn)? as i64;
-                }
-            }
-            let progress_rows = module_progress::table
-                .filter(module_progress::cohort_id.eq(cohort))
-                .filter(module_progress::user_id.ne_all(&keepers));
-            let attendance_rows = attendance::table
-                .filter(attendance::session_id.eq_any(&sessions))
-                .filter(attendance::user_id.ne_all(&keepers));
-            let (p, s) = if dry_run {
-                (
-                    progress_rows.count().get_result::<i64>(conn)?,
-                    attendance_rows.count().get_result::<i64>(conn)?,
-                )
-            } else {
-                (
-                    diesel::delete(progress_rows).execute(conn)? as i64,
-                    diesel::delete(attendance_rows).execute(conn)? as i64,
-                )
-            };
+            let (a, t) =
+                quizzes::store::purge_cohort_attempts(conn, cohort, &keepers, &appealed, dry_run)?;
+            let p = course::store::purge_cohort_progress(conn, cohort, &keepers, dry_run)?;
+            let s = cohorts::store::purge_cohort_attendance(conn, cohort, &keepers, dry_run)?;
             Ok::<_, AppError>((a, t, p, s))
         })?;
         answers += a;
@@ -206,17 +157,7 @@ pub fn purge(
     });
 
     // Credentials that ended more than ten years ago (the register no longer lists them).
-    let ended: Vec<String> = credentials::table
-        .filter(credentials::status.eq_any(["revoked", "expired", "active"]))
-        .filter(
-            credentials::valid_until
-                .lt(evidence_cutoff)
-                .or(credentials::status
-                    .eq_any(["revoked", "expired"])
-                    .and(credentials::status_changed_at.lt(evidence_cutoff))),
-        )
-        .select(credentials::id)
-        .load(conn)?;
+    let ended = credentials::store::ended_before(conn, evidence_cutoff)?;
     let n = write_tx(conn, |conn| {
         let mut n = 0i64;
         for ids in ended.chunks(CHUNK) {
@@ -224,19 +165,9 @@ pub fn purge(
                 n += ids.len() as i64;
                 continue;
             }
-            // A later credential that renewed one of these keeps its own record, and so does a
-            // decision that granted one (until its own time is up, below).
-            diesel::update(
-                certification_decisions::table
-                    .filter(certification_decisions::credential_id.eq_any(ids)),
-            )
-            .set(certification_decisions::credential_id.eq(None::<String>))
-            .execute(conn)?;
-            diesel::update(credentials::table.filter(credentials::renews_id.eq_any(ids)))
-                .set(credentials::renews_id.eq(None::<String>))
-                .execute(conn)?;
-            n += diesel::delete(credentials::table.filter(credentials::id.eq_any(ids)))
-                .execute(conn)? as i64;
+            // A decision that granted one keeps its record (until its own time is up, below).
+            store::unlink_credentials(conn, ids)?;
+            n += credentials::store::delete_credentials(conn, ids)? as i64;
         }
         Ok::<_, AppError>(n)
     })?;
@@ -248,34 +179,7 @@ pub fn purge(
 
     // Evidence older than ten years.
     let (d, ap, c, au) = write_tx(conn, |conn| {
-        let decisions = certification_decisions::table
-            .filter(certification_decisions::recommended_at.lt(evidence_cutoff))
-            .filter(
-                certification_decisions::decided_at
-                    .is_null()
-                    .or(certification_decisions::decided_at.lt(evidence_cutoff)),
-            );
-        let appeal_rows = appeals::table
-            .filter(appeals::status.eq("decided"))
-            .filter(appeals::decided_at.lt(evidence_cutoff));
-        let declarations =
-            coi_declarations::table.filter(coi_declarations::declared_at.lt(evidence_cutoff));
-        let audit_rows = audit_log::table.filter(audit_log::at.lt(evidence_cutoff));
-        Ok::<_, AppError>(if dry_run {
-            (
-                decisions.count().get_result::<i64>(conn)?,
-                appeal_rows.count().get_result::<i64>(conn)?,
-                declarations.count().get_result::<i64>(conn)?,
-                audit_rows.count().get_result::<i64>(conn)?,
-            )
-        } else {
-            (
-                diesel::delete(decisions).execute(conn)? as i64,
-                diesel::delete(appeal_rows).execute(conn)? as i64,
-                diesel::delete(declarations).execute(conn)? as i64,
-                diesel::delete(audit_rows).execute(conn)? as i64,
-            )
-        })
+        Ok::<_, AppError>(store::purge_evidence(conn, evidence_cutoff, dry_run)?)
     })?;
     out.push(Purged {
         rule: "evidence",
@@ -300,30 +204,9 @@ pub fn purge(
 
     // Mail and sign-in records.
     let (m, th, tk) = write_tx(conn, |conn| {
-        let mail = outbox_emails::table
-            .filter(outbox_emails::status.ne("queued"))
-            .filter(outbox_emails::created_at.lt(outbox_cutoff));
-        let throttle = login_throttle::table
-            .filter(login_throttle::window_started_at.lt(sign_in_cutoff))
-            .filter(
-                login_throttle::blocked_until
-                    .is_null()
-                    .or(login_throttle::blocked_until.lt(sign_in_cutoff)),
-            );
-        let tokens = one_time_tokens::table.filter(one_time_tokens::expires_at.lt(sign_in_cutoff));
-        Ok::<_, AppError>(if dry_run {
-            (
-                mail.count().get_result::<i64>(conn)?,
-                throttle.count().get_result::<i64>(conn)?,
-                tokens.count().get_result::<i64>(conn)?,
-            )
-        } else {
-            (
-                diesel::delete(mail).execute(conn)? as i64,
-                diesel::delete(throttle).execute(conn)? as i64,
-                diesel::delete(tokens).execute(conn)? as i64,
-            )
-        })
+        let m = email::store::purge_done(conn, outbox_cutoff, dry_run)?;
+        let (th, tk) = crate::accounts::store::purge_sign_in(conn, sign_in_cutoff, dry_run)?;
+        Ok::<_, AppError>((m, th, tk))
     })?;
     out.push(Purged {
         rule: "outbox",

@@ -20,6 +20,7 @@ use crate::course::{self, store as content};
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 use engine::{Layout, QuestionView};
+use model::AttemptState;
 use model::{Grading, Quiz, ReviewPolicy};
 use store::AttemptRow;
 
@@ -59,6 +60,7 @@ fn per_attempt(q: &Quiz) -> usize {
 }
 
 /// Quizzes of a cohort: trainees see the published ones, staff every quiz.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn cohort_quizzes(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -173,6 +175,7 @@ pub fn quiz_checklist(
 
 /// Opens the newest revision of a quiz to a cohort, optionally between two times. Refused
 /// when a blueprint pool holds fewer questions than it must supply.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn publish_quiz(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -266,6 +269,7 @@ fn saved_answers(
 /// Starts an attempt, or resumes the open one. The attempt limit holds under concurrent
 /// starts: attempt numbers are unique per trainee and quiz in the database, so two starts
 /// racing for the same number cannot both insert. Returns the attempt and whether it is new.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn start_attempt(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -280,10 +284,10 @@ pub fn start_attempt(
         let publication =
             content::find_publication(conn, cohort_id, "quiz", slug)?.ok_or(AppError::NotFound)?;
         let existing = store::attempts_of(conn, cohort_id, slug, &user.id)?;
-        if existing
-            .iter()
-            .any(|a| a.state == "open" && t <= a.deadline + Duration::seconds(GRACE_SECONDS))
-        {
+        if existing.iter().any(|a| {
+            a.attempt_state() == AttemptState::Open
+                && t <= a.deadline + Duration::seconds(GRACE_SECONDS)
+        }) {
             return Ok(None);
         }
         if publication.opens_at.is_some_and(|o| t < o) {
@@ -343,7 +347,7 @@ pub fn start_attempt(
             quiz_revision_id: publication.revision_id.clone(),
             user_id: user.id.clone(),
             attempt_no: number,
-            state: "open".into(),
+            state: AttemptState::Open.as_str().into(),
             layout_json: serde_json::to_string(&layout).map_err(bad_state)?,
             started_at: t,
             deadline,
@@ -367,7 +371,7 @@ pub fn start_attempt(
         }) => {
             let open = store::attempts_of(conn, cohort_id, slug, &user.id)?
                 .into_iter()
-                .find(|a| a.state == "open")
+                .find(|a| a.attempt_state() == AttemptState::Open)
                 .ok_or_else(|| AppError::conflict("attempts_exhausted", "no attempt is left"))?;
             (open, false)
         }
@@ -422,14 +426,15 @@ fn result_of(row: &AttemptRow) -> Option<AttemptResult> {
 fn finalise(
     conn: &mut DbConnection,
     row: &AttemptRow,
-    state: &str,
+    state: AttemptState,
 ) -> Result<AttemptRow, AppError> {
     let quiz = quiz_of(conn, row)?;
     let layout = layout_of(row)?;
     write_tx(conn, |conn| {
         // The answers are read under the attempt's lock: a save that was acknowledged before
         // is in the grade, and one that comes after finds the attempt closed.
-        let still_open = store::lock_attempt_state(conn, &row.id)?.is_some_and(|s| s == "open");
+        let still_open =
+            store::lock_attempt_state(conn, &row.id)?.is_some_and(|s| s == AttemptState::Open);
         if !still_open {
             return Ok(());
         }
@@ -465,6 +470,7 @@ fn finalise(
 
 /// Autosaves one answer. Refused (409) once the attempt is closed or its deadline (plus a
 /// short grace) has passed; an overdue attempt is finalised on the spot.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn save_answer(
     conn: &mut DbConnection,
     attempt_id: &str,
@@ -473,7 +479,7 @@ pub fn save_answer(
     answer: &Value,
 ) -> Result<NaiveDateTime, AppError> {
     let row = own_attempt(conn, attempt_id, user)?;
-    if row.state != "open" {
+    if row.attempt_state() != AttemptState::Open {
         return Err(AppError::conflict(
             "attempt_closed",
             "this attempt is already submitted",
@@ -481,7 +487,7 @@ pub fn save_answer(
     }
     let t = now();
     if t > row.deadline + Duration::seconds(GRACE_SECONDS) {
-        finalise(conn, &row, "expired")?;
+        finalise(conn, &row, AttemptState::Expired)?;
         return Err(AppError::conflict("deadline_passed", "the time for this attempt is over; it was submitted with the answers saved before the deadline"));
     }
     let quiz = quiz_of(conn, &row)?;
@@ -504,7 +510,8 @@ pub fn save_answer(
     write_tx(conn, |conn| {
         // Re-read under the attempt's lock: a concurrent submit may have closed it, and a
         // submit that comes after waits for this save and grades it.
-        let still_open = store::lock_attempt_state(conn, attempt_id)?.is_some_and(|s| s == "open");
+        let still_open =
+            store::lock_attempt_state(conn, attempt_id)?.is_some_and(|s| s == AttemptState::Open);
         if !still_open {
             return Err(AppError::conflict(
                 "attempt_closed",
@@ -520,24 +527,25 @@ pub fn save_answer(
 /// Submits an attempt. Idempotent: a repeated or concurrent submit grades once and returns
 /// the same result. After the deadline and grace it answers 409, having finalised the
 /// attempt with the answers saved before the deadline.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn submit(
     conn: &mut DbConnection,
     attempt_id: &str,
     user: &User,
 ) -> Result<AttemptResult, AppError> {
     let row = own_attempt(conn, attempt_id, user)?;
-    if row.state != "open" {
-        if row.state == "expired" {
+    if row.attempt_state() != AttemptState::Open {
+        if row.attempt_state() == AttemptState::Expired {
             return Err(AppError::conflict("deadline_passed", "the time for this attempt was over; it was graded with the answers saved before the deadline"));
         }
         return result_of(&row).ok_or_else(|| bad_state("finished attempt without a result"));
     }
     if now() > row.deadline + Duration::seconds(GRACE_SECONDS) {
-        finalise(conn, &row, "expired")?;
+        finalise(conn, &row, AttemptState::Expired)?;
         return Err(AppError::conflict("deadline_passed", "the time for this attempt is over; it was graded with the answers saved before the deadline"));
     }
-    let done = finalise(conn, &row, "submitted")?;
-    if done.state == "expired" {
+    let done = finalise(conn, &row, AttemptState::Submitted)?;
+    if done.attempt_state() == AttemptState::Expired {
         return Err(AppError::conflict(
             "deadline_passed",
             "the time for this attempt was over",
@@ -548,12 +556,16 @@ pub fn submit(
 
 /// Finalises attempts left open past their deadline (and grace); safe to run in every
 /// instance at once. Returns how many it closed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn finalise_overdue(conn: &mut DbConnection) -> Result<usize, AppError> {
     let ids = store::overdue_attempts(conn, now() - Duration::seconds(GRACE_SECONDS), 100)?;
     let mut n = 0;
     for id in ids {
         if let Some(row) = store::find_attempt(conn, &id)? {
-            if row.state == "open" && finalise(conn, &row, "expired")?.state == "expired" {
+            if row.attempt_state() == AttemptState::Open
+                && finalise(conn, &row, AttemptState::Expired)?.attempt_state()
+                    == AttemptState::Expired
+            {
                 n += 1;
             }
         }
@@ -580,7 +592,7 @@ pub struct AttemptView {
     pub user_id: String,
     pub attempt_no: i32,
     /// `open`, `submitted` or `expired` (closed by the deadline).
-    pub state: String,
+    pub state: AttemptState,
     pub started_at: NaiveDateTime,
     pub deadline: NaiveDateTime,
     pub questions: Vec<QuestionView>,
@@ -596,7 +608,7 @@ fn review_allowed(
     row: &AttemptRow,
     quiz: &Quiz,
 ) -> Result<bool, AppError> {
-    if row.state == "open" {
+    if row.attempt_state() == AttemptState::Open {
         return Ok(false);
     }
     Ok(match quiz.review {
@@ -609,13 +621,15 @@ fn review_allowed(
                 .and_then(|p| p.closes_at)
                 .is_some_and(|c| now() >= c);
             let cohort_closed = cohorts::store::find_cohort(conn, &row.cohort_id)?
-                .is_some_and(|c| c.status == "closed" || c.status == "archived");
+                .and_then(|c| c.status.parse::<cohorts::model::CohortStatus>().ok())
+                .is_some_and(cohorts::model::CohortStatus::is_over);
             closed_by_time || cohort_closed
         }
     })
 }
 
 /// An attempt for its owner, a cohort instructor or an admin (others: 404).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn get_attempt(
     conn: &mut DbConnection,
     attempt_id: &str,
@@ -658,12 +672,12 @@ pub fn get_attempt(
     Ok(AttemptView {
         questions: views(&quiz, &layout, lang),
         result: result_of(&row),
+        state: row.attempt_state(),
         id: row.id,
         cohort_id: row.cohort_id,
         quiz_slug: row.quiz_slug,
         user_id: row.user_id,
         attempt_no: row.attempt_no,
-        state: row.state,
         started_at: row.started_at,
         deadline: row.deadline,
         answers,
@@ -727,6 +741,7 @@ pub fn cohort_results(
 
 /// Results per (user, quiz) of a cohort that count for certification: attempts on the
 /// scheme's programme-wide revisions only, never on a quiz imported for one cohort.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn scheme_results(
     conn: &mut DbConnection,
     cohort_id: &str,
@@ -824,6 +839,7 @@ fn scheme_quiz_refused(slug: &str) -> AppError {
 /// recertification) gets 409 `scheme_quiz`, except for an admin importing programme-wide
 /// who keeps every assessment rule of the scheme (new wording, same rules). Every import is
 /// audited.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn import_gift(
     conn: &mut DbConnection,
     settings: &ImportSettings,

@@ -125,3 +125,44 @@ pub struct Pair {
     pub right_th: String,
     pub right_en: String,
 }
+
+/// Where an attempt is: open (answers may be saved), submitted by the trainee, or expired
+/// (closed by its deadline and graded on what was saved before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptState {
+    Open,
+    Submitted,
+    Expired,
+}
+
+impl AttemptState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Open => "open",
+            AttemptState::Submitted => "submitted",
+            AttemptState::Expired => "expired",
+        }
+    }
+
+    /// The state of a stored value; anything else is read as closed by its deadline, so an
+    /// unknown value never reopens an attempt.
+    pub fn of(stored: &str) -> AttemptState {
+        match stored {
+            "open" => AttemptState::Open,
+            "submitted" => AttemptState::Submitted,
+            _ => AttemptState::Expired,
+        }
+    }
+
+    /// Finished: graded, answers final.
+    pub fn is_finished(self) -> bool {
+        self != AttemptState::Open
+    }
+}
+
+impl std::fmt::Display for AttemptState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

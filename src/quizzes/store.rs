@@ -1,5 +1,6 @@
 //! Attempt persistence: attempts, autosaved answers, per-trainee overrides.
 
+use super::model::AttemptState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -27,6 +28,13 @@ pub struct AttemptRow {
     pub grading_count: i32,
 }
 
+impl AttemptRow {
+    /// The attempt's state (the row keeps the stored text).
+    pub fn attempt_state(&self) -> AttemptState {
+        AttemptState::of(&self.state)
+    }
+}
+
 pub fn insert_attempt(conn: &mut DbConnection, row: &AttemptRow) -> QueryResult<usize> {
     diesel::insert_into(attempts::table)
         .values(row)
@@ -37,7 +45,7 @@ pub fn insert_attempt(conn: &mut DbConnection, row: &AttemptRow) -> QueryResult<
 /// ends. On PostgreSQL `FOR UPDATE` locks its row; on SQLite the transaction (`BEGIN
 /// IMMEDIATE`) already holds the database's write lock. Saves and the grading of one attempt
 /// so run one after the other.
-pub fn lock_attempt_state(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+pub fn lock_attempt_state(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptState>> {
     #[derive(QueryableByName)]
     struct State {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -48,13 +56,14 @@ pub fn lock_attempt_state(conn: &mut DbConnection, id: &str) -> QueryResult<Opti
             .bind::<diesel::sql_types::Text, _>(id)
             .get_result::<State>(pg)
             .optional()
-            .map(|s| s.map(|s| s.state));
+            .map(|s| s.map(|s| AttemptState::of(&s.state)));
     }
     attempts::table
         .find(id)
         .select(attempts::state)
-        .first(conn)
+        .first::<String>(conn)
         .optional()
+        .map(|s| s.map(|s| AttemptState::of(&s)))
 }
 
 pub fn find_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
@@ -87,7 +96,7 @@ pub fn finished_attempts_of_cohort(
 ) -> QueryResult<Vec<AttemptRow>> {
     attempts::table
         .filter(attempts::cohort_id.eq(cohort_id))
-        .filter(attempts::state.ne("open"))
+        .filter(attempts::state.ne(AttemptState::Open.as_str()))
         .order((attempts::user_id.asc(), attempts::attempt_no.asc()))
         .select(AttemptRow::as_select())
         .load(conn)
@@ -100,7 +109,7 @@ pub fn overdue_attempts(
     limit: i64,
 ) -> QueryResult<Vec<String>> {
     attempts::table
-        .filter(attempts::state.eq("open"))
+        .filter(attempts::state.eq(AttemptState::Open.as_str()))
         .filter(attempts::deadline.lt(before))
         .select(attempts::id)
         .limit(limit)
@@ -113,7 +122,7 @@ pub fn overdue_attempts(
 pub fn finish_attempt(
     conn: &mut DbConnection,
     id: &str,
-    state: &str,
+    state: AttemptState,
     now: NaiveDateTime,
     score: f64,
     max_score: f64,
@@ -123,10 +132,10 @@ pub fn finish_attempt(
     diesel::update(
         attempts::table
             .filter(attempts::id.eq(id))
-            .filter(attempts::state.eq("open")),
+            .filter(attempts::state.eq(AttemptState::Open.as_str())),
     )
     .set((
-        attempts::state.eq(state),
+        attempts::state.eq(state.as_str()),
         attempts::finished_at.eq(Some(now)),
         attempts::score.eq(Some(score)),
         attempts::max_score.eq(Some(max_score)),
@@ -241,4 +250,58 @@ pub fn save_override(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Every attempt of a person, oldest first (their certification record, their appeals).
+pub fn attempts_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<AttemptRow>> {
+    attempts::table
+        .filter(attempts::user_id.eq(user_id))
+        .order(attempts::started_at.asc())
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// Retention: a cohort's attempts and their answers, except those of `keep_users` and the
+/// attempts `keep_ids`, counted (`dry_run`) or deleted, in chunks: (answers, attempts).
+pub fn purge_cohort_attempts(
+    conn: &mut DbConnection,
+    cohort_id: &str,
+    keep_users: &[String],
+    keep_ids: &[String],
+    dry_run: bool,
+) -> QueryResult<(i64, i64)> {
+    const CHUNK: usize = 500;
+    let doomed: Vec<String> = attempts::table
+        .filter(attempts::cohort_id.eq(cohort_id))
+        .filter(attempts::user_id.ne_all(keep_users))
+        .filter(attempts::id.ne_all(keep_ids))
+        .select(attempts::id)
+        .load(conn)?;
+    let (mut answers, mut tries) = (0i64, 0i64);
+    for ids in doomed.chunks(CHUNK) {
+        let answer_rows = attempt_answers::table.filter(attempt_answers::attempt_id.eq_any(ids));
+        if dry_run {
+            answers += answer_rows.count().get_result::<i64>(conn)?;
+            tries += ids.len() as i64;
+        } else {
+            answers += diesel::delete(answer_rows).execute(conn)? as i64;
+            tries += diesel::delete(attempts::table.filter(attempts::id.eq_any(ids)))
+                .execute(conn)? as i64;
+        }
+    }
+    Ok((answers, tries))
+}
+
+/// Attempts by id (chunked: bound-parameter limits).
+pub fn find_attempts(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<AttemptRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            attempts::table
+                .filter(attempts::id.eq_any(chunk))
+                .select(AttemptRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }

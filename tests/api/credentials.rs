@@ -663,7 +663,7 @@ async fn ten_thousand_mutations_of_a_credential_all_fail_and_the_original_verifi
             let mut valid = Vec::new();
             for m in &mutants {
                 let r = academy::credentials::verify_jwt(conn, &course, &issuer, m)?;
-                if r.valid || r.status != "invalid" {
+                if r.valid || r.status_str() != "invalid" {
                     valid.push(m.clone());
                 }
             }

@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use academy::db::schema::{attempt_answers, attempts};
 use academy::db::DbConnection;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -175,30 +174,11 @@ pub fn check(
     // What the database holds for those attempts (chunked: bound-parameter limits).
     let mut stored: HashMap<(String, String), String> = HashMap::new();
     let mut attempt_rows: HashMap<String, (String, i32, Option<f64>)> = HashMap::new();
-    for chunk in attempt_ids.chunks(500) {
-        let rows: Vec<(String, String, String)> = attempt_answers::table
-            .filter(attempt_answers::attempt_id.eq_any(chunk))
-            .select((
-                attempt_answers::attempt_id,
-                attempt_answers::question_id,
-                attempt_answers::answer_json,
-            ))
-            .load(conn)?;
-        for (a, q, json) in rows {
-            stored.insert((a, q), json);
-        }
-        let rows: Vec<(String, String, i32, Option<f64>)> = attempts::table
-            .filter(attempts::id.eq_any(chunk))
-            .select((
-                attempts::id,
-                attempts::state,
-                attempts::grading_count,
-                attempts::score,
-            ))
-            .load(conn)?;
-        for (id, state, graded, score) in rows {
-            attempt_rows.insert(id, (state, graded, score));
-        }
+    for (a, q, json) in academy::quizzes::store::answers_of_many(conn, &attempt_ids)? {
+        stored.insert((a, q), json);
+    }
+    for row in academy::quizzes::store::find_attempts(conn, &attempt_ids)? {
+        attempt_rows.insert(row.id, (row.state, row.grading_count, row.score));
     }
 
     for ((attempt, question), writes) in &history {
@@ -236,7 +216,11 @@ pub fn check(
         match attempt_rows.get(id) {
             None => report.submissions_missing.push(id.to_string()),
             Some((state, graded, score)) => {
-                if state != "submitted" || *graded < 1 || score.is_none() {
+                if academy::quizzes::model::AttemptState::of(state)
+                    != academy::quizzes::model::AttemptState::Submitted
+                    || *graded < 1
+                    || score.is_none()
+                {
                     report.submissions_not_graded.push(format!(
                         "{id}: state {state}, grading_count {graded}, score {score:?}"
                     ));
@@ -265,7 +249,6 @@ mod tests {
     use academy::accounts::store::{insert_user, NewUserRow};
     use academy::cohorts::store::{insert_cohort, CohortRow};
     use academy::course::store::{insert_quiz_revision, QuizRevisionRow};
-    use academy::db::schema::{attempt_answers, attempts};
     use academy::db::{run_migrations, DatabaseUrl, Db, DbConnection};
     use academy::quizzes::store::{finish_attempt, insert_attempt, save_answer, AttemptRow};
     use diesel::prelude::*;
@@ -379,7 +362,17 @@ mod tests {
         for (q, v) in answers() {
             save_answer(conn, "a1", q, &v.to_string(), now).unwrap();
         }
-        let graded = finish_attempt(conn, "a1", "submitted", now, 2.0, 3.0, 66.67, false).unwrap();
+        let graded = finish_attempt(
+            conn,
+            "a1",
+            academy::quizzes::model::AttemptState::Submitted,
+            now,
+            2.0,
+            3.0,
+            66.67,
+            false,
+        )
+        .unwrap();
         assert_eq!(graded, 1);
     }
 
@@ -425,9 +418,11 @@ mod tests {
         let (_file, db) = temp_db();
         let mut conn = db.get().unwrap();
         fixture(&mut conn);
-        let deleted = diesel::delete(attempt_answers::table.find(("a1", "q2")))
-            .execute(&mut *conn)
-            .unwrap();
+        let deleted = diesel::sql_query(
+            "DELETE FROM attempt_answers WHERE attempt_id = 'a1' AND question_id = 'q2'",
+        )
+        .execute(&mut *conn)
+        .unwrap();
         assert_eq!(deleted, 1);
         let (a, s) = log();
         let r = check(&mut conn, &a, &s).unwrap();
@@ -443,10 +438,12 @@ mod tests {
         fixture(&mut conn);
         let (mut a, s) = log();
         // The trainee then changed q2 to false; the response was lost, the server applied it.
-        diesel::update(attempt_answers::table.find(("a1", "q2")))
-            .set(attempt_answers::answer_json.eq("false"))
-            .execute(&mut *conn)
-            .unwrap();
+        diesel::sql_query(
+            "UPDATE attempt_answers SET answer_json = 'false' \
+             WHERE attempt_id = 'a1' AND question_id = 'q2'",
+        )
+        .execute(&mut *conn)
+        .unwrap();
         a.push(AnswerWrite {
             attempt_id: "a1".into(),
             question_id: "q2".into(),
@@ -468,21 +465,17 @@ mod tests {
         let mut conn = db.get().unwrap();
         fixture(&mut conn);
         let (a, s) = log();
-        diesel::update(attempts::table.find("a1"))
-            .set(attempts::grading_count.eq(2))
+        diesel::sql_query("UPDATE attempts SET grading_count = 2 WHERE id = 'a1'")
             .execute(&mut *conn)
             .unwrap();
         let r = check(&mut conn, &a, &s).unwrap();
         assert_eq!(r.graded_more_than_once.len(), 1, "{r:?}");
         assert!(!r.is_clean());
-        diesel::update(attempts::table.find("a1"))
-            .set((
-                attempts::grading_count.eq(0),
-                attempts::state.eq("open"),
-                attempts::score.eq(None::<f64>),
-            ))
-            .execute(&mut *conn)
-            .unwrap();
+        diesel::sql_query(
+            "UPDATE attempts SET grading_count = 0, state = 'open', score = NULL WHERE id = 'a1'",
+        )
+        .execute(&mut *conn)
+        .unwrap();
         let r = check(&mut conn, &a, &s).unwrap();
         assert_eq!(r.submissions_not_graded.len(), 1, "{r:?}");
         assert_eq!(r.lost_writes(), 1);

@@ -343,7 +343,7 @@ pub fn exam(
             .context("revoking a credential")?;
         }
         credentials.push(SeededCredential {
-            id: view.id,
+            id: view.id.into(),
             revoked,
         });
         if (i + 1).is_multiple_of(50) || i + 1 == spec.credentials {
@@ -376,17 +376,16 @@ pub fn exam(
 /// and revoking credentials queue one each), so it does not run during the measurements.
 /// Returns how many are still queued.
 pub fn wait_for_outbox(db_url: &DatabaseUrl, timeout: Duration) -> anyhow::Result<i64> {
-    use academy::db::schema::outbox_emails;
-    use diesel::prelude::*;
     let db = Db::connect(db_url, 1)?;
     let mut pooled = db.get()?;
     let conn: &mut DbConnection = &mut pooled;
     let deadline = Instant::now() + timeout;
     loop {
-        let queued: i64 = outbox_emails::table
-            .filter(outbox_emails::status.eq("queued"))
-            .count()
-            .get_result(conn)?;
+        let queued: i64 = academy::email::store::count_by_status(conn)?
+            .into_iter()
+            .filter(|(s, _)| s == academy::email::model::OutboxStatus::Queued.as_str())
+            .map(|(_, n)| n)
+            .sum();
         if queued == 0 || Instant::now() >= deadline {
             return Ok(queued);
         }

@@ -111,7 +111,7 @@ pub struct ReasonBody {
 async fn status_change(
     state: web::Data<AppState>,
     admin: AdminUser,
-    id: String,
+    id: crate::credentials::model::CredentialId,
     body: ReasonBody,
     action: StatusAction,
 ) -> Result<HttpResponse, AppError> {
@@ -131,7 +131,7 @@ async fn status_change(
 pub async fn suspend(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, AppError> {
     status_change(
@@ -150,7 +150,7 @@ pub async fn suspend(
 pub async fn reinstate(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, AppError> {
     status_change(
@@ -169,7 +169,7 @@ pub async fn reinstate(
 pub async fn revoke(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, AppError> {
     status_change(
@@ -189,7 +189,7 @@ pub async fn revoke(
 pub async fn withdraw(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, AppError> {
     status_change(
@@ -218,7 +218,7 @@ pub struct RenewBody {
 pub async fn renew(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
     body: web::Json<RenewBody>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -247,7 +247,7 @@ pub async fn renew(
 pub async fn recertification(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let course = state.course.clone();
@@ -264,7 +264,7 @@ pub async fn recertification(
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let issuer = state.issuer.clone();
@@ -322,7 +322,7 @@ pub async fn of_cohort(
                         c.holder_name.clone(),
                         c.office_code.clone(),
                         c.scope.clone(),
-                        c.status.clone(),
+                        c.status.to_string(),
                         c.issued_at.date().to_string(),
                         c.expires_at.date().to_string(),
                         c.verify_url.clone(),
@@ -389,7 +389,7 @@ pub async fn verify(
 pub async fn verify_id(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
 ) -> Result<HttpResponse, AppError> {
     limit(&state, &req)?;
     let id = path.into_inner();
@@ -494,7 +494,7 @@ pub async fn credential_url(path: web::Path<String>) -> Result<HttpResponse, App
 pub async fn certificate(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (issuer, course) = (state.issuer.clone(), state.course.clone());

@@ -59,7 +59,7 @@ pub async fn list_decisions(
 pub async fn decide(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::governance::model::DecisionId>,
     body: web::Json<DecideRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, issuer, course) = (
@@ -110,7 +110,7 @@ pub async fn list_appeals(
 pub async fn decide_appeal(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::governance::model::AppealId>,
     body: web::Json<AppealDecision>,
 ) -> Result<HttpResponse, AppError> {
     let (id, issuer) = (path.into_inner(), state.issuer.clone());

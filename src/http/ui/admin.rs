@@ -1,5 +1,6 @@
 //! Admin pages: the mail queue and the credentials.
 
+use crate::credentials::model::CredentialStatus;
 use crate::http::ui::guard::{CsrfForm, NoFields, PageAdmin};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -343,22 +344,17 @@ pub async fn credentials_page(
     let lang = lang_of(&req);
     let status = q
         .status
-        .clone()
-        .filter(|s| ["active", "suspended", "revoked", "expired"].contains(&s.as_str()));
+        .as_deref()
+        .and_then(CredentialStatus::parse)
+        .filter(|s| CredentialStatus::STORED.contains(s));
     let needle =
         q.q.as_deref()
             .map(crate::quizzes::engine::normalise_text)
             .filter(|s| !s.is_empty());
-    let filter = status.clone();
+    let filter = status;
     let rows = state
         .db
-        .run(move |conn| {
-            Ok(credentials::store::all_with_holders(
-                conn,
-                filter.as_deref(),
-                2000,
-            )?)
-        })
+        .run(move |conn| Ok(credentials::store::all_with_holders(conn, filter, 2000)?))
         .await?;
     let t = strings(lang);
     let now = chrono::Utc::now().naive_utc();
@@ -394,7 +390,7 @@ pub async fn credentials_page(
                 until: dates::format_date(row.valid_until.date(), lang),
                 reason: row.status_reason,
                 withdrawn: row.status_detail.is_some(),
-                id: row.id,
+                id: row.id.into(),
                 number: row.number,
                 holder,
                 office,
@@ -414,7 +410,10 @@ pub async fn credentials_page(
         })
         .collect();
     page.ctx.insert("statuses", &statuses);
-    page.ctx.insert("status", &status.unwrap_or_default());
+    page.ctx.insert(
+        "status",
+        &status.map(CredentialStatus::as_str).unwrap_or_default(),
+    );
     page.ctx.insert("q", &q.q.clone().unwrap_or_default());
     page.render(&state, "admin/credentials.html", StatusCode::OK)
 }
@@ -431,7 +430,7 @@ pub struct StatusForm {
 pub async fn change_credential(
     state: web::Data<AppState>,
     PageAdmin(admin): PageAdmin,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
     form: CsrfForm<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
     let action = match form.action.as_str() {

@@ -1,6 +1,7 @@
 //! The module editor for instructors: Markdown with live preview, saved as a new revision;
 //! revision history with a diff between any two.
 
+use crate::course::model::RevisionStatus;
 use crate::http::ui::guard::{CsrfForm, PageAdmin, PageStaff};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -31,7 +32,7 @@ async fn render(
             // The editor starts from the newest approved text, never from a pending draft.
             let base = h
                 .iter()
-                .find(|r| r.status == "approved")
+                .find(|r| r.status == RevisionStatus::Approved)
                 .map_or_else(|| h[0].id.clone(), |r| r.id.clone());
             let latest = course::revision_source(conn, &base)?;
             Ok((h, latest, base))
@@ -48,7 +49,7 @@ async fn render(
     let history: Vec<serde_json::Value> = history
         .iter()
         .map(|r| json!({"id": r.id, "created": dates::format_datetime(r.created_at, lang), "source": r.source, "title_th": r.title_th,
-                        "status": r.status, "status_label": super::strings(lang).get(&format!("revision_status_{}", r.status)).cloned().unwrap_or_else(|| r.status.clone())}))
+                        "status": r.status, "status_label": super::strings(lang).get(&format!("revision_status_{}", r.status)).cloned().unwrap_or_else(|| r.status.to_string())}))
         .collect();
     let mut page = Page::new(req);
     page.flash_from_query(req);
@@ -120,7 +121,7 @@ pub async fn save(
         .run(move |conn| course::save_module_edit(conn, &s, &e, &u))
         .await
     {
-        Ok(r) if r.status == "draft" => {
+        Ok(r) if r.status == RevisionStatus::Draft => {
             Ok(see_other(&format!("/modules/{slug}/edit?done=draft_saved")))
         }
         Ok(_) => Ok(see_other(&format!(

@@ -1,6 +1,7 @@
 //! The learning journey in the browser: dashboard, cohort page, reading, issuing from the
 //! cohort page, and the admins' cohort list. Taking quizzes is in `quiz.rs`.
 
+use crate::credentials::model::CredentialStatus;
 use crate::http::ui::guard::{CsrfForm, NoFields, PageAdmin, PageTrainee, PageUser};
 use std::collections::HashMap;
 
@@ -18,7 +19,7 @@ use crate::error::{escape_html, AppError, PageError};
 use crate::http::AppState;
 use crate::quizzes;
 
-fn status_label(lang: Language, status: &str) -> String {
+fn status_label(lang: Language, status: impl std::fmt::Display) -> String {
     strings(lang)
         .get(&format!("status_{status}"))
         .cloned()
@@ -64,7 +65,7 @@ struct CredentialLine {
     id: String,
     number: String,
     scope: String,
-    status: String,
+    status: CredentialStatus,
     status_label: String,
     until: String,
     renewal: Option<RenewalLine>,
@@ -144,7 +145,7 @@ pub async fn dashboard(
             }
             let mut creds = Vec::new();
             for cr in credentials::mine(conn, &issuer, &u)? {
-                let renewal = if cr.status == "active" {
+                let renewal = if cr.status == CredentialStatus::Active {
                     let rc = credentials::recertification_for(conn, &course, &cr.id, &u)?;
                     // Shown from three months before the window opens.
                     let near = now + chrono::Duration::days(90) >= rc.window_opens_at;
@@ -164,9 +165,9 @@ pub async fn dashboard(
                 };
                 creds.push(CredentialLine {
                     scope: credentials::scope_title(&course, &cr.scope, lang),
-                    status_label: status_label(lang, &cr.status),
+                    status_label: status_label(lang, cr.status),
                     until: dates::format_date(cr.expires_at.date(), lang),
-                    id: cr.id,
+                    id: cr.id.into(),
                     number: cr.number,
                     status: cr.status,
                     renewal,
@@ -317,9 +318,9 @@ pub async fn cohort_page(
                                     .find(|c| {
                                         c.user_id == r.user_id
                                             && c.scope == e.scope
-                                            && (c.status == "active" || c.status == "suspended")
+                                            && c.status.is_live()
                                     })
-                                    .map(|c| c.id.clone()),
+                                    .map(|c| c.id.to_string()),
                             })
                             .collect(),
                         user_id: r.user_id,

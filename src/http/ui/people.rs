@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{form_status, lang_of, pick, see_other, strings, Page};
 use crate::accounts::User;
 use crate::credentials;
+use crate::credentials::model::{CredentialStatus, SCOPE_WITHDRAWN};
 use crate::dates;
 use crate::error::PageError;
 use crate::governance;
@@ -19,7 +20,7 @@ struct HeldLine {
     id: String,
     number: String,
     scope: String,
-    status: String,
+    status: CredentialStatus,
     status_label: String,
     until: String,
 }
@@ -47,20 +48,18 @@ async fn render_person(
         .map(|c| HeldLine {
             scope: credentials::scope_title(&course, &c.scope, lang),
             status_label: match c.status_detail.as_deref() {
-                Some("scope_withdrawn") => t.get("scope_withdrawn"),
+                Some(SCOPE_WITHDRAWN) => t.get("scope_withdrawn"),
                 _ => t.get(&format!("status_{}", c.status)),
             }
             .cloned()
-            .unwrap_or_else(|| c.status.clone()),
+            .unwrap_or_else(|| c.status.to_string()),
             until: dates::format_date(c.expires_at.date(), lang),
-            id: c.id,
+            id: c.id.into(),
             number: c.number,
             status: c.status,
         })
         .collect();
-    let live = lines
-        .iter()
-        .any(|l| l.status == "active" || l.status == "suspended");
+    let live = lines.iter().any(|l| l.status.is_live());
     let office = crate::offices::find(&person.office_code)
         .map(|o| pick(lang, &o.name_th, &o.name_en))
         .unwrap_or_else(|| person.office_code.clone());

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{lang_of, strings, Page};
 use crate::accounts::model::Language;
 use crate::credentials;
+use crate::credentials::model::{CredentialStatus, RegisterStatus, SCOPE_WITHDRAWN};
 use crate::dates;
 use crate::error::{AppError, PageError};
 use crate::http::AppState;
@@ -26,7 +27,7 @@ pub fn qr_svg(text: &str) -> Result<String, AppError> {
 pub async fn verify_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<crate::credentials::model::CredentialId>,
 ) -> Result<HttpResponse, PageError> {
     crate::http::api::credentials::limit(&state, &req)?;
     let id = path.into_inner();
@@ -35,6 +36,8 @@ pub async fn verify_page(
         .db
         .run(move |conn| credentials::verify_id(conn, &course, &id))
         .await?;
+    let status = v.status;
+    let status_str = v.status_str();
     let Some(c) = v.credential else {
         return Err(PageError(AppError::NotFound));
     };
@@ -42,10 +45,12 @@ pub async fn verify_page(
     let t = strings(lang);
     let url = format!("{}verify/{}", state.issuer.base_url, c.id);
     let mut page = Page::new(&req);
-    page.ctx.insert("status", &v.status);
+    page.ctx.insert("status", status_str);
     let label_key = match c.status_detail.as_deref() {
-        Some("scope_withdrawn") if v.status == "revoked" => "status_scope_withdrawn".to_string(),
-        _ => format!("status_{}", v.status),
+        Some(SCOPE_WITHDRAWN) if status == Some(CredentialStatus::Revoked) => {
+            "status_scope_withdrawn".to_string()
+        }
+        _ => format!("status_{status_str}"),
     };
     page.ctx.insert("status_label", &t.get(&label_key));
     let kept: Vec<(String, String, String)> = c
@@ -57,7 +62,7 @@ pub async fn verify_page(
             } else {
                 &k.scope_title_th
             };
-            (k.id.clone(), k.number.clone(), title.clone())
+            (k.id.to_string(), k.number.clone(), title.clone())
         })
         .collect();
     page.ctx.insert("kept", &kept);
@@ -104,7 +109,7 @@ struct Line {
     scope: String,
     number: String,
     valid_until: String,
-    status: String,
+    status: RegisterStatus,
     status_label: String,
     since: String,
     reason: String,
@@ -154,18 +159,18 @@ pub async fn register_page(
             status_label: t
                 .get(&format!("register_status_{}", e.status))
                 .cloned()
-                .unwrap_or_else(|| e.status.clone()),
+                .unwrap_or_else(|| e.status.to_string()),
             since: e
                 .status_since
                 .map(|d| dates::format_date(d.date(), lang))
                 .unwrap_or_default(),
             reason: e.status_reason.unwrap_or_default(),
             status: e.status,
-            id: e.id,
+            id: e.id.into(),
             name: e.name,
             number: e.number,
         })
-        .partition(|l| l.status == "active");
+        .partition(|l| l.status == RegisterStatus::Active);
     let mut offices: Vec<Choice> = crate::offices::all()
         .iter()
         .filter(|o| o.code != "TISI")
@@ -233,8 +238,8 @@ pub async fn paste_submit(
     page.ctx.insert(
         "result",
         &serde_json::json!({
-            "status": v.status,
-            "label": t.get(&format!("status_{}", v.status)),
+            "status": v.status_str(),
+            "label": t.get(&format!("status_{}", v.status_str())),
             "number": v.credential.as_ref().map(|c| c.number.clone()),
             "id": v.credential.as_ref().map(|c| c.id.clone()),
             "holder": v.credential.as_ref().map(|c| c.holder_name.clone()),

@@ -3,6 +3,7 @@
 //! statistics.
 
 use crate::http::ui::guard::{CsrfForm, NoFields, PageSession, PageUser};
+use crate::quizzes::model::AttemptState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -41,7 +42,9 @@ pub async fn quiz_page(
         .await?;
     let mut page = Page::new(&req);
     // An attempt already open may always be resumed; a new one needs the prerequisites.
-    let open = attempts.iter().any(|a| a.state == "open");
+    let open = attempts
+        .iter()
+        .any(|a| a.attempt_state() == AttemptState::Open);
     page.ctx
         .insert("ready", &(open || checklist.iter().all(|i| i.met)));
     page.ctx.insert("checklist", &checklist);
@@ -55,7 +58,7 @@ pub async fn quiz_page(
             .map(|a| {
                 // The state in words ("in progress", "submitted"), never the internal code.
                 let state = strings(lang)
-                    .get(&format!("attempt_state_{}", a.state))
+                    .get(&format!("attempt_state_{}", a.attempt_state()))
                     .cloned()
                     .unwrap_or_default();
                 json!({"id": a.id, "no": a.attempt_no, "state": state, "percent": a.percent.map(|p| format!("{p:.0}"))})
@@ -229,7 +232,7 @@ pub async fn attempt_page(
                 .unwrap_or((v.quiz_slug.clone(), 1));
             let used = quizzes::store::attempts_of(conn, &v.cohort_id, &v.quiz_slug, &v.user_id)?
                 .len() as u32;
-            let remaining = if v.user_id == u.id && v.state != "open" {
+            let remaining = if v.user_id == u.id && v.state != AttemptState::Open {
                 remaining_work(conn, &course, &v.cohort_id, &u, lang)?
             } else {
                 Vec::new()
@@ -242,7 +245,7 @@ pub async fn attempt_page(
     page.ctx.insert("user", &user);
     page.ctx.insert("cohort_id", &view.cohort_id);
     page.ctx.insert("slug", &view.quiz_slug);
-    if view.state == "open" && view.user_id == user.id {
+    if view.state == AttemptState::Open && view.user_id == user.id {
         let questions: Vec<Value> = view
             .questions
             .iter()
@@ -366,7 +369,7 @@ pub async fn submit(
         .db
         .run(move |conn| {
             let view = quizzes::get_attempt(conn, &aid, &u, lang)?;
-            if view.state == "open" {
+            if view.state == AttemptState::Open {
                 for q in &view.questions {
                     let key = format!("q:{}", q.id);
                     let values: Vec<&String> = fields

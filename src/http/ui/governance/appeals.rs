@@ -1,6 +1,7 @@
 //! Pages: a trainee files and follows appeals; an admin reviews them.
 
 use super::*;
+use crate::governance::model::AppealStatus;
 use crate::http::ui::guard::{CsrfForm, PageAdmin, PageUser};
 
 #[derive(Serialize)]
@@ -130,7 +131,7 @@ async fn render_appeals(
             let mut closed_shown = 0;
             let mut out = Vec::new();
             for a in all {
-                let open = a.status == "open";
+                let open = a.appeal_status() == AppealStatus::Open;
                 if is_admin && !open {
                     if closed_shown >= RECENT {
                         continue;
@@ -170,7 +171,7 @@ async fn render_appeals(
                     involved,
                     reviewer,
                     cohort,
-                    id: a.id,
+                    id: a.id.into(),
                     outcome: a.outcome,
                 });
             }
@@ -275,7 +276,7 @@ pub async fn decide_appeal(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageAdmin(admin): PageAdmin,
-    path: web::Path<String>,
+    path: web::Path<crate::governance::model::AppealId>,
     form: CsrfForm<AppealDecisionForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -295,7 +296,7 @@ pub async fn decide_appeal(
             Some(status) => {
                 let error = refusal(lang_of(&req), "review", &e);
                 let echo = AppealEcho {
-                    id,
+                    id: id.into(),
                     outcome: f.outcome,
                     rationale: f.rationale,
                     ..AppealEcho::default()

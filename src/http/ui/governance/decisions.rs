@@ -1,6 +1,7 @@
 //! Pages: pending recommendations and decisions (admins), the recommend form (cohort staff).
 
 use super::*;
+use crate::governance::model::DecisionOutcome;
 use crate::http::ui::guard::{CsrfForm, PageAdmin, PageUser};
 
 #[derive(Serialize)]
@@ -135,10 +136,10 @@ fn decision_line(
             .unwrap_or_default(),
         decided_by,
         cohort,
-        id: d.id,
+        id: d.id.into(),
         cohort_id: d.cohort_id,
         outcome: d.outcome,
-        credential_id: d.credential_id,
+        credential_id: d.credential_id.map(String::from),
     })
 }
 
@@ -225,7 +226,7 @@ pub async fn decide_recommendation(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageAdmin(admin): PageAdmin,
-    path: web::Path<String>,
+    path: web::Path<crate::governance::model::DecisionId>,
     form: CsrfForm<DecideForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -252,7 +253,7 @@ pub async fn decide_recommendation(
         .await;
     match result {
         Ok(d) => {
-            let done = if d.outcome.as_deref() == Some("grant") {
+            let done = if d.decision_outcome() == Some(DecisionOutcome::Grant) {
                 "gov_granted"
             } else {
                 "gov_refused"
@@ -268,7 +269,7 @@ pub async fn decide_recommendation(
             Some(status) => {
                 let error = refusal(lang_of(&req), "decide", &e);
                 let echo = DecideEcho {
-                    id,
+                    id: id.into(),
                     outcome: f.outcome,
                     rationale: f.rationale,
                     conflict: f.conflict,
