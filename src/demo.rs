@@ -73,7 +73,7 @@ pub struct DemoAccounts {
     pub instructor: String,
     pub trainee: String,
     pub password: &'static str,
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     /// False when the demo data was already there (nothing was added).
     pub seeded: bool,
 }
@@ -453,7 +453,7 @@ pub fn seed(
 
 fn take_quiz(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user: &User,
     skill: f64,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::accounts::{self, model::Role, User};
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
-use model::{AttendanceStatus, CohortStatus, MemberRole, SessionMode};
+use model::{AttendanceStatus, CohortId, CohortStatus, MemberRole, SessionId, SessionMode};
 use store::{AttendanceRow, CohortRow, SessionRow};
 
 use crate::util::now;
@@ -22,7 +22,7 @@ fn random_secret() -> String {
 /// A cohort as callers see it; the join code only for staff.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Cohort {
-    pub id: String,
+    pub id: crate::cohorts::model::CohortId,
     pub program: String,
     pub generation: i32,
     /// Buddhist Era, e.g. 2565.
@@ -90,7 +90,7 @@ pub enum Access {
 /// 404 as for a cohort that does not exist.
 pub fn authorize(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user: &User,
     need: Access,
 ) -> Result<(CohortRow, Option<MemberRole>), AppError> {
@@ -154,7 +154,7 @@ pub fn create_cohort(conn: &mut DbConnection, new: &NewCohort) -> Result<Cohort,
     let (dth, den) = model::default_names(new.generation, fiscal_year);
     let t = now();
     let row = CohortRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: CohortId::random(),
         programme_id: new.programme_id.clone(),
         generation: new.generation,
         fiscal_year,
@@ -202,7 +202,11 @@ pub fn create_cohort(conn: &mut DbConnection, new: &NewCohort) -> Result<Cohort,
 }
 
 /// A cohort for a caller with access.
-pub fn get_cohort(conn: &mut DbConnection, id: &str, user: &User) -> Result<Cohort, AppError> {
+pub fn get_cohort(
+    conn: &mut DbConnection,
+    id: &crate::cohorts::model::CohortId,
+    user: &User,
+) -> Result<Cohort, AppError> {
     let (row, role) = authorize(conn, id, user, Access::Member)?;
     let staff = user.role == Role::Admin || role == Some(MemberRole::Instructor);
     view(row, staff, role)
@@ -231,7 +235,7 @@ pub fn list_cohorts(conn: &mut DbConnection, user: &User) -> Result<Vec<Cohort>,
 /// A membership as returned by join and add.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Membership {
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub user_id: String,
     pub role: MemberRole,
     pub joined_at: NaiveDateTime,
@@ -287,7 +291,7 @@ pub fn join(conn: &mut DbConnection, code: &str, user: &User) -> Result<Membersh
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn add_member(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     role: MemberRole,
 ) -> Result<Membership, AppError> {
@@ -340,7 +344,7 @@ pub fn add_member(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn remove_member(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     actor: &User,
 ) -> Result<(), AppError> {
@@ -359,7 +363,7 @@ pub fn remove_member(
             Some(&actor.id),
             "member_removed",
             "cohort",
-            cohort_id,
+            cohort_id.as_str(),
             &serde_json::json!({"user_id": user_id, "role": role}),
             t,
         )?;
@@ -370,7 +374,7 @@ pub fn remove_member(
 /// Gives the cohort's calendar feed a new secret link (staff, e.g. after a link leaked).
 pub fn rotate_feed(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     actor: &User,
 ) -> Result<Cohort, AppError> {
     authorize(conn, cohort_id, actor, Access::Staff)?;
@@ -381,7 +385,7 @@ pub fn rotate_feed(
             Some(&actor.id),
             "calendar_feed_rotated",
             "cohort",
-            cohort_id,
+            cohort_id.as_str(),
             &serde_json::json!({}),
             now(),
         )?;
@@ -395,7 +399,7 @@ pub fn rotate_feed(
 /// teaching history survives removal).
 pub fn ever_taught(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
 ) -> Result<bool, AppError> {
     if store::find_member_role(conn, cohort_id, user_id)?.as_deref()
@@ -418,7 +422,7 @@ pub struct BulkAddReport {
 /// Adds every listed address that has an account of a fitting role; reports the rest.
 pub fn add_members_by_email(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     emails: &[String],
     role: MemberRole,
 ) -> Result<BulkAddReport, AppError> {
@@ -460,7 +464,7 @@ pub struct CohortUpdate {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn update_cohort(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::cohorts::model::CohortId,
     u: &CohortUpdate,
 ) -> Result<Cohort, AppError> {
     let row = write_tx(conn, |conn| {
@@ -524,10 +528,10 @@ pub struct RosterEntry {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn attendance_rates(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> Result<std::collections::HashMap<String, Option<f64>>, AppError> {
     let t = now();
-    let held: std::collections::HashSet<String> = store::list_sessions(conn, cohort_id)?
+    let held: std::collections::HashSet<SessionId> = store::list_sessions(conn, cohort_id)?
         .into_iter()
         .filter(|s| s.starts_at <= t)
         .map(|s| s.id)
@@ -558,7 +562,10 @@ pub fn attendance_rates(
 
 /// The members of a cohort with their attendance, trainees in Thai name order.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn roster(conn: &mut DbConnection, cohort_id: &str) -> Result<Vec<RosterEntry>, AppError> {
+pub fn roster(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> Result<Vec<RosterEntry>, AppError> {
     let rates = attendance_rates(conn, cohort_id)?;
     let mut entries: Vec<RosterEntry> = store::list_members(conn, cohort_id)?
         .into_iter()
@@ -590,8 +597,8 @@ pub fn roster(conn: &mut DbConnection, cohort_id: &str) -> Result<Vec<RosterEntr
 /// A seminar session as members see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Session {
-    pub id: String,
-    pub cohort_id: String,
+    pub id: SessionId,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub title_th: String,
     pub title_en: String,
     pub starts_at: NaiveDateTime,
@@ -637,7 +644,7 @@ pub struct NewSession {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn create_session(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     new: &NewSession,
 ) -> Result<Session, AppError> {
     if new.ends_at <= new.starts_at {
@@ -649,7 +656,7 @@ pub fn create_session(
         ));
     }
     let row = SessionRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: SessionId::random(),
         cohort_id: cohort_id.into(),
         title_th: new.title_th.clone(),
         title_en: new.title_en.clone(),
@@ -666,7 +673,10 @@ pub fn create_session(
 }
 
 /// The sessions of a cohort, in time order.
-pub fn list_sessions(conn: &mut DbConnection, cohort_id: &str) -> Result<Vec<Session>, AppError> {
+pub fn list_sessions(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> Result<Vec<Session>, AppError> {
     store::list_sessions(conn, cohort_id)?
         .into_iter()
         .map(Session::try_from)
@@ -676,7 +686,7 @@ pub fn list_sessions(conn: &mut DbConnection, cohort_id: &str) -> Result<Vec<Ses
 /// A session with the caller's access to its cohort checked.
 pub fn session_for(
     conn: &mut DbConnection,
-    session_id: &str,
+    session_id: &crate::cohorts::model::SessionId,
     user: &User,
     need: Access,
 ) -> Result<(SessionRow, Option<MemberRole>), AppError> {
@@ -823,7 +833,7 @@ pub fn check_in(
 /// The attendance list of a session.
 pub fn session_attendance(
     conn: &mut DbConnection,
-    session_id: &str,
+    session_id: &crate::cohorts::model::SessionId,
 ) -> Result<Vec<Attendance>, AppError> {
     store::list_attendance_of_session(conn, session_id)?
         .into_iter()
@@ -945,7 +955,10 @@ pub fn import_zoom_report(
 }
 
 /// The rows of a session's Zoom reports.
-pub fn zoom_entries(conn: &mut DbConnection, session_id: &str) -> Result<Vec<ZoomEntry>, AppError> {
+pub fn zoom_entries(
+    conn: &mut DbConnection,
+    session_id: &crate::cohorts::model::SessionId,
+) -> Result<Vec<ZoomEntry>, AppError> {
     Ok(store::list_zoom_rows(conn, session_id)?
         .into_iter()
         .map(|r| ZoomEntry {

@@ -268,3 +268,13 @@ mod tests {
         assert_eq!(default_names(1, 2565).0, "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565");
     }
 }
+
+crate::id_type!(
+    /// A session's id (a UUID).
+    SessionId
+);
+
+crate::id_type!(
+    /// A cohort's id (a UUID).
+    CohortId
+);

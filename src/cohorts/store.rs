@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cohorts)]
 pub struct CohortRow {
-    pub id: String,
+    pub id: crate::cohorts::model::CohortId,
     pub programme_id: String,
     pub generation: i32,
     pub fiscal_year: i32,
@@ -36,7 +36,10 @@ pub fn insert_cohort(conn: &mut DbConnection, row: &CohortRow) -> QueryResult<us
         .execute(conn)
 }
 
-pub fn find_cohort(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CohortRow>> {
+pub fn find_cohort(
+    conn: &mut DbConnection,
+    id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Option<CohortRow>> {
     cohorts::table
         .find(id)
         .select(CohortRow::as_select())
@@ -89,7 +92,7 @@ pub struct CohortChanges {
 
 pub fn update_cohort(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::cohorts::model::CohortId,
     changes: &CohortChanges,
 ) -> QueryResult<usize> {
     diesel::update(cohorts::table.find(id))
@@ -99,7 +102,10 @@ pub fn update_cohort(
 
 /// Takes one trainee seat if the cohort is under capacity; 0 rows means full.
 /// A single conditional UPDATE, so concurrent joins cannot overfill the cohort.
-pub fn take_seat(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+pub fn take_seat(
+    conn: &mut DbConnection,
+    id: &crate::cohorts::model::CohortId,
+) -> QueryResult<usize> {
     diesel::update(
         cohorts::table
             .filter(cohorts::id.eq(id))
@@ -110,7 +116,11 @@ pub fn take_seat(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
 }
 
 /// Adds a trainee seat regardless of capacity (an admin's decision).
-pub fn add_seat(conn: &mut DbConnection, id: &str, delta: i32) -> QueryResult<usize> {
+pub fn add_seat(
+    conn: &mut DbConnection,
+    id: &crate::cohorts::model::CohortId,
+    delta: i32,
+) -> QueryResult<usize> {
     diesel::update(cohorts::table.find(id))
         .set(cohorts::trainee_count.eq(cohorts::trainee_count + delta))
         .execute(conn)
@@ -118,7 +128,7 @@ pub fn add_seat(conn: &mut DbConnection, id: &str, delta: i32) -> QueryResult<us
 
 pub fn find_member_role(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
 ) -> QueryResult<Option<String>> {
     cohort_members::table
@@ -130,7 +140,7 @@ pub fn find_member_role(
 
 pub fn insert_member(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     role: &str,
     now: NaiveDateTime,
@@ -148,7 +158,7 @@ pub fn insert_member(
 /// Replaces a cohort's calendar-feed secret (the old feed link stops working).
 pub fn set_feed_secret(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     secret: &str,
 ) -> QueryResult<usize> {
     diesel::update(cohorts::table.find(cohort_id))
@@ -159,7 +169,7 @@ pub fn set_feed_secret(
 /// Starts a row of teaching history (an instructor joined the cohort's staff).
 pub fn start_staff_history(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     role: &str,
     at: NaiveDateTime,
@@ -177,7 +187,7 @@ pub fn start_staff_history(
 /// Ends the open teaching-history rows of a person in a cohort (the rows stay).
 pub fn end_staff_history(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     by: &str,
     at: NaiveDateTime,
@@ -198,7 +208,7 @@ pub fn end_staff_history(
 /// A person's teaching periods in a cohort: (role, started, ended), oldest first.
 pub fn staff_history(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
 ) -> QueryResult<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>> {
     cohort_staff_history::table
@@ -215,7 +225,7 @@ pub fn staff_history(
 
 pub fn delete_member(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
 ) -> QueryResult<usize> {
     diesel::delete(cohort_members::table.find((cohort_id, user_id))).execute(conn)
@@ -233,7 +243,10 @@ pub struct MemberRow {
     pub joined_at: NaiveDateTime,
 }
 
-pub fn list_members(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec<MemberRow>> {
+pub fn list_members(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Vec<MemberRow>> {
     cohort_members::table
         .inner_join(users::table)
         .filter(cohort_members::cohort_id.eq(cohort_id))
@@ -252,8 +265,8 @@ pub fn list_members(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cohort_sessions)]
 pub struct SessionRow {
-    pub id: String,
-    pub cohort_id: String,
+    pub id: crate::cohorts::model::SessionId,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub title_th: String,
     pub title_en: String,
     pub starts_at: NaiveDateTime,
@@ -271,7 +284,10 @@ pub fn insert_session(conn: &mut DbConnection, row: &SessionRow) -> QueryResult<
         .execute(conn)
 }
 
-pub fn find_session(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionRow>> {
+pub fn find_session(
+    conn: &mut DbConnection,
+    id: &crate::cohorts::model::SessionId,
+) -> QueryResult<Option<SessionRow>> {
     cohort_sessions::table
         .find(id)
         .select(SessionRow::as_select())
@@ -279,7 +295,10 @@ pub fn find_session(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ses
         .optional()
 }
 
-pub fn list_sessions(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec<SessionRow>> {
+pub fn list_sessions(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Vec<SessionRow>> {
     cohort_sessions::table
         .filter(cohort_sessions::cohort_id.eq(cohort_id))
         .order(cohort_sessions::starts_at.asc())
@@ -290,7 +309,7 @@ pub fn list_sessions(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Ve
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = attendance)]
 pub struct AttendanceRow {
-    pub session_id: String,
+    pub session_id: crate::cohorts::model::SessionId,
     pub user_id: String,
     pub status: String,
     pub via: Option<String>,
@@ -320,7 +339,7 @@ pub fn save_attendance(conn: &mut DbConnection, row: &AttendanceRow) -> QueryRes
 
 pub fn find_attendance(
     conn: &mut DbConnection,
-    session_id: &str,
+    session_id: &crate::cohorts::model::SessionId,
     user_id: &str,
 ) -> QueryResult<Option<AttendanceRow>> {
     attendance::table
@@ -332,7 +351,7 @@ pub fn find_attendance(
 
 pub fn list_attendance_of_session(
     conn: &mut DbConnection,
-    session_id: &str,
+    session_id: &crate::cohorts::model::SessionId,
 ) -> QueryResult<Vec<AttendanceRow>> {
     attendance::table
         .filter(attendance::session_id.eq(session_id))
@@ -342,7 +361,7 @@ pub fn list_attendance_of_session(
 
 pub fn list_attendance_of_cohort(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> QueryResult<Vec<AttendanceRow>> {
     attendance::table
         .inner_join(cohort_sessions::table)
@@ -355,7 +374,7 @@ pub fn list_attendance_of_cohort(
 #[diesel(table_name = zoom_rows)]
 pub struct ZoomRow {
     pub id: String,
-    pub session_id: String,
+    pub session_id: crate::cohorts::model::SessionId,
     pub name: String,
     pub email: String,
     pub minutes: i32,
@@ -372,7 +391,10 @@ pub fn insert_zoom_row(conn: &mut DbConnection, row: &ZoomRow) -> QueryResult<us
         .execute(conn)
 }
 
-pub fn list_zoom_rows(conn: &mut DbConnection, session_id: &str) -> QueryResult<Vec<ZoomRow>> {
+pub fn list_zoom_rows(
+    conn: &mut DbConnection,
+    session_id: &crate::cohorts::model::SessionId,
+) -> QueryResult<Vec<ZoomRow>> {
     zoom_rows::table
         .filter(zoom_rows::session_id.eq(session_id))
         .order(zoom_rows::created_at.asc())
@@ -402,7 +424,10 @@ pub fn memberships_of_user(
 }
 
 /// Cohorts that ended before a day (`YYYY-MM-DD`).
-pub fn ended_before(conn: &mut DbConnection, day: &str) -> QueryResult<Vec<String>> {
+pub fn ended_before(
+    conn: &mut DbConnection,
+    day: &str,
+) -> QueryResult<Vec<crate::cohorts::model::CohortId>> {
     cohorts::table
         .filter(cohorts::ends_on.lt(day))
         .select(cohorts::id)
@@ -412,7 +437,7 @@ pub fn ended_before(conn: &mut DbConnection, day: &str) -> QueryResult<Vec<Strin
 /// Retention: a cohort's attendance except that of `keep_users`, counted or deleted.
 pub fn purge_cohort_attendance(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     keep_users: &[String],
     dry_run: bool,
 ) -> QueryResult<i64> {

@@ -101,7 +101,7 @@ pub fn save_quiz_revision(
     conn: &mut DbConnection,
     q: &Quiz,
     t: NaiveDateTime,
-    cohort_id: Option<&str>,
+    cohort_id: Option<&crate::cohorts::model::CohortId>,
 ) -> Result<(QuizRevisionRow, bool), AppError> {
     let json = serde_json::to_string(q).map_err(|e| AppError::Unexpected(e.into()))?;
     let hash = sha256(&json);
@@ -114,7 +114,7 @@ pub fn save_quiz_revision(
         content_hash: hash,
         definition_json: json,
         created_at: t,
-        cohort_id: cohort_id.map(str::to_string),
+        cohort_id: cohort_id.cloned(),
     };
     store::insert_quiz_revision(conn, &row)?;
     Ok((row, true))
@@ -195,7 +195,7 @@ fn title(row: &ModuleRevisionRow, lang: Language) -> String {
 /// The modules of a cohort: trainees see what is published to it; staff see every module.
 pub fn cohort_modules(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user: &User,
     lang: Language,
 ) -> Result<Vec<ModuleListItem>, AppError> {
@@ -230,7 +230,7 @@ pub fn cohort_modules(
 
 fn visible_revision(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     trainee: bool,
 ) -> Result<(ModuleRevisionRow, bool), AppError> {
@@ -253,7 +253,7 @@ fn visible_revision(
 
 fn check_prerequisites(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     row: &ModuleRevisionRow,
 ) -> Result<(), AppError> {
@@ -274,7 +274,7 @@ fn check_prerequisites(
 /// A module to read: trainees get the published revision once its prerequisites are done.
 pub fn module_for(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user: &User,
     lang: Language,
@@ -306,7 +306,7 @@ pub fn module_for(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn publish_module(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user: &User,
 ) -> Result<ModuleListItem, AppError> {
@@ -342,7 +342,7 @@ pub fn publish_module(
 /// Withdraws a module or quiz from a cohort (staff); trainees then get a 404 for it.
 pub fn unpublish(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     kind: &str,
     slug: &str,
     user: &User,
@@ -360,7 +360,7 @@ pub fn unpublish(
 /// A trainee marks a published module as read; prerequisites must be done first.
 pub fn complete_module(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user: &User,
 ) -> Result<(), AppError> {
@@ -378,7 +378,7 @@ pub fn complete_module(
 /// Completed module slugs per user of a cohort.
 pub fn completions(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> Result<Vec<(String, String)>, AppError> {
     Ok(store::completions_of_cohort(conn, cohort_id)?)
 }

@@ -151,14 +151,14 @@ pub struct QuizRevisionRow {
     pub created_at: NaiveDateTime,
     /// The cohort an instructor's own quiz was imported for; `None` for the scheme's and
     /// admins' programme-wide quizzes.
-    pub cohort_id: Option<String>,
+    pub cohort_id: Option<crate::cohorts::model::CohortId>,
 }
 
 pub fn find_quiz_revision_by_hash(
     conn: &mut DbConnection,
     slug: &str,
     hash: &str,
-    cohort_id: Option<&str>,
+    cohort_id: Option<&crate::cohorts::model::CohortId>,
 ) -> QueryResult<Option<QuizRevisionRow>> {
     let q = quiz_revisions::table
         .filter(quiz_revisions::slug.eq(slug))
@@ -194,7 +194,7 @@ pub fn find_quiz_revision(
 /// and its own; programme-wide only when `cohort_id` is `None`), without the definitions.
 pub fn current_quiz_revision_ids(
     conn: &mut DbConnection,
-    cohort_id: Option<&str>,
+    cohort_id: Option<&crate::cohorts::model::CohortId>,
 ) -> QueryResult<Vec<(String, String)>> {
     let all: Vec<(String, String)> = scoped(cohort_id)
         .order((
@@ -214,7 +214,7 @@ pub fn current_quiz_revision_ids(
 
 /// The quiz revisions a cohort may use: programme-wide ones and its own.
 fn scoped<'a>(
-    cohort_id: Option<&'a str>,
+    cohort_id: Option<&'a crate::cohorts::model::CohortId>,
 ) -> quiz_revisions::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend> {
     let q = quiz_revisions::table.into_boxed();
     match cohort_id {
@@ -238,7 +238,7 @@ pub fn cohort_scoped_quiz_revision_ids(conn: &mut DbConnection) -> QueryResult<V
 /// The newest revision of every quiz a cohort may use (see [`current_quiz_revision_ids`]).
 pub fn current_quiz_revisions(
     conn: &mut DbConnection,
-    cohort_id: Option<&str>,
+    cohort_id: Option<&crate::cohorts::model::CohortId>,
 ) -> QueryResult<Vec<QuizRevisionRow>> {
     let all: Vec<QuizRevisionRow> = scoped(cohort_id)
         .order((
@@ -259,7 +259,7 @@ pub fn current_quiz_revisions(
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = publications)]
 pub struct PublicationRow {
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub kind: String,
     pub slug: String,
     pub revision_id: String,
@@ -271,7 +271,7 @@ pub struct PublicationRow {
 
 pub fn publications_of(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     kind: &str,
 ) -> QueryResult<Vec<PublicationRow>> {
     publications::table
@@ -283,7 +283,7 @@ pub fn publications_of(
 
 pub fn find_publication(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     kind: &str,
     slug: &str,
 ) -> QueryResult<Option<PublicationRow>> {
@@ -315,7 +315,7 @@ pub fn save_publication(conn: &mut DbConnection, row: &PublicationRow) -> QueryR
 
 pub fn delete_publication(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     kind: &str,
     slug: &str,
 ) -> QueryResult<usize> {
@@ -324,7 +324,7 @@ pub fn delete_publication(
 
 pub fn completed_slugs(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
 ) -> QueryResult<Vec<String>> {
     module_progress::table
@@ -337,7 +337,7 @@ pub fn completed_slugs(
 /// All (user, slug) completions of a cohort.
 pub fn completions_of_cohort(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> QueryResult<Vec<(String, String)>> {
     module_progress::table
         .filter(module_progress::cohort_id.eq(cohort_id))
@@ -347,7 +347,7 @@ pub fn completions_of_cohort(
 
 pub fn insert_completion(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     slug: &str,
     revision_id: &str,
@@ -367,7 +367,7 @@ pub fn insert_completion(
 /// Retention: a cohort's reading progress except that of `keep_users`, counted or deleted.
 pub fn purge_cohort_progress(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     keep_users: &[String],
     dry_run: bool,
 ) -> QueryResult<i64> {

@@ -87,7 +87,7 @@ fn scope_of<'a>(course: &'a Course, scope: &str) -> Result<&'a Scope, AppError> 
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn eligibility(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     course: &Course,
     only_user: Option<&str>,
 ) -> Result<Vec<Eligibility>, AppError> {
@@ -151,7 +151,7 @@ pub struct CredentialView {
     pub status_detail: Option<String>,
     pub scope: String,
     pub user_id: String,
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub holder_name: String,
     pub office_code: String,
     pub issued_at: NaiveDateTime,
@@ -322,7 +322,7 @@ pub fn sign_document(conn: &mut DbConnection, payload: &Value) -> Result<String,
 
 /// A request to issue a credential.
 pub struct IssueRequest<'a> {
-    pub cohort_id: &'a str,
+    pub cohort_id: &'a crate::cohorts::model::CohortId,
     pub user_id: &'a str,
     pub scope: &'a str,
     pub override_reason: Option<&'a str>,
@@ -337,7 +337,7 @@ pub struct IssueRequest<'a> {
 /// them (409 `not_independent`).
 pub fn check_independent(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     holder_id: &str,
     actor: &User,
 ) -> Result<(), AppError> {
@@ -756,7 +756,7 @@ pub fn mine(
 pub fn of_cohort(
     conn: &mut DbConnection,
     issuer: &Issuer,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> Result<Vec<CredentialView>, AppError> {
     store::of_cohort(conn, cohort_id)?
         .into_iter()
@@ -771,7 +771,7 @@ pub fn issue_all_eligible(
     issuer: &Issuer,
     course: &Course,
     actor: &User,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     scope: &str,
 ) -> Result<HashMap<String, Vec<String>>, AppError> {
     if actor.role != accounts::model::Role::Admin {
@@ -901,7 +901,7 @@ pub fn certificates_zip(
     conn: &mut DbConnection,
     course: &Course,
     issuer: &Issuer,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> Result<Vec<u8>, AppError> {
     use std::io::Write as _;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

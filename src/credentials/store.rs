@@ -13,7 +13,7 @@ pub struct CredentialRow {
     pub id: CredentialId,
     pub number: String,
     pub user_id: String,
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub programme_id: String,
     pub scheme_version: i32,
     pub scope: String,
@@ -125,7 +125,10 @@ pub fn of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Creden
         .load(conn)
 }
 
-pub fn of_cohort(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec<CredentialRow>> {
+pub fn of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Vec<CredentialRow>> {
     credentials::table
         .filter(credentials::cohort_id.eq(cohort_id))
         .order(credentials::number.asc())
@@ -321,7 +324,7 @@ pub fn mark_reminded(
 /// Holders of a live credential granted from a cohort (retention keeps their records).
 pub fn live_holders_of_cohort(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> QueryResult<Vec<String>> {
     credentials::table
         .filter(credentials::cohort_id.eq(cohort_id))

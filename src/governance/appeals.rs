@@ -39,9 +39,12 @@ pub fn file_appeal(
     let grounds = text("grounds", &req.grounds, 4000)?;
     let (cohort_id, since) = match req.subject_type.as_str() {
         "attempt" => {
-            let a = crate::quizzes::store::find_attempt(conn, &req.subject_id)?
-                .filter(|a| a.user_id == user.id)
-                .ok_or(AppError::NotFound)?;
+            let a = crate::quizzes::store::find_attempt(
+                conn,
+                &crate::quizzes::model::AttemptId::from(&req.subject_id),
+            )?
+            .filter(|a| a.user_id == user.id)
+            .ok_or(AppError::NotFound)?;
             let Some(finished) = a.finished_at.filter(|_| a.attempt_state().is_finished()) else {
                 return Err(AppError::conflict(
                     "not_final",
@@ -142,7 +145,7 @@ pub struct AppealSubject {
     /// `attempt`, `decision` or `credential`, as `AppealRequest::subject_type` takes it.
     pub subject_type: &'static str,
     pub subject_id: String,
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     /// The quiz slug of an attempt, or the scope of a decision or credential.
     pub what: String,
     pub attempt_no: Option<i32>,
@@ -180,10 +183,10 @@ pub fn appeal_subjects(
         .into_iter()
         .filter_map(|a| {
             let final_at = a.finished_at?;
-            let appealable = final_at >= cutoff && !open.contains(&a.id);
+            let appealable = final_at >= cutoff && !open.iter().any(|o| *o == a.id);
             Some(AppealSubject {
                 subject_type: "attempt",
-                subject_id: a.id,
+                subject_id: a.id.into(),
                 cohort_id: a.cohort_id,
                 what: a.quiz_slug,
                 attempt_no: Some(a.attempt_no),

@@ -31,7 +31,7 @@ pub struct RecommendRequest {
 pub fn recommend(
     conn: &mut DbConnection,
     course: &Course,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     actor: &User,
     req: &RecommendRequest,
 ) -> Result<Decision, AppError> {
@@ -46,7 +46,7 @@ pub fn recommend(
     }
     let d = Decision {
         id: DecisionId::random(),
-        cohort_id: cohort_id.to_string(),
+        cohort_id: cohort_id.clone(),
         user_id: req.user_id.clone(),
         scope: req.scope.clone(),
         recommended_by: actor.id.clone(),
@@ -75,7 +75,7 @@ pub fn recommend(
 /// Recommendations and decisions of a cohort (staff).
 pub fn cohort_decisions(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     actor: &User,
 ) -> Result<Vec<Decision>, AppError> {
     cohorts::authorize(conn, cohort_id, actor, Access::Staff)?;
@@ -101,7 +101,7 @@ pub struct DecideRequest {
 /// teaching history survives removal).
 pub(super) fn taught(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user: &User,
 ) -> Result<bool, AppError> {
     cohorts::ever_taught(conn, cohort_id, &user.id)
@@ -111,7 +111,7 @@ pub(super) fn taught(
 /// as a direct issue, is not a recommendation).
 pub fn recommended(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     by: &str,
 ) -> Result<bool, AppError> {
@@ -122,7 +122,7 @@ pub fn recommended(
 /// a recommendation (directly, to all eligible, or a renewal). Runs inside the issuing
 /// transaction, after the credential row exists.
 pub struct DirectDecision<'a> {
-    pub cohort_id: &'a str,
+    pub cohort_id: &'a crate::cohorts::model::CohortId,
     pub user_id: &'a str,
     pub scope: &'a str,
     pub admin_id: &'a str,
@@ -141,7 +141,7 @@ pub fn record_direct(
         conn,
         &Decision {
             id: id.clone(),
-            cohort_id: d.cohort_id.to_string(),
+            cohort_id: d.cohort_id.clone(),
             user_id: d.user_id.to_string(),
             scope: d.scope.to_string(),
             recommended_by: d.admin_id.to_string(),
@@ -291,7 +291,7 @@ pub struct EvidenceCredential {
     pub id: String,
     pub number: String,
     pub scope: String,
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     /// The status now (`active`, `suspended`, `revoked`, `expired`).
     pub status: CredentialStatus,
     pub status_detail: Option<String>,
@@ -320,7 +320,7 @@ pub struct Evidence {
 pub fn evidence(
     conn: &mut DbConnection,
     course: &Course,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     scope: &str,
 ) -> Result<Evidence, AppError> {

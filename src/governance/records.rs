@@ -35,7 +35,7 @@ pub fn certification_record(
     let mut held = credentials::store::of_user(conn, subject_id)?;
     held.sort_by_key(|c| c.issued_at);
     let mut subjects: Vec<String> = vec![subject_id.to_string()];
-    subjects.extend(tries.iter().map(|t| t.id.clone()));
+    subjects.extend(tries.iter().map(|t| t.id.to_string()));
     subjects.extend(decisions.iter().map(|d| d.id.to_string()));
     subjects.extend(appeal_rows.iter().map(|a| a.id.to_string()));
     subjects.extend(held.iter().map(|c| c.id.to_string()));

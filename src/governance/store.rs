@@ -20,7 +20,7 @@ use crate::db::DbConnection;
 pub struct Appeal {
     pub id: AppealId,
     pub user_id: String,
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub subject_type: String,
     pub subject_id: String,
     pub grounds: String,
@@ -46,7 +46,7 @@ impl Appeal {
 #[diesel(table_name = certification_decisions)]
 pub struct Decision {
     pub id: DecisionId,
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub user_id: String,
     pub scope: String,
     pub recommended_by: String,
@@ -128,7 +128,7 @@ pub fn open_appeal_subjects(conn: &mut DbConnection, user_id: &str) -> QueryResu
 /// What the open appeals of a cohort are against.
 pub fn open_appeal_subjects_of_cohort(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> QueryResult<Vec<String>> {
     appeals::table
         .filter(appeals::cohort_id.eq(cohort_id))
@@ -181,7 +181,10 @@ pub fn find_decision(
 }
 
 /// A cohort's recommendations and decisions, newest first.
-pub fn decisions_of_cohort(conn: &mut DbConnection, cohort_id: &str) -> QueryResult<Vec<Decision>> {
+pub fn decisions_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Vec<Decision>> {
     certification_decisions::table
         .filter(certification_decisions::cohort_id.eq(cohort_id))
         .order(certification_decisions::recommended_at.desc())
@@ -230,7 +233,7 @@ pub fn recent_decisions(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<
 /// Recommendations of `user_id` in a cohort made by `by` that `by` did not also decide.
 pub fn recommendations_by(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user_id: &str,
     by: &str,
 ) -> QueryResult<i64> {
@@ -290,7 +293,7 @@ pub fn unlink_credentials(
 pub fn insert_declaration(
     conn: &mut DbConnection,
     declared_by: &str,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     subject_user_id: &str,
     statement: &str,
     at: NaiveDateTime,

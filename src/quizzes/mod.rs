@@ -20,7 +20,7 @@ use crate::course::{self, store as content};
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 use engine::{Layout, QuestionView};
-use model::AttemptState;
+use model::{AttemptId, AttemptState};
 use model::{Grading, Quiz, ReviewPolicy};
 use store::AttemptRow;
 
@@ -63,7 +63,7 @@ fn per_attempt(q: &Quiz) -> usize {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn cohort_quizzes(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user: &User,
     lang: Language,
 ) -> Result<Vec<QuizListItem>, AppError> {
@@ -117,7 +117,7 @@ pub struct ChecklistItem {
 /// The trainee's checklist for a quiz's prerequisites (the scheme's exam eligibility).
 pub fn checklist(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user: &User,
     requires: &model::Prerequisites,
     lang: Language,
@@ -158,7 +158,7 @@ pub fn checklist(
 /// The checklist of a published quiz for a trainee (empty when it has no prerequisites).
 pub fn quiz_checklist(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user: &User,
     lang: Language,
@@ -178,7 +178,7 @@ pub fn quiz_checklist(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn publish_quiz(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user: &User,
     opens_at: Option<NaiveDateTime>,
@@ -227,7 +227,7 @@ pub fn publish_quiz(
 /// What a trainee gets when an attempt starts (or resumes).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptStart {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     pub attempt_no: i32,
     pub deadline: NaiveDateTime,
     pub questions: Vec<QuestionView>,
@@ -258,7 +258,7 @@ fn views(quiz: &Quiz, layout: &Layout, lang: Language) -> Vec<QuestionView> {
 
 fn saved_answers(
     conn: &mut DbConnection,
-    attempt_id: &str,
+    attempt_id: &crate::quizzes::model::AttemptId,
 ) -> Result<HashMap<String, Value>, AppError> {
     Ok(store::answers_of(conn, attempt_id)?
         .into_iter()
@@ -272,13 +272,13 @@ fn saved_answers(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn start_attempt(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user: &User,
     lang: Language,
 ) -> Result<(AttemptStart, bool), AppError> {
     cohorts::authorize(conn, cohort_id, user, Access::Trainee)?;
-    let attempt_id = uuid::Uuid::new_v4().to_string();
+    let attempt_id = AttemptId::random();
     let t = now();
     let created = write_tx(conn, |conn| -> Result<Option<AttemptRow>, AppError> {
         let publication =
@@ -393,7 +393,7 @@ pub fn start_attempt(
 
 fn own_attempt(
     conn: &mut DbConnection,
-    attempt_id: &str,
+    attempt_id: &crate::quizzes::model::AttemptId,
     user: &User,
 ) -> Result<AttemptRow, AppError> {
     let row = store::find_attempt(conn, attempt_id)?.ok_or(AppError::NotFound)?;
@@ -473,7 +473,7 @@ fn finalise(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn save_answer(
     conn: &mut DbConnection,
-    attempt_id: &str,
+    attempt_id: &crate::quizzes::model::AttemptId,
     question_id: &str,
     user: &User,
     answer: &Value,
@@ -530,7 +530,7 @@ pub fn save_answer(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn submit(
     conn: &mut DbConnection,
-    attempt_id: &str,
+    attempt_id: &crate::quizzes::model::AttemptId,
     user: &User,
 ) -> Result<AttemptResult, AppError> {
     let row = own_attempt(conn, attempt_id, user)?;
@@ -586,8 +586,8 @@ pub struct ReviewItem {
 /// An attempt with its saved answers; keys and feedback only when review is allowed.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptView {
-    pub id: String,
-    pub cohort_id: String,
+    pub id: AttemptId,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub quiz_slug: String,
     pub user_id: String,
     pub attempt_no: i32,
@@ -632,7 +632,7 @@ fn review_allowed(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn get_attempt(
     conn: &mut DbConnection,
-    attempt_id: &str,
+    attempt_id: &crate::quizzes::model::AttemptId,
     user: &User,
     lang: Language,
 ) -> Result<AttemptView, AppError> {
@@ -688,7 +688,7 @@ pub fn get_attempt(
 /// Gives a trainee extra time and/or attempts on a quiz (cohort instructor or admin).
 pub fn set_override(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     trainee_id: &str,
     user: &User,
@@ -734,7 +734,7 @@ pub struct QuizResult {
 /// Results per (user, quiz) of a cohort, from every finished attempt.
 pub fn cohort_results(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> Result<Vec<QuizResult>, AppError> {
     results_of(conn, cohort_id, false)
 }
@@ -744,14 +744,14 @@ pub fn cohort_results(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn scheme_results(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> Result<Vec<QuizResult>, AppError> {
     results_of(conn, cohort_id, true)
 }
 
 fn results_of(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     scheme_only: bool,
 ) -> Result<Vec<QuizResult>, AppError> {
     let mut rows = store::finished_attempts_of_cohort(conn, cohort_id)?;
@@ -816,7 +816,7 @@ pub struct ImportSettings {
     pub review: Option<ReviewPolicy>,
     /// The one cohort the quiz is for (an instructor's own quiz); `None`: programme-wide
     /// (admins only).
-    pub cohort_id: Option<String>,
+    pub cohort_id: Option<crate::cohorts::model::CohortId>,
 }
 
 fn scheme_quiz_refused(slug: &str) -> AppError {
@@ -851,7 +851,7 @@ pub fn import_gift(
     if !admin && user.role != Role::Instructor {
         return Err(AppError::Forbidden);
     }
-    let cohort_id = settings.cohort_id.as_deref();
+    let cohort_id = settings.cohort_id.as_ref();
     let scheme = scheme_slugs.contains(&settings.slug.as_str());
     if scheme && (!admin || cohort_id.is_some()) {
         return Err(scheme_quiz_refused(&settings.slug));
@@ -960,7 +960,7 @@ pub fn import_gift(
 pub fn export_gift(
     conn: &mut DbConnection,
     slug: &str,
-    cohort_id: Option<&str>,
+    cohort_id: Option<&crate::cohorts::model::CohortId>,
 ) -> Result<String, AppError> {
     let row = content::current_quiz_revisions(conn, cohort_id)?
         .into_iter()
@@ -975,15 +975,15 @@ pub type AttemptScores = (String, i32, f64, HashMap<String, f64>);
 /// Item statistics of a quiz in a cohort, plus per-attempt scores keyed by question id.
 pub fn cohort_analytics(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
 ) -> Result<(analytics::QuizStats, Vec<AttemptScores>), AppError> {
     let rows: Vec<AttemptRow> = store::finished_attempts_of_cohort(conn, cohort_id)?
         .into_iter()
         .filter(|a| a.quiz_slug == slug)
         .collect();
-    let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
-    let mut answers: HashMap<String, HashMap<String, Value>> = HashMap::new();
+    let ids: Vec<AttemptId> = rows.iter().map(|a| a.id.clone()).collect();
+    let mut answers: HashMap<AttemptId, HashMap<String, Value>> = HashMap::new();
     for (attempt, q, a) in store::answers_of_many(conn, &ids)? {
         if let Ok(v) = serde_json::from_str(&a) {
             answers.entry(attempt).or_default().insert(q, v);

@@ -166,3 +166,8 @@ impl std::fmt::Display for AttemptState {
         f.write_str(self.as_str())
     }
 }
+
+crate::id_type!(
+    /// An attempt's id (a UUID).
+    AttemptId
+);

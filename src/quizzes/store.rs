@@ -1,6 +1,6 @@
 //! Attempt persistence: attempts, autosaved answers, per-trainee overrides.
 
-use super::model::AttemptState;
+use super::model::{AttemptId, AttemptState};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,8 +10,8 @@ use crate::db::DbConnection;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = attempts)]
 pub struct AttemptRow {
-    pub id: String,
-    pub cohort_id: String,
+    pub id: crate::quizzes::model::AttemptId,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub quiz_slug: String,
     pub quiz_revision_id: String,
     pub user_id: String,
@@ -45,7 +45,10 @@ pub fn insert_attempt(conn: &mut DbConnection, row: &AttemptRow) -> QueryResult<
 /// ends. On PostgreSQL `FOR UPDATE` locks its row; on SQLite the transaction (`BEGIN
 /// IMMEDIATE`) already holds the database's write lock. Saves and the grading of one attempt
 /// so run one after the other.
-pub fn lock_attempt_state(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptState>> {
+pub fn lock_attempt_state(
+    conn: &mut DbConnection,
+    id: &crate::quizzes::model::AttemptId,
+) -> QueryResult<Option<AttemptState>> {
     #[derive(QueryableByName)]
     struct State {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -66,7 +69,10 @@ pub fn lock_attempt_state(conn: &mut DbConnection, id: &str) -> QueryResult<Opti
         .map(|s| s.map(|s| AttemptState::of(&s)))
 }
 
-pub fn find_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttemptRow>> {
+pub fn find_attempt(
+    conn: &mut DbConnection,
+    id: &crate::quizzes::model::AttemptId,
+) -> QueryResult<Option<AttemptRow>> {
     attempts::table
         .find(id)
         .select(AttemptRow::as_select())
@@ -76,7 +82,7 @@ pub fn find_attempt(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Att
 
 pub fn attempts_of(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user_id: &str,
 ) -> QueryResult<Vec<AttemptRow>> {
@@ -92,7 +98,7 @@ pub fn attempts_of(
 /// Every finished attempt of a cohort (for results, eligibility and analytics).
 pub fn finished_attempts_of_cohort(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
 ) -> QueryResult<Vec<AttemptRow>> {
     attempts::table
         .filter(attempts::cohort_id.eq(cohort_id))
@@ -107,7 +113,7 @@ pub fn overdue_attempts(
     conn: &mut DbConnection,
     before: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<AttemptId>> {
     attempts::table
         .filter(attempts::state.eq(AttemptState::Open.as_str()))
         .filter(attempts::deadline.lt(before))
@@ -121,7 +127,7 @@ pub fn overdue_attempts(
 #[allow(clippy::too_many_arguments)]
 pub fn finish_attempt(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::quizzes::model::AttemptId,
     state: AttemptState,
     now: NaiveDateTime,
     score: f64,
@@ -149,7 +155,7 @@ pub fn finish_attempt(
 /// Saves an answer, replacing an earlier one for the same question.
 pub fn save_answer(
     conn: &mut DbConnection,
-    attempt_id: &str,
+    attempt_id: &crate::quizzes::model::AttemptId,
     question_id: &str,
     answer_json: &str,
     now: NaiveDateTime,
@@ -180,7 +186,10 @@ pub fn save_answer(
     Ok(())
 }
 
-pub fn answers_of(conn: &mut DbConnection, attempt_id: &str) -> QueryResult<Vec<(String, String)>> {
+pub fn answers_of(
+    conn: &mut DbConnection,
+    attempt_id: &crate::quizzes::model::AttemptId,
+) -> QueryResult<Vec<(String, String)>> {
     attempt_answers::table
         .filter(attempt_answers::attempt_id.eq(attempt_id))
         .select((attempt_answers::question_id, attempt_answers::answer_json))
@@ -190,8 +199,8 @@ pub fn answers_of(conn: &mut DbConnection, attempt_id: &str) -> QueryResult<Vec<
 /// Answers of many attempts at once (analytics).
 pub fn answers_of_many(
     conn: &mut DbConnection,
-    ids: &[String],
-) -> QueryResult<Vec<(String, String, String)>> {
+    ids: &[AttemptId],
+) -> QueryResult<Vec<(AttemptId, String, String)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         out.extend(
@@ -202,7 +211,7 @@ pub fn answers_of_many(
                     attempt_answers::question_id,
                     attempt_answers::answer_json,
                 ))
-                .load::<(String, String, String)>(conn)?,
+                .load::<(AttemptId, String, String)>(conn)?,
         );
     }
     Ok(out)
@@ -210,7 +219,7 @@ pub fn answers_of_many(
 
 pub fn find_override(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user_id: &str,
 ) -> QueryResult<Option<(i32, i32)>> {
@@ -226,7 +235,7 @@ pub fn find_override(
 
 pub fn save_override(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
     user_id: &str,
     extra_seconds: i32,
@@ -265,7 +274,7 @@ pub fn attempts_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<V
 /// attempts `keep_ids`, counted (`dry_run`) or deleted, in chunks: (answers, attempts).
 pub fn purge_cohort_attempts(
     conn: &mut DbConnection,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     keep_users: &[String],
     keep_ids: &[String],
     dry_run: bool,
@@ -293,7 +302,7 @@ pub fn purge_cohort_attempts(
 }
 
 /// Attempts by id (chunked: bound-parameter limits).
-pub fn find_attempts(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<AttemptRow>> {
+pub fn find_attempts(conn: &mut DbConnection, ids: &[AttemptId]) -> QueryResult<Vec<AttemptRow>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         out.extend(

@@ -298,9 +298,11 @@ async fn secret_of(app: &TestApp, session_id: &str) -> String {
     let id = session_id.to_string();
     app.db
         .run(move |conn| {
-            Ok(academy::cohorts::store::find_session(conn, &id)?
-                .unwrap()
-                .checkin_secret)
+            Ok(
+                academy::cohorts::store::find_session(conn, &id.as_str().into())?
+                    .unwrap()
+                    .checkin_secret,
+            )
         })
         .await
         .unwrap()

@@ -405,7 +405,7 @@ async fn ten_concurrent_issues_for_one_person_and_scope_give_one_credential_one_
     let (creds, audits, mails) = app
         .db
         .run(move |conn| {
-            let creds = academy::credentials::store::of_cohort(conn, &cohort)?;
+            let creds = academy::credentials::store::of_cohort(conn, &cohort.as_str().into())?;
             // One "issue" row, and one "decide" row for the decision the issue is.
             let audits: i64 = academy::db::schema::audit_log::table
                 .filter(academy::db::schema::audit_log::action.eq_any(["issue", "decide"]))

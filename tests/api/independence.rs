@@ -262,7 +262,13 @@ async fn the_decider_sees_results_attendance_earlier_credentials_and_a_warning_f
                 let course =
                     academy::course::loader::load_course(std::path::Path::new("course_content"))
                         .map_err(|p| academy::error::AppError::invalid(format!("{p:?}")))?;
-                academy::governance::evidence(conn, &course, &cohort, &user, "product")
+                academy::governance::evidence(
+                    conn,
+                    &course,
+                    &cohort.as_str().into(),
+                    &user,
+                    "product",
+                )
             }
         })
         .await

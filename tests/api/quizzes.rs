@@ -374,7 +374,10 @@ async fn twenty_concurrent_starts_with_one_attempt_allowed_make_one_attempt() {
         .db
         .run(move |conn| {
             Ok(academy::quizzes::store::attempts_of(
-                conn, &cohort, "once", &user,
+                conn,
+                &cohort.as_str().into(),
+                "once",
+                &user,
             )?)
         })
         .await
@@ -433,7 +436,9 @@ async fn ten_concurrent_submits_grade_once_and_answer_the_same() {
     let id = attempt.clone();
     let row = app
         .db
-        .run(move |conn| Ok(academy::quizzes::store::find_attempt(conn, &id)?.unwrap()))
+        .run(move |conn| {
+            Ok(academy::quizzes::store::find_attempt(conn, &id.as_str().into())?.unwrap())
+        })
         .await
         .unwrap();
     assert_eq!(row.grading_count, 1);
@@ -591,8 +596,9 @@ async fn another_trainees_attempt_is_a_404_and_stays_byte_for_byte_unchanged() {
     let snapshot = |id: String| async {
         app.db
             .run(move |conn| {
-                let row = academy::quizzes::store::find_attempt(conn, &id)?.unwrap();
-                let answers = academy::quizzes::store::answers_of(conn, &id)?;
+                let row =
+                    academy::quizzes::store::find_attempt(conn, &id.as_str().into())?.unwrap();
+                let answers = academy::quizzes::store::answers_of(conn, &id.as_str().into())?;
                 Ok(format!("{row:?}{answers:?}"))
             })
             .await

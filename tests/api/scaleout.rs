@@ -62,9 +62,11 @@ async fn two_instances_share_sign_ins_and_keep_one_attempt_one_grading_one_crede
     assert!(bodies.windows(2).all(|w| w[0] == w[1]));
     let id = ids[0].clone();
     let row =
-        a.db.run(move |conn| Ok(academy::quizzes::store::find_attempt(conn, &id)?.unwrap()))
-            .await
-            .unwrap();
+        a.db.run(move |conn| {
+            Ok(academy::quizzes::store::find_attempt(conn, &id.as_str().into())?.unwrap())
+        })
+        .await
+        .unwrap();
     assert_eq!(row.grading_count, 1);
     // Issues spread over both: one credential with number 0001.
     let body = json!({"cohort_id": c.cohort, "user_id": uid, "scope": "service", "override_reason": "scale-out"});

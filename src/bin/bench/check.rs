@@ -7,6 +7,7 @@
 //! must be the last acknowledged one, or a later write whose response was lost (a timeout may
 //! still have been applied by the server).
 
+use academy::quizzes::model::AttemptId;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -163,10 +164,10 @@ pub fn check(
             .push(w);
     }
 
-    let mut attempt_ids: Vec<String> = answers
+    let mut attempt_ids: Vec<AttemptId> = answers
         .iter()
-        .map(|w| w.attempt_id.clone())
-        .chain(submits.iter().map(|s| s.attempt_id.clone()))
+        .map(|w| AttemptId::from(&w.attempt_id))
+        .chain(submits.iter().map(|s| AttemptId::from(&s.attempt_id)))
         .collect();
     attempt_ids.sort();
     attempt_ids.dedup();
@@ -175,10 +176,13 @@ pub fn check(
     let mut stored: HashMap<(String, String), String> = HashMap::new();
     let mut attempt_rows: HashMap<String, (String, i32, Option<f64>)> = HashMap::new();
     for (a, q, json) in academy::quizzes::store::answers_of_many(conn, &attempt_ids)? {
-        stored.insert((a, q), json);
+        stored.insert((a.into_string(), q), json);
     }
     for row in academy::quizzes::store::find_attempts(conn, &attempt_ids)? {
-        attempt_rows.insert(row.id, (row.state, row.grading_count, row.score));
+        attempt_rows.insert(
+            row.id.into_string(),
+            (row.state, row.grading_count, row.score),
+        );
     }
 
     for ((attempt, question), writes) in &history {
@@ -250,6 +254,7 @@ mod tests {
     use academy::cohorts::store::{insert_cohort, CohortRow};
     use academy::course::store::{insert_quiz_revision, QuizRevisionRow};
     use academy::db::{run_migrations, DatabaseUrl, Db, DbConnection};
+    use academy::quizzes::model::AttemptId;
     use academy::quizzes::store::{finish_attempt, insert_attempt, save_answer, AttemptRow};
     use diesel::prelude::*;
     use serde_json::{json, Value};
@@ -360,11 +365,11 @@ mod tests {
         )
         .unwrap();
         for (q, v) in answers() {
-            save_answer(conn, "a1", q, &v.to_string(), now).unwrap();
+            save_answer(conn, &AttemptId::from("a1"), q, &v.to_string(), now).unwrap();
         }
         let graded = finish_attempt(
             conn,
-            "a1",
+            &AttemptId::from("a1"),
             academy::quizzes::model::AttemptState::Submitted,
             now,
             2.0,

@@ -276,12 +276,12 @@ pub fn exam(
         "cohort_members",
         MEMBER_COLUMNS,
         trainee_ids.len(),
-        |i| member_row(&cohort_id, &trainee_ids[i], now),
+        |i| member_row(cohort_id.as_str(), &trainee_ids[i], now),
     )?;
     conn.batch_execute(&format!(
         "UPDATE cohorts SET trainee_count = {} WHERE id = {}",
         trainee_ids.len(),
-        lit(&cohort_id)
+        lit(cohort_id.as_str())
     ))?;
 
     // The quiz, published the way an admin publishes it.
@@ -365,7 +365,7 @@ pub fn exam(
         started.elapsed().as_secs_f64()
     );
     Ok(ExamSeed {
-        cohort_id,
+        cohort_id: cohort_id.into(),
         trainee_tokens,
         questions_per_attempt: item.questions,
         credentials,

@@ -162,7 +162,7 @@ pub async fn list_cohorts(
 pub async fn get_cohort(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let c = state
@@ -192,7 +192,7 @@ pub struct UpdateCohortRequest {
 pub async fn update_cohort(
     state: web::Data<AppState>,
     _admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     body: web::Json<UpdateCohortRequest>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
@@ -269,7 +269,7 @@ pub struct AddMemberRequest {
 pub async fn add_member(
     state: web::Data<AppState>,
     _admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     body: web::Json<AddMemberRequest>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
@@ -298,7 +298,7 @@ pub struct BulkAddRequest {
 pub async fn add_members_bulk(
     state: web::Data<AppState>,
     _admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     body: web::Json<BulkAddRequest>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
@@ -328,7 +328,7 @@ pub async fn add_members_bulk(
 pub async fn remove_member(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, user_id) = path.into_inner();
     state
@@ -345,7 +345,7 @@ pub async fn remove_member(
 pub async fn rotate_calendar(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let c = state
@@ -426,7 +426,7 @@ pub fn xlsx_response(file: &str, body: Vec<u8>) -> HttpResponse {
 pub async fn roster(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     q: web::Query<RosterQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -513,7 +513,7 @@ pub struct CreateSessionRequest {
 pub async fn create_session(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     body: web::Json<CreateSessionRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -564,7 +564,7 @@ pub async fn create_session(
 pub async fn list_sessions(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let s = state
@@ -582,7 +582,7 @@ pub async fn list_sessions(
 pub async fn session_attendance(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let a = state
@@ -609,7 +609,7 @@ pub struct MarkRequest {
 pub async fn mark_attendance(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::SessionId, String)>,
     body: web::Json<MarkRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, trainee) = path.into_inner();
@@ -642,7 +642,7 @@ pub struct CheckinCode {
 pub async fn checkin_code(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (code, valid_until) = state
@@ -667,7 +667,7 @@ pub struct CheckinRequest {
 pub async fn checkin(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
     body: web::Json<CheckinRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -690,7 +690,7 @@ pub async fn import_zoom(
     state: web::Data<AppState>,
     user: CurrentUser,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -712,7 +712,7 @@ pub async fn import_zoom(
 pub async fn zoom_rows(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let rows = state
@@ -736,7 +736,7 @@ pub struct MatchRequest {
 pub async fn match_zoom(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::SessionId, String)>,
     body: web::Json<MatchRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, row) = path.into_inner();
@@ -754,7 +754,7 @@ pub async fn match_zoom(
 /// The iCalendar feed of a cohort's sessions, by its secret link (calendar apps cannot sign in).
 pub async fn calendar_feed(
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, file) = path.into_inner();
     let token = file.strip_suffix(".ics").unwrap_or("").to_string();
@@ -785,11 +785,11 @@ pub async fn calendar_feed(
 /// learn nothing from validation errors.
 async fn authorize_cohort(
     state: &AppState,
-    id: &str,
+    id: &crate::cohorts::model::CohortId,
     user: CurrentUser,
     need: Access,
 ) -> Result<CurrentUser, AppError> {
-    let id = id.to_string();
+    let id = id.clone();
     state
         .db
         .run(move |conn| {
@@ -801,11 +801,11 @@ async fn authorize_cohort(
 
 async fn authorize_session(
     state: &AppState,
-    id: &str,
+    id: &crate::cohorts::model::SessionId,
     user: CurrentUser,
     need: Access,
 ) -> Result<CurrentUser, AppError> {
-    let id = id.to_string();
+    let id = id.clone();
     state
         .db
         .run(move |conn| {

@@ -36,7 +36,7 @@ fn require_staff(user: &crate::accounts::User) -> Result<(), AppError> {
 pub async fn list_modules(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     q: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -54,7 +54,7 @@ pub async fn list_modules(
 pub async fn get_module(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
     q: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
@@ -72,7 +72,7 @@ pub async fn get_module(
 pub async fn publish_module(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
     let m = state
@@ -88,7 +88,7 @@ pub async fn publish_module(
 pub async fn unpublish_module(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
     state
@@ -104,7 +104,7 @@ pub async fn unpublish_module(
 pub async fn complete_module(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
     state

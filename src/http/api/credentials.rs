@@ -24,7 +24,7 @@ pub fn limit(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
 pub async fn eligibility(
     state: web::Data<AppState>,
     _admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let course = state.course.clone();
@@ -41,7 +41,7 @@ pub async fn eligibility(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
-    pub cohort_id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
     pub user_id: String,
     /// `product` or `service`.
     pub scope: String,
@@ -88,7 +88,7 @@ pub struct ScopeBody {
 pub async fn issue_eligible(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     body: web::Json<ScopeBody>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -299,7 +299,7 @@ pub struct FormatQuery {
 pub async fn of_cohort(
     state: web::Data<AppState>,
     _admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -517,7 +517,7 @@ pub async fn certificate(
 pub async fn certificates_zip(
     state: web::Data<AppState>,
     _admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (issuer, course) = (state.issuer.clone(), state.course.clone());

@@ -24,7 +24,7 @@ pub async fn scheme_versions(state: web::Data<AppState>) -> Result<HttpResponse,
 pub async fn recommend(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     body: web::Json<RecommendRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, course) = (path.into_inner(), state.course.clone());
@@ -41,7 +41,7 @@ pub async fn recommend(
 pub async fn list_decisions(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let d = state

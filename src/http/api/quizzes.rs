@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::accounts::model::Language;
+use crate::cohorts::model::CohortId;
 use crate::error::AppError;
 use crate::http::api::content::LangQuery;
 use crate::http::extract::{CurrentUser, SignedIn};
@@ -37,7 +38,7 @@ fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, Ap
 pub async fn list_quizzes(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     q: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -61,7 +62,7 @@ pub struct PublishQuizRequest {
 pub async fn publish_quiz(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
     body: Option<web::Json<PublishQuizRequest>>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
@@ -80,7 +81,7 @@ pub async fn publish_quiz(
 pub async fn unpublish_quiz(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
     state
@@ -97,7 +98,7 @@ pub async fn unpublish_quiz(
 pub async fn start_attempt(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
     q: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();
@@ -125,7 +126,7 @@ pub struct AnswerRequest {
 pub async fn save_answer(
     state: web::Data<AppState>,
     who: SignedIn,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::quizzes::model::AttemptId, String)>,
     body: web::Json<AnswerRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, question) = path.into_inner();
@@ -150,7 +151,7 @@ pub async fn save_answer(
 pub async fn submit(
     state: web::Data<AppState>,
     who: SignedIn,
-    path: web::Path<String>,
+    path: web::Path<crate::quizzes::model::AttemptId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let r = state
@@ -169,7 +170,7 @@ pub async fn submit(
 pub async fn get_attempt(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::quizzes::model::AttemptId>,
     q: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -193,7 +194,7 @@ pub struct OverrideRequest {
 pub async fn set_override(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(CohortId, String, String)>,
     body: web::Json<OverrideRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug, trainee) = path.into_inner();
@@ -221,7 +222,7 @@ pub async fn set_override(
 pub async fn results(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let r = state
@@ -303,7 +304,7 @@ pub async fn import_gift(
         attempts_allowed: q.attempts_allowed,
         pass_percent: q.pass_percent,
         review,
-        cohort_id: q.cohort_id.filter(|c| !c.is_empty()),
+        cohort_id: q.cohort_id.filter(|c| !c.is_empty()).map(CohortId::from),
     };
     let course = state.course.clone();
     let item = state
@@ -337,14 +338,18 @@ pub async fn export_gift(
         return Err(AppError::Forbidden);
     }
     let slug = path.into_inner();
-    let cohort = q.into_inner().cohort_id.filter(|c| !c.is_empty());
+    let cohort = q
+        .into_inner()
+        .cohort_id
+        .filter(|c| !c.is_empty())
+        .map(CohortId::from);
     let text = state
         .db
         .run(move |conn| {
             if let Some(c) = &cohort {
                 crate::cohorts::authorize(conn, c, &user.0, crate::cohorts::Access::Staff)?;
             }
-            quizzes::export_gift(conn, &slug, cohort.as_deref())
+            quizzes::export_gift(conn, &slug, cohort.as_ref())
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -364,7 +369,7 @@ pub struct AnalyticsQuery {
 pub async fn analytics(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
     q: web::Query<AnalyticsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug) = path.into_inner();

@@ -138,7 +138,7 @@ pub async fn dashboard(
                     name: pick(lang, &c.name_th, &c.name_en),
                     dates: date_range(lang, &c.starts_on, &c.ends_on),
                     status_label: status_label(lang, c.status.as_str()),
-                    id: c.id,
+                    id: c.id.into(),
                     next_session: next,
                     progress,
                 });
@@ -264,7 +264,7 @@ pub async fn cohort_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
     let id = path.into_inner();
@@ -275,7 +275,7 @@ pub async fn cohort_page(
             let cohort = cohorts::get_cohort(conn, &id, &u)?;
             let staff = u.role == Role::Admin || cohort.my_role == Some(MemberRole::Instructor);
             let sessions = cohorts::list_sessions(conn, &id)?;
-            let marks: HashMap<String, String> = if staff {
+            let marks: HashMap<crate::cohorts::model::SessionId, String> = if staff {
                 HashMap::new()
             } else {
                 cohorts::store::list_attendance_of_cohort(conn, &id)?
@@ -338,7 +338,7 @@ pub async fn cohort_page(
     let session_lines: Vec<SessionLine> = sessions
         .into_iter()
         .map(|s| SessionLine {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             title: pick(lang, &s.title_th, &s.title_en),
             when: format!(
                 "{} – {}",
@@ -407,7 +407,7 @@ pub struct PublishForm {
 pub async fn publish(
     state: web::Data<AppState>,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     form: CsrfForm<PublishForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -434,7 +434,7 @@ pub struct IssueForm {
 pub async fn issue(
     state: web::Data<AppState>,
     PageAdmin(user): PageAdmin,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     form: CsrfForm<IssueForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -467,7 +467,7 @@ pub struct IssueAllForm {
 pub async fn issue_all(
     state: web::Data<AppState>,
     PageAdmin(user): PageAdmin,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     form: CsrfForm<IssueAllForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -488,7 +488,7 @@ pub async fn module_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
@@ -516,7 +516,7 @@ pub async fn module_page(
 pub async fn complete(
     state: web::Data<AppState>,
     PageUser(user): PageUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
     _: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
     let (id, slug) = path.into_inner();
@@ -568,7 +568,7 @@ async fn render_admin_cohorts(
             trainees: c.trainee_count,
             capacity: c.capacity,
             join_code: c.join_code.unwrap_or_default(),
-            id: c.id,
+            id: c.id.into(),
         })
         .collect();
     let mut page = Page::new(req);

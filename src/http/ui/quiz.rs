@@ -21,7 +21,7 @@ pub async fn quiz_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageSession(who): PageSession,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
@@ -76,7 +76,7 @@ pub async fn start(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
     _: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
@@ -166,7 +166,7 @@ fn answered(answer: Option<&Value>) -> bool {
 fn remaining_work(
     conn: &mut crate::db::DbConnection,
     course: &crate::course::model::Course,
-    cohort_id: &str,
+    cohort_id: &crate::cohorts::model::CohortId,
     user: &User,
     lang: Language,
 ) -> Result<Vec<(String, String, &'static str)>, AppError> {
@@ -215,7 +215,7 @@ pub async fn attempt_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::quizzes::model::AttemptId>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
     let id = path.into_inner();
@@ -350,7 +350,7 @@ pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::quizzes::model::AttemptId>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
@@ -461,7 +461,7 @@ pub async fn analytics_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();

@@ -29,7 +29,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 pub async fn create(
     state: web::Data<AppState>,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -75,7 +75,7 @@ pub async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
     let t = strings(lang);
@@ -156,7 +156,7 @@ pub async fn page(
 pub async fn save_attendance(
     state: web::Data<AppState>,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -191,7 +191,7 @@ pub struct CheckinForm {
 pub async fn checkin(
     state: web::Data<AppState>,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
     form: CsrfForm<CheckinForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -215,7 +215,7 @@ pub struct ZoomForm {
 pub async fn zoom(
     state: web::Data<AppState>,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::SessionId>,
     form: CsrfForm<ZoomForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
@@ -239,7 +239,7 @@ pub struct MatchForm {
 pub async fn match_row(
     state: web::Data<AppState>,
     PageUser(user): PageUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(crate::cohorts::model::SessionId, String)>,
     form: CsrfForm<MatchForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, row) = path.into_inner();

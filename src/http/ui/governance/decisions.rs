@@ -137,7 +137,7 @@ fn decision_line(
         decided_by,
         cohort,
         id: d.id.into(),
-        cohort_id: d.cohort_id,
+        cohort_id: d.cohort_id.into(),
         outcome: d.outcome,
         credential_id: d.credential_id.map(String::from),
     })
@@ -294,7 +294,7 @@ async fn render_recommend(
     state: &AppState,
     req: &HttpRequest,
     user: User,
-    cohort_id: String,
+    cohort_id: crate::cohorts::model::CohortId,
     error: Option<String>,
     echo: RecommendEcho,
     status: StatusCode,
@@ -358,7 +358,7 @@ pub async fn recommend_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, PageError> {
     render_recommend(
         &state,
@@ -387,7 +387,7 @@ pub async fn create_recommendation(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageUser(user): PageUser,
-    path: web::Path<String>,
+    path: web::Path<crate::cohorts::model::CohortId>,
     form: CsrfForm<RecommendForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();

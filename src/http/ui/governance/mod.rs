@@ -118,10 +118,10 @@ impl Labels {
     fn cohort(
         &mut self,
         conn: &mut DbConnection,
-        id: &str,
+        id: &crate::cohorts::model::CohortId,
         viewer: &User,
     ) -> Result<(String, Option<MemberRole>), AppError> {
-        if let Some(c) = self.cohorts.get(id) {
+        if let Some(c) = self.cohorts.get(id.as_str()) {
             return Ok(c.clone());
         }
         let c = match cohorts::get_cohort(conn, id, viewer) {
