@@ -35,7 +35,7 @@ pub const RESET_MAILS_PER_HOUR: i64 = 3;
 /// A user as the rest of the service sees it (no password hash).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
-    pub id: String,
+    pub id: crate::accounts::model::UserId,
     pub email: String,
     pub name: String,
     pub name_en: Option<String>,
@@ -104,7 +104,7 @@ pub fn create_user(
     new: &NewUser,
     base_url: &url::Url,
 ) -> Result<User, AppError> {
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = model::UserId::random();
     let now = now_naive();
     write_tx(conn, |conn| {
         if store::find_user_by_email(conn, new.email.as_str())?.is_some() {
@@ -116,7 +116,7 @@ pub fn create_user(
         store::insert_user(
             conn,
             &NewUserRow {
-                id: &id,
+                id: id.as_str(),
                 email: new.email.as_str(),
                 name: new.name.as_str(),
                 name_en: new.name_en.as_ref().map(|n| n.as_str()),
@@ -139,7 +139,10 @@ pub fn create_user(
 }
 
 /// The user with this id, or `NotFound`.
-pub fn get_user(conn: &mut DbConnection, id: &str) -> Result<User, AppError> {
+pub fn get_user(
+    conn: &mut DbConnection,
+    id: &crate::accounts::model::UserId,
+) -> Result<User, AppError> {
     store::find_user(conn, id)?
         .ok_or(AppError::NotFound)?
         .try_into()
@@ -153,7 +156,7 @@ pub fn count_admins(conn: &mut DbConnection) -> Result<i64, AppError> {
 /// Resolves the user behind a verified token; a bumped token version or a disabled
 /// account makes every older token invalid at once.
 pub fn user_for_token(conn: &mut DbConnection, claims: &tokens::Claims) -> Result<User, AppError> {
-    let user: User = store::find_user(conn, &claims.sub)?
+    let user: User = store::find_user(conn, &model::UserId::from(&claims.sub))?
         .ok_or_else(|| AppError::Unauthorized("sign-in is no longer valid".into()))?
         .try_into()?;
     if user.disabled || user.token_version != claims.ver {
@@ -313,7 +316,7 @@ pub fn finish_sign_in(
 /// Sets a new password (already hashed) and ends every existing sign-in of the user.
 pub fn set_password_hash(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     hash: &str,
 ) -> Result<(), AppError> {
     let n = write_tx(conn, |conn| {
@@ -326,7 +329,10 @@ pub fn set_password_hash(
 }
 
 /// Ends every existing sign-in of the user.
-pub fn sign_out_everywhere(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
+pub fn sign_out_everywhere(
+    conn: &mut DbConnection,
+    user_id: &crate::accounts::model::UserId,
+) -> Result<(), AppError> {
     write_tx(conn, |conn| {
         store::bump_token_version(conn, user_id, now_naive())
     })?;
@@ -336,7 +342,7 @@ pub fn sign_out_everywhere(conn: &mut DbConnection, user_id: &str) -> Result<(),
 /// The stored password hash of a user, for checking a current password.
 pub fn password_hash_of(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> Result<Option<String>, AppError> {
     Ok(store::find_user(conn, user_id)?
         .ok_or(AppError::NotFound)?
@@ -500,7 +506,11 @@ pub struct UserUpdate {
 
 /// Applies an admin's changes; a change of role or disabling ends every sign-in at once.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn update_user(conn: &mut DbConnection, id: &str, u: &UserUpdate) -> Result<User, AppError> {
+pub fn update_user(
+    conn: &mut DbConnection,
+    id: &crate::accounts::model::UserId,
+    u: &UserUpdate,
+) -> Result<User, AppError> {
     write_tx(conn, |conn| {
         let current: User = store::find_user(conn, id)?
             .ok_or(AppError::NotFound)?
@@ -702,11 +712,11 @@ pub fn import_users(
     let now = now_naive();
     write_tx(conn, |conn| {
         for new in &parsed {
-            let id = uuid::Uuid::new_v4().to_string();
+            let id = model::UserId::random();
             store::insert_user(
                 conn,
                 &NewUserRow {
-                    id: &id,
+                    id: id.as_str(),
                     email: new.email.as_str(),
                     name: new.name.as_str(),
                     name_en: new.name_en.as_ref().map(|n| n.as_str()),
@@ -731,7 +741,7 @@ pub fn import_users(
 
 fn queue_invitation(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     new: &NewUser,
     base_url: &url::Url,
     now: NaiveDateTime,

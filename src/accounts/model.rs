@@ -250,3 +250,8 @@ mod tests {
         assert!(NewPassword::parse(&format!("{}ค", "กข".repeat(64))).is_err());
     }
 }
+
+crate::id_type!(
+    /// A person's account id (a UUID).
+    UserId
+);

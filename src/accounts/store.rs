@@ -10,7 +10,7 @@ use crate::db::DbConnection;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: crate::accounts::model::UserId,
     pub email: String,
     pub name: String,
     pub name_en: Option<String>,
@@ -49,7 +49,10 @@ pub fn insert_user(conn: &mut DbConnection, row: &NewUserRow<'_>) -> QueryResult
         .map(|_| ())
 }
 
-pub fn find_user(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+pub fn find_user(
+    conn: &mut DbConnection,
+    id: &crate::accounts::model::UserId,
+) -> QueryResult<Option<UserRow>> {
     users::table
         .find(id)
         .select(UserRow::as_select())
@@ -76,7 +79,7 @@ pub fn count_by_role(conn: &mut DbConnection, role: &str) -> QueryResult<i64> {
 /// still unused (an older reset or invitation link must not work after a new password).
 pub fn set_password(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::accounts::model::UserId,
     hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -94,7 +97,7 @@ pub fn set_password(
 /// Marks every unused single-use link of a user as used.
 pub fn void_one_time_tokens(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     use crate::db::schema::one_time_tokens;
@@ -110,7 +113,7 @@ pub fn void_one_time_tokens(
 /// How many links of a purpose were made for a user since `since` (used or not).
 pub fn count_one_time_tokens_since(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     purpose: &str,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
@@ -125,7 +128,7 @@ pub fn count_one_time_tokens_since(
 
 pub fn bump_token_version(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::accounts::model::UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
@@ -222,7 +225,7 @@ pub fn clear_account_throttles(conn: &mut DbConnection, email: &str) -> QueryRes
 /// Creates a single-use token and returns its secret part; only a SHA-256 of it is stored.
 pub fn create_one_time_token(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     purpose: &str,
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
@@ -252,7 +255,7 @@ pub fn sha256_hex(s: &str) -> String {
 #[diesel(table_name = crate::db::schema::one_time_tokens)]
 pub struct OneTimeTokenRow {
     pub id: String,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub purpose: String,
     pub token_hash: String,
     pub expires_at: NaiveDateTime,
@@ -303,7 +306,7 @@ pub struct UserChanges {
 
 pub fn update_user(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::accounts::model::UserId,
     changes: &UserChanges,
     bump_version: bool,
 ) -> QueryResult<usize> {
@@ -375,7 +378,7 @@ pub fn existing_emails(conn: &mut DbConnection, emails: &[String]) -> QueryResul
 /// every sign-in ends; its one-time links and sign-in counters go too.
 pub fn erase_identity(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::accounts::model::UserId,
     old_email: &str,
     erased_email: &str,
     erased_name: &str,

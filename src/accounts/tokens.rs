@@ -50,7 +50,7 @@ impl TokenKeys {
     /// Issues an access token for a user at its current token version.
     pub fn issue(
         &self,
-        user_id: &str,
+        user_id: &crate::accounts::model::UserId,
         token_version: i32,
         now: DateTime<Utc>,
     ) -> anyhow::Result<(String, DateTime<Utc>)> {
@@ -113,17 +113,17 @@ mod tests {
     #[test]
     fn a_token_verifies_with_its_key_only() {
         let keys = TokenKeys::from_secret(b"0123456789abcdef0123456789abcdef");
-        let (t, _) = keys.issue("u1", 3, Utc::now()).unwrap();
+        let (t, _) = keys.issue(&"u1".into(), 3, Utc::now()).unwrap();
         let c = keys.verify(&t).unwrap();
         assert_eq!((c.sub.as_str(), c.ver), ("u1", 3));
         let other = TokenKeys::from_secret(b"another-secret-another-secret-xx");
         assert!(other.verify(&t).is_err());
         let (old, _) = keys
-            .issue("u1", 3, Utc::now() - Duration::hours(13))
+            .issue(&"u1".into(), 3, Utc::now() - Duration::hours(13))
             .unwrap();
         assert!(keys.verify(&old).is_err(), "expired token accepted");
         let (future, _) = keys
-            .issue("u1", 3, Utc::now() + Duration::hours(1))
+            .issue(&"u1".into(), 3, Utc::now() + Duration::hours(1))
             .unwrap();
         assert!(
             keys.verify(&future).is_err(),

@@ -236,7 +236,7 @@ pub fn list_cohorts(conn: &mut DbConnection, user: &User) -> Result<Vec<Cohort>,
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Membership {
     pub cohort_id: crate::cohorts::model::CohortId,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub role: MemberRole,
     pub joined_at: NaiveDateTime,
 }
@@ -292,7 +292,7 @@ pub fn join(conn: &mut DbConnection, code: &str, user: &User) -> Result<Membersh
 pub fn add_member(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     role: MemberRole,
 ) -> Result<Membership, AppError> {
     let t = now();
@@ -345,7 +345,7 @@ pub fn add_member(
 pub fn remove_member(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     actor: &User,
 ) -> Result<(), AppError> {
     let t = now();
@@ -360,7 +360,7 @@ pub fn remove_member(
         store::set_feed_secret(conn, cohort_id, &random_secret())?;
         crate::credentials::store::audit(
             conn,
-            Some(&actor.id),
+            Some(actor.id.as_str()),
             "member_removed",
             "cohort",
             cohort_id.as_str(),
@@ -382,7 +382,7 @@ pub fn rotate_feed(
         store::set_feed_secret(conn, cohort_id, &random_secret())?;
         crate::credentials::store::audit(
             conn,
-            Some(&actor.id),
+            Some(actor.id.as_str()),
             "calendar_feed_rotated",
             "cohort",
             cohort_id.as_str(),
@@ -400,7 +400,7 @@ pub fn rotate_feed(
 pub fn ever_taught(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> Result<bool, AppError> {
     if store::find_member_role(conn, cohort_id, user_id)?.as_deref()
         == Some(MemberRole::Instructor.as_str())
@@ -512,7 +512,7 @@ pub fn update_cohort(
 /// One line of a cohort's roster.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RosterEntry {
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub name: String,
     pub name_en: Option<String>,
     pub email: String,
@@ -529,7 +529,7 @@ pub struct RosterEntry {
 pub fn attendance_rates(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-) -> Result<std::collections::HashMap<String, Option<f64>>, AppError> {
+) -> Result<std::collections::HashMap<crate::accounts::model::UserId, Option<f64>>, AppError> {
     let t = now();
     let held: std::collections::HashSet<SessionId> = store::list_sessions(conn, cohort_id)?
         .into_iter()
@@ -698,7 +698,7 @@ pub fn session_for(
 /// One trainee's attendance of a session.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Attendance {
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub status: AttendanceStatus,
     /// `room` or `online`.
     pub via: Option<String>,
@@ -726,7 +726,7 @@ impl TryFrom<AttendanceRow> for Attendance {
 pub fn mark_attendance(
     conn: &mut DbConnection,
     session: &SessionRow,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     status: AttendanceStatus,
     via: Option<&str>,
 ) -> Result<Attendance, AppError> {
@@ -848,9 +848,9 @@ pub struct ZoomEntry {
     pub name: String,
     pub email: String,
     pub minutes: i32,
-    pub matched_user_id: Option<String>,
+    pub matched_user_id: Option<crate::accounts::model::UserId>,
     /// A trainee of the same name, for an instructor to confirm (never counted by itself).
-    pub suggested_user_id: Option<String>,
+    pub suggested_user_id: Option<crate::accounts::model::UserId>,
 }
 
 /// Minutes online that count as present (the rest of a session's length counts as late when
@@ -977,7 +977,7 @@ pub fn match_zoom_row(
     conn: &mut DbConnection,
     session: &SessionRow,
     row_id: &str,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> Result<Vec<ZoomEntry>, AppError> {
     write_tx(conn, |conn| {
         if store::find_member_role(conn, &session.cohort_id, user_id)?.as_deref() != Some("trainee")
@@ -999,7 +999,8 @@ pub fn match_zoom_row(
 
 fn recredit_zoom(conn: &mut DbConnection, session: &SessionRow) -> Result<(), AppError> {
     let session_minutes = (session.ends_at - session.starts_at).num_minutes().max(1);
-    let mut totals: std::collections::HashMap<String, i32> = std::collections::HashMap::new();
+    let mut totals: std::collections::HashMap<crate::accounts::model::UserId, i32> =
+        std::collections::HashMap::new();
     for r in store::list_zoom_rows(conn, &session.id)? {
         if let Some(u) = r.matched_user_id {
             *totals.entry(u).or_default() += r.minutes;

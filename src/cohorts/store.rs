@@ -64,7 +64,7 @@ pub fn list_cohorts(conn: &mut DbConnection) -> QueryResult<Vec<CohortRow>> {
 
 pub fn list_cohorts_of_user(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Vec<(CohortRow, String)>> {
     cohorts::table
         .inner_join(cohort_members::table)
@@ -129,7 +129,7 @@ pub fn add_seat(
 pub fn find_member_role(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Option<String>> {
     cohort_members::table
         .find((cohort_id, user_id))
@@ -141,7 +141,7 @@ pub fn find_member_role(
 pub fn insert_member(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     role: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -170,7 +170,7 @@ pub fn set_feed_secret(
 pub fn start_staff_history(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     role: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -188,8 +188,8 @@ pub fn start_staff_history(
 pub fn end_staff_history(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
-    by: &str,
+    user_id: &crate::accounts::model::UserId,
+    by: &crate::accounts::model::UserId,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -209,7 +209,7 @@ pub fn end_staff_history(
 pub fn staff_history(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>> {
     cohort_staff_history::table
         .filter(cohort_staff_history::cohort_id.eq(cohort_id))
@@ -226,7 +226,7 @@ pub fn staff_history(
 pub fn delete_member(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<usize> {
     diesel::delete(cohort_members::table.find((cohort_id, user_id))).execute(conn)
 }
@@ -234,7 +234,7 @@ pub fn delete_member(
 /// A member with the user fields a roster needs.
 #[derive(Debug, Clone, Queryable)]
 pub struct MemberRow {
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub email: String,
     pub name: String,
     pub name_en: Option<String>,
@@ -310,7 +310,7 @@ pub fn list_sessions(
 #[diesel(table_name = attendance)]
 pub struct AttendanceRow {
     pub session_id: crate::cohorts::model::SessionId,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub status: String,
     pub via: Option<String>,
     pub minutes: Option<i32>,
@@ -340,7 +340,7 @@ pub fn save_attendance(conn: &mut DbConnection, row: &AttendanceRow) -> QueryRes
 pub fn find_attendance(
     conn: &mut DbConnection,
     session_id: &crate::cohorts::model::SessionId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Option<AttendanceRow>> {
     attendance::table
         .find((session_id, user_id))
@@ -378,11 +378,11 @@ pub struct ZoomRow {
     pub name: String,
     pub email: String,
     pub minutes: i32,
-    pub matched_user_id: Option<String>,
+    pub matched_user_id: Option<crate::accounts::model::UserId>,
     pub created_at: NaiveDateTime,
     /// A trainee whose name matches the row's display name: only a suggestion, since
     /// participants choose their display names; an instructor confirms it.
-    pub suggested_user_id: Option<String>,
+    pub suggested_user_id: Option<crate::accounts::model::UserId>,
 }
 
 pub fn insert_zoom_row(conn: &mut DbConnection, row: &ZoomRow) -> QueryResult<usize> {
@@ -402,7 +402,11 @@ pub fn list_zoom_rows(
         .load(conn)
 }
 
-pub fn match_zoom_row(conn: &mut DbConnection, id: &str, user_id: &str) -> QueryResult<usize> {
+pub fn match_zoom_row(
+    conn: &mut DbConnection,
+    id: &str,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<usize> {
     diesel::update(zoom_rows::table.find(id))
         .set(zoom_rows::matched_user_id.eq(Some(user_id)))
         .execute(conn)
@@ -411,7 +415,7 @@ pub fn match_zoom_row(conn: &mut DbConnection, id: &str, user_id: &str) -> Query
 /// A person's memberships: (cohort, role, joined at).
 pub fn memberships_of_user(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
     cohort_members::table
         .filter(cohort_members::user_id.eq(user_id))

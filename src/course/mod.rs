@@ -254,7 +254,7 @@ fn visible_revision(
 fn check_prerequisites(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     row: &ModuleRevisionRow,
 ) -> Result<(), AppError> {
     let done = store::completed_slugs(conn, cohort_id, user_id)?;
@@ -322,7 +322,7 @@ pub fn publish_module(
         revision_id: row.id.clone(),
         opens_at: None,
         closes_at: None,
-        published_by: Some(user.id.clone()),
+        published_by: Some(user.id.to_string()),
         published_at: now(),
     };
     write_tx(conn, |conn| store::save_publication(conn, &publication))?;
@@ -492,7 +492,7 @@ pub fn save_module_edit(
         html_th,
         html_en,
         source: "web".into(),
-        author_id: Some(author.id.clone()),
+        author_id: Some(author.id.to_string()),
         created_at: t,
         status: if admin {
             RevisionStatus::Approved
@@ -501,14 +501,14 @@ pub fn save_module_edit(
         }
         .as_str()
         .into(),
-        reviewed_by: admin.then(|| author.id.clone()),
+        reviewed_by: admin.then(|| author.id.to_string()),
         reviewed_at: admin.then_some(t),
     };
     write_tx(conn, |conn| {
         store::insert_module_revision(conn, &row)?;
         audit(
             conn,
-            &author.id,
+            author.id.as_str(),
             if admin {
                 "module_revised"
             } else {
@@ -546,10 +546,10 @@ pub fn review_module_draft(
         } else {
             RevisionStatus::Rejected
         };
-        store::review_module_draft(conn, revision_id, status, &reviewer.id, now())?;
+        store::review_module_draft(conn, revision_id, status, reviewer.id.as_str(), now())?;
         audit(
             conn,
-            &reviewer.id,
+            reviewer.id.as_str(),
             if approve {
                 "module_draft_approved"
             } else {

@@ -325,7 +325,7 @@ pub fn delete_publication(
 pub fn completed_slugs(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Vec<String>> {
     module_progress::table
         .filter(module_progress::cohort_id.eq(cohort_id))
@@ -348,7 +348,7 @@ pub fn completions_of_cohort(
 pub fn insert_completion(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     slug: &str,
     revision_id: &str,
     now: NaiveDateTime,
@@ -384,7 +384,7 @@ pub fn purge_cohort_progress(
 /// The modules a person has read (in any cohort) since a moment.
 pub fn modules_read_since(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     since: NaiveDateTime,
 ) -> QueryResult<Vec<String>> {
     module_progress::table

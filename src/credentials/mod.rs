@@ -64,7 +64,7 @@ pub struct Criterion {
 /// A trainee's eligibility for one scope of a cohort's programme.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Eligibility {
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub name: String,
     pub scope: String,
     pub eligible: bool,
@@ -89,7 +89,7 @@ pub fn eligibility(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
     course: &Course,
-    only_user: Option<&str>,
+    only_user: Option<&crate::accounts::model::UserId>,
 ) -> Result<Vec<Eligibility>, AppError> {
     let members = cohorts::store::list_members(conn, cohort_id)?;
     let completions = crate::course::completions(conn, cohort_id)?;
@@ -98,7 +98,7 @@ pub fn eligibility(
     let mut out = Vec::new();
     for m in members
         .iter()
-        .filter(|m| m.role == "trainee" && only_user.is_none_or(|u| u == m.user_id))
+        .filter(|m| m.role == "trainee" && only_user.is_none_or(|u| *u == m.user_id))
     {
         for scope in &course.programme.scopes {
             let mut criteria = Vec::new();
@@ -150,7 +150,7 @@ pub struct CredentialView {
     /// `scope_withdrawn` when the credential was revoked by withdrawing its scope.
     pub status_detail: Option<String>,
     pub scope: String,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub cohort_id: crate::cohorts::model::CohortId,
     pub holder_name: String,
     pub office_code: String,
@@ -323,7 +323,7 @@ pub fn sign_document(conn: &mut DbConnection, payload: &Value) -> Result<String,
 /// A request to issue a credential.
 pub struct IssueRequest<'a> {
     pub cohort_id: &'a crate::cohorts::model::CohortId,
-    pub user_id: &'a str,
+    pub user_id: &'a crate::accounts::model::UserId,
     pub scope: &'a str,
     pub override_reason: Option<&'a str>,
     pub renews_id: Option<&'a CredentialId>,
@@ -338,7 +338,7 @@ pub struct IssueRequest<'a> {
 pub fn check_independent(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    holder_id: &str,
+    holder_id: &crate::accounts::model::UserId,
     actor: &User,
 ) -> Result<(), AppError> {
     if actor.role != accounts::model::Role::Admin {
@@ -560,7 +560,7 @@ fn issue_once(
             credential_jwt: jwt,
             override_reason: override_reason.map(str::to_string),
             renews_id: req.renews_id.cloned(),
-            issued_by: Some(actor.id.clone()),
+            issued_by: Some(actor.id.to_string()),
             reminder_sent_at: None,
             status_detail: None,
         };
@@ -591,7 +591,7 @@ fn issue_once(
         };
         store::audit(
             conn,
-            Some(&actor.id),
+            Some(actor.id.as_str()),
             action,
             "credential",
             id.as_str(),
@@ -690,7 +690,7 @@ pub fn change_status(
         }
         store::audit(
             conn,
-            Some(&actor.id),
+            Some(actor.id.as_str()),
             verb,
             "credential",
             id.as_str(),
@@ -794,7 +794,7 @@ pub fn issue_all_eligible(
             report
                 .entry("not_eligible".into())
                 .or_default()
-                .push(e.user_id);
+                .push(e.user_id.into());
             continue;
         }
         let req = IssueRequest {
@@ -813,11 +813,11 @@ pub fn issue_all_eligible(
             }) => report
                 .entry("not_independent".into())
                 .or_default()
-                .push(e.user_id),
+                .push(e.user_id.into()),
             Err(AppError::Conflict { .. }) => report
                 .entry("already_holding".into())
                 .or_default()
-                .push(e.user_id),
+                .push(e.user_id.into()),
             Err(err) => return Err(err),
         }
     }

@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 pub struct CredentialRow {
     pub id: CredentialId,
     pub number: String,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub cohort_id: crate::cohorts::model::CohortId,
     pub programme_id: String,
     pub scheme_version: i32,
@@ -47,7 +47,7 @@ pub struct PublicRow {
     pub valid_until: NaiveDateTime,
     pub scheme_version: i32,
     pub status_detail: Option<String>,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub name: String,
     pub name_en: Option<String>,
     pub office_code: String,
@@ -105,7 +105,7 @@ pub fn find(
 /// The live (active or suspended) credential of a person in a scope.
 pub fn find_live(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     scope: &str,
 ) -> QueryResult<Option<CredentialRow>> {
     credentials::table
@@ -117,7 +117,10 @@ pub fn find_live(
         .optional()
 }
 
-pub fn of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<CredentialRow>> {
+pub fn of_user(
+    conn: &mut DbConnection,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<Vec<CredentialRow>> {
     credentials::table
         .filter(credentials::user_id.eq(user_id))
         .order(credentials::issued_at.desc())
@@ -334,7 +337,10 @@ pub fn live_holders_of_cohort(
 }
 
 /// How many live credentials a person holds.
-pub fn live_count_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<i64> {
+pub fn live_count_of_user(
+    conn: &mut DbConnection,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<i64> {
     credentials::table
         .filter(credentials::user_id.eq(user_id))
         .filter(credentials::status.eq_any(CredentialStatus::strs(&CredentialStatus::LIVE)))

@@ -168,9 +168,9 @@ pub struct AppealSubject {
 pub fn appeal_subjects(
     conn: &mut DbConnection,
     actor: &User,
-    subject_user_id: &str,
+    subject_user_id: &crate::accounts::model::UserId,
 ) -> Result<Vec<AppealSubject>, AppError> {
-    if actor.role != Role::Admin && actor.id != subject_user_id {
+    if actor.role != Role::Admin && actor.id != *subject_user_id {
         return Err(AppError::NotFound);
     }
     let cutoff = now() - Duration::days(APPEAL_WINDOW_DAYS);
@@ -289,13 +289,15 @@ pub fn decide_appeal(
     if a.subject_type == "decision" {
         let d = store::find_decision(conn, &DecisionId::from(&a.subject_id))?
             .ok_or(AppError::NotFound)?;
-        involved |=
-            d.recommended_by == reviewer.id || d.decided_by.as_deref() == Some(&reviewer.id);
+        involved |= d.recommended_by == reviewer.id
+            || d.decided_by.as_deref() == Some(reviewer.id.as_str());
     }
     if a.subject_type == "credential" {
         // Whoever changed the credential's status (or issued it) took part.
         let actors = store::audit_actors(conn, "credential", &a.subject_id)?;
-        involved |= actors.iter().any(|x| x.as_deref() == Some(&reviewer.id));
+        involved |= actors
+            .iter()
+            .any(|x| x.as_deref() == Some(reviewer.id.as_str()));
     }
     if involved {
         return Err(AppError::conflict(

@@ -18,7 +18,7 @@ use crate::error::AppError;
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RecommendRequest {
     #[serde(default)]
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     #[serde(default)]
     pub scope: String,
     /// Why the trainee is ready (or not).
@@ -49,7 +49,7 @@ pub fn recommend(
         cohort_id: cohort_id.clone(),
         user_id: req.user_id.clone(),
         scope: req.scope.clone(),
-        recommended_by: actor.id.clone(),
+        recommended_by: actor.id.to_string(),
         recommendation: rationale,
         recommended_at: now(),
         decided_by: None,
@@ -112,8 +112,8 @@ pub(super) fn taught(
 pub fn recommended(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
-    by: &str,
+    user_id: &crate::accounts::model::UserId,
+    by: &crate::accounts::model::UserId,
 ) -> Result<bool, AppError> {
     Ok(store::recommendations_by(conn, cohort_id, user_id, by)? > 0)
 }
@@ -123,9 +123,9 @@ pub fn recommended(
 /// transaction, after the credential row exists.
 pub struct DirectDecision<'a> {
     pub cohort_id: &'a crate::cohorts::model::CohortId,
-    pub user_id: &'a str,
+    pub user_id: &'a crate::accounts::model::UserId,
     pub scope: &'a str,
-    pub admin_id: &'a str,
+    pub admin_id: &'a crate::accounts::model::UserId,
     pub rationale: &'a str,
     pub credential_id: &'a CredentialId,
     pub at: NaiveDateTime,
@@ -142,7 +142,7 @@ pub fn record_direct(
         &Decision {
             id: id.clone(),
             cohort_id: d.cohort_id.clone(),
-            user_id: d.user_id.to_string(),
+            user_id: d.user_id.clone(),
             scope: d.scope.to_string(),
             recommended_by: d.admin_id.to_string(),
             recommendation: "(no recommendation: decided directly)".into(),
@@ -198,7 +198,7 @@ pub fn decide(
         write_tx(conn, |conn| {
             store::insert_declaration(
                 conn,
-                &admin.id,
+                admin.id.as_str(),
                 &d.cohort_id,
                 &d.user_id,
                 &statement,
@@ -321,7 +321,7 @@ pub fn evidence(
     conn: &mut DbConnection,
     course: &Course,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     scope: &str,
 ) -> Result<Evidence, AppError> {
     let criteria = credentials::eligibility(conn, cohort_id, course, Some(user_id))?
@@ -342,7 +342,7 @@ pub fn evidence(
         .map(|q| {
             let r = results
                 .iter()
-                .find(|r| r.user_id == user_id && &r.quiz_slug == q);
+                .find(|r| r.user_id == *user_id && &r.quiz_slug == q);
             EvidenceResult {
                 quiz: q.clone(),
                 percent: r.map(|r| r.percent),

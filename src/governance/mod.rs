@@ -48,7 +48,7 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
 
 fn audit(
     conn: &mut DbConnection,
-    actor: &str,
+    actor: &crate::accounts::model::UserId,
     action: &str,
     subject_type: &str,
     subject_id: &str,
@@ -56,7 +56,7 @@ fn audit(
 ) -> Result<(), AppError> {
     credentials::store::audit(
         conn,
-        Some(actor),
+        Some(actor.as_str()),
         action,
         subject_type,
         subject_id,

@@ -20,10 +20,10 @@ fn table_json<T: Serialize>(rows: &[T]) -> serde_json::Value {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn certification_record(
     conn: &mut DbConnection,
-    subject_id: &str,
+    subject_id: &crate::accounts::model::UserId,
     actor: &User,
 ) -> Result<serde_json::Value, AppError> {
-    if actor.role != Role::Admin && actor.id != subject_id {
+    if actor.role != Role::Admin && actor.id != *subject_id {
         return Err(AppError::NotFound);
     }
     let user = accounts::get_user(conn, subject_id)?;
@@ -75,7 +75,7 @@ pub struct EraseRequest {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn erase_person(
     conn: &mut DbConnection,
-    subject_id: &str,
+    subject_id: &crate::accounts::model::UserId,
     admin: &User,
     req: &EraseRequest,
 ) -> Result<(), AppError> {
@@ -114,7 +114,7 @@ pub fn erase_person(
             &admin.id,
             "erase_personal_data",
             "user",
-            subject_id,
+            subject_id.as_str(),
             json!({"reason": reason}),
         )
     })

@@ -19,7 +19,7 @@ use crate::db::DbConnection;
 #[diesel(table_name = appeals)]
 pub struct Appeal {
     pub id: AppealId,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub cohort_id: crate::cohorts::model::CohortId,
     pub subject_type: String,
     pub subject_id: String,
@@ -47,7 +47,7 @@ impl Appeal {
 pub struct Decision {
     pub id: DecisionId,
     pub cohort_id: crate::cohorts::model::CohortId,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub scope: String,
     pub recommended_by: String,
     pub recommendation: String,
@@ -97,7 +97,10 @@ pub fn appeals(conn: &mut DbConnection, of_user: Option<&str>) -> QueryResult<Ve
 }
 
 /// One person's appeals, oldest first (their certification record).
-pub fn appeals_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Appeal>> {
+pub fn appeals_of_user(
+    conn: &mut DbConnection,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<Vec<Appeal>> {
     appeals::table
         .filter(appeals::user_id.eq(user_id))
         .order(appeals::filed_at.asc())
@@ -117,7 +120,10 @@ pub fn find_appeal(
 }
 
 /// What a person's open appeals are against.
-pub fn open_appeal_subjects(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+pub fn open_appeal_subjects(
+    conn: &mut DbConnection,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<Vec<String>> {
     appeals::table
         .filter(appeals::user_id.eq(user_id))
         .filter(appeals::status.eq(AppealStatus::Open.as_str()))
@@ -141,7 +147,7 @@ pub fn open_appeal_subjects_of_cohort(
 pub fn close_appeal(
     conn: &mut DbConnection,
     id: &super::model::AppealId,
-    reviewer_id: &str,
+    reviewer_id: &crate::accounts::model::UserId,
     outcome: super::model::AppealOutcome,
     rationale: &str,
     at: NaiveDateTime,
@@ -193,7 +199,10 @@ pub fn decisions_of_cohort(
 }
 
 /// A person's recommendations and decisions, oldest first.
-pub fn decisions_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Decision>> {
+pub fn decisions_of_user(
+    conn: &mut DbConnection,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<Vec<Decision>> {
     certification_decisions::table
         .filter(certification_decisions::user_id.eq(user_id))
         .order(certification_decisions::recommended_at.asc())
@@ -202,7 +211,10 @@ pub fn decisions_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<
 }
 
 /// A person's decided recommendations, newest decision first.
-pub fn decided_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Decision>> {
+pub fn decided_of_user(
+    conn: &mut DbConnection,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<Vec<Decision>> {
     certification_decisions::table
         .filter(certification_decisions::user_id.eq(user_id))
         .filter(certification_decisions::decided_at.is_not_null())
@@ -234,8 +246,8 @@ pub fn recent_decisions(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<
 pub fn recommendations_by(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-    user_id: &str,
-    by: &str,
+    user_id: &crate::accounts::model::UserId,
+    by: &crate::accounts::model::UserId,
 ) -> QueryResult<i64> {
     certification_decisions::table
         .filter(certification_decisions::cohort_id.eq(cohort_id))
@@ -254,7 +266,7 @@ pub fn recommendations_by(
 pub fn record_outcome(
     conn: &mut DbConnection,
     id: &super::model::DecisionId,
-    admin_id: &str,
+    admin_id: &crate::accounts::model::UserId,
     outcome: DecisionOutcome,
     rationale: &str,
     at: NaiveDateTime,
@@ -294,7 +306,7 @@ pub fn insert_declaration(
     conn: &mut DbConnection,
     declared_by: &str,
     cohort_id: &crate::cohorts::model::CohortId,
-    subject_user_id: &str,
+    subject_user_id: &crate::accounts::model::UserId,
     statement: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -313,7 +325,7 @@ pub fn insert_declaration(
 /// Declarations about a person: (declared by, cohort, statement, when).
 pub fn declarations_about(
     conn: &mut DbConnection,
-    subject_user_id: &str,
+    subject_user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Vec<(String, String, String, NaiveDateTime)>> {
     coi_declarations::table
         .filter(coi_declarations::subject_user_id.eq(subject_user_id))

@@ -206,7 +206,7 @@ pub fn publish_quiz(
         revision_id: row.id.clone(),
         opens_at,
         closes_at,
-        published_by: Some(user.id.clone()),
+        published_by: Some(user.id.to_string()),
         published_at: now(),
     };
     write_tx(conn, |conn| content::save_publication(conn, &p))?;
@@ -589,7 +589,7 @@ pub struct AttemptView {
     pub id: AttemptId,
     pub cohort_id: crate::cohorts::model::CohortId,
     pub quiz_slug: String,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub attempt_no: i32,
     /// `open`, `submitted` or `expired` (closed by the deadline).
     pub state: AttemptState,
@@ -690,7 +690,7 @@ pub fn set_override(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
-    trainee_id: &str,
+    trainee_id: &crate::accounts::model::UserId,
     user: &User,
     extra_seconds: i32,
     extra_attempts: i32,
@@ -725,7 +725,7 @@ pub fn set_override(
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QuizResult {
     pub quiz_slug: String,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub percent: f64,
     pub passed: bool,
     pub attempts: usize,
@@ -762,7 +762,7 @@ fn results_of(
                 .collect();
         rows.retain(|r| !local.contains(&r.quiz_revision_id));
     }
-    let mut by: HashMap<(String, String), Vec<AttemptRow>> = HashMap::new();
+    let mut by: HashMap<(crate::accounts::model::UserId, String), Vec<AttemptRow>> = HashMap::new();
     for r in rows {
         by.entry((r.user_id.clone(), r.quiz_slug.clone()))
             .or_default()
@@ -928,7 +928,7 @@ pub fn import_gift(
         let saved = course::save_quiz_revision(conn, &quiz, now(), cohort_id)?;
         crate::credentials::store::audit(
             conn,
-            Some(&user.id),
+            Some(user.id.as_str()),
             if scheme {
                 "scheme_quiz_revised"
             } else {
@@ -970,7 +970,12 @@ pub fn export_gift(
 }
 
 /// One finished attempt's scores: user, attempt number, percent, points per question id.
-pub type AttemptScores = (String, i32, f64, HashMap<String, f64>);
+pub type AttemptScores = (
+    crate::accounts::model::UserId,
+    i32,
+    f64,
+    HashMap<String, f64>,
+);
 
 /// Item statistics of a quiz in a cohort, plus per-attempt scores keyed by question id.
 pub fn cohort_analytics(

@@ -14,7 +14,7 @@ pub struct AttemptRow {
     pub cohort_id: crate::cohorts::model::CohortId,
     pub quiz_slug: String,
     pub quiz_revision_id: String,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     pub attempt_no: i32,
     pub state: String,
     pub layout_json: String,
@@ -84,7 +84,7 @@ pub fn attempts_of(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Vec<AttemptRow>> {
     attempts::table
         .filter(attempts::cohort_id.eq(cohort_id))
@@ -221,7 +221,7 @@ pub fn find_override(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<Option<(i32, i32)>> {
     quiz_overrides::table
         .find((cohort_id, slug, user_id))
@@ -237,7 +237,7 @@ pub fn save_override(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
-    user_id: &str,
+    user_id: &crate::accounts::model::UserId,
     extra_seconds: i32,
     extra_attempts: i32,
 ) -> QueryResult<()> {
@@ -262,7 +262,10 @@ pub fn save_override(
 }
 
 /// Every attempt of a person, oldest first (their certification record, their appeals).
-pub fn attempts_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<AttemptRow>> {
+pub fn attempts_of_user(
+    conn: &mut DbConnection,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<Vec<AttemptRow>> {
     attempts::table
         .filter(attempts::user_id.eq(user_id))
         .order(attempts::started_at.asc())

@@ -95,7 +95,8 @@ mod forgery {
     use base64::Engine;
     use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 
-    fn claims(sub: &str, ver: i64, overrides: Value) -> Value {
+    fn claims(sub: impl AsRef<str>, ver: i64, overrides: Value) -> Value {
+        let sub = sub.as_ref();
         let now = chrono::Utc::now().timestamp();
         let mut c = json!({
             "sub": sub, "iss": "assessor-academy", "aud": "assessor-academy-api",

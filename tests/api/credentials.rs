@@ -32,7 +32,7 @@ pub async fn cohort_with_trainees(app: &TestApp, n: usize) -> Cohort {
             .status(),
             201
         );
-        trainees.push((u.id, t));
+        trainees.push((u.id.into(), t));
     }
     for m in [
         "01-what-is-tis-s",

@@ -12,7 +12,7 @@ use crate::helpers::{error_code, fresh_database, spawn_with, test_settings, Test
 async fn add_instructor(app: &TestApp, c: &Cohort, email: &str, role: Role) -> (String, String) {
     let (u, token) = app.user_with_token(role, email).await;
     crate::independence::add_staff(app, c, &u.id).await;
-    (u.id, token)
+    (u.id.into(), token)
 }
 
 async fn recommend(app: &TestApp, c: &Cohort, by: &str, user_id: &str) -> Value {
@@ -127,7 +127,7 @@ async fn only_an_admin_who_did_not_teach_the_cohort_decides_and_the_rationale_is
     let res = app.post_json(&decide, Some(&c.admin), &grant(false)).await;
     assert_eq!(error_code(res, 409).await, "already_decided");
     // The admin who recommends cannot decide their own recommendation.
-    let (other_id, _) = {
+    let (other_id, _): (String, String) = {
         let (u, t) = app
             .user_with_token(Role::Trainee, "second@example.org")
             .await;
@@ -145,7 +145,7 @@ async fn only_an_admin_who_did_not_teach_the_cohort_decides_and_the_rationale_is
             )
             .await;
         assert_eq!(r.status(), 201);
-        (u.id, t)
+        (u.id.into(), t)
     };
     let own = recommend(&app, &c, &c.admin, &other_id).await;
     let res = app

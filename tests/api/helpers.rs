@@ -259,8 +259,9 @@ pub async fn error_code(res: reqwest::Response, status: u16) -> String {
 
 impl TestApp {
     /// Mints a valid sign-in token for a user straight from the shared secret (no password check).
-    pub async fn mint_token(&self, user_id: &str) -> String {
-        let id = user_id.to_string();
+    pub async fn mint_token(&self, user_id: impl AsRef<str>) -> String {
+        let id = accounts::model::UserId::from(user_id.as_ref());
+        let user_id = id.clone();
         let (secret, version) = self
             .db
             .run(move |conn| {
@@ -271,7 +272,7 @@ impl TestApp {
             .await
             .unwrap();
         let keys = accounts::tokens::TokenKeys::from_secret(&secret);
-        keys.issue(user_id, version, chrono::Utc::now()).unwrap().0
+        keys.issue(&user_id, version, chrono::Utc::now()).unwrap().0
     }
 
     /// The shared HMAC secret of sign-in tokens.

@@ -9,7 +9,8 @@ use crate::credentials::{cohort_with_trainees, make_eligible, Cohort};
 use crate::helpers::{error_code, TestApp};
 
 /// Adds a user to the cohort as an instructor (its staff).
-pub async fn add_staff(app: &TestApp, c: &Cohort, user_id: &str) {
+pub async fn add_staff(app: &TestApp, c: &Cohort, user_id: impl AsRef<str>) {
+    let user_id = user_id.as_ref();
     let res = app
         .post_json(
             &format!("/api/v1/cohorts/{}/members", c.cohort),
@@ -20,7 +21,8 @@ pub async fn add_staff(app: &TestApp, c: &Cohort, user_id: &str) {
     assert_eq!(res.status(), 201);
 }
 
-async fn remove(app: &TestApp, c: &Cohort, user_id: &str) {
+async fn remove(app: &TestApp, c: &Cohort, user_id: impl AsRef<str>) {
+    let user_id = user_id.as_ref();
     let res = app
         .client
         .delete(app.url(&format!("/api/v1/cohorts/{}/members/{user_id}", c.cohort)))
@@ -266,7 +268,7 @@ async fn the_decider_sees_results_attendance_earlier_credentials_and_a_warning_f
                     conn,
                     &course,
                     &cohort.as_str().into(),
-                    &user,
+                    &user.as_str().into(),
                     "product",
                 )
             }

@@ -145,7 +145,7 @@ pub async fn setup(app: &TestApp, quiz: Quiz) -> QuizSetup {
     QuizSetup {
         admin,
         trainee,
-        trainee_id: t.id,
+        trainee_id: t.id.into(),
         cohort,
     }
 }
@@ -377,7 +377,7 @@ async fn twenty_concurrent_starts_with_one_attempt_allowed_make_one_attempt() {
                 conn,
                 &cohort.as_str().into(),
                 "once",
-                &user,
+                &user.as_str().into(),
             )?)
         })
         .await

@@ -162,7 +162,7 @@ pub fn random_secret() -> String {
 /// Mints the sign-in token the server would issue at sign-in (HS256 with the shared secret,
 /// token version 0 as for a new account).
 pub fn mint(keys: &TokenKeys, user_id: &str) -> anyhow::Result<String> {
-    Ok(keys.issue(user_id, 0, Utc::now())?.0)
+    Ok(keys.issue(&user_id.into(), 0, Utc::now())?.0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ pub fn exam(
     ))?;
 
     // The quiz, published the way an admin publishes it.
-    let admin = academy::accounts::get_user(conn, &admin_id)?;
+    let admin = academy::accounts::get_user(conn, &admin_id.as_str().into())?;
     let item = academy::quizzes::publish_quiz(conn, &cohort_id, spec.quiz, &admin, None, None)
         .with_context(|| {
             format!(
@@ -321,7 +321,7 @@ pub fn exam(
             &admin,
             &academy::credentials::IssueRequest {
                 cohort_id: &cohort_id,
-                user_id,
+                user_id: &user_id.into(),
                 scope: &scope,
                 override_reason: Some("benchmark seed"),
                 renews_id: None,

@@ -258,7 +258,7 @@ pub async fn join_cohort(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AddMemberRequest {
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     /// `trainee` or `instructor`.
     pub role: String,
 }
@@ -328,7 +328,10 @@ pub async fn add_members_bulk(
 pub async fn remove_member(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<(crate::cohorts::model::CohortId, String)>,
+    path: web::Path<(
+        crate::cohorts::model::CohortId,
+        crate::accounts::model::UserId,
+    )>,
 ) -> Result<HttpResponse, AppError> {
     let (id, user_id) = path.into_inner();
     state
@@ -456,7 +459,7 @@ pub async fn roster(
                         e.attendance_percent
                             .map(|p| format!("{p:.1}"))
                             .unwrap_or_default(),
-                        e.user_id.clone(),
+                        e.user_id.to_string(),
                     ]
                 })
                 .collect();
@@ -609,7 +612,10 @@ pub struct MarkRequest {
 pub async fn mark_attendance(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(crate::cohorts::model::SessionId, String)>,
+    path: web::Path<(
+        crate::cohorts::model::SessionId,
+        crate::accounts::model::UserId,
+    )>,
     body: web::Json<MarkRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, trainee) = path.into_inner();
@@ -727,7 +733,7 @@ pub async fn zoom_rows(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct MatchRequest {
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
 }
 
 /// Matches an unmatched Zoom row to a trainee by hand.

@@ -42,7 +42,7 @@ pub async fn eligibility(
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
     pub cohort_id: crate::cohorts::model::CohortId,
-    pub user_id: String,
+    pub user_id: crate::accounts::model::UserId,
     /// `product` or `service`.
     pub scope: String,
     /// Issue although a criterion is not met; the reason is audited.

@@ -128,7 +128,7 @@ pub async fn decide_appeal(
 pub async fn certification_record(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::accounts::model::UserId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let r = state
@@ -145,7 +145,7 @@ pub async fn certification_record(
 pub async fn erase_person(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::accounts::model::UserId>,
     body: web::Json<governance::EraseRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();

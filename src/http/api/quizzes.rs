@@ -194,7 +194,7 @@ pub struct OverrideRequest {
 pub async fn set_override(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(CohortId, String, String)>,
+    path: web::Path<(CohortId, String, crate::accounts::model::UserId)>,
     body: web::Json<OverrideRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, slug, trainee) = path.into_inner();
@@ -393,7 +393,7 @@ pub async fn analytics(
             let rows: Vec<Vec<String>> = table
                 .iter()
                 .map(|(u, n, p, scores)| {
-                    let mut r = vec![u.clone(), n.to_string(), format!("{p:.2}")];
+                    let mut r = vec![u.to_string(), n.to_string(), format!("{p:.2}")];
                     r.extend(
                         qids.iter()
                             .map(|q| scores.get(q).map(|s| format!("{s:.2}")).unwrap_or_default()),

@@ -106,7 +106,7 @@ pub async fn create_user(
 pub async fn get_user(
     state: web::Data<AppState>,
     caller: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<crate::accounts::model::UserId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     if caller.0.role != Role::Admin && caller.0.id != id {
@@ -182,7 +182,7 @@ pub struct UpdateUserRequest {
 pub async fn update_user(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::accounts::model::UserId>,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();

@@ -191,7 +191,7 @@ async fn render_users(
                 .cloned()
                 .unwrap_or_default(),
             office: office_label(&u.office_code),
-            id: u.id,
+            id: u.id.into(),
             name: u.name,
             name_en: u.name_en,
             email: u.email,

@@ -323,7 +323,7 @@ pub async fn cohort_page(
                                     .map(|c| c.id.to_string()),
                             })
                             .collect(),
-                        user_id: r.user_id,
+                        user_id: r.user_id.into(),
                         name: r.name,
                     });
                 }
@@ -440,12 +440,13 @@ pub async fn issue(
     let id = path.into_inner();
     let f = form.into_inner();
     let (issuer, course, cid) = (state.issuer.clone(), state.course.clone(), id.clone());
+    let holder = crate::accounts::model::UserId::from(&f.user_id);
     state
         .db
         .run(move |conn| {
             let req = credentials::IssueRequest {
                 cohort_id: &cid,
-                user_id: &f.user_id,
+                user_id: &holder,
                 scope: &f.scope,
                 override_reason: None,
                 renews_id: None,

@@ -29,7 +29,7 @@ async fn render_person(
     state: &AppState,
     req: &HttpRequest,
     admin: User,
-    id: String,
+    id: crate::accounts::model::UserId,
     error: Option<(StatusCode, String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(req);
@@ -95,7 +95,7 @@ pub async fn person_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageAdmin(admin): PageAdmin,
-    path: web::Path<String>,
+    path: web::Path<crate::accounts::model::UserId>,
 ) -> Result<HttpResponse, PageError> {
     render_person(&state, &req, admin, path.into_inner(), None).await
 }
@@ -112,7 +112,7 @@ pub async fn erase(
     state: web::Data<AppState>,
     req: HttpRequest,
     PageAdmin(admin): PageAdmin,
-    path: web::Path<String>,
+    path: web::Path<crate::accounts::model::UserId>,
     form: CsrfForm<EraseForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();

@@ -174,7 +174,13 @@ pub async fn save_attendance(
                 }
                 let status = v.parse().map_err(AppError::invalid)?;
                 let via = field(&f, &format!("via:{uid}"));
-                cohorts::mark_attendance(conn, &s, uid, status, (!via.is_empty()).then_some(via))?;
+                cohorts::mark_attendance(
+                    conn,
+                    &s,
+                    &uid.into(),
+                    status,
+                    (!via.is_empty()).then_some(via),
+                )?;
             }
             Ok(())
         })
@@ -248,7 +254,7 @@ pub async fn match_row(
         .db
         .run(move |conn| {
             let (s, _) = cohorts::session_for(conn, &sid, &user, Access::Staff)?;
-            cohorts::match_zoom_row(conn, &s, &row, &target)
+            cohorts::match_zoom_row(conn, &s, &row, &target.into())
         })
         .await?;
     Ok(see_other(&format!("/sessions/{id}?done=attendance_saved")))

@@ -102,7 +102,8 @@ async fn render_appeals(
             let mut subjects: HashMap<String, AppealSubject> = HashMap::new();
             let mut appealable: Vec<Choice> = Vec::new();
             if is_admin {
-                let mut appellants: Vec<&str> = all.iter().map(|a| a.user_id.as_str()).collect();
+                let mut appellants: Vec<&crate::accounts::model::UserId> =
+                    all.iter().map(|a| &a.user_id).collect();
                 appellants.sort_unstable();
                 appellants.dedup();
                 for id in appellants {
@@ -147,7 +148,7 @@ async fn render_appeals(
                             || s.decided_by.as_deref() == Some(u.id.as_str())
                     });
                 let reviewer = match &a.reviewer_id {
-                    Some(id) => labels.person(conn, id)?,
+                    Some(id) => labels.person(conn, &id.into())?,
                     None => String::new(),
                 };
                 out.push(AppealLine {

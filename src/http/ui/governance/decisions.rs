@@ -109,7 +109,7 @@ fn decision_line(
     let lang = labels.lang;
     let (cohort, _) = labels.cohort(conn, &d.cohort_id, viewer)?;
     let decided_by = match &d.decided_by {
-        Some(id) => labels.person(conn, id)?,
+        Some(id) => labels.person(conn, &id.into())?,
         None => String::new(),
     };
     let evidence = if d.decided_at.is_none() {
@@ -124,7 +124,7 @@ fn decision_line(
         evidence,
         not_independent,
         trainee: labels.person(conn, &d.user_id)?,
-        recommended_by: labels.person(conn, &d.recommended_by)?,
+        recommended_by: labels.person(conn, &(&d.recommended_by).into())?,
         scope: credentials::scope_title(course, &d.scope, lang),
         recommendation: lines(&d.recommendation),
         recommended: dates::format_datetime(d.recommended_at, lang),
@@ -314,7 +314,7 @@ async fn render_recommend(
                         (Some(en), Language::En) if !en.trim().is_empty() => en.clone(),
                         _ => r.name.clone(),
                     },
-                    value: r.user_id,
+                    value: r.user_id.into(),
                 })
                 .collect();
             let mut labels = Labels::new(lang);
@@ -393,7 +393,7 @@ pub async fn create_recommendation(
     let id = path.into_inner();
     let f = form.into_inner();
     let body = RecommendRequest {
-        user_id: f.user_id.clone(),
+        user_id: f.user_id.clone().into(),
         scope: f.scope.clone(),
         rationale: f.rationale.clone(),
     };

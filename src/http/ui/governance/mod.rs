@@ -98,8 +98,12 @@ impl Labels {
 
     /// A person's name in the page's language (the English name when there is one); the id
     /// when the account is gone.
-    fn person(&mut self, conn: &mut DbConnection, id: &str) -> Result<String, AppError> {
-        if let Some(n) = self.people.get(id) {
+    fn person(
+        &mut self,
+        conn: &mut DbConnection,
+        id: &crate::accounts::model::UserId,
+    ) -> Result<String, AppError> {
+        if let Some(n) = self.people.get(id.as_str()) {
             return Ok(n.clone());
         }
         let name = match accounts::get_user(conn, id) {
