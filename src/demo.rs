@@ -463,7 +463,7 @@ fn take_quiz(
     let row = quizzes::store::find_attempt(conn, &start.attempt_id)?.ok_or(AppError::NotFound)?;
     let layout: quizzes::engine::Layout =
         serde_json::from_str(&row.layout_json).map_err(|e| AppError::Unexpected(e.into()))?;
-    let rev = crate::course::store::find_quiz_revision(conn, &row.quiz_revision_id)?
+    let rev = crate::course::store::find_quiz_revision(conn, &(&row.quiz_revision_id).into())?
         .ok_or(AppError::NotFound)?;
     let quiz = crate::course::quiz_definition(&rev)?;
     for laid in &layout.questions {
@@ -483,7 +483,7 @@ fn take_quiz(
             }
             other => other,
         };
-        quizzes::save_answer(conn, &row.id, &q.id, user, &answer)?;
+        quizzes::save_answer(conn, &row.id, &(&q.id).into(), user, &answer)?;
     }
     Ok(quizzes::submit(conn, &row.id, user)?.passed)
 }

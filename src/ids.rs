@@ -187,3 +187,54 @@ mod tests {
         assert_ne!(ExampleId::random(), ExampleId::random());
     }
 }
+
+/// What an audit row is about: the kind of record and its id. Built from a typed id
+/// ([`AuditSubject::of`]), from a kind and id read back from a row that refers to several kinds
+/// of record (an appeal's subject), or for the system itself (the retention purge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditSubject<'a> {
+    pub kind: &'a str,
+    pub id: &'a str,
+}
+
+/// A typed id whose records are audited, with the kind its audit rows name.
+pub trait Audited {
+    const KIND: &'static str;
+    fn audited_id(&self) -> &str;
+}
+
+impl<'a> AuditSubject<'a> {
+    /// The subject a typed id names.
+    pub fn of<T: Audited>(id: &'a T) -> Self {
+        AuditSubject {
+            kind: T::KIND,
+            id: id.audited_id(),
+        }
+    }
+
+    /// A subject stored as kind and id in another record (an appeal's subject).
+    pub fn stored(kind: &'a str, id: &'a str) -> Self {
+        AuditSubject { kind, id }
+    }
+
+    /// The system itself, for what no one person did (the retention purge).
+    pub fn system(what: &'a str) -> Self {
+        AuditSubject {
+            kind: "system",
+            id: what,
+        }
+    }
+}
+
+/// Declares the audit kind of an id type.
+#[macro_export]
+macro_rules! audited {
+    ($name:ty, $kind:literal) => {
+        impl $crate::ids::Audited for $name {
+            const KIND: &'static str = $kind;
+            fn audited_id(&self) -> &str {
+                self.as_str()
+            }
+        }
+    };
+}

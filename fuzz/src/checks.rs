@@ -1457,7 +1457,7 @@ pub fn email_headers(data: &[u8]) {
         text: format!("{reason}\n{link}\n"),
         html: format!("<p>{reason}</p>"),
     };
-    if let Ok(message) = build_message(&setup.from, to_email, to_name, OUTBOX_ID, &direct) {
+    if let Ok(message) = build_message(&setup.from, to_email, to_name, &OUTBOX_ID.into(), &direct) {
         assert_clean_message(&message, to_email);
     }
 
@@ -1486,8 +1486,13 @@ pub fn email_headers(data: &[u8]) {
     };
     let rendered = academy::email::render::render(&setup.templates, &row, &setup.base_url)
         .unwrap_or_else(|e| panic!("a queued {} mail does not render: {e:#}", row.template));
-    if let Ok(message) = build_message(&setup.from, &row.to_email, &row.to_name, &row.id, &rendered)
-    {
+    if let Ok(message) = build_message(
+        &setup.from,
+        &row.to_email,
+        &row.to_name,
+        &(&row.id).into(),
+        &rendered,
+    ) {
         assert_clean_message(&message, &row.to_email);
     }
 }

@@ -478,7 +478,7 @@ pub fn redeem_link(
     let now = now_naive();
     let user_id = write_tx(conn, |conn| {
         let row = valid_token(conn, secret, purpose, now)?;
-        if store::use_one_time_token(conn, &row.id, now)? == 0 {
+        if store::use_one_time_token(conn, &model::TokenId::from(&row.id), now)? == 0 {
             return Err(AppError::Validation {
                 code: "invalid_token",
                 message: "this link is not valid any more; ask for a new one".into(),

@@ -255,3 +255,9 @@ crate::id_type!(
     /// A person's account id (a UUID).
     UserId
 );
+
+crate::id_type!(
+    /// A one-time link's id (a UUID; the secret itself is never stored).
+    TokenId
+);
+crate::audited!(UserId, "user");

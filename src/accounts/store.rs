@@ -278,7 +278,7 @@ pub fn find_one_time_token(
 /// Marks a token used; returns 0 when it was already used (so two redemptions cannot both win).
 pub fn use_one_time_token(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::accounts::model::TokenId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     use crate::db::schema::one_time_tokens;

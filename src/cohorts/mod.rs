@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod model;
 pub mod store;
 
+use crate::ids::AuditSubject;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
@@ -360,10 +361,9 @@ pub fn remove_member(
         store::set_feed_secret(conn, cohort_id, &random_secret())?;
         crate::credentials::store::audit(
             conn,
-            Some(actor.id.as_str()),
+            Some(&actor.id),
             "member_removed",
-            "cohort",
-            cohort_id.as_str(),
+            AuditSubject::of(cohort_id),
             &serde_json::json!({"user_id": user_id, "role": role}),
             t,
         )?;
@@ -382,10 +382,9 @@ pub fn rotate_feed(
         store::set_feed_secret(conn, cohort_id, &random_secret())?;
         crate::credentials::store::audit(
             conn,
-            Some(actor.id.as_str()),
+            Some(&actor.id),
             "calendar_feed_rotated",
-            "cohort",
-            cohort_id.as_str(),
+            AuditSubject::of(cohort_id),
             &serde_json::json!({}),
             now(),
         )?;
@@ -976,7 +975,7 @@ pub fn zoom_entries(
 pub fn match_zoom_row(
     conn: &mut DbConnection,
     session: &SessionRow,
-    row_id: &str,
+    row_id: &crate::cohorts::model::ZoomRowId,
     user_id: &crate::accounts::model::UserId,
 ) -> Result<Vec<ZoomEntry>, AppError> {
     write_tx(conn, |conn| {
@@ -988,7 +987,7 @@ pub fn match_zoom_row(
             });
         }
         let rows = store::list_zoom_rows(conn, &session.id)?;
-        if !rows.iter().any(|r| r.id == row_id) {
+        if !rows.iter().any(|r| *row_id == r.id) {
             return Err(AppError::NotFound);
         }
         store::match_zoom_row(conn, row_id, user_id)?;

@@ -278,3 +278,9 @@ crate::id_type!(
     /// A cohort's id (a UUID).
     CohortId
 );
+
+crate::id_type!(
+    /// A row of an imported Zoom participant report.
+    ZoomRowId
+);
+crate::audited!(CohortId, "cohort");

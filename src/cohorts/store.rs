@@ -404,7 +404,7 @@ pub fn list_zoom_rows(
 
 pub fn match_zoom_row(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::cohorts::model::ZoomRowId,
     user_id: &crate::accounts::model::UserId,
 ) -> QueryResult<usize> {
     diesel::update(zoom_rows::table.find(id))

@@ -14,7 +14,7 @@ use crate::cohorts::{self, model::MemberRole, Access};
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 use crate::quizzes::model::Quiz;
-use model::{Course, Module, RevisionStatus};
+use model::{Course, Module, RevisionId, RevisionStatus};
 use store::{ModuleRevisionRow, PublicationRow, QuizRevisionRow};
 
 use crate::util::now;
@@ -131,13 +131,17 @@ pub fn quiz_definition(row: &QuizRevisionRow) -> Result<Quiz, AppError> {
 /// definition (the profile of the exam burst showed that as the largest cost).
 pub fn quiz_by_revision(
     conn: &mut DbConnection,
-    revision_id: &str,
+    revision_id: &crate::course::model::QuizRevisionId,
 ) -> Result<std::sync::Arc<Quiz>, AppError> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Quiz>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(q) = cache.lock().ok().and_then(|c| c.get(revision_id).cloned()) {
+    if let Some(q) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(revision_id.as_str()).cloned())
+    {
         return Ok(q);
     }
     let row = store::find_quiz_revision(conn, revision_id)?.ok_or(AppError::NotFound)?;
@@ -207,7 +211,8 @@ pub fn cohort_modules(
     for current in store::current_module_revisions(conn)? {
         let publication = published.iter().find(|p| p.slug == current.slug);
         let row = match publication {
-            Some(p) => store::find_module_revision(conn, &p.revision_id)?.unwrap_or(current),
+            Some(p) => store::find_module_revision(conn, &RevisionId::from(&p.revision_id))?
+                .unwrap_or(current),
             None if trainee => continue,
             None => current,
         };
@@ -236,7 +241,8 @@ fn visible_revision(
 ) -> Result<(ModuleRevisionRow, bool), AppError> {
     match store::find_publication(conn, cohort_id, "module", slug)? {
         Some(p) => Ok((
-            store::find_module_revision(conn, &p.revision_id)?.ok_or(AppError::NotFound)?,
+            store::find_module_revision(conn, &RevisionId::from(&p.revision_id))?
+                .ok_or(AppError::NotFound)?,
             true,
         )),
         // Drafts are a uniform 404 to trainees.
@@ -369,7 +375,14 @@ pub fn complete_module(
         let (row, _) = visible_revision(conn, cohort_id, slug, true)?;
         check_prerequisites(conn, cohort_id, &user.id, &row)?;
         if !store::completed_slugs(conn, cohort_id, &user.id)?.contains(&row.slug) {
-            store::insert_completion(conn, cohort_id, &user.id, slug, &row.id, now())?;
+            store::insert_completion(
+                conn,
+                cohort_id,
+                &user.id,
+                slug,
+                &RevisionId::from(&row.id),
+                now(),
+            )?;
         }
         Ok(())
     })
@@ -432,17 +445,16 @@ pub struct ModuleEdit {
 
 fn audit(
     conn: &mut DbConnection,
-    actor: &str,
+    actor: &crate::accounts::model::UserId,
     action: &str,
-    subject_id: &str,
+    revision: &RevisionId,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
     crate::credentials::store::audit(
         conn,
         Some(actor),
         action,
-        "module_revision",
-        subject_id,
+        crate::ids::AuditSubject::of(revision),
         &details,
         now(),
     )?;
@@ -508,13 +520,13 @@ pub fn save_module_edit(
         store::insert_module_revision(conn, &row)?;
         audit(
             conn,
-            author.id.as_str(),
+            &author.id,
             if admin {
                 "module_revised"
             } else {
                 "module_draft_saved"
             },
-            &row.id,
+            &RevisionId::from(&row.id),
             serde_json::json!({"slug": slug, "based_on": base.id}),
         )
     })?;
@@ -526,7 +538,7 @@ pub fn save_module_edit(
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn review_module_draft(
     conn: &mut DbConnection,
-    revision_id: &str,
+    revision_id: &crate::course::model::RevisionId,
     approve: bool,
     reviewer: &User,
 ) -> Result<RevisionInfo, AppError> {
@@ -549,7 +561,7 @@ pub fn review_module_draft(
         store::review_module_draft(conn, revision_id, status, reviewer.id.as_str(), now())?;
         audit(
             conn,
-            reviewer.id.as_str(),
+            &reviewer.id,
             if approve {
                 "module_draft_approved"
             } else {
@@ -565,7 +577,10 @@ pub fn review_module_draft(
 }
 
 /// A revision's Markdown in both languages (staff).
-pub fn revision_source(conn: &mut DbConnection, id: &str) -> Result<ModuleRevisionRow, AppError> {
+pub fn revision_source(
+    conn: &mut DbConnection,
+    id: &crate::course::model::RevisionId,
+) -> Result<ModuleRevisionRow, AppError> {
     store::find_module_revision(conn, id)?.ok_or(AppError::NotFound)
 }
 
@@ -583,8 +598,8 @@ pub fn diff_revisions(
     to: &str,
     lang: Language,
 ) -> Result<Vec<DiffLine>, AppError> {
-    let a = store::find_module_revision(conn, from)?.ok_or(AppError::NotFound)?;
-    let b = store::find_module_revision(conn, to)?.ok_or(AppError::NotFound)?;
+    let a = store::find_module_revision(conn, &from.into())?.ok_or(AppError::NotFound)?;
+    let b = store::find_module_revision(conn, &to.into())?.ok_or(AppError::NotFound)?;
     if a.slug != b.slug {
         return Err(AppError::invalid(
             "both revisions must belong to the same module",

@@ -171,3 +171,14 @@ impl std::fmt::Display for RevisionStatus {
         f.write_str(self.as_str())
     }
 }
+
+crate::id_type!(
+    /// A module revision's id (a UUID).
+    RevisionId
+);
+crate::id_type!(
+    /// A quiz revision's id (a UUID).
+    QuizRevisionId
+);
+crate::audited!(RevisionId, "module_revision");
+crate::audited!(QuizRevisionId, "quiz_revision");

@@ -56,7 +56,7 @@ pub fn insert_module_revision(
 
 pub fn find_module_revision(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::course::model::RevisionId,
 ) -> QueryResult<Option<ModuleRevisionRow>> {
     module_revisions::table
         .find(id)
@@ -113,7 +113,7 @@ pub fn approved_module_revisions_of(
 /// approved revision. Returns the rows changed (0 when it was not a draft).
 pub fn review_module_draft(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::course::model::RevisionId,
     status: RevisionStatus,
     reviewer: &str,
     at: NaiveDateTime,
@@ -181,7 +181,7 @@ pub fn insert_quiz_revision(conn: &mut DbConnection, row: &QuizRevisionRow) -> Q
 
 pub fn find_quiz_revision(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::course::model::QuizRevisionId,
 ) -> QueryResult<Option<QuizRevisionRow>> {
     quiz_revisions::table
         .find(id)
@@ -350,7 +350,7 @@ pub fn insert_completion(
     cohort_id: &crate::cohorts::model::CohortId,
     user_id: &crate::accounts::model::UserId,
     slug: &str,
-    revision_id: &str,
+    revision_id: &crate::course::model::RevisionId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::insert_into(module_progress::table)

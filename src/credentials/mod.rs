@@ -12,6 +12,7 @@ mod verification;
 pub use renewal::*;
 pub use verification::*;
 
+use crate::ids::AuditSubject;
 use std::collections::HashMap;
 
 use chrono::{Months, NaiveDateTime};
@@ -591,10 +592,9 @@ fn issue_once(
         };
         store::audit(
             conn,
-            Some(actor.id.as_str()),
+            Some(&actor.id),
             action,
-            "credential",
-            id.as_str(),
+            AuditSubject::of(&id),
             &json!({"number": number, "scope": scope.id, "user_id": holder.id, "cohort_id": cohort.id,
                     "eligible": eligible, "override_reason": override_reason, "renews_id": req.renews_id,
                     "renewal_reason": renewal, "scheme_version": course.programme.version}),
@@ -690,10 +690,9 @@ pub fn change_status(
         }
         store::audit(
             conn,
-            Some(actor.id.as_str()),
+            Some(&actor.id),
             verb,
-            "credential",
-            id.as_str(),
+            AuditSubject::of(id),
             &json!({"reason": reason, "from": row.status, "to": to.as_str(), "scope": row.scope, "detail": detail}),
             t,
         )?;

@@ -150,3 +150,4 @@ crate::id_type!(
     /// A credential's id (a UUID; its verification URL ends with it).
     CredentialId
 );
+crate::audited!(CredentialId, "credential");

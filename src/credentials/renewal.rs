@@ -1,6 +1,7 @@
 //! Renewal along the scheme's recertification path: where a holder stands, the renewal itself
 //! (linked to the credential it renews), and the reminders when the window opens.
 
+use crate::ids::AuditSubject;
 use chrono::{Months, NaiveDateTime};
 use serde::Serialize;
 use serde_json::json;
@@ -254,8 +255,7 @@ pub fn send_expiry_reminders(
                 conn,
                 None,
                 "expiry_reminder",
-                "credential",
-                row.id.as_str(),
+                AuditSubject::of(&row.id),
                 &json!({"valid_until": iso(row.valid_until), "window_opens_at": iso(rc.window_opens_at)}),
                 t,
             )?;

@@ -1,6 +1,7 @@
 //! Credential persistence: credentials, gapless number series, the audit log.
 
 use super::model::{CredentialId, CredentialStatus, SCOPE_WITHDRAWN};
+use crate::ids::AuditSubject;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -255,10 +256,9 @@ pub fn all_with_holders(
 /// Appends one audit record.
 pub fn audit(
     conn: &mut DbConnection,
-    actor: Option<&str>,
+    actor: Option<&crate::accounts::model::UserId>,
     action: &str,
-    subject_type: &str,
-    subject_id: &str,
+    subject: AuditSubject<'_>,
     details: &serde_json::Value,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -268,22 +268,18 @@ pub fn audit(
             audit_log::at.eq(now),
             audit_log::actor_id.eq(actor),
             audit_log::action.eq(action),
-            audit_log::subject_type.eq(subject_type),
-            audit_log::subject_id.eq(subject_id),
+            audit_log::subject_type.eq(subject.kind),
+            audit_log::subject_id.eq(subject.id),
             audit_log::details_json.eq(details.to_string()),
         ))
         .execute(conn)
 }
 
 /// Audit records of one subject, oldest first.
-pub fn audit_of(
-    conn: &mut DbConnection,
-    subject_type: &str,
-    subject_id: &str,
-) -> QueryResult<Vec<AuditRow>> {
+pub fn audit_of(conn: &mut DbConnection, subject: AuditSubject<'_>) -> QueryResult<Vec<AuditRow>> {
     audit_log::table
-        .filter(audit_log::subject_type.eq(subject_type))
-        .filter(audit_log::subject_id.eq(subject_id))
+        .filter(audit_log::subject_type.eq(subject.kind))
+        .filter(audit_log::subject_id.eq(subject.id))
         .order(audit_log::at.asc())
         .select((
             audit_log::at,

@@ -67,7 +67,11 @@ impl Mailer {
     }
 
     /// Sends one message; blocking, so call it from a blocking thread.
-    pub fn send(&self, id: &str, message: &Message) -> anyhow::Result<()> {
+    pub fn send(
+        &self,
+        id: &crate::email::model::OutboxId,
+        message: &Message,
+    ) -> anyhow::Result<()> {
         match self {
             Mailer::Smtp(t) => {
                 t.send(message).map_err(|e| anyhow::anyhow!("SMTP: {e}"))?;
@@ -117,7 +121,7 @@ pub fn build_message(
     from: &Mailbox,
     to_email: &str,
     to_name: &str,
-    outbox_id: &str,
+    outbox_id: &crate::email::model::OutboxId,
     rendered: &Rendered,
 ) -> anyhow::Result<Message> {
     // Our own address rules first (no quotes, brackets or controls): lettre accepts a quoted

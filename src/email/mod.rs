@@ -103,7 +103,10 @@ pub fn outbox_counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, AppE
 }
 
 /// Queues a failed mail again; 404 unless it is failed.
-pub fn retry_failed(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+pub fn retry_failed(
+    conn: &mut DbConnection,
+    id: &crate::email::model::OutboxId,
+) -> Result<(), AppError> {
     let n = crate::db::write_tx(conn, |conn| {
         store::requeue(conn, id, Utc::now().naive_utc())
     })?;

@@ -32,3 +32,8 @@ impl OutboxStatus {
         }
     }
 }
+
+crate::id_type!(
+    /// A mail's id in the outbox (a UUID).
+    OutboxId
+);

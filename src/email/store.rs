@@ -129,7 +129,7 @@ pub fn claim_due(
 /// Marks a claimed mail as sent; only the worker holding the lease may.
 pub fn mark_sent(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::email::model::OutboxId,
     worker: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -152,7 +152,7 @@ pub fn mark_sent(
 /// Records a failed try: queued again at `next_at`, or `failed` for good when `give_up`.
 pub fn mark_attempt_failed(
     conn: &mut DbConnection,
-    id: &str,
+    id: &crate::email::model::OutboxId,
     worker: &str,
     error: &str,
     next_at: NaiveDateTime,
@@ -180,7 +180,11 @@ pub fn mark_attempt_failed(
 }
 
 /// Puts a failed mail back in the queue for one more round of tries.
-pub fn requeue(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn requeue(
+    conn: &mut DbConnection,
+    id: &crate::email::model::OutboxId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     use outbox_emails::dsl as o;
     diesel::update(
         outbox_emails::table

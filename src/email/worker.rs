@@ -1,6 +1,7 @@
 //! The background sender: claims due outbox rows, renders and sends them, retries with
 //! exponential backoff, and gives up into a visible `failed` state.
 
+use super::model::OutboxId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,10 +72,10 @@ pub async fn tick(
                 &cfg2.from,
                 &row2.to_email,
                 &row2.to_name,
-                &row2.id,
+                &OutboxId::from(&row2.id),
                 &rendered,
             )?;
-            mailer.send(&row2.id, &msg)
+            mailer.send(&OutboxId::from(&row2.id), &msg)
         })
         .await
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("mail task: {e}")))?;
@@ -84,7 +85,7 @@ pub async fn tick(
             let now = Utc::now().naive_utc();
             match outcome {
                 Ok(()) => {
-                    store::mark_sent(conn, &row.id, &worker, now)?;
+                    store::mark_sent(conn, &OutboxId::from(&row.id), &worker, now)?;
                     tracing::info!(mail = %row.id, template = %row.template, "mail sent");
                 }
                 Err(e) => {
@@ -93,7 +94,7 @@ pub async fn tick(
                     let delay = chrono::Duration::from_std(backoff(base, attempts)).unwrap_or_default();
                     let msg = format!("{e:#}");
                     tracing::warn!(mail = %row.id, attempts, give_up, error = %msg, "mail not sent");
-                    store::mark_attempt_failed(conn, &row.id, &worker, &msg, now + delay, give_up)?;
+                    store::mark_attempt_failed(conn, &OutboxId::from(&row.id), &worker, &msg, now + delay, give_up)?;
                 }
             }
             Ok(())

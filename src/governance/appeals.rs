@@ -1,6 +1,7 @@
 //! Appeals against a quiz result, a certification decision or a change to one's credential,
 //! decided by a reviewer who took no part in it.
 
+use crate::ids::AuditSubject;
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -123,8 +124,7 @@ pub fn file_appeal(
             conn,
             &user.id,
             "appeal",
-            &appeal.subject_type,
-            &appeal.subject_id,
+            AuditSubject::stored(&appeal.subject_type, &appeal.subject_id),
             json!({"appeal_id": appeal.id, "grounds": appeal.grounds}),
         )
     })?;
@@ -294,7 +294,7 @@ pub fn decide_appeal(
     }
     if a.subject_type == "credential" {
         // Whoever changed the credential's status (or issued it) took part.
-        let actors = store::audit_actors(conn, "credential", &a.subject_id)?;
+        let actors = store::audit_actors(conn, AuditSubject::stored("credential", &a.subject_id))?;
         involved |= actors
             .iter()
             .any(|x| x.as_deref() == Some(reviewer.id.as_str()));
@@ -318,8 +318,7 @@ pub fn decide_appeal(
             conn,
             &reviewer.id,
             "decide_appeal",
-            "appeal",
-            a.id.as_str(),
+            AuditSubject::of(&a.id),
             json!({"outcome": outcome.as_str(), "rationale": rationale}),
         )?;
         let appellant = accounts::get_user(conn, &a.user_id)?;

@@ -1,6 +1,7 @@
 //! Recommendations by the cohort's instructors and independent decisions by admins who did
 //! not teach the cohort, with conflict-of-interest declarations.
 
+use crate::ids::AuditSubject;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -64,8 +65,7 @@ pub fn recommend(
             conn,
             &actor.id,
             "recommend",
-            "decision",
-            d.id.as_str(),
+            AuditSubject::of(&d.id),
             json!({"user_id": d.user_id, "scope": d.scope, "rationale": d.recommendation}),
         )
     })?;
@@ -158,8 +158,7 @@ pub fn record_direct(
         conn,
         d.admin_id,
         "decide",
-        "decision",
-        id.as_str(),
+        AuditSubject::of(&id),
         json!({"outcome": DecisionOutcome::Grant.as_str(), "rationale": d.rationale, "credential_id": d.credential_id,
                "user_id": d.user_id, "scope": d.scope, "direct": true}),
     )?;
@@ -208,8 +207,7 @@ pub fn decide(
                 conn,
                 &admin.id,
                 "declare_conflict",
-                "decision",
-                d.id.as_str(),
+                AuditSubject::of(&d.id),
                 json!({"statement": statement}),
             )
         })?;
@@ -267,8 +265,7 @@ pub fn decide(
             conn,
             &admin.id,
             "decide",
-            "decision",
-            d.id.as_str(),
+            AuditSubject::of(&d.id),
             json!({"outcome": outcome.as_str(), "rationale": rationale, "credential_id": credential_id,
                    "user_id": d.user_id, "scope": d.scope, "no_conflict_declared": true}),
         )
@@ -358,7 +355,7 @@ pub fn evidence(
     let t = now();
     let mut earlier_credentials = Vec::new();
     for c in credentials::store::of_user(conn, user_id)? {
-        let history = credentials::store::audit_of(conn, "credential", c.id.as_str())?
+        let history = credentials::store::audit_of(conn, AuditSubject::of(&c.id))?
             .into_iter()
             .map(|(at, _, action, details)| {
                 let reason = serde_json::from_str::<serde_json::Value>(&details)

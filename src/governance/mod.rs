@@ -20,6 +20,7 @@ pub use decisions::*;
 pub use records::*;
 pub use store::{Appeal, Decision};
 
+use crate::ids::AuditSubject;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use sha2::Digest;
@@ -50,19 +51,10 @@ fn audit(
     conn: &mut DbConnection,
     actor: &crate::accounts::model::UserId,
     action: &str,
-    subject_type: &str,
-    subject_id: &str,
+    subject: AuditSubject<'_>,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
-    credentials::store::audit(
-        conn,
-        Some(actor.as_str()),
-        action,
-        subject_type,
-        subject_id,
-        &details,
-        now(),
-    )?;
+    credentials::store::audit(conn, Some(actor), action, subject, &details, now())?;
     Ok(())
 }
 
@@ -109,7 +101,7 @@ pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, Ap
         .map_err(|e| AppError::Unexpected(e.into()))?;
     let hash = hex(&sha2::Sha256::digest(definition.as_bytes()));
     let version = p.version as i32;
-    let known = store::scheme_hash(conn, &p.id, version)?;
+    let known = store::scheme_hash(conn, &model::ProgrammeId::from(&p.id), version)?;
     match known {
         Some(h) if h == hash => {}
         Some(_) => {
@@ -127,7 +119,14 @@ pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, Ap
             ))
         }
         // Another instance may record it at the same moment; the store accepts that.
-        None => store::insert_scheme(conn, &p.id, version, &hash, &definition, now())?,
+        None => store::insert_scheme(
+            conn,
+            &model::ProgrammeId::from(&p.id),
+            version,
+            &hash,
+            &definition,
+            now(),
+        )?,
     }
     Ok(p.version)
 }

@@ -113,3 +113,10 @@ crate::id_type!(
     /// An appeal's id.
     AppealId
 );
+
+crate::id_type!(
+    /// A certification programme's id (`programme.toml`'s `id`).
+    ProgrammeId
+);
+crate::audited!(DecisionId, "decision");
+crate::audited!(AppealId, "appeal");

@@ -1,5 +1,6 @@
 //! Records: one person's whole certification history, signed; PDPA erasure.
 
+use crate::ids::AuditSubject;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -113,8 +114,7 @@ pub fn erase_person(
             conn,
             &admin.id,
             "erase_personal_data",
-            "user",
-            subject_id.as_str(),
+            AuditSubject::of(subject_id),
             json!({"reason": reason}),
         )
     })

@@ -7,6 +7,7 @@
 //! or an appeal about the record is open. Identity is erased on request (PDPA), not by age:
 //! see [`super::erase_person`].
 
+use crate::ids::AuditSubject;
 use chrono::{Months, NaiveDateTime};
 use serde::Serialize;
 
@@ -231,8 +232,7 @@ pub fn purge(
                 conn,
                 None,
                 "retention_purge",
-                "system",
-                "retention",
+                AuditSubject::system("retention"),
                 &serde_json::to_value(&out).unwrap_or_default(),
                 now,
             )?;

@@ -3,6 +3,7 @@
 //! schema; what other domains own (attempts, credentials, memberships…) governance asks their
 //! stores for.
 
+use crate::ids::AuditSubject;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -343,7 +344,7 @@ pub fn declarations_about(
 /// The content hash recorded for a scheme version, if it was seen before.
 pub fn scheme_hash(
     conn: &mut DbConnection,
-    programme_id: &str,
+    programme_id: &super::model::ProgrammeId,
     version: i32,
 ) -> QueryResult<Option<String>> {
     scheme_versions::table
@@ -357,7 +358,7 @@ pub fn scheme_hash(
 /// Records a scheme version; another instance recording it at the same moment is not an error.
 pub fn insert_scheme(
     conn: &mut DbConnection,
-    programme_id: &str,
+    programme_id: &super::model::ProgrammeId,
     version: i32,
     hash: &str,
     definition: &str,
@@ -408,12 +409,11 @@ pub fn schemes(
 /// Who acted on a subject (every audit row's actor).
 pub fn audit_actors(
     conn: &mut DbConnection,
-    subject_type: &str,
-    subject_id: &str,
+    subject: AuditSubject<'_>,
 ) -> QueryResult<Vec<Option<String>>> {
     audit_log::table
-        .filter(audit_log::subject_type.eq(subject_type))
-        .filter(audit_log::subject_id.eq(subject_id))
+        .filter(audit_log::subject_type.eq(subject.kind))
+        .filter(audit_log::subject_id.eq(subject.id))
         .select(audit_log::actor_id)
         .load(conn)
 }

@@ -8,6 +8,7 @@ pub mod lint;
 pub mod model;
 pub mod store;
 
+use crate::ids::AuditSubject;
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
@@ -20,7 +21,7 @@ use crate::course::{self, store as content};
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 use engine::{Layout, QuestionView};
-use model::{AttemptId, AttemptState};
+use model::{AttemptId, AttemptState, QuestionId};
 use model::{Grading, Quiz, ReviewPolicy};
 use store::AttemptRow;
 
@@ -78,7 +79,7 @@ pub fn cohort_quizzes(
             None if trainee => continue,
             None => current_id,
         };
-        let q = course::quiz_by_revision(conn, &revision_id)?;
+        let q = course::quiz_by_revision(conn, &(&revision_id).into())?;
         out.push(QuizListItem {
             title: if lang == Language::En {
                 q.title_en.clone()
@@ -166,7 +167,7 @@ pub fn quiz_checklist(
     let Some(p) = content::find_publication(conn, cohort_id, "quiz", slug)? else {
         return Ok(Vec::new());
     };
-    let quiz = course::quiz_by_revision(conn, &p.revision_id)?;
+    let quiz = course::quiz_by_revision(conn, &(&p.revision_id).into())?;
     if quiz.requires.is_empty() {
         return Ok(Vec::new());
     }
@@ -240,7 +241,7 @@ fn layout_of(row: &AttemptRow) -> Result<Layout, AppError> {
 }
 
 fn quiz_of(conn: &mut DbConnection, row: &AttemptRow) -> Result<std::sync::Arc<Quiz>, AppError> {
-    course::quiz_by_revision(conn, &row.quiz_revision_id)
+    course::quiz_by_revision(conn, &(&row.quiz_revision_id).into())
 }
 
 fn views(quiz: &Quiz, layout: &Layout, lang: Language) -> Vec<QuestionView> {
@@ -299,7 +300,7 @@ pub fn start_attempt(
         if publication.closes_at.is_some_and(|c| t >= c) {
             return Err(AppError::conflict("quiz_closed", "this quiz is closed"));
         }
-        let quiz = course::quiz_by_revision(conn, &publication.revision_id)?;
+        let quiz = course::quiz_by_revision(conn, &(&publication.revision_id).into())?;
         if !quiz.requires.is_empty() {
             let list = checklist(conn, cohort_id, user, &quiz.requires, lang)?;
             let missing: Vec<&str> = list
@@ -474,7 +475,7 @@ fn finalise(
 pub fn save_answer(
     conn: &mut DbConnection,
     attempt_id: &crate::quizzes::model::AttemptId,
-    question_id: &str,
+    question_id: &QuestionId,
     user: &User,
     answer: &Value,
 ) -> Result<NaiveDateTime, AppError> {
@@ -495,12 +496,12 @@ pub fn save_answer(
     let laid = layout
         .questions
         .iter()
-        .find(|l| l.id == question_id)
+        .find(|l| *question_id == l.id)
         .ok_or(AppError::NotFound)?;
     let q = quiz
         .questions
         .iter()
-        .find(|q| q.id == question_id)
+        .find(|q| *question_id == q.id)
         .ok_or(AppError::NotFound)?;
     engine::validate_answer(q, laid, answer).map_err(|m| AppError::Validation {
         code: "invalid_answer",
@@ -928,14 +929,13 @@ pub fn import_gift(
         let saved = course::save_quiz_revision(conn, &quiz, now(), cohort_id)?;
         crate::credentials::store::audit(
             conn,
-            Some(user.id.as_str()),
+            Some(&user.id),
             if scheme {
                 "scheme_quiz_revised"
             } else {
                 "quiz_imported"
             },
-            "quiz_revision",
-            &saved.0.id,
+            AuditSubject::stored("quiz_revision", &saved.0.id),
             &serde_json::json!({"slug": quiz.slug, "cohort_id": cohort_id, "questions": quiz.questions.len(),
                                 "pass_percent": quiz.pass_percent, "new": saved.1}),
             now(),

@@ -171,3 +171,8 @@ crate::id_type!(
     /// An attempt's id (a UUID).
     AttemptId
 );
+
+crate::id_type!(
+    /// A question's id within its quiz (authored in the quiz file, e.g. `basics-03`).
+    QuestionId
+);

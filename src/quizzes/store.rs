@@ -1,6 +1,6 @@
 //! Attempt persistence: attempts, autosaved answers, per-trainee overrides.
 
-use super::model::{AttemptId, AttemptState};
+use super::model::{AttemptId, AttemptState, QuestionId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -156,7 +156,7 @@ pub fn finish_attempt(
 pub fn save_answer(
     conn: &mut DbConnection,
     attempt_id: &crate::quizzes::model::AttemptId,
-    question_id: &str,
+    question_id: &QuestionId,
     answer_json: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {

@@ -364,8 +364,7 @@ async fn issuing_to_a_trainee_who_is_not_eligible_needs_an_audited_reason() {
         .run(move |conn| {
             Ok(academy::credentials::store::audit_of(
                 conn,
-                "credential",
-                &id,
+                academy::ids::AuditSubject::stored("credential", &id),
             )?)
         })
         .await
@@ -520,8 +519,7 @@ async fn revocation_and_suspension_show_on_the_very_next_request_and_in_the_stat
         .run(move |conn| {
             Ok(academy::credentials::store::audit_of(
                 conn,
-                "credential",
-                &key,
+                academy::ids::AuditSubject::stored("credential", &key),
             )?)
         })
         .await

@@ -365,7 +365,7 @@ mod tests {
         )
         .unwrap();
         for (q, v) in answers() {
-            save_answer(conn, &AttemptId::from("a1"), q, &v.to_string(), now).unwrap();
+            save_answer(conn, &AttemptId::from("a1"), &q.into(), &v.to_string(), now).unwrap();
         }
         let graded = finish_attempt(
             conn,

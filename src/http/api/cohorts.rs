@@ -751,7 +751,7 @@ pub async fn match_zoom(
         .db
         .run(move |conn| {
             let (s, _) = cohorts::session_for(conn, &id, &user.0, Access::Staff)?;
-            cohorts::match_zoom_row(conn, &s, &row, &target)
+            cohorts::match_zoom_row(conn, &s, &row.as_str().into(), &target)
         })
         .await?;
     Ok(HttpResponse::Ok().json(rows))

@@ -187,7 +187,7 @@ pub async fn get_revision(
     let id = path.into_inner();
     let r = state
         .db
-        .run(move |conn| course::revision_source(conn, &id))
+        .run(move |conn| course::revision_source(conn, &id.as_str().into()))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "id": r.id, "slug": r.slug, "source": r.source, "created_at": r.created_at, "status": r.status,
@@ -202,7 +202,7 @@ pub async fn get_revision(
 pub async fn approve_revision(
     state: web::Data<AppState>,
     user: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::course::model::RevisionId>,
 ) -> Result<HttpResponse, AppError> {
     review_draft(&state, user, path.into_inner(), true).await
 }
@@ -210,7 +210,7 @@ pub async fn approve_revision(
 async fn review_draft(
     state: &AppState,
     user: AdminUser,
-    id: String,
+    id: crate::course::model::RevisionId,
     approve: bool,
 ) -> Result<HttpResponse, AppError> {
     let r = state
@@ -226,7 +226,7 @@ async fn review_draft(
 pub async fn reject_revision(
     state: web::Data<AppState>,
     user: AdminUser,
-    path: web::Path<String>,
+    path: web::Path<crate::course::model::RevisionId>,
 ) -> Result<HttpResponse, AppError> {
     review_draft(&state, user, path.into_inner(), false).await
 }

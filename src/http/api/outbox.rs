@@ -43,7 +43,7 @@ pub async fn retry_mail(
     let id = path.into_inner();
     state
         .db
-        .run(move |conn| email::retry_failed(conn, &id))
+        .run(move |conn| email::retry_failed(conn, &id.as_str().into()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -126,7 +126,10 @@ pub struct AnswerRequest {
 pub async fn save_answer(
     state: web::Data<AppState>,
     who: SignedIn,
-    path: web::Path<(crate::quizzes::model::AttemptId, String)>,
+    path: web::Path<(
+        crate::quizzes::model::AttemptId,
+        crate::quizzes::model::QuestionId,
+    )>,
     body: web::Json<AnswerRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (id, question) = path.into_inner();

@@ -117,7 +117,7 @@ pub async fn retry_mail(
     let id = path.into_inner();
     state
         .db
-        .run(move |conn| email::retry_failed(conn, &id))
+        .run(move |conn| email::retry_failed(conn, &id.as_str().into()))
         .await?;
     Ok(see_other("/admin/mail?done=mail_requeued"))
 }

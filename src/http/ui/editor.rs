@@ -34,7 +34,7 @@ async fn render(
                 .iter()
                 .find(|r| r.status == RevisionStatus::Approved)
                 .map_or_else(|| h[0].id.clone(), |r| r.id.clone());
-            let latest = course::revision_source(conn, &base)?;
+            let latest = course::revision_source(conn, &base.as_str().into())?;
             Ok((h, latest, base))
         })
         .await?;
@@ -156,8 +156,8 @@ pub async fn review_draft(
     let r = state
         .db
         .run(move |conn| {
-            let r = course::review_module_draft(conn, &id, approve, &user)?;
-            Ok(course::revision_source(conn, &r.id)?.slug)
+            let r = course::review_module_draft(conn, &id.as_str().into(), approve, &user)?;
+            Ok(course::revision_source(conn, &r.id.as_str().into())?.slug)
         })
         .await?;
     Ok(see_other(&format!(

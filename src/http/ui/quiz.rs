@@ -399,7 +399,7 @@ pub async fn submit(
                     };
                     if let Some(a) = answer {
                         // A refused answer (wrong shape, or time is up) does not stop the submit.
-                        let _ = quizzes::save_answer(conn, &aid, &q.id, &u, &a);
+                        let _ = quizzes::save_answer(conn, &aid, &(&q.id).into(), &u, &a);
                     }
                 }
                 if summary_first

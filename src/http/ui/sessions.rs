@@ -254,7 +254,7 @@ pub async fn match_row(
         .db
         .run(move |conn| {
             let (s, _) = cohorts::session_for(conn, &sid, &user, Access::Staff)?;
-            cohorts::match_zoom_row(conn, &s, &row, &target.into())
+            cohorts::match_zoom_row(conn, &s, &row.as_str().into(), &target.into())
         })
         .await?;
     Ok(see_other(&format!("/sessions/{id}?done=attendance_saved")))
