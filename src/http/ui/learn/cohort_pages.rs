@@ -1,194 +1,6 @@
-//! The learning journey in the browser: dashboard, cohort page, reading, issuing from the
-//! cohort page, and the admins' cohort list. Taking quizzes is in `quiz.rs`.
+//! The cohort page (sessions, modules, quizzes, progress, eligibility), joining with a code, publishing, and the admins' cohort list and form.
 
-use crate::credentials::model::CredentialStatus;
-use crate::http::ui::guard::{CsrfForm, NoFields, PageAdmin, PageTrainee, PageUser};
-use std::collections::HashMap;
-
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-
-use super::{lang_of, pick, see_other, strings, Page};
-use crate::accounts::{model::Language, model::Role, User};
-use crate::cohorts::{self, model::MemberRole, Access};
-use crate::credentials;
-use crate::dates;
-use crate::error::{escape_html, AppError, PageError};
-use crate::http::AppState;
-use crate::quizzes;
-
-fn status_label(lang: Language, status: impl std::fmt::Display) -> String {
-    strings(lang)
-        .get(&format!("status_{status}"))
-        .cloned()
-        .unwrap_or_else(|| status.to_string())
-}
-
-fn date_range(lang: Language, from: &str, to: &str) -> String {
-    let f = |s: &str| {
-        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(|d| dates::format_date(d, lang))
-            .unwrap_or_else(|_| s.to_string())
-    };
-    format!("{} – {}", f(from), f(to))
-}
-
-#[derive(Serialize)]
-struct NextSession {
-    title: String,
-    when: String,
-    venue: String,
-}
-
-#[derive(Serialize)]
-struct Progress {
-    modules_done: usize,
-    modules_total: usize,
-    quizzes_open: usize,
-    percent: usize,
-}
-
-#[derive(Serialize)]
-struct CohortCard {
-    id: String,
-    name: String,
-    dates: String,
-    status_label: String,
-    next_session: Option<NextSession>,
-    progress: Option<Progress>,
-}
-
-#[derive(Serialize)]
-struct CredentialLine {
-    id: String,
-    number: String,
-    scope: String,
-    status: CredentialStatus,
-    status_label: String,
-    until: String,
-    renewal: Option<RenewalLine>,
-}
-
-/// Where the holder stands on the scheme's renewal path (shown once the window is near).
-#[derive(Serialize)]
-struct RenewalLine {
-    opens: String,
-    open: bool,
-    ready: bool,
-    steps: Vec<(String, bool)>,
-}
-
-/// The signed-in dashboard: cohorts with the next session and progress, credentials.
-pub async fn dashboard(
-    state: &AppState,
-    req: &HttpRequest,
-    user: User,
-) -> Result<HttpResponse, PageError> {
-    let lang = lang_of(req);
-    let t = strings(lang);
-    let (u, issuer, course) = (user.clone(), state.issuer.clone(), state.course.clone());
-    let (cards, creds) = state
-        .db
-        .run(move |conn| {
-            let now = chrono::Utc::now().naive_utc();
-            let mut cards = Vec::new();
-            for c in cohorts::list_cohorts(conn, &u)? {
-                let next = cohorts::list_sessions(conn, &c.id)?
-                    .into_iter()
-                    .find(|s| s.ends_at >= now)
-                    .map(|s| NextSession {
-                        title: pick(lang, &s.title_th, &s.title_en),
-                        when: dates::format_datetime(s.starts_at, lang),
-                        venue: s.venue,
-                    });
-                let progress = if c.my_role == Some(MemberRole::Trainee) {
-                    let modules = crate::course::cohort_modules(conn, &c.id, &u, lang)?;
-                    let done = modules.iter().filter(|m| m.completed).count();
-                    // Quizzes the trainee can take now: not passed yet, and not locked behind
-                    // prerequisites (the final exam before modules 1–5 are done).
-                    let mut quizzes_open = 0;
-                    for q in quizzes::cohort_quizzes(conn, &c.id, &u, lang)? {
-                        let passed = quizzes::store::attempts_of(conn, &c.id, &q.slug, &u.id)?
-                            .iter()
-                            .any(|a| a.passed == Some(true));
-                        if !passed
-                            && quizzes::quiz_checklist(conn, &c.id, &q.slug, &u, lang)?
-                                .iter()
-                                .all(|i| i.met)
-                        {
-                            quizzes_open += 1;
-                        }
-                    }
-                    Some(Progress {
-                        modules_done: done,
-                        modules_total: modules.len(),
-                        quizzes_open,
-                        percent: if modules.is_empty() {
-                            0
-                        } else {
-                            done * 100 / modules.len()
-                        },
-                    })
-                } else {
-                    None
-                };
-                cards.push(CohortCard {
-                    name: pick(lang, &c.name_th, &c.name_en),
-                    dates: date_range(lang, &c.starts_on, &c.ends_on),
-                    status_label: status_label(lang, c.status.as_str()),
-                    id: c.id.into(),
-                    next_session: next,
-                    progress,
-                });
-            }
-            let mut creds = Vec::new();
-            for cr in credentials::mine(conn, &issuer, &u)? {
-                let renewal = if cr.status == CredentialStatus::Active {
-                    let rc = credentials::recertification_for(conn, &course, &cr.id, &u)?;
-                    // Shown from three months before the window opens.
-                    let near = now + chrono::Duration::days(90) >= rc.window_opens_at;
-                    (rc.defined && near).then(|| RenewalLine {
-                        opens: dates::format_date(rc.window_opens_at.date(), lang),
-                        open: rc.open,
-                        ready: rc.ready,
-                        steps: rc
-                            .criteria
-                            .iter()
-                            .filter(|c| c.name != "window_open")
-                            .map(|c| (credentials::step_title(&course, &c.name, lang), c.met))
-                            .collect(),
-                    })
-                } else {
-                    None
-                };
-                creds.push(CredentialLine {
-                    scope: credentials::scope_title(&course, &cr.scope, lang),
-                    status_label: status_label(lang, cr.status),
-                    until: dates::format_date(cr.expires_at.date(), lang),
-                    id: cr.id.into(),
-                    number: cr.number,
-                    status: cr.status,
-                    renewal,
-                });
-            }
-            Ok((cards, creds))
-        })
-        .await?;
-    let office = crate::offices::find(&user.office_code)
-        .map(|o| pick(lang, &o.name_th, &o.name_en))
-        .unwrap_or_default();
-    let mut page = Page::new(req);
-    page.flash_from_query(req);
-    page.ctx
-        .insert("role_label", &t.get(&format!("role_{}", user.role)));
-    page.ctx.insert("office_name", &office);
-    page.ctx.insert("cohorts", &cards);
-    page.ctx.insert("credentials", &creds);
-    page.ctx.insert("user", &user);
-    page.render(state, "home/dashboard.html", StatusCode::OK)
-}
+use super::*;
 
 #[derive(Deserialize)]
 pub struct JoinForm {
@@ -210,7 +22,7 @@ pub async fn join(
 }
 
 #[derive(Serialize)]
-struct SessionLine {
+pub(super) struct SessionLine {
     id: String,
     title: String,
     when: String,
@@ -221,14 +33,14 @@ struct SessionLine {
 }
 
 #[derive(Serialize)]
-struct EligibilityCell {
+pub(super) struct EligibilityCell {
     scope: String,
     eligible: bool,
     holding: Option<String>,
 }
 
 #[derive(Serialize)]
-struct ProgressRow {
+pub(super) struct ProgressRow {
     user_id: String,
     name: String,
     office: String,
@@ -239,7 +51,7 @@ struct ProgressRow {
 }
 
 /// A small bar chart of each trainee's modules read, as inline SVG (no script).
-fn progress_chart(rows: &[ProgressRow], total: usize, label: &str) -> String {
+pub(super) fn progress_chart(rows: &[ProgressRow], total: usize, label: &str) -> String {
     if rows.is_empty() || total == 0 {
         return String::new();
     }
@@ -424,121 +236,16 @@ pub async fn publish(
     Ok(see_other(&format!("/cohorts/{id}?done=published_ok")))
 }
 
-#[derive(Deserialize)]
-pub struct IssueForm {
-    user_id: String,
-    scope: String,
-}
-
-/// An admin issues a credential to an eligible trainee from the progress table.
-pub async fn issue(
-    state: web::Data<AppState>,
-    PageAdmin(user): PageAdmin,
-    path: web::Path<crate::cohorts::model::CohortId>,
-    form: CsrfForm<IssueForm>,
-) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    let f = form.into_inner();
-    let (issuer, course, cid) = (state.issuer.clone(), state.course.clone(), id.clone());
-    let holder = crate::accounts::model::UserId::from(&f.user_id);
-    state
-        .db
-        .run(move |conn| {
-            let req = credentials::IssueRequest {
-                cohort_id: &cid,
-                user_id: &holder,
-                scope: &f.scope,
-                override_reason: None,
-                renews_id: None,
-                decision_id: None,
-            };
-            credentials::issue(conn, &issuer, &course, &user, &req)
-        })
-        .await?;
-    Ok(see_other(&format!("/cohorts/{id}?done=issued_ok")))
-}
-
-#[derive(Deserialize)]
-pub struct IssueAllForm {
-    #[serde(default)]
-    scope: String,
-}
-
-/// Issues the scope's credential to every eligible trainee of the cohort who holds none yet.
-pub async fn issue_all(
-    state: web::Data<AppState>,
-    PageAdmin(user): PageAdmin,
-    path: web::Path<crate::cohorts::model::CohortId>,
-    form: CsrfForm<IssueAllForm>,
-) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    let scope = form.into_inner().scope;
-    let (issuer, course, cid) = (state.issuer.clone(), state.course.clone(), id.clone());
-    let report = state
-        .db
-        .run(move |conn| {
-            credentials::issue_all_eligible(conn, &issuer, &course, &user, &cid, &scope)
-        })
-        .await?;
-    let n = report.get("issued").map_or(0, Vec::len);
-    Ok(see_other(&format!("/cohorts/{id}?done=issued_all&n={n}")))
-}
-
-/// Reading a module.
-pub async fn module_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    PageUser(user): PageUser,
-    path: web::Path<(crate::cohorts::model::CohortId, String)>,
-) -> Result<HttpResponse, PageError> {
-    let lang = lang_of(&req);
-    let (id, slug) = path.into_inner();
-    let (u, cid) = (user.clone(), id.clone());
-    let (module, trainee) = state
-        .db
-        .run(move |conn| {
-            let (_, role) = cohorts::authorize(conn, &cid, &u, Access::Member)?;
-            Ok((
-                crate::course::module_for(conn, &cid, &slug, &u, lang)?,
-                role == Some(MemberRole::Trainee),
-            ))
-        })
-        .await?;
-    let mut page = Page::new(&req);
-    page.ctx.insert("module", &module);
-    page.ctx.insert("cohort_id", &id);
-    page.ctx.insert("trainee", &trainee);
-    page.ctx.insert("user", &user);
-    page.render(&state, "cohorts/module.html", StatusCode::OK)
-}
-
-/// A form that carries only its CSRF token.
-/// Marks a module as read.
-pub async fn complete(
-    state: web::Data<AppState>,
-    PageUser(user): PageUser,
-    path: web::Path<(crate::cohorts::model::CohortId, String)>,
-    _: CsrfForm<NoFields>,
-) -> Result<HttpResponse, PageError> {
-    let (id, slug) = path.into_inner();
-    let cid = id.clone();
-    state
-        .db
-        .run(move |conn| crate::course::complete_module(conn, &cid, &slug, &user))
-        .await?;
-    Ok(see_other(&format!("/cohorts/{id}?done=module_read")))
-}
-
 /// Progress feedback for long form actions (every page loads it).
 pub async fn forms_js() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("cache-control", "public, max-age=3600"))
         .content_type("text/javascript; charset=utf-8")
-        .body(include_str!("../../../static/forms.js"))
+        .body(include_str!("../../../../static/forms.js"))
 }
 
 #[derive(Serialize)]
-struct CohortLine {
+pub(super) struct CohortLine {
     id: String,
     name: String,
     dates: String,
@@ -548,7 +255,7 @@ struct CohortLine {
     join_code: String,
 }
 
-async fn render_admin_cohorts(
+pub(super) async fn render_admin_cohorts(
     state: &AppState,
     req: &HttpRequest,
     user: User,
@@ -659,7 +366,7 @@ pub async fn create_cohort(
     {
         Ok(c) => Ok(see_other(&format!("/cohorts/{}?done=cohort_created", c.id))),
         Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
-            let message = super::error_text(lang_of(&req), &e);
+            let message = crate::http::ui::error_text(lang_of(&req), &e);
             render_admin_cohorts(&state, &req, user, Some(message)).await
         }
         Err(e) => Err(PageError(e)),
