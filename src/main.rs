@@ -159,7 +159,7 @@ fn main() -> ExitCode {
                 let target = path.clone();
                 db.run(move |conn| {
                     academy::db::backup_sqlite(conn, &target)
-                        .map_err(academy::error::AppError::Unexpected)
+                        .map_err(|e| academy::error::AppError::invalid(format!("{e:#}")))
                 })
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -337,7 +337,16 @@ impl Settings {
                 )
             })?,
         };
+        let log = parse_log(&args.log).map_err(|m| bad("ACADEMY_LOG", &args.log, m))?;
         if production {
+            if base_url.scheme() != "https" && args.base_url.is_some() {
+                return Err(bad(
+                    "ACADEMY_BASE_URL",
+                    base_url.as_str(),
+                    "production needs an https:// public URL: sign-in cookies are Secure and \
+                     credentials name this URL as their issuer",
+                ));
+            }
             if !matches!(mail, MailTransport::Smtp(_)) {
                 return Err(bad(
                     "ACADEMY_SMTP_URL",
@@ -364,7 +373,7 @@ impl Settings {
             production,
             db_pool_size,
             workers,
-            log: args.log.clone(),
+            log,
             mail_from,
             mail_max_attempts,
             mail_retry_base: std::time::Duration::from_secs(mail_retry_seconds),
@@ -397,5 +406,55 @@ pub fn redact(raw: &str) -> String {
             u.to_string()
         }
         _ => raw.to_string(),
+    }
+}
+
+/// Checks `ACADEMY_LOG`: a level (`error`, `warn`, `info`, `debug`, `trace`, `off`) or
+/// comma-separated directives such as `info,academy=debug`. A bare word that is not a level
+/// would silently log nothing of ours, so it is refused.
+pub fn parse_log(raw: &str) -> Result<String, String> {
+    const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+    let raw = raw.trim();
+    let ok = !raw.is_empty()
+        && raw
+            .split(',')
+            .map(str::trim)
+            .all(|d| match d.split_once('=') {
+                Some((target, level)) => {
+                    !target.is_empty()
+                        && target
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-'))
+                        && LEVELS.contains(&level.trim().to_ascii_lowercase().as_str())
+                }
+                None => LEVELS.contains(&d.to_ascii_lowercase().as_str()),
+            });
+    if ok && tracing_subscriber::EnvFilter::try_new(raw).is_ok() {
+        Ok(raw.to_string())
+    } else {
+        Err(
+            "use a level (error, warn, info, debug, trace, off) or directives like \
+             info,academy=debug"
+                .into(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    #[test]
+    fn log_settings_are_levels_or_directives() {
+        for good in [
+            "info",
+            "warn",
+            "academy=debug",
+            "info,academy=debug",
+            "ERROR",
+        ] {
+            assert!(super::parse_log(good).is_ok(), "{good}");
+        }
+        for bad in ["garbage", "", "info,garbage", "academy=loud", "=debug"] {
+            assert!(super::parse_log(bad).is_err(), "{bad}");
+        }
     }
 }

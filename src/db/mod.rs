@@ -318,6 +318,11 @@ pub fn backup_sqlite(conn: &mut DbConnection, target: &Path) -> anyhow::Result<(
     if target.exists() {
         anyhow::bail!("{} exists already; choose a new file", target.display());
     }
+    // A new install has no `data/backups/` yet: the backup makes the folder it is written to.
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the folder {}", dir.display()))?;
+    }
     let path = target.to_string_lossy().replace('\'', "''");
     c.batch_execute(&format!("VACUUM INTO '{path}'"))
         .with_context(|| format!("writing the backup to {}", target.display()))?;

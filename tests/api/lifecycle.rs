@@ -566,12 +566,19 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     );
     assert!(report.contains(&expected), "{expected} in {report}");
     assert!(report.contains("outbox_emails"), "{report}");
-    // The purge itself is audited, and a second run finds nothing.
+    // Every purge is audited, also one that removes nothing (issue 29: the first, "fresh"
+    // run used to leave no trace): the fresh run and this one.
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'retention_purge'")
             .await,
-        1
+        2
     );
+    // A second run finds nothing, and is on record as well.
     let again = purge_cli(&app, false);
     assert!(again.contains("0 rows removed"), "{again}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'retention_purge'")
+            .await,
+        3
+    );
 }

@@ -102,11 +102,55 @@ fn bad_values_of_other_settings_are_refused() {
         ("ACADEMY_SMTP_URL", "http://mail", "smtp://"),
         ("ACADEMY_DB_POOL_SIZE", "0", "1 to 200"),
         ("ACADEMY_ENV", "staging", "development or production"),
+        // A bare word is no log level: it used to log nothing of ours, silently (issue 29).
+        ("ACADEMY_LOG", "garbage", "a level"),
     ] {
         let (code, err) = academy(dir.path(), &[(name, value.into())], &["migrate"]);
         assert_eq!(code, 2, "{name}");
         assert_one_clear_line(code, &err, name, words);
     }
+}
+
+#[test]
+fn production_refuses_a_public_url_that_is_not_https() {
+    // Sign-in cookies are Secure and credentials name this URL as their issuer (issue 29).
+    let dir = tempfile::tempdir().unwrap();
+    let env = |url: &str| {
+        vec![
+            ("ACADEMY_ENV", "production".to_string()),
+            ("ACADEMY_SMTP_URL", "smtp://127.0.0.1:2525".to_string()),
+            ("ACADEMY_BASE_URL", url.to_string()),
+        ]
+    };
+    let (code, err) = academy(
+        dir.path(),
+        &env("http://academy.example.org/"),
+        &["migrate"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_one_clear_line(code, &err, "ACADEMY_BASE_URL", "https://");
+    let (code, err) = academy(
+        dir.path(),
+        &env("https://academy.example.org/"),
+        &["migrate"],
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_backup_on_a_new_install_makes_its_folder() {
+    // `data/backups/` does not exist on a new install; the README's command failed there with
+    // "error: writing the backup to …" and no cause (issue 29).
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = academy(dir.path(), &[], &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = academy(dir.path(), &[], &["backup", "data/backups/first.db"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.path().join("data/backups/first.db").exists());
+    // A second backup to the same file is refused, saying why.
+    let (code, err) = academy(dir.path(), &[], &["backup", "data/backups/first.db"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("exists already"), "{err}");
 }
 
 #[test]
