@@ -102,13 +102,10 @@ impl Lcg {
     }
 }
 
-/// Seeds the demo. Refuses (changing nothing) when the database holds any account that is not
-/// a demo account; does nothing when the demo is already there.
-pub fn seed(
-    conn: &mut DbConnection,
-    course: &Course,
-    issuer: &Issuer,
-) -> Result<DemoAccounts, AppError> {
+/// Refuses a database that holds any account that is not a demo account. `academy demo` asks
+/// this before the service starts, so a refused database is left exactly as it was (no signing
+/// key, secret, content revision or scheme version written).
+pub fn refuse_real_data(conn: &mut DbConnection) -> Result<(), AppError> {
     let everyone = accounts::list_users(conn, &accounts::UserFilter::default())?;
     if let Some(real) = everyone.iter().find(|u| !u.email.ends_with(".example")) {
         return Err(AppError::conflict(
@@ -116,6 +113,18 @@ pub fn seed(
             format!("this database holds real accounts (e.g. {}); the demo only runs on a fresh database", real.email),
         ));
     }
+    Ok(())
+}
+
+/// Seeds the demo. Refuses (changing nothing) when the database holds any account that is not
+/// a demo account; does nothing when the demo is already there.
+pub fn seed(
+    conn: &mut DbConnection,
+    course: &Course,
+    issuer: &Issuer,
+) -> Result<DemoAccounts, AppError> {
+    refuse_real_data(conn)?;
+    let everyone = accounts::list_users(conn, &accounts::UserFilter::default())?;
     let trainee_email = "trainee01@poi.example";
     if let Some(admin) = everyone.iter().find(|u| u.email == ADMIN_EMAIL) {
         let cohort_id = cohorts::list_cohorts(conn, admin)?

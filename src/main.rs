@@ -518,6 +518,13 @@ async fn demo(mut settings: Settings) -> anyhow::Result<()> {
     if settings.database_url == academy::db::DatabaseUrl::Sqlite("data/academy.db".into()) {
         settings.database_url = academy::db::DatabaseUrl::Sqlite("data/demo.db".into());
     }
+    // Asked before the service starts: starting writes a signing key, secrets, content
+    // revisions and the scheme version, which a refused database must not get.
+    let db = academy::startup::open_database(&settings).await?;
+    db.run(academy::demo::refuse_real_data)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    drop(db);
     let course = academy::startup::load_content(&settings.content_dir).await?;
     let prefix = settings.credential_prefix.clone();
     println!("Preparing the demo (a cohort of 40 trainees with their progress)…");

@@ -224,3 +224,75 @@ async fn the_demo_refuses_a_database_with_real_data_and_changes_nothing() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_demo_writes_nothing_to_the_database() {
+    // `academy demo` on a database with a real admin refused, but only after the service had
+    // started and written a signing key, a secret, content revisions and a scheme version
+    // (issue 29). It now asks first.
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, _pg) = crate::helpers::fresh_database(dir.path());
+    let url = match &db_url {
+        academy::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        academy::db::DatabaseUrl::Postgres(u) => u.clone(),
+    };
+    let academy = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_academy"));
+        c.args(args)
+            .env("ACADEMY_DATABASE_URL", &url)
+            .env("ACADEMY_DATA_DIR", dir.path())
+            .env("ACADEMY_BIND", "127.0.0.1:0")
+            .env(
+                "ACADEMY_CONTENT_DIR",
+                std::path::Path::new("course_content")
+                    .canonicalize()
+                    .unwrap(),
+            )
+            .env("ACADEMY_LOG", "error")
+            .current_dir(dir.path());
+        c
+    };
+    let mut create = academy(&[
+        "admin",
+        "create",
+        "--email",
+        "director@tisi.go.th",
+        "--name",
+        "ผู้อำนวยการ ทดสอบ",
+        "--password-stdin",
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    writeln!(create.stdin.take().unwrap(), "correct horse battery").unwrap();
+    assert!(create.wait().unwrap().success());
+    let out = academy(&["demo"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("real accounts"), "{err}");
+    // Nothing but the admin is in the database.
+    let db = academy::db::Db::connect(&db_url, 1).unwrap();
+    let mut conn = db.get().unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    for table in [
+        "signing_keys",
+        "secrets",
+        "module_revisions",
+        "quiz_revisions",
+        "scheme_versions",
+        "cohorts",
+    ] {
+        use diesel::RunQueryDsl;
+        let n = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<N>(&mut *conn)
+            .unwrap()
+            .n;
+        assert_eq!(n, 0, "{table} was written by a refused demo");
+    }
+}
