@@ -315,6 +315,16 @@ async fn an_eligible_trainee_gets_an_open_badges_3_credential_that_verifies() {
         .status(),
         200
     );
+    let (_, stranger) = app
+        .user_with_token(Role::Trainee, "stranger@example.org")
+        .await;
+    let res = app
+        .get(
+            &format!("/api/v1/credentials/{}", cred["id"].as_str().unwrap()),
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(error_code(res, 404).await, "not_found");
     let mine: Vec<Value> = app
         .get("/api/v1/me/credentials", Some(&trainee))
         .await

@@ -37,6 +37,7 @@ async fn malformed_requests_get_the_json_error_body_with_the_right_status() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
     let url = app.url("/api/v1/users");
+    let users_before = app.count("SELECT COUNT(*) AS n FROM users").await;
 
     let send = |body: Vec<u8>, ctype: Option<&'static str>| {
         let mut r = app.client.post(&url).bearer_auth(&admin).body(body);
@@ -94,7 +95,12 @@ async fn malformed_requests_get_the_json_error_body_with_the_right_status() {
         "{}",
         res.status()
     );
-    // Nothing was created by any of these.
+    // Nothing was created by any of these, and the service still answers (issue 28: this
+    // comment used to be checked by /healthz alone).
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM users").await,
+        users_before
+    );
     let res = app.get("/healthz", None).await;
     assert_eq!(res.status(), 200);
 }
