@@ -345,21 +345,24 @@ async fn check_in_accepts_only_the_current_code_and_only_during_the_session() {
         403
     );
 
-    // Last minute's code is refused.
+    // An earlier minute's code is refused. Two minutes' codes may coincide by chance, so the
+    // test takes the latest earlier code that differs from the current one (it used to skip
+    // the check silently when they were equal; issue 28).
     let secret = secret_of(&app, sid).await;
     let now = chrono::Utc::now().timestamp();
-    let old = checkin_code(&secret, now - 60);
     let current = checkin_code(&secret, now);
-    if old != current {
-        let res = app
-            .post_json(
-                &format!("/api/v1/sessions/{sid}/checkin"),
-                Some(&t),
-                &json!({"code": old}),
-            )
-            .await;
-        assert_eq!(error_code(res, 422).await, "wrong_code");
-    }
+    let old = (1..=10)
+        .map(|m| checkin_code(&secret, now - 60 * m))
+        .find(|c| *c != current)
+        .expect("ten earlier minutes all had the current code");
+    let res = app
+        .post_json(
+            &format!("/api/v1/sessions/{sid}/checkin"),
+            Some(&t),
+            &json!({"code": old}),
+        )
+        .await;
+    assert_eq!(error_code(res, 422).await, "wrong_code");
     // The code on display now is accepted (fetched again in case the minute turned).
     let code: Value = app
         .get(&format!("/api/v1/sessions/{sid}/checkin-code"), Some(&itok))

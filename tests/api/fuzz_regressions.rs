@@ -34,6 +34,13 @@ fn every_seed_and_every_saved_fuzz_finding_passes_its_property_check() {
     let mut replayed = 0;
     let mut failed = Vec::new();
     for target in checks::TARGETS {
+        // A missing or emptied seed folder used to give zero replays unnoticed (issue 28).
+        let seeds = root.join("fuzz/seeds").join(target);
+        assert!(
+            !inputs(&seeds).is_empty(),
+            "{} is missing or empty",
+            seeds.display()
+        );
         for dir in [
             root.join("fuzz/seeds").join(target),
             root.join("tests/fuzz_regressions").join(target),
