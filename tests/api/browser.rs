@@ -773,7 +773,10 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
         )
         .await;
     let flash = admin.text(&admin.find(".flash").await).await;
-    assert!(flash.contains('1'), "one credential issued: {flash}");
+    // The whole sentence with the count, not just any "1" on the banner (issue 28).
+    let expected = academy::http::ui::strings(academy::accounts::model::Language::Th)["issued_all"]
+        .replace("{n}", "1");
+    assert_eq!(flash.trim(), expected, "one credential issued");
     j.check(&admin, "admin-cohort-issued").await;
     let cred_link = admin
         .attr(&admin.find("a[href^='/verify/']").await, "href")
