@@ -275,6 +275,13 @@ async fn a_cohort_runs_through_the_pages_from_creation_to_a_verified_credential(
     // The trainee's dashboard lists the credential.
     let home = page(&app, &trainee, "/").await;
     assert!(home.contains(cred["number"].as_str().unwrap()), "{home}");
+    // The cohort's progress bar is a <progress> element: the CSP drops inline style widths,
+    // and the bar used to render empty (issue 22, point 6).
+    assert!(
+        home.contains("<progress class=\"bar\" max=\"100\" value=\""),
+        "{home}"
+    );
+    assert!(!home.contains(" style="), "{home}");
 }
 
 #[tokio::test]

@@ -456,6 +456,21 @@ mod tests {
     }
 
     #[test]
+    fn no_page_template_uses_an_inline_style_the_csp_would_block() {
+        // `style-src 'self'` drops style attributes: the dashboard's progress bars rendered
+        // empty (issue 22, point 6). E-mails carry no CSP and keep theirs.
+        for (name, src) in TEMPLATES {
+            if name.starts_with("email/") {
+                continue;
+            }
+            assert!(
+                !src.contains(" style="),
+                "{name} has an inline style attribute"
+            );
+        }
+    }
+
+    #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next(Some("/cohorts")), "/cohorts");
         assert_eq!(safe_next(Some("//evil.example")), "/");
