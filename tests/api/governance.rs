@@ -263,11 +263,25 @@ async fn an_appeal_is_filed_reviewed_by_someone_else_and_its_outcome_emailed() {
         .await;
     assert_eq!(mail["upheld"], true);
     assert!(mail["rationale"].as_str().unwrap().contains("เปิดให้สอบใหม่"));
-    // The mail really leaves: the worker hands it to the transport.
+    // The mail really leaves: the worker hands this very mail to the transport. It is found by
+    // its Message-ID, which carries the outbox row's id (any mail with a Subject to the trainee
+    // used to count; issue 28).
+    let outbox_id = app
+        .db
+        .run(|conn| {
+            Ok(academy::email::store::list(conn, None, 1000)?
+                .into_iter()
+                .find(|r| r.to_email == "trainee0@example.org" && r.template == "appeal_outcome")
+                .map(|r| r.id))
+        })
+        .await
+        .unwrap()
+        .expect("the appeal outcome mail is queued");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let sent = app.mailer.captured().into_iter().any(|m| {
-            m.to.iter().any(|t| t.contains("trainee0@example.org")) && m.raw.contains("Subject:")
+            m.to.iter().any(|t| t.contains("trainee0@example.org"))
+                && m.raw.contains(&format!("Message-ID: <{outbox_id}@"))
         });
         if sent {
             break;
