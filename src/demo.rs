@@ -106,6 +106,11 @@ impl Lcg {
 /// this before the service starts, so a refused database is left exactly as it was (no signing
 /// key, secret, content revision or scheme version written).
 pub fn refuse_real_data(conn: &mut DbConnection) -> Result<(), AppError> {
+    demo_accounts(conn).map(|_| ())
+}
+
+/// Every account, when all of them are demo accounts; otherwise the `real_data` refusal.
+fn demo_accounts(conn: &mut DbConnection) -> Result<Vec<accounts::User>, AppError> {
     let everyone = accounts::list_users(conn, &accounts::UserFilter::default())?;
     if let Some(real) = everyone.iter().find(|u| !u.email.ends_with(".example")) {
         return Err(AppError::conflict(
@@ -113,7 +118,7 @@ pub fn refuse_real_data(conn: &mut DbConnection) -> Result<(), AppError> {
             format!("this database holds real accounts (e.g. {}); the demo only runs on a fresh database", real.email),
         ));
     }
-    Ok(())
+    Ok(everyone)
 }
 
 /// Seeds the demo. Refuses (changing nothing) when the database holds any account that is not
@@ -123,8 +128,7 @@ pub fn seed(
     course: &Course,
     issuer: &Issuer,
 ) -> Result<DemoAccounts, AppError> {
-    refuse_real_data(conn)?;
-    let everyone = accounts::list_users(conn, &accounts::UserFilter::default())?;
+    let everyone = demo_accounts(conn)?;
     let trainee_email = "trainee01@poi.example";
     if let Some(admin) = everyone.iter().find(|u| u.email == ADMIN_EMAIL) {
         let cohort_id = cohorts::list_cohorts(conn, admin)?

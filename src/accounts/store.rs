@@ -237,17 +237,12 @@ pub fn create_one_time_token(
             one_time_tokens::id.eq(uuid::Uuid::new_v4().to_string()),
             one_time_tokens::user_id.eq(user_id),
             one_time_tokens::purpose.eq(purpose),
-            one_time_tokens::token_hash.eq(sha256_hex(&secret)),
+            one_time_tokens::token_hash.eq(crate::util::sha256_hex(&secret)),
             one_time_tokens::expires_at.eq(expires_at),
             one_time_tokens::created_at.eq(now),
         ))
         .execute(conn)?;
     Ok(secret)
-}
-
-/// Hex SHA-256 of a token secret.
-pub fn sha256_hex(s: &str) -> String {
-    crate::util::sha256_hex(s)
 }
 
 /// A single-use token row.
@@ -269,7 +264,7 @@ pub fn find_one_time_token(
 ) -> QueryResult<Option<OneTimeTokenRow>> {
     use crate::db::schema::one_time_tokens;
     one_time_tokens::table
-        .filter(one_time_tokens::token_hash.eq(sha256_hex(secret)))
+        .filter(one_time_tokens::token_hash.eq(crate::util::sha256_hex(secret)))
         .select(OneTimeTokenRow::as_select())
         .first(conn)
         .optional()

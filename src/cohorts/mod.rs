@@ -83,8 +83,7 @@ fn view(row: CohortRow, staff: bool, my_role: Option<MemberRole>) -> Result<Coho
 
 /// The secret part of a cohort's calendar-feed link.
 pub fn feed_token(row: &CohortRow) -> String {
-    crate::accounts::store::sha256_hex(&format!("feed:{}:{}", row.id, row.feed_secret))[..32]
-        .to_string()
+    crate::util::sha256_hex(&format!("feed:{}:{}", row.id, row.feed_secret))[..32].to_string()
 }
 
 /// What a caller needs to be allowed to use a cohort.

@@ -17,11 +17,7 @@ use crate::quizzes::model::Quiz;
 use model::{Course, Module, RevisionId, RevisionStatus};
 use store::{ModuleRevisionRow, PublicationRow, QuizRevisionRow};
 
-use crate::util::now;
-
-fn sha256(s: &str) -> String {
-    crate::accounts::store::sha256_hex(s)
-}
+use crate::util::{now, sha256_hex as sha256};
 
 /// How many revisions a start-up sync created.
 #[derive(Debug, Default, Clone, Copy)]

@@ -34,10 +34,10 @@ pub(super) fn badge(
     until: NaiveDateTime,
     status_index: i32,
 ) -> Value {
-    let salt = crate::accounts::store::sha256_hex(&format!("salt:{id}"))[..16].to_string();
+    let salt = crate::util::sha256_hex(&format!("salt:{id}"))[..16].to_string();
     let identity = format!(
         "sha256${}",
-        crate::accounts::store::sha256_hex(&format!("{}{salt}", holder.email))
+        crate::util::sha256_hex(&format!("{}{salt}", holder.email))
     );
     let criteria = format!(
         "ต้องผ่านบทเรียน {} แบบทดสอบ {} และเข้าร่วมการอบรมอย่างน้อยร้อยละ {} / Complete modules {}, pass quizzes {}, and attend at least {} % of the sessions.",

@@ -55,7 +55,7 @@ fn new_key() -> Result<(String, String, Jwk), AppError> {
         .to_string();
     let n = URL_SAFE_NO_PAD.encode(private.n().to_bytes_be());
     let e = URL_SAFE_NO_PAD.encode(private.e().to_bytes_be());
-    let kid = format!("key-{}", &crate::accounts::store::sha256_hex(&n)[..16]);
+    let kid = format!("key-{}", &crate::util::sha256_hex(&n)[..16]);
     let jwk = Jwk {
         kty: "RSA".into(),
         kid: kid.clone(),

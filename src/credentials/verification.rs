@@ -124,10 +124,15 @@ fn invalid() -> VerifyResult {
     }
 }
 
+/// The status as the API spells it: `invalid` for a credential that does not verify.
+fn status_name(status: Option<CredentialStatus>) -> &'static str {
+    status.map_or("invalid", CredentialStatus::as_str)
+}
+
 impl VerifyResult {
-    /// The status as the API spells it: `invalid` for a credential that does not verify.
+    /// The status as the API spells it (see [`VerifyResult::status`]).
     pub fn status_str(&self) -> &'static str {
-        self.status.map_or("invalid", CredentialStatus::as_str)
+        status_name(self.status)
     }
 }
 
@@ -135,7 +140,7 @@ fn status_or_invalid<S: serde::Serializer>(
     status: &Option<CredentialStatus>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    s.serialize_str(status.map_or("invalid", CredentialStatus::as_str))
+    s.serialize_str(status_name(*status))
 }
 
 /// Verifies a credential JWT: our key (by `kid`), an RS256 signature over exactly these bytes,

@@ -227,16 +227,14 @@ pub fn purge(
 
     if !dry_run {
         // Every run is on record, also one that found nothing to remove.
-        {
-            crate::credentials::store::audit(
-                conn,
-                None,
-                "retention_purge",
-                AuditSubject::system("retention"),
-                &serde_json::to_value(&out).unwrap_or_default(),
-                now,
-            )?;
-        }
+        crate::credentials::store::audit(
+            conn,
+            None,
+            "retention_purge",
+            AuditSubject::system("retention"),
+            &serde_json::to_value(&out).unwrap_or_default(),
+            now,
+        )?;
     }
     Ok(out)
 }

@@ -61,7 +61,7 @@ async fn extra_attempts(app: &TestApp, c: &Cohort, user_id: &str, slug: &str, n:
 /// The ids the old code derived from values the trainee is given: a hash of the attempt id,
 /// the question id and the authored option id (`a` was the key of every shipped question).
 fn derived_id(attempt: &str, question: &str, part: &str) -> String {
-    let h = academy::accounts::store::sha256_hex(&format!("{attempt}\u{1f}{question}\u{1f}{part}"));
+    let h = academy::util::sha256_hex(&format!("{attempt}\u{1f}{question}\u{1f}{part}"));
     format!("o{}", &h[..10])
 }
 

@@ -244,7 +244,7 @@ impl Page {
         let pre = match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()) {
             Some(v) if v.len() == 64 => v,
             _ => {
-                let v = random_hex();
+                let v = crate::util::random_hex(32);
                 cookies.push(
                     Cookie::build(CSRF_COOKIE, v.clone())
                         .path("/")
@@ -302,10 +302,6 @@ impl Page {
         }
         Ok(res.content_type("text/html; charset=utf-8").body(html))
     }
-}
-
-fn random_hex() -> String {
-    crate::util::random_hex(32)
 }
 
 /// Chooses the Thai or the English text.
