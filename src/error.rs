@@ -122,6 +122,22 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+/// The body of every API error, as the OpenAPI document describes it.
+#[derive(utoipa::ToSchema)]
+pub struct ApiError {
+    pub error: ApiErrorDetail,
+}
+
+/// What went wrong: a stable snake_case `code`, a human message, and for some refusals the
+/// `details` (for example the unmet requirements of an eligibility check).
+#[derive(utoipa::ToSchema)]
+pub struct ApiErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorDetail<'a>,

@@ -1241,7 +1241,7 @@ fn issue_one() -> Issued {
         },
     )
     .expect("the credential is issued");
-    let jwks = keys::jwks(&mut conn).expect("the public keys");
+    let jwks = keys::jwks(&mut conn, &issuer).expect("the public keys");
     drop(conn);
     let issued = Issued {
         db,

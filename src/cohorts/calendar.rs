@@ -42,13 +42,7 @@ fn stamp(t: NaiveDateTime) -> String {
 }
 
 /// The calendar of a cohort: one event per session, times in UTC, Thai and English titles.
-pub fn ics(
-    cohort_name: &str,
-    sessions: &[Session],
-    base_url: &url::Url,
-    now: NaiveDateTime,
-) -> String {
-    let host = base_url.host_str().unwrap_or("assessor-academy");
+pub fn ics(cohort_name: &str, sessions: &[Session], now: NaiveDateTime) -> String {
     let mut out = String::new();
     for l in [
         "BEGIN:VCALENDAR".to_string(),
@@ -64,7 +58,9 @@ pub fn ics(
     for s in sessions {
         let mut lines = vec![
             "BEGIN:VEVENT".to_string(),
-            format!("UID:{}@{}", s.id, host),
+            // The session's own id, never the host of the base URL: a calendar that subscribed
+            // before the service moved must see the same events, not a second copy of each.
+            format!("UID:{}@assessor-academy", s.id),
             format!("DTSTAMP:{}", stamp(now)),
             format!("DTSTART:{}", stamp(s.starts_at)),
             format!("DTEND:{}", stamp(s.ends_at)),

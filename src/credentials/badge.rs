@@ -2,23 +2,21 @@
 
 use super::*;
 
-pub(super) fn status_entries(issuer: &Issuer, index: i32) -> Value {
-    json!([
-        {
-            "id": issuer.url(&format!("/status/revocation#{index}")),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": index.to_string(),
-            "statusListCredential": issuer.url("/status/revocation"),
-        },
-        {
-            "id": issuer.url(&format!("/status/suspension#{index}")),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "suspension",
-            "statusListIndex": index.to_string(),
-            "statusListCredential": issuer.url("/status/suspension"),
-        }
-    ])
+/// The credential's one status entry (OB 3.0 allows one `credentialStatus` object): a W3C
+/// Bitstring Status List entry of purpose `suspension`, whose bit means "do not accept now". It
+/// is set while the credential is suspended, cleared on reinstatement, and set for good once it
+/// is revoked; the `/status/revocation` list (the entry's `statusReference`) tells the two apart.
+/// Credentials issued before this change carry two entries (revocation and suspension), and both
+/// lists keep serving them.
+pub(super) fn status_entry(issuer: &Issuer, index: i32) -> Value {
+    json!({
+        "id": issuer.url(&format!("/status/suspension#{index}")),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "suspension",
+        "statusListIndex": index.to_string(),
+        "statusListCredential": issuer.url("/status/suspension"),
+        "statusReference": issuer.url("/status/revocation"),
+    })
 }
 
 /// Builds the Open Badges 3.0 credential (VC Data Model 2.0) for a holder.
@@ -85,18 +83,24 @@ pub(super) fn badge(
                 "humanCode": number,
             },
         },
-        "credentialStatus": status_entries(issuer, status_index),
+        "credentialStatus": status_entry(issuer, status_index),
     })
 }
 
-pub(super) fn sign(payload: &Value, conn: &mut DbConnection) -> Result<(String, String), AppError> {
+/// Signs with the active key; the JOSE header's `kid` is the key's URL (see `keys::kid_url`),
+/// the returned name is the key's stored name.
+pub(super) fn sign(
+    issuer: &Issuer,
+    payload: &Value,
+    conn: &mut DbConnection,
+) -> Result<(String, String), AppError> {
     let key = keys::active(conn)?.ok_or_else(|| {
         AppError::Unexpected(anyhow::anyhow!(
             "no signing key: run 'academy keys generate'"
         ))
     })?;
     let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(key.kid.clone());
+    header.kid = Some(keys::kid_url(issuer, &key.kid));
     let jwt = jsonwebtoken::encode(&header, payload, &key.key)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("signing: {e}")))?;
     Ok((jwt, key.kid))
@@ -104,7 +108,11 @@ pub(super) fn sign(payload: &Value, conn: &mut DbConnection) -> Result<(String, 
 
 /// Signs any JSON document with the active credential key (a compact JWS, RS256, `kid` in the
 /// published JWKS), e.g. a person's certification record.
-pub fn sign_document(conn: &mut DbConnection, payload: &Value) -> Result<String, AppError> {
+pub fn sign_document(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    payload: &Value,
+) -> Result<String, AppError> {
     keys::ensure(conn)?;
-    Ok(sign(payload, conn)?.0)
+    Ok(sign(issuer, payload, conn)?.0)
 }

@@ -222,7 +222,7 @@ pub(super) fn issue_once(
             obj.insert("nbf".into(), json!(t.and_utc().timestamp()));
             obj.insert("exp".into(), json!(until.and_utc().timestamp()));
         }
-        let (jwt, kid) = sign(&payload, conn)?;
+        let (jwt, kid) = sign(issuer, &payload, conn)?;
         let row = CredentialRow {
             id: id.clone(),
             number: number.clone(),

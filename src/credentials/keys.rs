@@ -99,15 +99,45 @@ pub fn active(conn: &mut DbConnection) -> Result<Option<SigningKey>, AppError> {
     .transpose()
 }
 
-/// Every public key, newest first (old keys keep verifying what they signed).
-pub fn jwks(conn: &mut DbConnection) -> Result<Jwks, AppError> {
-    let rows = store::keys(conn)?;
-    let keys = rows
+/// The `kid` a signature names: a URL that serves the public key as one JWK, as the OB 3.0
+/// VC-JWT proof asks (`kid` "MUST be a URI that can be dereferenced to ... a JWK").
+pub fn kid_url(issuer: &super::Issuer, name: &str) -> String {
+    issuer.url(&format!("/keys/{name}"))
+}
+
+fn stored_jwks(conn: &mut DbConnection) -> Result<Vec<Jwk>, AppError> {
+    store::keys(conn)?
         .into_iter()
         .map(|r| {
             serde_json::from_str(&r.public_jwk)
                 .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored JWK: {e}")))
         })
-        .collect::<Result<Vec<Jwk>, AppError>>()?;
+        .collect()
+}
+
+/// Every public key, newest first (old keys keep verifying what they signed). Each key is
+/// listed under its `kid` URL and, for what was signed before signatures named keys by URL,
+/// under its bare name too.
+pub fn jwks(conn: &mut DbConnection, issuer: &super::Issuer) -> Result<Jwks, AppError> {
+    let mut keys = Vec::new();
+    for jwk in stored_jwks(conn)? {
+        keys.push(Jwk {
+            kid: kid_url(issuer, &jwk.kid),
+            ..jwk.clone()
+        });
+        keys.push(jwk);
+    }
     Ok(Jwks { keys })
+}
+
+/// One public key by its name (the last segment of its `kid` URL), with that URL as `kid`.
+pub fn jwk(conn: &mut DbConnection, issuer: &super::Issuer, name: &str) -> Result<Jwk, AppError> {
+    stored_jwks(conn)?
+        .into_iter()
+        .find(|k| k.kid == name)
+        .map(|k| Jwk {
+            kid: kid_url(issuer, &k.kid),
+            ..k
+        })
+        .ok_or(AppError::NotFound)
 }

@@ -112,10 +112,12 @@ pub fn verify(
     })
 }
 
-/// What the credential's status lists say: `Some("revoked")`, `Some("suspended")`, or `None`
-/// when no bit is set. Each list is fetched with `fetch` (its URL as named in the credential),
-/// must be signed by a key of the same JWKS and issuer, be a `BitstringStatusListCredential`
-/// of the entry's purpose; its bits are read most significant first.
+/// What the credential's status lists say: `Some(Revoked)`, `Some(Suspended)`, or `None` when no
+/// bit is set. Each list is fetched with `fetch` (its URL as named in the credential), must be
+/// signed by a key of the same JWKS and issuer, be a `BitstringStatusListCredential` of the
+/// entry's purpose; its bits are read most significant first. A set `suspension` bit whose
+/// entry names a revocation list as `statusReference` (ours do: one entry, as OB 3.0 allows)
+/// is a revocation when that list has the bit set too.
 pub fn check_status(
     claims: &Value,
     jwks: &Jwks,
@@ -138,44 +140,71 @@ pub fn check_status(
             .get("statusListCredential")
             .and_then(Value::as_str)
             .ok_or("a status entry has no statusListCredential")?;
-        let (_, list) =
-            decode(&fetch(url)?, jwks).map_err(|e| format!("status list {url}: {e}"))?;
-        if !types(&list).contains(&"BitstringStatusListCredential") {
-            return Err(format!("{url} is not a BitstringStatusListCredential"));
+        if !bit_is_set(claims, jwks, &fetch, url, purpose, index)? {
+            continue;
         }
-        if issuer_id(&list) != issuer_id(claims) {
-            return Err(format!("{url} is not from the credential's issuer"));
-        }
-        let subject = &list["credentialSubject"];
-        if subject["statusPurpose"].as_str() != Some(purpose) {
-            return Err(format!("{url} is not a {purpose} list"));
-        }
-        let encoded = subject["encodedList"]
-            .as_str()
-            .and_then(|s| s.strip_prefix('u'))
-            .ok_or("the status list is not multibase base64url")?;
-        use base64::Engine;
-        let gz = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(encoded)
-            .map_err(|e| format!("status list: {e}"))?;
-        let mut bits = Vec::new();
-        use std::io::Read;
-        flate2::read::GzDecoder::new(&gz[..])
-            .take(16 * 1024 * 1024)
-            .read_to_end(&mut bits)
-            .map_err(|e| format!("status list: {e}"))?;
-        let set = bits
-            .get(index / 8)
-            .is_some_and(|b| b & (0x80 >> (index % 8)) != 0);
-        if set {
-            match purpose {
-                "revocation" => return Ok(Some(CredentialStatus::Revoked)),
-                "suspension" => found = Some(CredentialStatus::Suspended),
-                _ => {}
+        match purpose {
+            "revocation" => return Ok(Some(CredentialStatus::Revoked)),
+            "suspension" => {
+                let references: Vec<&str> = match e.get("statusReference") {
+                    Some(Value::String(s)) => vec![s.as_str()],
+                    Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+                    _ => vec![],
+                };
+                for r in references
+                    .into_iter()
+                    .filter(|r| r.ends_with("/status/revocation"))
+                {
+                    if bit_is_set(claims, jwks, &fetch, r, "revocation", index)? {
+                        return Ok(Some(CredentialStatus::Revoked));
+                    }
+                }
+                found = Some(CredentialStatus::Suspended)
             }
+            _ => {}
         }
     }
     Ok(found)
+}
+
+/// Whether the signed status list at `url` (of `purpose`, from the credential's issuer) has
+/// the bit at `index` set.
+fn bit_is_set(
+    claims: &Value,
+    jwks: &Jwks,
+    fetch: &impl Fn(&str) -> Result<String, String>,
+    url: &str,
+    purpose: &str,
+    index: usize,
+) -> Result<bool, String> {
+    let (_, list) = decode(&fetch(url)?, jwks).map_err(|e| format!("status list {url}: {e}"))?;
+    if !types(&list).contains(&"BitstringStatusListCredential") {
+        return Err(format!("{url} is not a BitstringStatusListCredential"));
+    }
+    if issuer_id(&list) != issuer_id(claims) {
+        return Err(format!("{url} is not from the credential's issuer"));
+    }
+    let subject = &list["credentialSubject"];
+    if subject["statusPurpose"].as_str() != Some(purpose) {
+        return Err(format!("{url} is not a {purpose} list"));
+    }
+    let encoded = subject["encodedList"]
+        .as_str()
+        .and_then(|s| s.strip_prefix('u'))
+        .ok_or("the status list is not multibase base64url")?;
+    use base64::Engine;
+    let gz = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|e| format!("status list: {e}"))?;
+    let mut bits = Vec::new();
+    use std::io::Read;
+    flate2::read::GzDecoder::new(&gz[..])
+        .take(16 * 1024 * 1024)
+        .read_to_end(&mut bits)
+        .map_err(|e| format!("status list: {e}"))?;
+    Ok(bits
+        .get(index / 8)
+        .is_some_and(|b| b & (0x80 >> (index % 8)) != 0))
 }
 
 /// Fetches a document from an `http://` URL (plain HTTP/1.1 GET).

@@ -140,10 +140,13 @@ pub fn of_cohort(
         .load(conn)
 }
 
-/// Every credential with a status bit set for the purpose (`revoked` or `suspended`).
-pub fn status_indexes(conn: &mut DbConnection, status: CredentialStatus) -> QueryResult<Vec<i32>> {
+/// The status-list index of every credential stored with one of these statuses.
+pub fn status_indexes(
+    conn: &mut DbConnection,
+    statuses: &[CredentialStatus],
+) -> QueryResult<Vec<i32>> {
     credentials::table
-        .filter(credentials::status.eq(status.as_str()))
+        .filter(credentials::status.eq_any(statuses.iter().map(|s| s.as_str())))
         .select(credentials::status_index)
         .load(conn)
 }

@@ -165,7 +165,7 @@ pub fn verify_jwt(
     let Some(kid) = header.kid else {
         return Ok(invalid());
     };
-    let jwks = keys::jwks(conn)?;
+    let jwks = keys::jwks(conn, issuer)?;
     let Some(jwk) = jwks.keys.iter().find(|k| k.kid == kid) else {
         return Ok(invalid());
     };
@@ -223,20 +223,22 @@ pub fn verify_id(
     })
 }
 
-/// The signed W3C Bitstring Status List credential for `revocation` or `suspension`.
+/// The signed W3C Bitstring Status List credential for `revocation` (revoked credentials) or
+/// `suspension` (credentials not to be accepted now: suspended or revoked; see
+/// `badge::status_entry`).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn status_list(
     conn: &mut DbConnection,
     issuer: &Issuer,
     purpose: &str,
 ) -> Result<String, AppError> {
-    let status = match purpose {
-        "revocation" => CredentialStatus::Revoked,
-        "suspension" => CredentialStatus::Suspended,
+    let statuses: &[CredentialStatus] = match purpose {
+        "revocation" => &[CredentialStatus::Revoked],
+        "suspension" => &[CredentialStatus::Suspended, CredentialStatus::Revoked],
         _ => return Err(AppError::NotFound),
     };
     let mut bits = vec![0u8; STATUS_LIST_BITS / 8];
-    for i in store::status_indexes(conn, status)? {
+    for i in store::status_indexes(conn, statuses)? {
         let i = i as usize;
         if i < STATUS_LIST_BITS {
             // Bit 0 is the most significant bit of the first byte.
@@ -268,7 +270,7 @@ pub fn status_list(
         "exp": (t + chrono::Duration::days(1)).and_utc().timestamp(),
     });
     keys::ensure(conn)?;
-    Ok(sign(&payload, conn)?.0)
+    Ok(sign(issuer, &payload, conn)?.0)
 }
 
 /// One entry of the public register of active assessors.

@@ -116,6 +116,46 @@ pub fn header_safe(s: &str) -> String {
         .join(" ")
 }
 
+/// Longest text (in bytes) one encoded-word carries: `=?utf-8?b?` + base64 + `?=` stays within
+/// RFC 2047's 75 characters.
+const WORD_BYTES: usize = 45;
+
+/// A display name for a header: plain ASCII as a quoted string; anything else as RFC 2047
+/// encoded-words (UTF-8, base64) that end where the name has a space (each keeps its space
+/// inside, as whitespace between encoded-words is not text), folded one word per line. A piece
+/// too long for one word is cut between characters, never before a Thai vowel or tone mark.
+pub fn display_name(name: &str) -> String {
+    use base64::Engine;
+    if name.is_empty() {
+        return String::new();
+    }
+    if name.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        return format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""));
+    }
+    let mut pieces: Vec<String> = Vec::new();
+    for word in name.split_inclusive(' ') {
+        let mut piece = String::new();
+        for c in word.chars() {
+            let mark = matches!(c, '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}');
+            if piece.len() + c.len_utf8() > WORD_BYTES && !mark && !piece.is_empty() {
+                pieces.push(std::mem::take(&mut piece));
+            }
+            piece.push(c);
+        }
+        pieces.push(piece);
+    }
+    pieces
+        .iter()
+        .map(|p| {
+            format!(
+                "=?utf-8?b?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(p.as_bytes())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n ")
+}
+
 /// Builds the MIME message: plain text and HTML alternatives, a stable Message-ID per outbox row.
 pub fn build_message(
     from: &Mailbox,
@@ -133,11 +173,21 @@ pub fn build_message(
         .parse()
         .with_context(|| format!("recipient address {to_email:?}"))?;
     let name = header_safe(to_name);
-    let to = Mailbox::new((!name.is_empty()).then_some(name), to_addr);
+    let to = Mailbox::new((!name.is_empty()).then_some(name.clone()), to_addr);
     let domain = from.email.domain().to_string();
+    // The To header is encoded here, not by lettre: its encoded-words end at the bytes that fill
+    // them, in the middle of a Thai word, and some clients show a space at each such seam.
+    let to_header = lettre::message::header::HeaderValue::dangerous_new_pre_encoded(
+        lettre::message::header::HeaderName::new_from_ascii_str("To"),
+        to.to_string(),
+        format!("{} <{}>", display_name(&name), to.email),
+    );
+    let envelope = lettre::address::Envelope::new(Some(from.email.clone()), vec![to.email.clone()])
+        .context("the envelope")?;
     Message::builder()
         .from(from.clone())
-        .to(to)
+        .raw_header(to_header)
+        .envelope(envelope)
         .subject(header_safe(&rendered.subject))
         .message_id(Some(format!("<{outbox_id}@{domain}>")))
         .multipart(
@@ -159,6 +209,62 @@ pub fn build_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thai_names_are_encoded_word_by_word_at_their_spaces() {
+        use base64::Engine;
+        let words: Vec<String> = display_name("นางสาว สมหญิง ศรีสุข")
+            .split("\r\n ")
+            .map(|w| {
+                let b64 = w
+                    .strip_prefix("=?utf-8?b?")
+                    .unwrap()
+                    .strip_suffix("?=")
+                    .unwrap();
+                assert!(w.len() <= 75, "{w}");
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .unwrap(),
+                )
+                .unwrap()
+            })
+            .collect();
+        assert_eq!(words, ["นางสาว ", "สมหญิง ", "ศรีสุข"]);
+        // A word longer than one encoded-word is cut between characters, not before a mark.
+        let long = "ศักดิ์".repeat(12);
+        let encoded = display_name(&long);
+        let parts: Vec<String> = encoded
+            .split("\r\n ")
+            .map(|w| {
+                let b64 = w
+                    .strip_prefix("=?utf-8?b?")
+                    .unwrap()
+                    .strip_suffix("?=")
+                    .unwrap();
+                assert!(w.len() <= 75, "{w}");
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .unwrap(),
+                )
+                .unwrap()
+            })
+            .collect();
+        assert!(parts.len() > 1);
+        assert_eq!(parts.concat(), long);
+        for p in &parts[1..] {
+            let first = p.chars().next().unwrap();
+            assert!(
+                !matches!(first, '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}'),
+                "{p}"
+            );
+        }
+        assert_eq!(
+            display_name("Somchai \"Tom\" J."),
+            "\"Somchai \\\"Tom\\\" J.\""
+        );
+    }
 
     #[test]
     fn header_values_lose_line_breaks() {

@@ -17,10 +17,11 @@ fn table_json<T: Serialize>(rows: &[T]) -> serde_json::Value {
 
 /// One person's certification history (identity, memberships, attempts, decisions, appeals,
 /// credentials and the audit trail about them), signed with the issuer's credential key as a
-/// JWS (RS256, `kid` in `/.well-known/jwks.json`) whose payload is the record itself.
+/// JWS (RS256, `kid` the key's URL, also in `/.well-known/jwks.json`) whose payload is the record itself.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn certification_record(
     conn: &mut DbConnection,
+    issuer: &credentials::Issuer,
     subject_id: &crate::accounts::model::UserId,
     actor: &User,
 ) -> Result<serde_json::Value, AppError> {
@@ -59,7 +60,7 @@ pub fn certification_record(
             "details": serde_json::from_str::<serde_json::Value>(&a.5).unwrap_or(serde_json::Value::Null)})).collect::<Vec<_>>(),
         "retention": retention::RULES,
     });
-    let signed = credentials::sign_document(conn, &record)?;
+    let signed = credentials::sign_document(conn, issuer, &record)?;
     Ok(json!({"record": record, "signed": signed}))
 }
 

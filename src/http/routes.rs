@@ -11,6 +11,10 @@ macro_rules! route_table {
         /// Every route as (method, path).
         pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
 
+        /// Each route's handler, in the order of `ROUTES`: `api::…` for the JSON API and the
+        /// public machine-readable routes (all in the OpenAPI document), `ui::…` for pages.
+        pub const HANDLERS: &[&str] = &[$(stringify!($handler)),*];
+
         /// Registers every route.
         pub fn register(cfg: &mut web::ServiceConfig) {
             $( cfg.route($path, web::$method().to($handler)); )*
@@ -110,6 +114,7 @@ route_table! {
     get "/api/v1/users/{id}/certification-record" => api::governance::certification_record;
     post "/api/v1/users/{id}/erase" => api::governance::erase_person;
     get "/.well-known/jwks.json" => api::credentials::jwks;
+    get "/keys/{name}" => api::credentials::key;
     get "/status/{purpose}" => api::credentials::status_list;
     get "/issuer" => api::credentials::issuer_profile;
     get "/credentials/{id}" => api::credentials::credential_url;

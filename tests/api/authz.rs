@@ -406,6 +406,7 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
             .replace("/credentials/{id}", &format!("/credentials/{credential}"))
             .replace("/verify/{id}", &format!("/verify/{credential}"))
             .replace("/status/{purpose}", "/status/revocation")
+            .replace("/keys/{name}", "/keys/key-unknown")
             .replace("{question_id}", &question)
             .replace(
                 "/modules/{slug}/unpublish",

@@ -329,3 +329,41 @@ impl TestApp {
             .expect("mail queued")
     }
 }
+
+/// Where 1EdTech's official Open Badges 3.0 AchievementCredential JSON schema lies (a data file
+/// beside the project, not copied into it).
+const OB3_SCHEMA: &str = "../shared/data/ob3/achievementcredential.schema.json";
+
+/// What 1EdTech's official OB 3.0 schema says of a credential's payload, read by an outside
+/// JSON Schema validator (boon, formats asserted): `None` where the schema file is absent.
+pub fn ob3_schema_verdict(payload: &Value) -> Option<Result<(), String>> {
+    let text = std::fs::read_to_string(OB3_SCHEMA).ok()?;
+    let schema: Value = serde_json::from_str(&text).expect("the official schema is JSON");
+    let id = schema["$id"]
+        .as_str()
+        .expect("the schema has an $id")
+        .to_string();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    compiler.add_resource(&id, schema).unwrap();
+    let index = compiler.compile(&id, &mut schemas).unwrap();
+    Some(
+        schemas
+            .validate(payload, index)
+            .map_err(|e| format!("{e:#}")),
+    )
+}
+
+/// Fails the test, with the validator's own words, unless the payload passes the official
+/// OB 3.0 schema. Returns `false`, printing why, only where the schema file is absent.
+pub fn assert_valid_ob3(payload: &Value, what: &str) -> bool {
+    match ob3_schema_verdict(payload) {
+        None => {
+            eprintln!("SKIPPED the OB 3.0 schema check of {what}: {OB3_SCHEMA} is absent");
+            false
+        }
+        Some(Err(e)) => panic!("{what} fails 1EdTech's OB 3.0 schema:\n{e}\n{payload:#}"),
+        Some(Ok(())) => true,
+    }
+}

@@ -343,6 +343,18 @@ async fn renewal_follows_the_schemes_recertification_path_and_links_to_the_old_c
     assert_ne!(new_id, old_id);
     assert_eq!(new["renews_id"], old_id.as_str());
     assert_eq!(new["status"], "active");
+    // The renewed credential passes 1EdTech's official OB 3.0 schema like a first one.
+    let claims = new["credential_jwt"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap(),
+    )
+    .unwrap();
+    crate::helpers::assert_valid_ob3(&claims, "a renewed credential");
     let was = json_of(
         app.get(&format!("/api/v1/verify/{old_id}"), None).await,
         200,

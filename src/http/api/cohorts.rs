@@ -758,13 +758,17 @@ pub async fn match_zoom(
 }
 
 /// The iCalendar feed of a cohort's sessions, by its secret link (calendar apps cannot sign in).
+#[utoipa::path(get, path = "/calendar/{id}/{file}", tag = "cohorts",
+    params(("id" = String, Path, description = "The cohort's id"),
+        ("file" = String, Path, description = "The feed's secret token followed by `.ics`")),
+    responses((status = 200, description = "An iCalendar feed (RFC 5545)", content_type = "text/calendar", body = String),
+        (status = 404, description = "No such cohort, or the token is not its current one")))]
 pub async fn calendar_feed(
     state: web::Data<AppState>,
     path: web::Path<(crate::cohorts::model::CohortId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, file) = path.into_inner();
     let token = file.strip_suffix(".ics").unwrap_or("").to_string();
-    let base = state.settings.base_url.clone();
     let body = state
         .db
         .run(move |conn| {
@@ -777,7 +781,6 @@ pub async fn calendar_feed(
             Ok(cohorts::calendar::ics(
                 &format!("{} / {}", row.name_th, row.name_en),
                 &sessions,
-                &base,
                 Utc::now().naive_utc(),
             ))
         })

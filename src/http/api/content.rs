@@ -288,6 +288,11 @@ pub async fn preview(
 }
 
 /// Images beside a module's Markdown in the content folder.
+#[utoipa::path(get, path = "/media/{slug}/{file}", tag = "content",
+    params(("slug" = String, Path, description = "The module's slug"),
+        ("file" = String, Path, description = "The image's file name")),
+    responses((status = 200, description = "The image", content_type = "image/*"),
+        (status = 404, description = "No such image")))]
 pub async fn media(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

@@ -404,13 +404,42 @@ pub async fn verify_id(
 /// The issuer's public keys.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "verification", responses((status = 200, body = credentials::keys::Jwks)))]
 pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let k = state.db.run(credentials::keys::jwks).await?;
+    let issuer = state.issuer.clone();
+    let k = state
+        .db
+        .run(move |conn| credentials::keys::jwks(conn, &issuer))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "public, max-age=300"))
         .json(k))
 }
 
+/// One public key as a JWK: what a signature's `kid` URL resolves to.
+#[utoipa::path(get, path = "/keys/{name}", tag = "verification",
+    params(("name" = String, Path, description = "The key's name: the last segment of a signature's `kid` URL")),
+    responses((status = 200, body = credentials::keys::Jwk, content_type = "application/jwk+json"),
+        (status = 404, description = "No key of that name")))]
+pub async fn key(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let name = path.into_inner();
+    let issuer = state.issuer.clone();
+    let k = state
+        .db
+        .run(move |conn| credentials::keys::jwk(conn, &issuer, &name))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/jwk+json")
+        .insert_header(("cache-control", "public, max-age=300"))
+        .json(k))
+}
+
 /// The signed Bitstring Status List (`revocation` or `suspension`).
+#[utoipa::path(get, path = "/status/{purpose}", tag = "verification",
+    params(("purpose" = String, Path, description = "`revocation` or `suspension`")),
+    responses((status = 200, description = "A signed `BitstringStatusListCredential` (VC-JWT)", content_type = "application/vc+jwt", body = String),
+        (status = 404, description = "Not a status purpose")))]
 pub async fn status_list(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -427,6 +456,8 @@ pub async fn status_list(
 }
 
 /// The issuer's Open Badges profile.
+#[utoipa::path(get, path = "/issuer", tag = "verification",
+    responses((status = 200, description = "The issuer's OB 3.0 `Profile` (JSON-LD)", body = Object)))]
 pub async fn issuer_profile(state: web::Data<AppState>) -> HttpResponse {
     let base = state
         .issuer
@@ -479,6 +510,10 @@ pub async fn register(
 }
 
 /// A credential's `id` URL leads people to its verification page.
+#[utoipa::path(get, path = "/credentials/{id}", tag = "verification",
+    params(("id" = String, Path, description = "The credential's id")),
+    responses((status = 303, description = "To `/verify/{id}`, the public verification page"),
+        (status = 404, description = "Not a credential id")))]
 pub async fn credential_url(path: web::Path<String>) -> Result<HttpResponse, AppError> {
     // Only a credential id goes into the Location header (the hostile-input corpus found CR/LF
     // and invalid bytes there answered with a 500).

@@ -131,9 +131,10 @@ pub async fn certification_record(
     path: web::Path<crate::accounts::model::UserId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let issuer = state.issuer.clone();
     let r = state
         .db
-        .run(move |conn| governance::certification_record(conn, &id, &user.0))
+        .run(move |conn| governance::certification_record(conn, &issuer, &id, &user.0))
         .await?;
     Ok(HttpResponse::Ok().json(r))
 }

@@ -23,6 +23,57 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Gives every operation its error responses: each explicit 4xx/5xx answer and the `4XX` and
+/// `5XX` ranges carry the one error body, `{"error": {"code", "message", "details"?}}`.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let body = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ApiError")))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (code, response) in op.responses.responses.iter_mut() {
+                    if let (Some('4' | '5'), RefOr::T(r)) = (code.chars().next(), response) {
+                        if r.content.is_empty() {
+                            r.content.insert("application/json".into(), body());
+                        }
+                    }
+                }
+                for (range, text) in [
+                    ("4XX", "Refused: the body's `code` says why"),
+                    ("5XX", "A fault on our side (logged with its request id)"),
+                ] {
+                    op.responses
+                        .responses
+                        .entry(range.into())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .description(text)
+                                    .content("application/json", body())
+                                    .build(),
+                            )
+                        });
+                }
+            }
+        }
+    }
+}
+
 /// The API description served at `/api/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
@@ -46,16 +97,22 @@ impl Modify for BearerAuth {
         quizzes::save_answer, quizzes::submit, quizzes::get_attempt, quizzes::set_override, quizzes::results, quizzes::import_gift, quizzes::export_gift, quizzes::analytics,
         credentials::eligibility, credentials::issue, credentials::issue_eligible, credentials::suspend,
         credentials::reinstate, credentials::revoke, credentials::withdraw, credentials::renew, credentials::recertification, credentials::get, credentials::mine,
-        credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::register,
+        credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::key, credentials::register,
         credentials::certificate, credentials::certificates_zip,
+        credentials::status_list, credentials::issuer_profile, credentials::credential_url,
+        cohorts::calendar_feed, content::media, openapi_json,
         governance::scheme_versions, governance::recommend, governance::list_decisions, governance::decide,
         governance::file_appeal, governance::list_appeals, governance::decide_appeal,
         governance::certification_record, governance::erase_person,
     ),
-    modifiers(&BearerAuth)
+    components(schemas(crate::error::ApiError, crate::error::ApiErrorDetail)),
+    modifiers(&BearerAuth, &ErrorResponses)
 )]
 pub struct ApiDoc;
 
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document of the API", body = Object)))]
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
