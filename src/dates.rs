@@ -196,3 +196,59 @@ mod tests {
         assert_eq!(format_datetime(late, Language::Th), "1 ม.ค. 2565 03:00");
     }
 }
+
+/// Serde for a stored UTC time as the API shows it: RFC 3339 with its offset, `Z`
+/// (`2022-02-15T02:30:00Z`). Reading accepts any offset (converted to UTC) or none (taken as
+/// UTC, as stored).
+pub mod utc {
+    use chrono::{DateTime, NaiveDateTime};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn to_string(t: &NaiveDateTime) -> String {
+        t.and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    }
+
+    pub fn serialize<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_string(t))
+    }
+
+    pub fn parse(raw: &str) -> Option<NaiveDateTime> {
+        DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.naive_utc())
+            .ok()
+            .or_else(|| raw.parse::<NaiveDateTime>().ok())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
+        let raw = String::deserialize(d)?;
+        parse(&raw).ok_or_else(|| serde::de::Error::custom(format!("not a time: {raw}")))
+    }
+
+    /// The same for an optional time (`null` when absent).
+    pub mod option {
+        use chrono::NaiveDateTime;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            t: &Option<NaiveDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => super::serialize(t, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<NaiveDateTime>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(raw) => super::parse(&raw)
+                    .map(Some)
+                    .ok_or_else(|| serde::de::Error::custom(format!("not a time: {raw}"))),
+            }
+        }
+    }
+}

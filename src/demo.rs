@@ -390,7 +390,7 @@ pub fn seed(
             &admin,
             &c.id,
             StatusAction::Revoke,
-            "ขาดคุณสมบัติภายหลังการออกใบรับรอง (ตัวอย่าง)",
+            "ขาดคุณสมบัติภายหลังการออกหนังสือรับรอง (ตัวอย่าง)",
         )?;
     }
     // Certification governance, one of each: a scope withdrawn while products stay, the

@@ -8,6 +8,7 @@ pub struct Membership {
     pub cohort_id: crate::cohorts::model::CohortId,
     pub user_id: crate::accounts::model::UserId,
     pub role: MemberRole,
+    #[serde(with = "crate::dates::utc")]
     pub joined_at: NaiveDateTime,
 }
 

@@ -46,7 +46,9 @@ pub struct Cohort {
     pub capacity: i32,
     pub trainee_count: i32,
     pub status: CohortStatus,
+    #[serde(with = "crate::dates::utc::option")]
     pub enrol_opens_at: Option<NaiveDateTime>,
+    #[serde(with = "crate::dates::utc::option")]
     pub enrol_closes_at: Option<NaiveDateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join_code: Option<String>,

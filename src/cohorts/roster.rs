@@ -11,6 +11,7 @@ pub struct RosterEntry {
     pub email: String,
     pub office_code: String,
     pub role: MemberRole,
+    #[serde(with = "crate::dates::utc")]
     pub joined_at: NaiveDateTime,
     /// Percent of held sessions attended (present or late; excused sessions do not count);
     /// `None` before any session was held.

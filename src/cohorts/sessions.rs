@@ -9,7 +9,9 @@ pub struct Session {
     pub cohort_id: crate::cohorts::model::CohortId,
     pub title_th: String,
     pub title_en: String,
+    #[serde(with = "crate::dates::utc")]
     pub starts_at: NaiveDateTime,
+    #[serde(with = "crate::dates::utc")]
     pub ends_at: NaiveDateTime,
     pub venue: String,
     pub meeting_url: Option<String>,

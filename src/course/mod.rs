@@ -398,6 +398,7 @@ pub struct RevisionInfo {
     pub id: String,
     pub source: String,
     pub author_id: Option<String>,
+    #[serde(with = "crate::dates::utc")]
     pub created_at: NaiveDateTime,
     pub title_th: String,
     pub title_en: String,

@@ -178,7 +178,7 @@ pub fn render(c: &CertificateText) -> Result<Vec<u8>, AppError> {
         line(
             &mut s,
             f,
-            "ใบรับรองผู้ตรวจประเมิน มอก. เอส",
+            "หนังสือรับรองผู้ตรวจประเมิน มอก. เอส",
             30.0,
             true,
             At::Centre(cx, 140.0),

@@ -48,9 +48,9 @@ pub(super) fn certificate_text(
             CredentialStatus::Revoked if p.status_detail.is_some() => {
                 Some("ขอบเขตนี้ถูกเพิกถอน / SCOPE WITHDRAWN".into())
             }
-            CredentialStatus::Revoked => Some("ใบรับรองนี้ถูกเพิกถอนแล้ว / REVOKED".into()),
-            CredentialStatus::Suspended => Some("ใบรับรองนี้ถูกพักใช้ / SUSPENDED".into()),
-            CredentialStatus::Expired => Some("ใบรับรองนี้หมดอายุแล้ว / EXPIRED".into()),
+            CredentialStatus::Revoked => Some("หนังสือรับรองนี้ถูกเพิกถอนแล้ว / REVOKED".into()),
+            CredentialStatus::Suspended => Some("หนังสือรับรองนี้ถูกพักใช้ / SUSPENDED".into()),
+            CredentialStatus::Expired => Some("หนังสือรับรองนี้หมดอายุแล้ว / EXPIRED".into()),
             _ => None,
         },
         verify_url: issuer.url(&format!("/verify/{}", row.id)),

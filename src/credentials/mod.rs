@@ -80,8 +80,11 @@ pub struct CredentialView {
     pub cohort_id: crate::cohorts::model::CohortId,
     pub holder_name: String,
     pub office_code: String,
+    #[serde(with = "crate::dates::utc")]
     pub issued_at: NaiveDateTime,
+    #[serde(with = "crate::dates::utc")]
     pub valid_from: NaiveDateTime,
+    #[serde(with = "crate::dates::utc")]
     pub expires_at: NaiveDateTime,
     pub scheme_version: i32,
     pub renews_id: Option<CredentialId>,

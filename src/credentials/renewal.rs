@@ -16,6 +16,7 @@ pub struct Recertification {
     /// Whether the scheme defines a renewal path (refresher modules, recertification quizzes).
     pub defined: bool,
     /// Renewal work counts from this moment (the scheme's window before expiry).
+    #[serde(with = "crate::dates::utc")]
     pub window_opens_at: NaiveDateTime,
     pub open: bool,
     /// `module:<slug>` read and `quiz:<slug>` passed since the window opened.
@@ -169,7 +170,7 @@ pub fn renew(
         return Err(AppError::Rejected {
             code: "recertification_not_met",
             message,
-            details: json!({"unmet": unmet, "window_opens_at": rc.window_opens_at}),
+            details: json!({"unmet": unmet, "window_opens_at": crate::dates::utc::to_string(&rc.window_opens_at)}),
         });
     }
     let scope = scope_of(course, &old.scope)?;

@@ -26,8 +26,11 @@ pub struct PublicCredential {
     pub scope_title_th: String,
     pub scope_title_en: String,
     pub issuer: String,
+    #[serde(with = "crate::dates::utc")]
     pub issued_at: NaiveDateTime,
+    #[serde(with = "crate::dates::utc")]
     pub valid_from: NaiveDateTime,
+    #[serde(with = "crate::dates::utc")]
     pub valid_until: NaiveDateTime,
     pub status_reason: Option<String>,
     /// `scope_withdrawn` when this scope was withdrawn from the holder (scope reduction).
@@ -286,11 +289,13 @@ pub struct RegisterEntry {
     pub province_th: String,
     pub province_en: String,
     pub scope: String,
+    #[serde(with = "crate::dates::utc")]
     pub valid_until: NaiveDateTime,
     /// `active`; with `status=all` also `suspended` and `withdrawn` (a scope withdrawn from
     /// its holder), each with the date and reason of the change.
     pub status: RegisterStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(with = "crate::dates::utc::option")]
     pub status_since: Option<NaiveDateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,

@@ -59,8 +59,11 @@ pub struct OutboxEntry {
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
+    #[serde(with = "crate::dates::utc")]
     pub created_at: chrono::NaiveDateTime,
+    #[serde(with = "crate::dates::utc")]
     pub next_attempt_at: chrono::NaiveDateTime,
+    #[serde(with = "crate::dates::utc::option")]
     pub sent_at: Option<chrono::NaiveDateTime>,
 }
 

@@ -156,6 +156,7 @@ pub struct AppealSubject {
     pub recommended_by: Option<String>,
     pub decided_by: Option<String>,
     /// When the result or decision became final; the appeal window runs from here.
+    #[serde(with = "crate::dates::utc")]
     pub final_at: NaiveDateTime,
     /// Whether an appeal can be filed now: inside the window, and none open against it.
     pub appealable: bool,

@@ -292,6 +292,7 @@ pub struct EvidenceCredential {
     /// The status now (`active`, `suspended`, `revoked`, `expired`).
     pub status: CredentialStatus,
     pub status_detail: Option<String>,
+    #[serde(with = "crate::dates::utc")]
     pub issued_at: NaiveDateTime,
     /// Every status change, oldest first: (when, action, reason).
     pub history: Vec<(NaiveDateTime, String, Option<String>)>,

@@ -139,6 +139,7 @@ pub struct SchemeVersion {
     pub programme_id: String,
     pub version: i32,
     pub content_hash: String,
+    #[serde(with = "crate::dates::utc")]
     pub first_loaded_at: NaiveDateTime,
     pub definition: serde_json::Value,
 }

@@ -42,21 +42,24 @@ pub fn certification_record(
     subjects.extend(appeal_rows.iter().map(|a| a.id.to_string()));
     subjects.extend(held.iter().map(|c| c.id.to_string()));
     let trail = store::audit_trail(conn, &subjects)?;
+    // Times with their offset, as everywhere in the API.
+    let at = crate::dates::utc::to_string;
+    let at_opt = |t: &Option<chrono::NaiveDateTime>| t.as_ref().map(at);
     let record = json!({
         "kind": "assessor-academy/certification-record",
-        "generated_at": now(),
+        "generated_at": at(&now()),
         "generated_by": actor.id,
         "person": {"id": user.id, "name": user.name, "name_en": user.name_en, "email": user.email,
                     "office_code": user.office_code, "role": user.role.as_str()},
-        "memberships": memberships.iter().map(|(c, r, j)| json!({"cohort_id": c, "role": r, "joined_at": j})).collect::<Vec<_>>(),
+        "memberships": memberships.iter().map(|(c, r, j)| json!({"cohort_id": c, "role": r, "joined_at": at(j)})).collect::<Vec<_>>(),
         "attempts": tries.iter().map(|t| json!({"id": t.id, "cohort_id": t.cohort_id, "quiz": t.quiz_slug, "attempt_no": t.attempt_no, "state": t.attempt_state(),
-            "started_at": t.started_at, "finished_at": t.finished_at, "score": t.score, "percent": t.percent, "passed": t.passed, "grading_count": t.grading_count})).collect::<Vec<_>>(),
+            "started_at": at(&t.started_at), "finished_at": at_opt(&t.finished_at), "score": t.score, "percent": t.percent, "passed": t.passed, "grading_count": t.grading_count})).collect::<Vec<_>>(),
         "decisions": table_json(&decisions),
         "appeals": table_json(&appeal_rows),
-        "conflict_of_interest_declarations": declarations.iter().map(|d| json!({"declared_by": d.0, "cohort_id": d.1, "statement": d.2, "declared_at": d.3})).collect::<Vec<_>>(),
+        "conflict_of_interest_declarations": declarations.iter().map(|d| json!({"declared_by": d.0, "cohort_id": d.1, "statement": d.2, "declared_at": at(&d.3)})).collect::<Vec<_>>(),
         "credentials": held.iter().map(|c| json!({"id": c.id, "number": c.number, "scope": c.scope, "scheme_version": c.scheme_version, "status": c.status,
-            "status_reason": c.status_reason, "issued_at": c.issued_at, "valid_from": c.valid_from, "valid_until": c.valid_until, "renews_id": c.renews_id})).collect::<Vec<_>>(),
-        "audit_trail": trail.iter().map(|a| json!({"at": a.0, "actor_id": a.1, "action": a.2, "subject_type": a.3, "subject_id": a.4,
+            "status_reason": c.status_reason, "issued_at": at(&c.issued_at), "valid_from": at(&c.valid_from), "valid_until": at(&c.valid_until), "renews_id": c.renews_id})).collect::<Vec<_>>(),
+        "audit_trail": trail.iter().map(|a| json!({"at": at(&a.0), "actor_id": a.1, "action": a.2, "subject_type": a.3, "subject_id": a.4,
             "details": serde_json::from_str::<serde_json::Value>(&a.5).unwrap_or(serde_json::Value::Null)})).collect::<Vec<_>>(),
         "retention": retention::RULES,
     });

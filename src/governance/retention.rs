@@ -33,7 +33,7 @@ pub const RULES: &[Rule] = &[
         key: "credentials",
         records: "credentials",
         rule: "kept while valid, suspended or listed by the register, and 10 years after they end (expiry, renewal or revocation)",
-        records_th: "ใบรับรอง",
+        records_th: "หนังสือรับรอง",
         rule_th: "เก็บไว้ตลอดช่วงที่ใช้ได้ ถูกพักใช้ หรือแสดงในทะเบียน และอีก 10 ปีหลังสิ้นสุด (หมดอายุ ต่ออายุ หรือถูกเพิกถอน)",
     },
     Rule {
@@ -48,7 +48,7 @@ pub const RULES: &[Rule] = &[
         records: "quiz attempts and answers, attendance, reading progress",
         rule: "kept 5 years after the cohort ends, and longer while the person holds a live credential granted from that cohort or an appeal about it is open",
         records_th: "การทำแบบทดสอบและคำตอบ การเข้าร่วม และความก้าวหน้าการอ่าน",
-        rule_th: "เก็บไว้ 5 ปีหลังรุ่นอบรมสิ้นสุด และนานกว่านั้นหากผู้นั้นยังถือใบรับรองที่ออกจากรุ่นนั้นหรือมีการอุทธรณ์ที่ยังเปิดอยู่",
+        rule_th: "เก็บไว้ 5 ปีหลังรุ่นอบรมสิ้นสุด และนานกว่านั้นหากผู้นั้นยังถือหนังสือรับรองที่ออกจากรุ่นนั้นหรือมีการอุทธรณ์ที่ยังเปิดอยู่",
     },
     Rule {
         key: "outbox",
@@ -69,7 +69,7 @@ pub const RULES: &[Rule] = &[
         records: "account identity (name, e-mail, office)",
         rule: "kept while the account is used; erased on request when no live credential needs it (PDPA)",
         records_th: "ข้อมูลประจำตัวของบัญชี (ชื่อ อีเมล สำนักงาน)",
-        rule_th: "เก็บไว้ระหว่างที่ใช้บัญชี และลบเมื่อร้องขอหากไม่มีใบรับรองที่ยังมีผลต้องใช้ (PDPA)",
+        rule_th: "เก็บไว้ระหว่างที่ใช้บัญชี และลบเมื่อร้องขอหากไม่มีหนังสือรับรองที่ยังมีผลต้องใช้ (PDPA)",
     },
 ];
 

@@ -25,13 +25,16 @@ pub struct Appeal {
     pub subject_type: String,
     pub subject_id: String,
     pub grounds: String,
+    #[serde(with = "crate::dates::utc")]
     pub filed_at: NaiveDateTime,
     /// The reviewer's deadline.
+    #[serde(with = "crate::dates::utc")]
     pub respond_by: NaiveDateTime,
     pub status: String,
     pub reviewer_id: Option<String>,
     pub outcome: Option<String>,
     pub rationale: Option<String>,
+    #[serde(with = "crate::dates::utc::option")]
     pub decided_at: Option<NaiveDateTime>,
 }
 
@@ -52,10 +55,12 @@ pub struct Decision {
     pub scope: String,
     pub recommended_by: String,
     pub recommendation: String,
+    #[serde(with = "crate::dates::utc")]
     pub recommended_at: NaiveDateTime,
     pub decided_by: Option<String>,
     pub outcome: Option<String>,
     pub rationale: Option<String>,
+    #[serde(with = "crate::dates::utc::option")]
     pub decided_at: Option<NaiveDateTime>,
     pub credential_id: Option<CredentialId>,
 }

@@ -7,6 +7,7 @@ use super::*;
 pub struct AttemptStart {
     pub attempt_id: AttemptId,
     pub attempt_no: i32,
+    #[serde(with = "crate::dates::utc")]
     pub deadline: NaiveDateTime,
     pub questions: Vec<QuestionView>,
     /// Answers saved so far (when resuming on another device).
@@ -374,7 +375,9 @@ pub struct AttemptView {
     pub attempt_no: i32,
     /// `open`, `submitted` or `expired` (closed by the deadline).
     pub state: AttemptState,
+    #[serde(with = "crate::dates::utc")]
     pub started_at: NaiveDateTime,
+    #[serde(with = "crate::dates::utc")]
     pub deadline: NaiveDateTime,
     pub questions: Vec<QuestionView>,
     pub answers: HashMap<String, Value>,

@@ -55,7 +55,9 @@ pub struct QuizListItem {
     pub attempts_allowed: u32,
     pub pass_percent: u8,
     pub published: bool,
+    #[serde(with = "crate::dates::utc::option")]
     pub opens_at: Option<NaiveDateTime>,
+    #[serde(with = "crate::dates::utc::option")]
     pub closes_at: Option<NaiveDateTime>,
     /// Questions per attempt.
     pub questions: usize,

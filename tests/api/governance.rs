@@ -210,16 +210,12 @@ async fn an_appeal_is_filed_reviewed_by_someone_else_and_its_outcome_emailed() {
     assert_eq!(res.status(), 201);
     let appeal: Value = res.json().await.unwrap();
     assert_eq!(appeal["status"], "open");
-    let filed = chrono::NaiveDateTime::parse_from_str(
-        appeal["filed_at"].as_str().unwrap(),
-        "%Y-%m-%dT%H:%M:%S%.f",
-    )
-    .unwrap();
-    let due = chrono::NaiveDateTime::parse_from_str(
-        appeal["respond_by"].as_str().unwrap(),
-        "%Y-%m-%dT%H:%M:%S%.f",
-    )
-    .unwrap();
+    let filed = chrono::DateTime::parse_from_rfc3339(appeal["filed_at"].as_str().unwrap())
+        .unwrap()
+        .naive_utc();
+    let due = chrono::DateTime::parse_from_rfc3339(appeal["respond_by"].as_str().unwrap())
+        .unwrap()
+        .naive_utc();
     assert_eq!((due - filed).num_days(), 30);
     let res = app
         .post_json("/api/v1/appeals", Some(&trainee), &body)
@@ -437,16 +433,14 @@ async fn a_credential_granted_under_scheme_v1_still_shows_v1_after_the_scheme_mo
         .await
         .unwrap();
     assert_eq!(v2["credential"]["scheme_version"], shipped + 1);
-    let from = chrono::NaiveDateTime::parse_from_str(
-        v2["credential"]["valid_from"].as_str().unwrap(),
-        "%Y-%m-%dT%H:%M:%S%.f",
-    )
-    .unwrap();
-    let until = chrono::NaiveDateTime::parse_from_str(
-        v2["credential"]["valid_until"].as_str().unwrap(),
-        "%Y-%m-%dT%H:%M:%S%.f",
-    )
-    .unwrap();
+    let from =
+        chrono::DateTime::parse_from_rfc3339(v2["credential"]["valid_from"].as_str().unwrap())
+            .unwrap()
+            .naive_utc();
+    let until =
+        chrono::DateTime::parse_from_rfc3339(v2["credential"]["valid_until"].as_str().unwrap())
+            .unwrap()
+            .naive_utc();
     let months = (until - from).num_days();
     assert!(
         (725..=735).contains(&months),

@@ -253,7 +253,7 @@ async fn a_cohort_runs_through_the_pages_from_creation_to_a_verified_credential(
     )
     .await;
     assert!(
-        html.contains("ใบรับรองนี้ใช้ได้") && !html.contains("<script>alert"),
+        html.contains("หนังสือรับรองนี้ใช้ได้") && !html.contains("<script>alert"),
         "{html}"
     );
     app.post_json(
@@ -377,7 +377,7 @@ async fn a_pasted_credential_is_verified_on_the_public_page() {
     .await;
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("ใบรับรองนี้ใช้ได้") && html.contains(cred["number"].as_str().unwrap()),
+        html.contains("หนังสือรับรองนี้ใช้ได้") && html.contains(cred["number"].as_str().unwrap()),
         "{html}"
     );
     let last = if jwt.ends_with('A') { "B" } else { "A" };

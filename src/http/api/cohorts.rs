@@ -639,6 +639,7 @@ pub async fn mark_attendance(
 pub struct CheckinCode {
     pub code: String,
     /// When the code changes.
+    #[serde(with = "crate::dates::utc")]
     pub valid_until: NaiveDateTime,
 }
 

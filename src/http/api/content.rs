@@ -190,7 +190,7 @@ pub async fn get_revision(
         .run(move |conn| course::revision_source(conn, &id.as_str().into()))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "id": r.id, "slug": r.slug, "source": r.source, "created_at": r.created_at, "status": r.status,
+        "id": r.id, "slug": r.slug, "source": r.source, "created_at": crate::dates::utc::to_string(&r.created_at), "status": r.status,
         "title_th": r.title_th, "title_en": r.title_en, "markdown_th": r.markdown_th, "markdown_en": r.markdown_en,
         "html_th": r.html_th, "html_en": r.html_en,
     })))

@@ -145,7 +145,8 @@ pub async fn save_answer(
             quizzes::save_answer(conn, &id, &question, &user, &answer)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "saved_at": saved_at })))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "saved_at": crate::dates::utc::to_string(&saved_at) })))
 }
 
 /// Submits and grades the attempt; repeated submits return the same result.
