@@ -406,7 +406,7 @@ fn check_content(dir: std::path::PathBuf) -> anyhow::Result<()> {
                     println!("quizzes/{}.toml:1: {w}", q.slug);
                 }
             }
-            Ok(())
+            near_duplicates(&dir, &course)
         }
         Err(problems) => {
             for p in &problems {
@@ -415,6 +415,68 @@ fn check_content(dir: std::path::PathBuf) -> anyhow::Result<()> {
             anyhow::bail!("{}: {} problem(s)", dir.display(), problems.len())
         }
     }
+}
+
+/// Reports items of the quizzes the scheme names that nearly repeat one another, with file and
+/// line; fails when one of the pair is in a final assessment (a quiz drawn from a blueprint),
+/// which must test on cases the trainee has not already seen.
+fn near_duplicates(
+    dir: &std::path::Path,
+    course: &academy::course::model::Course,
+) -> anyhow::Result<()> {
+    use academy::quizzes::lint;
+    let named: std::collections::BTreeSet<&str> = course
+        .programme
+        .scopes
+        .iter()
+        .flat_map(|s| s.required_quizzes.iter().chain(&s.recert_quizzes))
+        .map(String::as_str)
+        .collect();
+    let quizzes: Vec<&academy::quizzes::model::Quiz> = course
+        .quizzes
+        .iter()
+        .filter(|q| named.contains(q.slug.as_str()))
+        .collect();
+    let text = |slug: &str| {
+        std::fs::read_to_string(dir.join("quizzes").join(format!("{slug}.toml")))
+            .unwrap_or_default()
+    };
+    let is_final = |slug: &str| {
+        quizzes
+            .iter()
+            .any(|q| q.slug == slug && !q.blueprint.is_empty())
+    };
+    let mut failing = 0;
+    for d in lint::near_duplicates(&quizzes) {
+        let (a, b) = (&d.first, &d.second);
+        let line_a = lint::line_of_question(&text(&a.0), &a.1);
+        let line_b = lint::line_of_question(&text(&b.0), &b.1);
+        let fails = is_final(&a.0) || is_final(&b.0);
+        failing += usize::from(fails);
+        println!(
+            "quizzes/{}.toml:{line_a}: {}: item {} nearly repeats {} at quizzes/{}.toml:{line_b} \
+             (similarity {:.2}, threshold {:.2}){}",
+            a.0,
+            if fails { "error" } else { "warning" },
+            a.1,
+            b.1,
+            b.0,
+            d.similarity,
+            lint::NEAR_DUPLICATE,
+            if fails {
+                "; a final assessment must not repeat another quiz's item"
+            } else {
+                ""
+            }
+        );
+    }
+    if failing > 0 {
+        anyhow::bail!(
+            "{}: {failing} near-duplicate item(s) in a final assessment",
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 async fn keys(settings: Settings, action: KeysAction) -> anyhow::Result<()> {

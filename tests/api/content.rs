@@ -465,3 +465,173 @@ async fn hostile_markdown_from_instructors_renders_safely_and_fast() {
         403
     );
 }
+
+#[test]
+fn a_near_duplicate_planted_in_the_final_exam_is_reported_with_file_and_line_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("course");
+    copy_dir(Path::new("course_content"), &c);
+    // The shipped final exam repeats no module-quiz item (module quizzes may only be warned).
+    let (code, out) = check(&c);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains(": error:"), "{out}");
+    // Copy a module-quiz item into the final exam's first pool, reworded a little and under a
+    // new id: the check names both places and fails.
+    let q01 = std::fs::read_to_string(c.join("quizzes/q01.toml")).unwrap();
+    let start = q01.find("[[questions]]").unwrap();
+    let end = q01[start + 1..]
+        .find("[[questions]]")
+        .map(|i| start + 1 + i)
+        .unwrap_or(q01.len());
+    let original = &q01[start..end];
+    let id_line = original
+        .lines()
+        .find(|l| l.starts_with("id = "))
+        .unwrap()
+        .to_string();
+    let id = id_line
+        .trim_start_matches("id = ")
+        .trim_matches('"')
+        .to_string();
+    let exam_path = c.join("quizzes/final-exam.toml");
+    let exam = std::fs::read_to_string(&exam_path).unwrap();
+    let pool = exam
+        .lines()
+        .find(|l| l.starts_with("pool = "))
+        .unwrap()
+        .to_string();
+    let planted = original
+        .replace(&id_line, &format!("id = \"planted-copy\"\n{pool}"))
+        .replacen("prompt_th = \"", "prompt_th = \"โปรดพิจารณา: ", 1);
+    let exam = format!("{exam}\n{planted}");
+    std::fs::write(&exam_path, &exam).unwrap();
+    let (code, out) = check(&c);
+    assert_eq!(code, 1, "{out}");
+    let line = line_of(&exam, "id = \"planted-copy\"");
+    let q01_line = line_of(&q01, &id_line);
+    let reported = out
+        .lines()
+        .find(|l| l.contains("planted-copy"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        reported.contains(&format!("quizzes/final-exam.toml:{line}: error"))
+            && reported.contains(&format!("quizzes/q01.toml:{q01_line}"))
+            && reported.contains(&id),
+        "{reported}"
+    );
+}
+
+/// Issue 27's items that tested trivia or the software are gone from the shipped course.
+#[test]
+fn the_trivia_and_software_items_are_gone_from_the_shipped_course() {
+    let retired = [
+        "basics-04",
+        "basics-05",
+        "basics-06",
+        "basics-08",
+        "cert-08",
+        "services-05",
+        "principles-09",
+        "evidence-08",
+        "planning-06",
+        "q04-utc-hour",
+        "q01-who-may-apply",
+        "q01-office-count",
+        "q03-pdpa-year",
+        "q05-be-year",
+        "q02-validity-confusion",
+        "rc-renewal-process",
+    ];
+    let mut left = Vec::new();
+    for e in std::fs::read_dir("course_content/quizzes").unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        for id in retired {
+            if text.contains(&format!("id = \"{id}\"")) {
+                left.push(format!("{}: {id}", p.display()));
+            }
+        }
+    }
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// The terms `../shared/DOMAIN.md` rules out, and where: one term per concept, everywhere.
+#[test]
+fn no_forbidden_term_of_the_domain_appears_in_the_course_the_pages_or_the_mail() {
+    // (term, why, also in the course?) The course names a business's TIS-S certificate
+    // ใบรับรอง, so there only the assessor's credential under that name is forbidden; the pages,
+    // the PDF and the mail speak only of the person's credential (หนังสือรับรอง).
+    let rules: &[(&str, &str, bool)] = &[
+        ("ข้อพบ", "a finding is ข้อค้นพบ", true),
+        ("ผู้ให้การรับรอง", "a certification body is หน่วยรับรอง", true),
+        (
+            "การขัดกันแห่งผลประโยชน์",
+            "conflict of interest is ผลประโยชน์ทับซ้อน",
+            true,
+        ),
+        (
+            "ความขัดแย้งทางผลประโยชน์",
+            "conflict of interest is ผลประโยชน์ทับซ้อน",
+            true,
+        ),
+        ("ฉัน", "the reader is ท่าน; checklists have no subject", true),
+        (
+            "ใบรับรองผู้ตรวจประเมิน",
+            "the assessor's credential is หนังสือรับรอง",
+            true,
+        ),
+        ("ใบรับรอง", "the assessor's credential is หนังสือรับรอง", false),
+    ];
+    let mut files = Vec::new();
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out)
+            } else if matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("md" | "toml" | "html" | "txt" | "rs")
+            ) {
+                out.push(p)
+            }
+        }
+    }
+    walk(Path::new("course_content"), &mut files);
+    walk(Path::new("templates"), &mut files);
+    for f in [
+        "src/credentials/certificate.rs",
+        "src/credentials/documents.rs",
+    ] {
+        files.push(PathBuf::from(f));
+    }
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let in_course = f.starts_with("course_content");
+        for (n, line) in text.lines().enumerate() {
+            for (term, why, course_too) in rules {
+                if in_course && !course_too {
+                    continue;
+                }
+                if line.contains(term) {
+                    found.push(format!("{}:{}: {term}: {why}", f.display(), n + 1));
+                }
+            }
+            // Surveillance after certification, never การตรวจติดตาม alone (it reads as "audit").
+            let mut rest = line;
+            while let Some(i) = rest.find("การตรวจติดตาม") {
+                let after = &rest[i + "การตรวจติดตาม".len()..];
+                if !after.starts_with("ผลภายหลังการรับรอง") {
+                    found.push(format!(
+                        "{}:{}: การตรวจติดตาม: surveillance is การตรวจติดตามผลภายหลังการรับรอง",
+                        f.display(),
+                        n + 1
+                    ));
+                }
+                rest = after;
+            }
+        }
+    }
+    assert!(files.len() > 40, "{} files read", files.len());
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

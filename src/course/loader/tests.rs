@@ -137,10 +137,10 @@ fn shipped_content_loads_without_problems() {
     let numeric = exam
         .questions
         .iter()
-        .find(|q| q.id == "basics-04")
-        .expect("basics-04");
+        .find(|q| q.id == "basics-fit-count")
+        .expect("basics-fit-count");
     assert!(
-        matches!(numeric.body, QuestionBody::Numeric { answer, tolerance } if (answer - 76.0).abs() < 1e-9 && tolerance.abs() < 1e-9)
+        matches!(numeric.body, QuestionBody::Numeric { answer, tolerance } if (answer - 3.0).abs() < 1e-9 && tolerance.abs() < 1e-9)
     );
     let single = exam
         .questions
@@ -204,8 +204,8 @@ fn unknown_programme_key_is_reported_on_its_line() {
     let line = edit(
         dir.path(),
         "programme.toml",
-        "version = 2\n",
-        "version = 2\ncolour = \"blue\"\n",
+        "version = 3\n",
+        "version = 3\ncolour = \"blue\"\n",
     );
     let problems = load_err(dir.path());
     assert!(
