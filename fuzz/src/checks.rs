@@ -646,18 +646,21 @@ fn assert_quiz_rules(quiz: &Quiz) {
             QuestionBody::Single { options } => assert_options(q, options, 3..=5, true),
             QuestionBody::Multiple { options } => assert_options(q, options, 3..=6, false),
             QuestionBody::TrueFalse { .. } => {}
-            QuestionBody::ShortText { accepted } => {
+            QuestionBody::ShortText { accepted, .. } => {
                 assert!(!accepted.is_empty(), "question {}: nothing accepted", q.id);
                 for a in accepted {
                     assert!(!a.trim().is_empty(), "question {}: an empty answer", q.id);
                 }
             }
-            QuestionBody::Numeric { answer, tolerance } => assert!(
+            QuestionBody::Numeric {
+                answer, tolerance, ..
+            } => assert!(
                 answer.is_finite() && tolerance.is_finite() && *tolerance >= 0.0,
                 "question {}: answer {answer}, tolerance {tolerance}",
                 q.id
             ),
-            QuestionBody::Matching { pairs } => {
+            QuestionBody::Description => {}
+            QuestionBody::Matching { pairs, .. } => {
                 assert!((3..=5).contains(&pairs.len()), "question {}: pairs", q.id);
                 for p in pairs {
                     for text in [&p.left_th, &p.left_en, &p.right_th, &p.right_en] {
@@ -789,10 +792,13 @@ fn assert_stored_definition_round_trips(quiz: &Quiz) {
     let mut expected = quiz.clone();
     for (a, b) in expected.questions.iter_mut().zip(&loaded.questions) {
         if let (
-            QuestionBody::Numeric { answer, tolerance },
+            QuestionBody::Numeric {
+                answer, tolerance, ..
+            },
             QuestionBody::Numeric {
                 answer: answer_back,
                 tolerance: tolerance_back,
+                ..
             },
         ) = (&mut a.body, &b.body)
         {
@@ -826,22 +832,39 @@ fn assert_gift_export_imports(questions: &[Question]) {
             (QuestionBody::TrueFalse { answer: x }, QuestionBody::TrueFalse { answer: y }) => {
                 x == y
             }
-            (QuestionBody::ShortText { accepted: x }, QuestionBody::ShortText { accepted: y }) => {
-                x.len() == y.len()
-            }
+            (
+                QuestionBody::ShortText {
+                    accepted: x,
+                    partial: p,
+                },
+                QuestionBody::ShortText {
+                    accepted: y,
+                    partial: q,
+                },
+            ) => x.len() == y.len() && p.len() == q.len(),
             (
                 QuestionBody::Numeric {
                     answer: x,
                     tolerance: s,
+                    ..
                 },
                 QuestionBody::Numeric {
                     answer: y,
                     tolerance: t,
+                    ..
                 },
             ) => x.to_bits() == y.to_bits() && s.to_bits() == t.to_bits(),
-            (QuestionBody::Matching { pairs: x }, QuestionBody::Matching { pairs: y }) => {
-                x.len() == y.len()
-            }
+            (
+                QuestionBody::Matching {
+                    pairs: x,
+                    distractors: d,
+                },
+                QuestionBody::Matching {
+                    pairs: y,
+                    distractors: e,
+                },
+            ) => x.len() == y.len() && d.len() == e.len(),
+            (QuestionBody::Description, QuestionBody::Description) => true,
             _ => false,
         };
         assert!(same_key, "GIFT changed question {}:\n{text}", a.id);
@@ -928,7 +951,7 @@ fn assert_gift_rules(questions: &[Question]) {
                 }
             }
             QuestionBody::TrueFalse { .. } => {}
-            QuestionBody::ShortText { accepted } => {
+            QuestionBody::ShortText { accepted, .. } => {
                 assert!(!accepted.is_empty(), "question {}: nothing accepted", q.id);
                 assert!(
                     accepted.iter().all(|a| !a.is_empty()),
@@ -936,14 +959,17 @@ fn assert_gift_rules(questions: &[Question]) {
                     q.id
                 );
             }
-            QuestionBody::Numeric { answer, tolerance } => assert!(
+            QuestionBody::Numeric {
+                answer, tolerance, ..
+            } => assert!(
                 answer.is_finite() && tolerance.is_finite() && *tolerance >= 0.0,
                 "question {}: answer {answer}, tolerance {tolerance}",
                 q.id
             ),
-            QuestionBody::Matching { pairs } => {
+            QuestionBody::Matching { pairs, .. } => {
                 assert!(pairs.len() >= 2, "question {}: pairs", q.id);
             }
+            QuestionBody::Description => {}
         }
     }
 }
@@ -984,8 +1010,15 @@ fn without_carriage_returns(q: &Question) -> Question {
                 fix(&mut o.text_en);
             }
         }
-        QuestionBody::ShortText { accepted } => accepted.iter_mut().for_each(fix),
-        QuestionBody::Matching { pairs } => {
+        QuestionBody::ShortText { accepted, partial } => {
+            accepted.iter_mut().for_each(fix);
+            partial.iter_mut().for_each(|p| fix(&mut p.text));
+        }
+        QuestionBody::Matching { pairs, distractors } => {
+            for d in distractors {
+                fix(&mut d.text_th);
+                fix(&mut d.text_en);
+            }
             for p in pairs {
                 for text in [
                     &mut p.left_th,
@@ -997,7 +1030,9 @@ fn without_carriage_returns(q: &Question) -> Question {
                 }
             }
         }
-        QuestionBody::TrueFalse { .. } | QuestionBody::Numeric { .. } => {}
+        QuestionBody::TrueFalse { .. }
+        | QuestionBody::Numeric { .. }
+        | QuestionBody::Description => {}
     }
     q
 }

@@ -92,9 +92,13 @@ pub fn draw(quiz: &Quiz) -> Result<Layout, String> {
                         laid.options.shuffle(&mut rng);
                     }
                 }
-                QuestionBody::Matching { pairs } => {
+                QuestionBody::Matching { pairs, distractors } => {
                     laid.lefts = (0..pairs.len()).map(|i| (String::new(), i)).collect();
-                    laid.rights = (0..pairs.len()).map(|i| (String::new(), i)).collect();
+                    // Right items: pair k's right side is index k; distractor j is index
+                    // pairs.len() + j (it matches no left item).
+                    laid.rights = (0..pairs.len() + distractors.len())
+                        .map(|i| (String::new(), i))
+                        .collect();
                     // The right column is always shuffled: in file order it would mirror the left.
                     laid.rights.shuffle(&mut rng);
                 }
@@ -197,7 +201,7 @@ pub fn view(q: &Question, laid: &LaidQuestion, english: bool) -> QuestionView {
                 })
                 .collect();
         }
-        QuestionBody::Matching { pairs } => {
+        QuestionBody::Matching { pairs, distractors } => {
             v.items = laid
                 .lefts
                 .iter()
@@ -212,9 +216,15 @@ pub fn view(q: &Question, laid: &LaidQuestion, english: bool) -> QuestionView {
                 .rights
                 .iter()
                 .filter_map(|(shown, i)| {
-                    pairs.get(*i).map(|p| ShownOption {
+                    let text = match pairs.get(*i) {
+                        Some(p) => pick(&p.right_th, &p.right_en),
+                        None => distractors
+                            .get(*i - pairs.len())
+                            .map(|d| pick(&d.text_th, &d.text_en))?,
+                    };
+                    Some(ShownOption {
                         id: shown.clone(),
-                        text: pick(&p.right_th, &p.right_en),
+                        text,
                     })
                 })
                 .collect();
@@ -277,6 +287,7 @@ pub fn validate_answer(q: &Question, laid: &LaidQuestion, answer: &Value) -> Res
         (QuestionBody::Matching { .. }, _) => {
             Err("matching: send an object from shown left ids to shown right ids".into())
         }
+        (QuestionBody::Description, _) => Err("description: there is nothing to answer".into()),
     }
 }
 
@@ -294,8 +305,12 @@ pub fn normalise_text(s: &str) -> String {
     crate::thai::fold_digits(&s.split_whitespace().collect::<Vec<_>>().join(" ")).to_lowercase()
 }
 
-/// Points earned by an answer. `multiple` gives partial credit:
-/// points × max(0, right chosen − wrong chosen) / number of right options.
+/// Points earned by an answer. `single`: the chosen option's credit (100 for the correct one
+/// unless the option says otherwise), never below 0. `multiple` without credits gives
+/// points × max(0, right chosen − wrong chosen) / number of right options; with credits (Moodle's
+/// weights), the chosen options' credits added up, between 0 and 100 per cent. `short_text` and
+/// `numeric`: full points for an accepted answer, else the best partial answer's credit.
+/// `matching`: all or nothing (a distractor matches no left item). `description`: nothing.
 pub fn grade(q: &Question, laid: &LaidQuestion, answer: Option<&Value>) -> f64 {
     let Some(answer) = answer else { return 0.0 };
     if validate_answer(q, laid, answer).is_err() {
@@ -311,12 +326,9 @@ pub fn grade(q: &Question, laid: &LaidQuestion, answer: Option<&Value>) -> f64 {
     match &q.body {
         QuestionBody::Single { options } => {
             let chosen = answer.as_str().and_then(original);
-            let right = options.iter().find(|o| o.correct).map(|o| o.id.clone());
-            if chosen.is_some() && chosen == right {
-                points
-            } else {
-                0.0
-            }
+            chosen
+                .and_then(|c| options.iter().find(|o| o.id == c))
+                .map_or(0.0, |o| points * o.credit().clamp(0.0, 100.0) / 100.0)
         }
         QuestionBody::Multiple { options } => {
             let mut chosen: Vec<String> = answer
@@ -329,6 +341,14 @@ pub fn grade(q: &Question, laid: &LaidQuestion, answer: Option<&Value>) -> f64 {
                 .unwrap_or_default();
             chosen.sort();
             chosen.dedup();
+            if options.iter().any(|o| o.credit.is_some()) {
+                let sum: f64 = chosen
+                    .iter()
+                    .filter_map(|c| options.iter().find(|o| &o.id == c))
+                    .map(|o| o.credit())
+                    .sum();
+                return points * sum.clamp(0.0, 100.0) / 100.0;
+            }
             let n_right = options.iter().filter(|o| o.correct).count();
             if n_right == 0 {
                 return 0.0;
@@ -347,29 +367,46 @@ pub fn grade(q: &Question, laid: &LaidQuestion, answer: Option<&Value>) -> f64 {
                 0.0
             }
         }
-        QuestionBody::ShortText { accepted } => {
+        QuestionBody::ShortText { accepted, partial } => {
             let given = answer.as_str().map(normalise_text).unwrap_or_default();
-            if !given.is_empty() && accepted.iter().any(|a| normalise_text(a) == given) {
-                points
-            } else {
-                0.0
+            if given.is_empty() {
+                return 0.0;
             }
+            if accepted.iter().any(|a| normalise_text(a) == given) {
+                return points;
+            }
+            partial
+                .iter()
+                .filter(|p| normalise_text(&p.text) == given)
+                .map(|p| p.credit.clamp(0.0, 100.0))
+                .fold(0.0, f64::max)
+                * points
+                / 100.0
         }
         QuestionBody::Numeric {
             answer: key,
             tolerance,
+            alternatives,
         } => {
             let given = match answer {
                 Value::Number(n) => n.as_f64(),
                 Value::String(s) => parse_number(s),
                 _ => None,
             };
-            match given {
-                Some(g) if (g - key).abs() <= tolerance + 1e-9 => points,
-                _ => 0.0,
+            let Some(g) = given else { return 0.0 };
+            if (g - key).abs() <= tolerance + 1e-9 {
+                return points;
             }
+            alternatives
+                .iter()
+                .filter(|a| (g - a.answer).abs() <= a.tolerance + 1e-9)
+                .map(|a| a.credit.clamp(0.0, 100.0))
+                .fold(0.0, f64::max)
+                * points
+                / 100.0
         }
-        QuestionBody::Matching { pairs } => {
+        QuestionBody::Description => 0.0,
+        QuestionBody::Matching { pairs, .. } => {
             let Some(map) = answer.as_object() else {
                 return 0.0;
             };
@@ -412,10 +449,13 @@ pub fn key(q: &Question, laid: &LaidQuestion) -> Value {
                 .collect(),
         ),
         QuestionBody::TrueFalse { answer } => Value::Bool(*answer),
-        QuestionBody::ShortText { accepted } => serde_json::json!(accepted),
-        QuestionBody::Numeric { answer, tolerance } => {
+        QuestionBody::ShortText { accepted, .. } => serde_json::json!(accepted),
+        QuestionBody::Numeric {
+            answer, tolerance, ..
+        } => {
             serde_json::json!({"answer": answer, "tolerance": tolerance})
         }
+        QuestionBody::Description => Value::Null,
         QuestionBody::Matching { .. } => {
             let mut m = serde_json::Map::new();
             for (l, i) in &laid.lefts {
@@ -467,6 +507,7 @@ mod tests {
 
     fn choice(id: &str, correct: bool) -> Choice {
         Choice {
+            credit: None,
             id: id.into(),
             text_th: id.into(),
             text_en: id.into(),
@@ -521,6 +562,7 @@ mod tests {
             1,
             QuestionBody::ShortText {
                 accepted: vec!["มอก. เอส".into(), "TIS-S".into(), "76 จังหวัด".into()],
+                partial: vec![],
             },
         );
         let laid = LaidQuestion {
@@ -547,6 +589,7 @@ mod tests {
             QuestionBody::Numeric {
                 answer: 2565.0,
                 tolerance: 0.5,
+                alternatives: vec![],
             },
         );
         let laid = LaidQuestion {
@@ -569,6 +612,7 @@ mod tests {
             3,
             QuestionBody::Matching {
                 pairs: vec![pair("a"), pair("b"), pair("c")],
+                distractors: vec![],
             },
         );
         let layout = draw(&quiz(vec![m.clone()])).unwrap();

@@ -8,13 +8,18 @@
 //! | GIFT | model |
 //! |---|---|
 //! | `::title::` matching `[a-z0-9-]{1,64}` | `id` (otherwise `gift-<n>`, `n` = 1-based position of the question in the file) |
-//! | `{=right ~wrong ~wrong}` (exactly one `=`) | `single` |
-//! | `{~%50%a ~%50%b ~%-100%c}`, or several `=` | `multiple`, `correct = weight > 0` |
+//! | `{=right ~wrong ~%50%half}` (any `=`: Moodle's single-answer) | `single`; `~%N%` options keep N % as `credit`, several `=` are each worth 100 % |
+//! | `{~%50%a ~%50%b ~%-100%c}` (no `=`: Moodle's multiple-answer) | `multiple`, `correct = weight > 0`, weights kept as `credit` (the chosen weights add up, 0–100 %) unless they are the equal split our own rule grades alike |
 //! | `{T}` `{F}` `{TRUE}` `{FALSE}` | `true_false` |
-//! | `{=a =b}` (only `=`, no `~`, no `->`) or `{a}` | `short_text` |
-//! | `{#3.14:0.01}` `{#76}` `{#min..max}` | `numeric` (a range becomes answer `(min+max)/2`, tolerance `(max-min)/2`) |
-//! | `{=left -> right …}` | `matching` |
+//! | `{=a =b =%50%c}` (only `=`, no `~`, no `->`) or `{a}` | `short_text`, `=%N%` answers in `partial` |
+//! | `{#3.14:0.01}` `{#76}` `{#min..max}` `{#=3.14:0.01 =%50%3.1:0.1}` | `numeric` (a range becomes answer `(min+max)/2`, tolerance `(max-min)/2`; the answer worth 100 %, the others in `alternatives`) |
+//! | `{=left -> right … = -> extra}` | `matching`; a pair with nothing on the left is a distractor |
+//! | text with no `{…}` | `description` (0 points, nothing to answer) |
+//! | `{}` (essay) | refused with its name, or left out and listed with `skip_unsupported` |
 //! | `####text` at the end of the block | `feedback_th` / `feedback_en` |
+//!
+//! [`import_with`] also returns a report: what each question became (line, id, kind, notes
+//! such as the partial credit kept) and what was left out.
 //!
 //! Bilingual texts: GIFT is monolingual, so a text (prompt, general feedback, option, either side
 //! of a pair) may hold both languages separated by ` || ` — Thai before, English after. A text
@@ -27,10 +32,9 @@
 //! `#feedback` (ignored), the missing-word form `text {…} more text` (the block becomes
 //! `_____` in the prompt), CRLF line ends and a leading byte-order mark.
 //!
-//! Escapes: `\~ \= \# \{ \} \: \\` stand for the character, `\n` for a line break. Two extra
-//! escapes written by [`export`] only where needed are `\|` (a `|` next to another `|`, so it
-//! is not taken for the language separator) and `\>` (a `>` after `-`, so it is not taken for
-//! the `->` of a matching pair). Any other backslash is kept literally.
+//! Escapes: `\~ \= \# \{ \} \: \\` stand for the character, `\n` for a line break; the
+//! export writes only these (Moodle's). `\|` and `\>`, which earlier exports wrote, are still
+//! read. Any other backslash is kept literally.
 //!
 //! Not carried by GIFT: `points` (import sets 1) and `pool` (import sets `None`).
 
@@ -57,30 +61,85 @@ impl fmt::Display for GiftError {
 
 impl std::error::Error for GiftError {}
 
+/// How to import a GIFT file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Leave out the questions of a kind this service cannot take (essays, until the
+    /// written-task kind exists) and list them in the report, instead of refusing the file.
+    pub skip_unsupported: bool,
+}
+
+/// What an import made of each question of the file.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub imported: Vec<ImportedQuestion>,
+    /// Questions left out (only with `skip_unsupported`), with why.
+    pub skipped: Vec<SkippedQuestion>,
+}
+
+/// One imported question: where it was, what it became, and anything worth knowing about it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportedQuestion {
+    pub line: usize,
+    pub id: String,
+    pub kind: String,
+    pub notes: Vec<String>,
+}
+
+/// A question left out of an import.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct SkippedQuestion {
+    pub line: usize,
+    pub reason: String,
+}
+
 /// Parses a whole GIFT file, all or nothing: every error found, with 1-based line numbers.
-///
-/// Every question gets `points = 1` and `pool = None`; option ids are `a`, `b`, `c`, … in file
-/// order. Errors (all are collected, sorted by line): unbalanced braces (the line of the
-/// unclosed `{` or of the unexpected `}`), a `{` inside an answer block, two answer blocks in
-/// one question (a missing blank line), an unclosed `::title`, a question without an answer
-/// block, an empty answer block, a choice question with fewer than 2 options or no right
-/// answer, an option without text, partial-credit weights on short or numeric answers, unknown
-/// numeric syntax, a matching block with fewer than 2 pairs or a pair without `->` or with an
-/// empty side, and duplicate question ids. Unknown escapes are not errors: they are kept
-/// literally.
+/// See [`import_with`].
 pub fn import(text: &str) -> Result<Vec<Question>, Vec<GiftError>> {
+    import_with(text, ImportOptions::default()).map(|(questions, _)| questions)
+}
+
+/// Parses a whole GIFT file as Moodle reads it (docs.moodle.org, "GIFT format") and reports
+/// what each question became.
+///
+/// Every question gets `points = 1` (a description 0) and `pool = None`; option ids are `a`,
+/// `b`, `c`, … in file order. Errors (all are collected, sorted by line): unbalanced braces (the
+/// line of the unclosed `{` or of the unexpected `}`), a `{` inside an answer block, two answer
+/// blocks in one question (a missing blank line), an unclosed `::title`, a choice question with
+/// fewer than 2 options or no right answer, an option without text, unknown numeric syntax, a
+/// numeric or short answer with no answer worth 100 %, a matching block with fewer than 2 pairs
+/// or a pair without `->`, duplicate question ids, and (unless `skip_unsupported`) an essay.
+/// Unknown escapes are not errors: they are kept literally.
+pub fn import_with(
+    text: &str,
+    options: ImportOptions,
+) -> Result<(Vec<Question>, ImportReport), Vec<GiftError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut errors = Vec::new();
-    let mut parsed: Vec<(Question, usize)> = Vec::new();
+    let mut parsed: Vec<(Question, usize, Vec<String>)> = Vec::new();
+    let mut report = ImportReport::default();
     for (index, block) in split_blocks(text).iter().enumerate() {
         match parse_question(block, index + 1) {
-            Ok(question) => parsed.push((question, block.line)),
+            Ok(Parsed::Question(question, notes)) => parsed.push((*question, block.line, notes)),
+            Ok(Parsed::Unsupported(reason)) => {
+                if options.skip_unsupported {
+                    report.skipped.push(SkippedQuestion {
+                        line: block.line,
+                        reason,
+                    });
+                } else {
+                    errors.push(err(
+                        block.line,
+                        format!("{reason}; import with skip_unsupported to leave it out"),
+                    ));
+                }
+            }
             Err(mut found) => errors.append(&mut found),
         }
     }
 
     let mut first_line: HashMap<&str, usize> = HashMap::new();
-    for (question, line) in &parsed {
+    for (question, line, _) in &parsed {
         match first_line.entry(question.id.as_str()) {
             Entry::Occupied(first) => errors.push(err(
                 *line,
@@ -97,37 +156,103 @@ pub fn import(text: &str) -> Result<Vec<Question>, Vec<GiftError>> {
     }
 
     if errors.is_empty() {
-        Ok(parsed.into_iter().map(|(question, _)| question).collect())
+        report.imported = parsed
+            .iter()
+            .map(|(q, line, notes)| ImportedQuestion {
+                line: *line,
+                id: q.id.clone(),
+                kind: q.body.kind().to_string(),
+                notes: notes.clone(),
+            })
+            .collect();
+        Ok((parsed.into_iter().map(|(q, _, _)| q).collect(), report))
     } else {
         errors.sort_by_key(|e| e.line);
         Err(errors)
     }
 }
 
-/// Writes questions as GIFT such that `import(&export(qs))` is equivalent to `qs`.
-///
-/// GIFT carries neither `points` nor `pool`, so they are not written. **Equivalent** means:
-/// equal after setting every question's `points` to 1 and `pool` to `None`. This holds for
-/// questions that follow the content rules (README §5): ids match `[a-z0-9-]{1,64}` and are
-/// unique; option ids are `a`, `b`, `c`, … in order (import regenerates them); `single` has at
-/// least 2 options and exactly one correct; `multiple` has at least 2 options and at least one
-/// correct; every option has text in at least one language; `short_text` has at least one
-/// non-empty accepted string; `numeric` has a finite answer and a finite tolerance ≥ 0;
-/// `matching` has at least 2 pairs, each side with text in at least one language; texts have
-/// no leading or trailing white space (GIFT trims it) and no carriage returns (dropped on
-/// export, as Moodle does).
-///
-/// `multiple` is written with weights: `~%W%` for correct options, W = 100 / number of correct
-/// options rounded to 5 decimals (e.g. `33.33333`), and `~%-100%` for wrong ones.
+/// Writes questions as GIFT that Moodle imports, such that `import(&export(qs))` gives the same
+/// questions, kinds and credit. See [`export_with_report`].
 pub fn export(questions: &[Question]) -> String {
+    export_with_report(questions).0
+}
+
+/// Writes questions as GIFT, and says where Moodle's format cannot carry a question exactly
+/// (each such warning is also written at the top of the file as a `//` comment, which Moodle
+/// and this importer skip).
+///
+/// GIFT carries neither `points` nor `pool`, so they are not written. **Same** means equal after
+/// setting every question's `points` to 1 (a description's to 0) and `pool` to `None`, for
+/// questions that follow the content rules (README §5; texts without leading or trailing white
+/// space and without carriage returns, which Moodle drops). Weights are written from Moodle's
+/// list of grades ([`MOODLE_GRADES`], and their negatives), which Moodle requires: a
+/// multiple-answer question with n right options gives each 100/n % and each wrong one −100/n %
+/// when 100/n is on the list; otherwise the right options share 100 % in two neighbouring grades
+/// (11 right options: nine at 10 %, two at 5 %), which is said in a warning. Only Moodle's escapes
+/// are written (`\~ \= \# \{ \} \: \\` and `\n`).
+pub fn export_with_report(questions: &[Question]) -> (String, Vec<String>) {
+    let mut body = String::new();
+    let mut warnings = Vec::new();
+    for question in questions {
+        body.push('\n');
+        write_question(&mut body, question, &mut warnings);
+    }
     let mut out = String::from(
         "// Assessor Academy questions in GIFT format (points and pools are not part of GIFT).\n",
     );
-    for question in questions {
+    for w in &warnings {
+        out.push_str("// warning: ");
+        out.push_str(&w.replace(['\n', '\r'], " "));
         out.push('\n');
-        write_question(&mut out, question);
     }
-    out
+    out.push_str(&body);
+    (out, warnings)
+}
+
+/// The grades (per cent) Moodle accepts on an answer; their negatives too.
+pub const MOODLE_GRADES: [f64; 20] = [
+    100.0, 90.0, 83.33333, 80.0, 75.0, 70.0, 66.66667, 60.0, 50.0, 40.0, 33.33333, 30.0, 25.0,
+    20.0, 16.66667, 14.28571, 12.5, 11.11111, 10.0, 5.0,
+];
+
+/// The grade on Moodle's list nearest to `w` (sign kept; 0 stays 0).
+fn moodle_grade(w: f64) -> f64 {
+    if w.abs() < 0.000_01 {
+        return 0.0;
+    }
+    let nearest = MOODLE_GRADES
+        .iter()
+        .copied()
+        .min_by(|a, b| (a - w.abs()).abs().total_cmp(&(b - w.abs()).abs()))
+        .unwrap_or(100.0);
+    nearest.copysign(w)
+}
+
+fn is_moodle_grade(w: f64) -> bool {
+    (moodle_grade(w) - w).abs() < 0.000_01
+}
+
+/// How n right options of a multiple-answer question share 100 % in Moodle's grades: equal
+/// shares when 100/n is a grade, else two neighbouring grades (`None` when even that fails).
+fn split_credit(n: usize) -> Option<Vec<f64>> {
+    let share = 100.0 / n as f64;
+    if is_moodle_grade(share) {
+        return Some(vec![moodle_grade(share); n]);
+    }
+    for &high in MOODLE_GRADES.iter().rev().filter(|g| **g > share) {
+        for &low in MOODLE_GRADES.iter().filter(|g| **g < share) {
+            for k in 1..n {
+                let total = high * k as f64 + low * (n - k) as f64;
+                if (total - 100.0).abs() < 0.001 {
+                    let mut out = vec![high; k];
+                    out.extend(std::iter::repeat_n(low, n - k));
+                    return Some(out);
+                }
+            }
+        }
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,7 +569,14 @@ fn push_item<'a>(items: &mut Vec<Item<'a>>, marker: Option<(char, usize)>, toks:
 // Import: questions
 // ---------------------------------------------------------------------------------------------
 
-fn parse_question(block: &Block, index: usize) -> Result<Question, Vec<GiftError>> {
+/// A question as parsed: a question with notes for the report, or one of a kind this service
+/// cannot take yet.
+enum Parsed {
+    Question(Box<Question>, Vec<String>),
+    Unsupported(String),
+}
+
+fn parse_question(block: &Block, index: usize) -> Result<Parsed, Vec<GiftError>> {
     let line = block.line;
     let toks = trim(&block.toks);
     let (title, rest) = split_title(toks, line).map_err(|e| vec![e])?;
@@ -453,7 +585,29 @@ fn parse_question(block: &Block, index: usize) -> Result<Question, Vec<GiftError
         _ => format!("gift-{index}"),
     };
 
-    let (open, close) = find_answer_block(rest, line)?;
+    let Some((open, close)) = find_answer_block(rest, line)? else {
+        // No answer block: Moodle's "description", text shown with nothing to answer.
+        let (prompt_th, prompt_en) = bilingual(rest);
+        if prompt_th.trim().is_empty() && prompt_en.trim().is_empty() {
+            return Err(vec![err(
+                line,
+                "a question with neither text nor answer block",
+            )]);
+        }
+        return Ok(Parsed::Question(
+            Box::new(Question {
+                id,
+                pool: None,
+                points: 0,
+                prompt_th,
+                prompt_en,
+                feedback_th: String::new(),
+                feedback_en: String::new(),
+                body: QuestionBody::Description,
+            }),
+            vec!["description: text shown between questions, nothing to answer, no points".into()],
+        ));
+    };
     let open_line = rest.get(open).map_or(line, |t| t.line);
     let before = head(rest, open);
     let inner = trim(rest.get(open + 1..close).unwrap_or(&[]));
@@ -475,19 +629,29 @@ fn parse_question(block: &Block, index: usize) -> Result<Question, Vec<GiftError
         Some(i) => (trim(head(inner, i)), tail(inner, i + 4)),
         None => (inner, tail(inner, inner.len())),
     };
+    if answer.is_empty() {
+        return Ok(Parsed::Unsupported(
+            "an essay (`{}`: a written answer marked by hand) cannot be imported yet; it will \
+             become the written-task kind"
+                .into(),
+        ));
+    }
     let (feedback_th, feedback_en) = bilingual(feedback);
-    let body = parse_body(answer, open_line)?;
+    let (body, notes) = parse_body(answer, open_line)?;
 
-    Ok(Question {
-        id,
-        pool: None,
-        points: 1,
-        prompt_th,
-        prompt_en,
-        feedback_th,
-        feedback_en,
-        body,
-    })
+    Ok(Parsed::Question(
+        Box::new(Question {
+            id,
+            pool: None,
+            points: 1,
+            prompt_th,
+            prompt_en,
+            feedback_th,
+            feedback_en,
+            body,
+        }),
+        notes,
+    ))
 }
 
 /// Splits off a leading `::title::`.
@@ -504,8 +668,8 @@ fn split_title(toks: &[Tok], line: usize) -> Result<(Option<&[Tok]>, &[Tok]), Gi
     }
 }
 
-/// Token indices of the `{` and `}` of the one answer block.
-fn find_answer_block(toks: &[Tok], line: usize) -> Result<(usize, usize), Vec<GiftError>> {
+/// Token indices of the `{` and `}` of the one answer block (`None`: there is none).
+fn find_answer_block(toks: &[Tok], line: usize) -> Result<Option<(usize, usize)>, Vec<GiftError>> {
     let line_at = |i: usize| toks.get(i).map_or(line, |t| t.line);
     let mut errors = Vec::new();
     let mut open: Vec<usize> = Vec::new();
@@ -547,8 +711,8 @@ fn find_answer_block(toks: &[Tok], line: usize) -> Result<(usize, usize), Vec<Gi
         )]);
     }
     match blocks.as_slice() {
-        [] => Err(vec![err(line, "question has no answer block `{…}`")]),
-        [one] => Ok(*one),
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
         [_, second, ..] => Err(vec![err(
             line_at(second.0),
             "a second answer block in the same question (separate questions with a blank line)",
@@ -556,13 +720,9 @@ fn find_answer_block(toks: &[Tok], line: usize) -> Result<(usize, usize), Vec<Gi
     }
 }
 
-fn parse_body(answer: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError>> {
-    if answer.is_empty() {
-        return Err(vec![err(
-            line,
-            "empty answer block `{}` (essay questions are not supported)",
-        )]);
-    }
+type Body = (QuestionBody, Vec<String>);
+
+fn parse_body(answer: &[Tok], line: usize) -> Result<Body, Vec<GiftError>> {
     if answer.first().is_some_and(|t| t.is('#')) {
         return parse_numeric(tail(answer, 1), line);
     }
@@ -573,19 +733,28 @@ fn parse_body(answer: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError
         return parse_matching(answer, line);
     }
     match text_of(trim(until(answer, '#'))).as_str() {
-        "T" | "TRUE" => return Ok(QuestionBody::TrueFalse { answer: true }),
-        "F" | "FALSE" => return Ok(QuestionBody::TrueFalse { answer: false }),
+        "T" | "TRUE" => return Ok((QuestionBody::TrueFalse { answer: true }, vec![])),
+        "F" | "FALSE" => return Ok((QuestionBody::TrueFalse { answer: false }, vec![])),
         _ => {}
     }
     parse_short(answer, line)
 }
 
-fn parse_choice(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError>> {
+/// A weight as written (`%50%` → 50), for the report.
+fn percent(w: f64) -> String {
+    format_weight(w) + " %"
+}
+
+/// A choice question as Moodle reads it: with a `=` anywhere it is single-answer (radio
+/// buttons): `=` options are worth 100 %, `~%N%` options N %, other `~` options nothing. Without
+/// any `=` it is multiple-answer (check boxes) and each option is worth its `~%N%` weight, the
+/// chosen weights adding up.
+fn parse_choice(toks: &[Tok], line: usize) -> Result<Body, Vec<GiftError>> {
     let mut errors = Vec::new();
-    let mut options = Vec::new();
-    let mut right_markers = 0usize;
-    let mut positives = 0usize;
+    let mut options: Vec<Choice> = Vec::new();
     let items = split_items(toks, &['=', '~']);
+    let single = items.iter().any(|i| i.marker == Some('='));
+    let mut weighted = false;
     for item in &items {
         let Some(marker) = item.marker else {
             errors.push(err(
@@ -594,39 +763,52 @@ fn parse_choice(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError
             ));
             continue;
         };
-        let (weight, rest) = if marker == '=' {
-            right_markers += 1;
-            (100.0, item.toks)
-        } else {
-            let (weight, rest) = take_weight(item.toks);
-            (weight.unwrap_or(0.0), rest)
+        let (weight, rest) = take_weight(item.toks);
+        let weight = match (marker, weight) {
+            ('=', w) => {
+                weighted |= w.is_some_and(|w| w != 100.0);
+                w.unwrap_or(100.0)
+            }
+            (_, Some(w)) => {
+                weighted |= w != 0.0;
+                w
+            }
+            (_, None) => 0.0,
         };
+        if !(-100.0..=100.0).contains(&weight) {
+            errors.push(err(
+                item.line,
+                format!("weight {weight} %: a weight lies between -100 and 100"),
+            ));
+            continue;
+        }
         let text = trim(until(rest, '#'));
-        if text.is_empty() {
-            errors.push(err(item.line, "option has no text"));
-            continue;
-        }
-        let correct = weight > 0.0;
-        if correct {
-            positives += 1;
-        }
         let (text_th, text_en) = bilingual(text);
-        if text_th.trim().is_empty() && text_en.trim().is_empty() {
+        if text.is_empty() || (text_th.trim().is_empty() && text_en.trim().is_empty()) {
             errors.push(err(item.line, "option has no text"));
             continue;
         }
-        let id = option_id(options.len());
         options.push(Choice {
-            id,
+            id: option_id(options.len()),
             text_th,
             text_en,
-            correct,
+            correct: if single {
+                weight >= 100.0
+            } else {
+                weight > 0.0
+            },
+            credit: Some(weight),
         });
     }
     if errors.is_empty() {
         if items.len() < 2 {
             errors.push(err(line, "a choice question needs at least 2 options"));
-        } else if positives == 0 {
+        } else if single && !options.iter().any(|o| o.correct) {
+            errors.push(err(
+                line,
+                "no option is worth 100 %: mark the right one with `=",
+            ));
+        } else if !options.iter().any(|o| o.correct) {
             errors.push(err(
                 line,
                 "no right answer: mark one option with `=` (or give options a positive `~%N%` weight)",
@@ -636,28 +818,79 @@ fn parse_choice(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError
     if !errors.is_empty() {
         return Err(errors);
     }
-    if right_markers == 1 && positives == 1 {
-        Ok(QuestionBody::Single { options })
-    } else {
-        Ok(QuestionBody::Multiple { options })
+    let mut notes = Vec::new();
+    if single {
+        let rights = options.iter().filter(|o| o.correct).count();
+        if !weighted && rights == 1 {
+            // The plain form: one right option, the others worth nothing.
+            for o in &mut options {
+                o.credit = None;
+            }
+        } else {
+            let partial: Vec<String> = options
+                .iter()
+                .filter(|o| o.credit.is_some_and(|c| c != 0.0 && c < 100.0))
+                .map(|o| format!("{} {}", o.id, percent(o.credit())))
+                .collect();
+            if rights > 1 {
+                notes.push(format!("{rights} options are each worth 100 %"));
+            }
+            if !partial.is_empty() {
+                notes.push(format!("partial credit: {}", partial.join(", ")));
+            }
+        }
+        return Ok((QuestionBody::Single { options }, notes));
     }
+    let positive: f64 = options.iter().map(|o| o.credit().max(0.0)).sum();
+    if (positive - 100.0).abs() > 0.01 {
+        notes.push(format!(
+            "the positive weights add up to {} (Moodle expects 100 %); a trainee scores at most 100 %",
+            percent(positive)
+        ));
+    }
+    if is_equal_split(&options) {
+        // Equal shares that one wrong choice cancels: the same as the rule without weights.
+        for o in &mut options {
+            o.credit = None;
+        }
+    } else {
+        notes.push(format!(
+            "weights: {}",
+            options
+                .iter()
+                .map(|o| format!("{} {}", o.id, percent(o.credit())))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok((QuestionBody::Multiple { options }, notes))
 }
 
-fn parse_short(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError>> {
+/// Whether a multiple-answer question's weights are the equal split our own rule grades the
+/// same way: every right option 100/n % and every wrong one −100/n % (n right options), as
+/// Moodle's list of grades writes them (5 decimals).
+fn is_equal_split(options: &[Choice]) -> bool {
+    let n = options.iter().filter(|o| o.correct).count();
+    if n == 0 {
+        return false;
+    }
+    let share = 100.0 / n as f64;
+    options.iter().all(|o| {
+        let c = o.credit();
+        let expected = if o.correct { share } else { -share };
+        (c - expected).abs() < 0.0001
+    })
+}
+
+fn parse_short(toks: &[Tok], line: usize) -> Result<Body, Vec<GiftError>> {
     let mut errors = Vec::new();
     let mut accepted = Vec::new();
+    let mut partial = Vec::new();
     for item in split_items(toks, &['=']) {
         let (weight, rest) = take_weight(item.toks);
         let weight = weight.unwrap_or(100.0);
         if weight <= 0.0 {
             // A wrong answer that only carries feedback.
-            continue;
-        }
-        if weight < 100.0 {
-            errors.push(err(
-                item.line,
-                "partial credit (`%N%` below 100) is not supported for short answers",
-            ));
             continue;
         }
         let text = text_of(trim(until(rest, '#')));
@@ -672,21 +905,48 @@ fn parse_short(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError>
             ));
             continue;
         }
-        accepted.push(text);
+        if weight > 100.0 {
+            errors.push(err(item.line, format!("weight {weight} %: at most 100")));
+        } else if weight < 100.0 {
+            partial.push(PartialText {
+                text,
+                credit: weight,
+            });
+        } else {
+            accepted.push(text);
+        }
     }
     if errors.is_empty() && accepted.is_empty() {
-        errors.push(err(line, "short answer has no accepted answer"));
+        errors.push(err(
+            line,
+            if partial.is_empty() {
+                "short answer has no accepted answer"
+            } else {
+                "short answer has no answer worth 100 %"
+            },
+        ));
     }
-    if errors.is_empty() {
-        Ok(QuestionBody::ShortText { accepted })
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let notes = if partial.is_empty() {
+        vec![]
     } else {
-        Err(errors)
-    }
+        vec![format!(
+            "partial credit: {}",
+            partial
+                .iter()
+                .map(|p| format!("“{}” {}", p.text, percent(p.credit)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )]
+    };
+    Ok((QuestionBody::ShortText { accepted, partial }, notes))
 }
 
-fn parse_numeric(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError>> {
+fn parse_numeric(toks: &[Tok], line: usize) -> Result<Body, Vec<GiftError>> {
     let mut errors = Vec::new();
-    let mut found: Vec<(f64, f64, usize)> = Vec::new();
+    let mut found: Vec<(f64, f64, f64, usize)> = Vec::new();
     // `~` starts feedback for any other (wrong) answer: ignored.
     for item in split_items(until(toks, '~'), &['=']) {
         let (weight, rest) = take_weight(item.toks);
@@ -694,29 +954,56 @@ fn parse_numeric(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftErro
         if weight <= 0.0 {
             continue;
         }
-        if weight < 100.0 {
-            errors.push(err(
-                item.line,
-                "partial credit (`%N%` below 100) is not supported for numeric answers",
-            ));
+        if weight > 100.0 {
+            errors.push(err(item.line, format!("weight {weight} %: at most 100")));
             continue;
         }
         match parse_number_answer(&text_of(trim(until(rest, '#')))) {
-            Ok((answer, tolerance)) => found.push((answer, tolerance, item.line)),
+            Ok((answer, tolerance)) => found.push((answer, tolerance, weight, item.line)),
             Err(message) => errors.push(err(item.line, message)),
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    match found.as_slice() {
-        [] => Err(vec![err(line, "numeric answer block has no answer")]),
-        [(answer, tolerance, _)] => Ok(QuestionBody::Numeric {
-            answer: *answer,
-            tolerance: *tolerance,
-        }),
-        [_, (_, _, second), ..] => Err(vec![err(*second, "only one numeric answer is supported")]),
-    }
+    let Some(main) = found.iter().position(|f| f.2 >= 100.0) else {
+        return Err(vec![err(
+            line,
+            if found.is_empty() {
+                "numeric answer block has no answer"
+            } else {
+                "numeric question has no answer worth 100 %"
+            },
+        )]);
+    };
+    let (answer, tolerance, _, _) = found.remove(main);
+    let alternatives: Vec<NumericAlternative> = found
+        .into_iter()
+        .map(|(answer, tolerance, credit, _)| NumericAlternative {
+            answer,
+            tolerance,
+            credit,
+        })
+        .collect();
+    let notes = alternatives
+        .iter()
+        .map(|a| {
+            format!(
+                "also accepted: {} ± {} for {}",
+                a.answer,
+                a.tolerance,
+                percent(a.credit)
+            )
+        })
+        .collect();
+    Ok((
+        QuestionBody::Numeric {
+            answer,
+            tolerance,
+            alternatives,
+        },
+        notes,
+    ))
 }
 
 /// `answer`, `answer:tolerance` or `min..max`.
@@ -758,9 +1045,13 @@ fn parse_number_answer(s: &str) -> Result<(f64, f64), String> {
     }
 }
 
-fn parse_matching(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftError>> {
+/// Matching pairs `=left -> right`; a pair with nothing on the left (`= -> extra`) is a
+/// distractor: a right-hand item that matches no left item. As in Moodle, the first `->`
+/// separates the sides.
+fn parse_matching(toks: &[Tok], line: usize) -> Result<Body, Vec<GiftError>> {
     let mut errors = Vec::new();
     let mut pairs = Vec::new();
+    let mut distractors = Vec::new();
     for item in split_items(toks, &['=']) {
         if item.marker.is_none() {
             errors.push(err(item.line, "each matching pair must start with `=`"));
@@ -771,24 +1062,21 @@ fn parse_matching(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftErr
             errors.push(err(item.line, "matching pair without `->`"));
             continue;
         };
-        let left = trim(head(pair, arrow));
-        let right = trim(tail(pair, arrow + 2));
-        if left.is_empty() || right.is_empty() {
+        let (left_th, left_en) = bilingual(trim(head(pair, arrow)));
+        let (right_th, right_en) = bilingual(trim(tail(pair, arrow + 2)));
+        let empty = |th: &str, en: &str| th.trim().is_empty() && en.trim().is_empty();
+        if empty(&right_th, &right_en) {
             errors.push(err(
                 item.line,
-                "both sides of a matching pair need text (extra distractors are not supported)",
+                "a matching pair needs text on the right of `->`",
             ));
             continue;
         }
-        let (left_th, left_en) = bilingual(left);
-        let (right_th, right_en) = bilingual(right);
-        if (left_th.trim().is_empty() && left_en.trim().is_empty())
-            || (right_th.trim().is_empty() && right_en.trim().is_empty())
-        {
-            errors.push(err(
-                item.line,
-                "both sides of a matching pair need text (extra distractors are not supported)",
-            ));
+        if empty(&left_th, &left_en) {
+            distractors.push(Distractor {
+                text_th: right_th,
+                text_en: right_en,
+            });
             continue;
         }
         pairs.push(Pair {
@@ -801,18 +1089,28 @@ fn parse_matching(toks: &[Tok], line: usize) -> Result<QuestionBody, Vec<GiftErr
     if errors.is_empty() && pairs.len() < 2 {
         errors.push(err(line, "a matching question needs at least 2 pairs"));
     }
-    if errors.is_empty() {
-        Ok(QuestionBody::Matching { pairs })
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let notes = if distractors.is_empty() {
+        vec![]
+    } else {
+        vec![format!(
+            "{} pairs and {} extra right-hand item(s) that match nothing",
+            pairs.len(),
+            distractors.len()
+        )]
+    };
+    Ok((QuestionBody::Matching { pairs, distractors }, notes))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Export
 // ---------------------------------------------------------------------------------------------
 
-fn write_question(out: &mut String, q: &Question) {
+fn write_question(out: &mut String, q: &Question, warnings: &mut Vec<String>) {
+    let mut texts = vec![&q.prompt_th, &q.prompt_en, &q.feedback_th, &q.feedback_en];
+    let id = &q.id;
     out.push_str("::");
     out.push_str(&escape(&q.id));
     out.push_str("::");
@@ -823,33 +1121,84 @@ fn write_question(out: &mut String, q: &Question) {
     } else {
         format!("####{feedback}")
     };
+    // A weight not on Moodle's list is written as the nearest one, and said.
+    let mut grade = |w: f64, what: &str| {
+        let g = moodle_grade(w);
+        if (g - w).abs() >= 0.000_01 {
+            warnings.push(format!(
+                "{id}: {what} is worth {} %, not a grade Moodle accepts; written as {} %",
+                format_weight(w),
+                format_weight(g)
+            ));
+        }
+        format_weight(g)
+    };
     match &q.body {
         QuestionBody::Single { options } => {
             out.push_str("{\n");
             for option in options {
+                texts.extend([&option.text_th, &option.text_en]);
                 let text = compose(&option.text_th, &option.text_en);
-                let marker = if option.correct {
-                    "="
-                } else if text.starts_with('%') {
-                    // Keep a text such as `%5% off` from being read as a weight.
-                    "~%0%"
+                let credit = option.credit();
+                let marker = if credit >= 100.0 {
+                    "=".to_string()
+                } else if credit == 0.0 {
+                    if text.starts_with('%') {
+                        // Keep a text such as `%5% off` from being read as a weight.
+                        "~%0%".to_string()
+                    } else {
+                        "~".to_string()
+                    }
                 } else {
-                    "~"
+                    format!("~%{}%", grade(credit, &format!("option {}", option.id)))
                 };
-                push_answer(out, marker, &text);
+                push_answer(out, &marker, &text);
             }
             close_block(out, &feedback);
         }
         QuestionBody::Multiple { options } => {
-            let correct = options.iter().filter(|o| o.correct).count().max(1);
-            let right = format!("~%{}%", format_weight(100.0 / correct as f64));
+            let markers: Vec<String> = if options.iter().any(|o| o.credit.is_some()) {
+                options
+                    .iter()
+                    .map(|o| format!("~%{}%", grade(o.credit(), &format!("option {}", o.id))))
+                    .collect()
+            } else {
+                let right = options.iter().filter(|o| o.correct).count().max(1);
+                let shares = split_credit(right).unwrap_or_else(|| {
+                    warnings.push(format!(
+                        "{id}: {right} right options cannot share 100 % in Moodle's grades; each \
+                         is written as 5 %"
+                    ));
+                    vec![5.0; right]
+                });
+                if shares.windows(2).any(|w| w[0] != w[1]) {
+                    warnings.push(format!(
+                        "{id}: {right} right options cannot share 100 % equally in Moodle's \
+                         grades; written as {}, and each wrong option as −{} %",
+                        shares
+                            .iter()
+                            .map(|s| format_weight(*s) + " %")
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        format_weight(moodle_grade(100.0 / right as f64))
+                    ));
+                }
+                let wrong = format!("~%-{}%", format_weight(moodle_grade(100.0 / right as f64)));
+                let mut shares = shares.into_iter();
+                options
+                    .iter()
+                    .map(|o| {
+                        if o.correct {
+                            format!("~%{}%", format_weight(shares.next().unwrap_or(5.0)))
+                        } else {
+                            wrong.clone()
+                        }
+                    })
+                    .collect()
+            };
             out.push_str("{\n");
-            for option in options {
-                let marker = if option.correct {
-                    right.as_str()
-                } else {
-                    "~%-100%"
-                };
+            for (option, marker) in options.iter().zip(&markers) {
+                texts.extend([&option.text_th, &option.text_en]);
                 push_answer(out, marker, &compose(&option.text_th, &option.text_en));
             }
             close_block(out, &feedback);
@@ -859,22 +1208,55 @@ fn write_question(out: &mut String, q: &Question) {
             out.push_str(&feedback);
             out.push_str("}\n");
         }
-        QuestionBody::ShortText { accepted } => {
+        QuestionBody::ShortText { accepted, partial } => {
             out.push_str("{\n");
             for text in accepted {
                 let text = escape(text);
                 let marker = if text.starts_with('%') { "=%100%" } else { "=" };
                 push_answer(out, marker, &text);
             }
+            for p in partial {
+                let marker = format!(
+                    "=%{}%",
+                    grade(p.credit, &format!("the answer “{}”", p.text))
+                );
+                push_answer(out, &marker, &escape(&p.text));
+            }
             close_block(out, &feedback);
         }
-        QuestionBody::Numeric { answer, tolerance } => {
+        QuestionBody::Numeric {
+            answer,
+            tolerance,
+            alternatives,
+        } => {
             // `Display` for f64 never uses exponents and round-trips exactly.
-            out.push_str(&format!("{{#{answer}:{tolerance}{feedback}}}\n"));
+            if alternatives.is_empty() {
+                out.push_str(&format!("{{#{answer}:{tolerance}{feedback}}}\n"));
+            } else {
+                out.push_str("{#\n");
+                push_answer(out, "=", &format!("{answer}:{tolerance}"));
+                for a in alternatives {
+                    let marker = format!(
+                        "=%{}%",
+                        grade(a.credit, &format!("the answer {}", a.answer))
+                    );
+                    push_answer(out, &marker, &format!("{}:{}", a.answer, a.tolerance));
+                }
+                close_block(out, &feedback);
+            }
         }
-        QuestionBody::Matching { pairs } => {
+        QuestionBody::Matching { pairs, distractors } => {
             out.push_str("{\n");
             for pair in pairs {
+                texts.extend([&pair.right_th, &pair.right_en]);
+                for left in [&pair.left_th, &pair.left_en] {
+                    if left.contains("->") {
+                        warnings.push(format!(
+                            "{id}: the left item “{left}” holds `->`, which GIFT reads as the \
+                             end of the left side"
+                        ));
+                    }
+                }
                 let text = format!(
                     "{} -> {}",
                     compose(&pair.left_th, &pair.left_en),
@@ -882,9 +1264,32 @@ fn write_question(out: &mut String, q: &Question) {
                 );
                 push_answer(out, "=", &text);
             }
+            for d in distractors {
+                texts.extend([&d.text_th, &d.text_en]);
+                push_answer(out, "=", &format!("-> {}", compose(&d.text_th, &d.text_en)));
+            }
             close_block(out, &feedback);
         }
+        QuestionBody::Description => out.push('\n'),
     }
+    for t in texts {
+        if find_separator_in(t) {
+            warnings.push(format!(
+                "{id}: the text “{t}” holds ` || `, which this importer reads as the Thai–English \
+                 separator"
+            ));
+        }
+    }
+}
+
+/// Whether a text holds `||` with white space or an edge on both sides (the separator).
+fn find_separator_in(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).enumerate().any(|(i, w)| {
+        w == ['|', '|']
+            && (i == 0 || chars[i - 1].is_whitespace())
+            && chars.get(i + 2).is_none_or(|c| c.is_whitespace())
+    })
 }
 
 fn push_answer(out: &mut String, marker: &str, text: &str) {
@@ -930,11 +1335,8 @@ fn compose(th: &str, en: &str) -> String {
 
 /// Escapes GIFT's special characters.
 fn escape(text: &str) -> String {
-    let chars: Vec<char> = text.chars().filter(|&c| c != '\r').collect();
     let mut out = String::with_capacity(text.len() + 8);
-    for (i, &c) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
-        let next = chars.get(i + 1).copied();
+    for c in text.chars().filter(|&c| c != '\r') {
         match c {
             '\\' => out.push_str("\\\\"),
             '~' | '=' | '#' | '{' | '}' | ':' => {
@@ -942,8 +1344,6 @@ fn escape(text: &str) -> String {
                 out.push(c);
             }
             '\n' => out.push_str("\\n"),
-            '|' if prev == Some('|') || next == Some('|') => out.push_str("\\|"),
-            '>' if prev == Some('-') => out.push_str("\\>"),
             _ => out.push(c),
         }
     }

@@ -109,9 +109,10 @@ fn item_text(q: &super::model::Question) -> String {
             .collect::<Vec<_>>()
             .join(" "),
         QuestionBody::TrueFalse { answer } => answer.to_string(),
-        QuestionBody::ShortText { accepted } => accepted.join(" "),
+        QuestionBody::ShortText { accepted, .. } => accepted.join(" "),
         QuestionBody::Numeric { answer, .. } => answer.to_string(),
-        QuestionBody::Matching { pairs } => pairs
+        QuestionBody::Description => String::new(),
+        QuestionBody::Matching { pairs, .. } => pairs
             .iter()
             .map(|p| format!("{} {}", p.left_th, p.right_th))
             .collect::<Vec<_>>()

@@ -86,12 +86,60 @@ pub struct Question {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QuestionBody {
-    Single { options: Vec<Choice> },
-    Multiple { options: Vec<Choice> },
-    TrueFalse { answer: bool },
-    ShortText { accepted: Vec<String> },
-    Numeric { answer: f64, tolerance: f64 },
-    Matching { pairs: Vec<Pair> },
+    Single {
+        options: Vec<Choice>,
+    },
+    Multiple {
+        options: Vec<Choice>,
+    },
+    TrueFalse {
+        answer: bool,
+    },
+    ShortText {
+        accepted: Vec<String>,
+        /// Answers worth part of the points (Moodle's `=%50%text`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        partial: Vec<PartialText>,
+    },
+    Numeric {
+        answer: f64,
+        tolerance: f64,
+        /// Other accepted numbers, each with its tolerance and share of the points (Moodle's
+        /// `{#=%50%3.1:0.1 =3.14:0.001}`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        alternatives: Vec<NumericAlternative>,
+    },
+    Matching {
+        pairs: Vec<Pair>,
+        /// Extra right-hand items that match no left item (Moodle's `= -> distractor`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        distractors: Vec<Distractor>,
+    },
+    /// Text shown between questions, with nothing to answer and no points (Moodle's
+    /// "description").
+    Description,
+}
+
+/// A short answer worth `credit` per cent of the points.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PartialText {
+    pub text: String,
+    pub credit: f64,
+}
+
+/// Another accepted number of a numeric question, worth `credit` per cent of the points.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NumericAlternative {
+    pub answer: f64,
+    pub tolerance: f64,
+    pub credit: f64,
+}
+
+/// A right-hand item of a matching question that matches no left item.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Distractor {
+    pub text_th: String,
+    pub text_en: String,
 }
 
 impl QuestionBody {
@@ -104,6 +152,7 @@ impl QuestionBody {
             QuestionBody::ShortText { .. } => "short_text",
             QuestionBody::Numeric { .. } => "numeric",
             QuestionBody::Matching { .. } => "matching",
+            QuestionBody::Description => "description",
         }
     }
 }
@@ -115,6 +164,21 @@ pub struct Choice {
     pub text_th: String,
     pub text_en: String,
     pub correct: bool,
+    /// Share of the points, in per cent (-100 to 100), where it is not all or nothing: an
+    /// option of a `single` question worth part of the points, or an option of a `multiple`
+    /// question with Moodle's weights (the chosen options' credits add up, between 0 and 100).
+    /// `None`: a `single` option is worth 100 when correct and 0 otherwise; a `multiple`
+    /// question without credits gives right chosen − wrong chosen over the right options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit: Option<f64>,
+}
+
+impl Choice {
+    /// The option's share of the points in per cent, as graded.
+    pub fn credit(&self) -> f64 {
+        self.credit
+            .unwrap_or(if self.correct { 100.0 } else { 0.0 })
+    }
 }
 
 /// A pair of a `matching` question; left item k matches right item k (ids `lk`/`rk`).

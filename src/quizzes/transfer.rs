@@ -17,6 +17,16 @@ pub struct ImportSettings {
     /// The one cohort the quiz is for (an instructor's own quiz); `None`: programme-wide
     /// (admins only).
     pub cohort_id: Option<crate::cohorts::model::CohortId>,
+    /// Leave out questions of a kind the service cannot take yet (listed in the report).
+    pub skip_unsupported: bool,
+}
+
+/// An imported quiz and what the import made of each question.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct GiftImported {
+    #[serde(flatten)]
+    pub quiz: QuizListItem,
+    pub report: gift::ImportReport,
 }
 
 pub(super) fn scheme_quiz_refused(slug: &str) -> AppError {
@@ -46,7 +56,7 @@ pub fn import_gift(
     text: &str,
     user: &User,
     scheme_slugs: &[&str],
-) -> Result<QuizListItem, AppError> {
+) -> Result<GiftImported, AppError> {
     let admin = user.role == Role::Admin;
     if !admin && user.role != Role::Instructor {
         return Err(AppError::Forbidden);
@@ -87,7 +97,10 @@ pub fn import_gift(
     } else {
         None
     };
-    let questions = gift::import(text).map_err(|errors| AppError::Rejected {
+    let options = gift::ImportOptions {
+        skip_unsupported: settings.skip_unsupported,
+    };
+    let (questions, report) = gift::import_with(text, options).map_err(|errors| AppError::Rejected {
         code: "gift_rejected",
         message: format!("nothing was imported: {} problem(s), the first on line {}", errors.len(), errors.first().map(|e| e.line).unwrap_or(0)),
         details: serde_json::json!({ "errors": errors.iter().map(|e| serde_json::json!({"line": e.line, "message": e.message})).collect::<Vec<_>>() }),
@@ -141,7 +154,7 @@ pub fn import_gift(
         )?;
         Ok::<_, AppError>(saved)
     })?;
-    Ok(QuizListItem {
+    let item = QuizListItem {
         title: quiz.title_th.clone(),
         questions: per_attempt(&quiz),
         slug: quiz.slug,
@@ -152,7 +165,8 @@ pub fn import_gift(
         published: false,
         opens_at: None,
         closes_at: None,
-    })
+    };
+    Ok(GiftImported { quiz: item, report })
 }
 
 /// The newest revision of a quiz as GIFT text: programme-wide, or as a cohort sees it.

@@ -24,6 +24,7 @@ fn choice(id: &str, text: &str, correct: bool) -> Choice {
         text_th: text.into(),
         text_en: text.into(),
         correct,
+        credit: None,
     }
 }
 
@@ -78,6 +79,7 @@ pub fn all_kinds(slug: &str, attempts: u32, review: ReviewPolicy) -> Quiz {
                 1,
                 QuestionBody::ShortText {
                     accepted: vec!["SECRETWORD-ZETA".into()],
+                    partial: vec![],
                 },
             ),
             q(
@@ -86,6 +88,7 @@ pub fn all_kinds(slug: &str, attempts: u32, review: ReviewPolicy) -> Quiz {
                 QuestionBody::Numeric {
                     answer: 7391.25,
                     tolerance: 0.5,
+                    alternatives: vec![],
                 },
             ),
             q(
@@ -97,6 +100,7 @@ pub fn all_kinds(slug: &str, attempts: u32, review: ReviewPolicy) -> Quiz {
                         pair("ซ้าย-2", "ขวา-2"),
                         pair("ซ้าย-3", "ขวา-3"),
                     ],
+                    distractors: vec![],
                 },
             ),
         ],
@@ -988,4 +992,130 @@ async fn an_acknowledged_autosave_is_always_in_the_grade_even_racing_the_submit(
     }
     assert_eq!(acknowledged + refused, 24);
     eprintln!("racing autosave and submit: {acknowledged} saved first, {refused} refused");
+}
+
+/// A Moodle question bank with what Moodle's GIFT documents beyond the basics: partial credit
+/// on a single-answer question, a short answer and numeric alternatives, a matching distractor,
+/// a description, and an essay.
+const MOODLE_GIFT: &str = "$CATEGORY: $course$/top/TIS-S\n\n\
+::intro::อ่านกรณีร้านกาแฟก่อนตอบ || Read the coffee-shop case first.\n\n\
+::first-step::ขั้นแรกควรทำอะไร || What comes first? {\n=อ่านมาตรฐานที่ระบุในคำขอ || Read the standard named in the application\n~%50%ถาม สมอ. || Ask TISI\n~เดาเอา || Guess\n}\n\n\
+::name::ชื่อมาตรฐาน || Name the standard type. {=มอก. เอส =%50%มอก.}\n\n\
+::count::จำนวน || How many? {#=3:0 =%50%2:0}\n\n\
+::match::จับคู่ || Match. {\n=วัตถุประสงค์ || Objective -> ทำไม || Why\n=ขอบเขต || Scope -> อะไร || What\n= -> ใครจ่าย || Who pays\n}\n\n\
+::essay::เขียนข้อค้นพบ || Write a finding. {}\n";
+
+#[tokio::test]
+async fn a_moodle_bank_imports_with_a_report_and_its_partial_credit_holds_through_an_attempt() {
+    let app = spawn_app().await;
+    let s = setup(&app, all_kinds("base", 3, ReviewPolicy::AfterSubmit)).await;
+    let import = |skip: bool| {
+        app.client
+            .post(app.url(&format!(
+                "/api/v1/quizzes/import-gift?slug=moodle-bank&cohort_id={}&skip_unsupported={skip}",
+                s.cohort
+            )))
+            .bearer_auth(&s.admin)
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(MOODLE_GIFT)
+            .send()
+    };
+    // The essay stops the file unless the importer asks to leave it out; it is named.
+    let refused = import(false).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    let first = &body["error"]["details"]["errors"][0];
+    assert!(
+        first["message"].as_str().unwrap().contains("essay"),
+        "{body}"
+    );
+    let res = import(true).await.unwrap();
+    assert_eq!(res.status(), 201);
+    let item: Value = res.json().await.unwrap();
+    let kinds: Vec<&str> = item["report"]["imported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["description", "single", "short_text", "numeric", "matching"],
+        "{item}"
+    );
+    let essay_line = MOODLE_GIFT
+        .lines()
+        .position(|l| l.starts_with("::essay::"))
+        .unwrap()
+        + 1;
+    assert_eq!(item["report"]["skipped"][0]["line"], essay_line, "{item}");
+    assert!(item["report"]["imported"][1]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("50 %"));
+    assert_eq!(
+        app.post_json(
+            &format!("/api/v1/cohorts/{}/quizzes/moodle-bank/publish", s.cohort),
+            Some(&s.admin),
+            &json!({}),
+        )
+        .await
+        .status(),
+        200
+    );
+    // A trainee takes it: the partial answers earn their share, the distractor is offered.
+    let started: Value = start(&app, &s, &s.trainee, "moodle-bank")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a = started["attempt_id"].as_str().unwrap().to_string();
+    let questions = started["questions"].as_array().unwrap();
+    let q = |id: &str| questions.iter().find(|q| q["id"] == id).unwrap();
+    let ask = q("first-step")["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["text"].as_str().unwrap().contains("สมอ."))
+        .unwrap()["id"]
+        .clone();
+    assert_eq!(q("match")["options"].as_array().unwrap().len(), 3);
+    assert_eq!(q("intro")["kind"], "description");
+    for (qid, answer, status) in [
+        ("first-step", ask, 200),
+        ("name", json!("มอก."), 200),
+        ("count", json!(3), 200),
+        ("intro", json!("x"), 422),
+    ] {
+        assert_eq!(
+            put_answer(&app, &s.trainee, &a, qid, answer).await.status(),
+            status,
+            "{qid}"
+        );
+    }
+    // The page a trainee uses shows the description and every right-hand item.
+    let page = app
+        .get(&format!("/attempts/{a}"), Some(&s.trainee))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("อ่านกรณีร้านกาแฟก่อนตอบ"), "{page}");
+    assert!(page.contains("ใครจ่าย"), "{page}");
+    let result: Value = app
+        .post_json(
+            &format!("/api/v1/attempts/{a}/submit"),
+            Some(&s.trainee),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // 0.5 (first step) + 0.5 (name) + 1 (count) + 0 (match) of 4 points; the description has none.
+    assert_eq!(result["max_score"].as_f64(), Some(4.0), "{result}");
+    assert!(
+        (result["score"].as_f64().unwrap() - 2.0).abs() < 1e-9,
+        "{result}"
+    );
 }

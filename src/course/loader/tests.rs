@@ -140,7 +140,7 @@ fn shipped_content_loads_without_problems() {
         .find(|q| q.id == "basics-fit-count")
         .expect("basics-fit-count");
     assert!(
-        matches!(numeric.body, QuestionBody::Numeric { answer, tolerance } if (answer - 3.0).abs() < 1e-9 && tolerance.abs() < 1e-9)
+        matches!(numeric.body, QuestionBody::Numeric { answer, tolerance, .. } if (answer - 3.0).abs() < 1e-9 && tolerance.abs() < 1e-9)
     );
     let single = exam
         .questions

@@ -795,11 +795,15 @@ impl<'a> Checker<'a> {
             Kind::TrueFalse => self
                 .boolean(qt, "answer")
                 .map(|answer| QuestionBody::TrueFalse { answer }),
-            Kind::ShortText => self
-                .accepted(qt)
-                .map(|accepted| QuestionBody::ShortText { accepted }),
+            Kind::ShortText => self.accepted(qt).map(|accepted| QuestionBody::ShortText {
+                accepted,
+                partial: vec![],
+            }),
             Kind::Numeric => self.numeric(qt),
-            Kind::Matching => self.pairs(qt).map(|pairs| QuestionBody::Matching { pairs }),
+            Kind::Matching => self.pairs(qt).map(|pairs| QuestionBody::Matching {
+                pairs,
+                distractors: vec![],
+            }),
         }
     }
 
@@ -817,6 +821,7 @@ impl<'a> Checker<'a> {
         Some(QuestionBody::Numeric {
             answer: answer?,
             tolerance: tolerance?,
+            alternatives: vec![],
         })
     }
 
@@ -924,6 +929,7 @@ impl<'a> Checker<'a> {
             text_th,
             text_en,
             correct,
+            credit: None,
         })
     }
 

@@ -253,12 +253,16 @@ pub struct GiftImportQuery {
     /// The cohort the quiz is for (required for instructors, who import for a cohort they
     /// teach; admins may leave it out for a programme-wide quiz).
     pub cohort_id: Option<String>,
+    /// `true`: import the file without the questions this service cannot take yet (essays),
+    /// listed in the report's `skipped`, instead of refusing the file.
+    #[serde(default)]
+    pub skip_unsupported: bool,
 }
 
 /// Imports a Moodle GIFT question bank (text/plain) as a quiz, all or nothing.
 #[utoipa::path(post, path = "/api/v1/quizzes/import-gift", tag = "quizzes", params(GiftImportQuery),
     request_body(content = String, content_type = "text/plain"),
-    responses((status = 201, body = QuizListItem), (status = 422, description = "nothing imported; error.details.errors has line numbers")),
+    responses((status = 201, body = quizzes::GiftImported, description = "the quiz, and `report`: what each question became (`imported`: line, id, kind, notes) and what was left out (`skipped`)"), (status = 422, description = "nothing imported; error.details.errors has line numbers")),
     security(("bearer" = [])))]
 pub async fn import_gift(
     state: web::Data<AppState>,
@@ -309,6 +313,7 @@ pub async fn import_gift(
         pass_percent: q.pass_percent,
         review,
         cohort_id: q.cohort_id.filter(|c| !c.is_empty()).map(CohortId::from),
+        skip_unsupported: q.skip_unsupported,
     };
     let course = state.course.clone();
     let item = state

@@ -431,7 +431,10 @@ pub async fn submit(
             if prompt.len() < q.prompt.len() {
                 prompt.push('…');
             }
-            json!({"prompt": prompt, "answered": answered(view.answers.get(&q.id))})
+            // A description has nothing to answer: listed, never counted as unanswered.
+            let info = q.kind == "description";
+            json!({"prompt": prompt, "info": info,
+                   "answered": info || answered(view.answers.get(&q.id))})
         })
         .collect();
     let unanswered = questions.iter().filter(|q| q["answered"] == false).count();
