@@ -895,16 +895,27 @@ pub fn gift_import(data: &[u8]) {
         }
     };
     assert_gift_rules(&questions);
-    let exported = gift::export(&questions);
+    let (exported, warnings) = gift::export_with_report(&questions);
     let again = gift::import(&exported).unwrap_or_else(|e| {
         panic!("imported questions export to GIFT that does not import: {e:?}\n{exported}")
     });
-    // GIFT export drops carriage returns (as Moodle does); nothing else may change.
-    let expected: Vec<Question> = questions.iter().map(without_carriage_returns).collect();
-    assert_eq!(
-        again, expected,
-        "GIFT export and import changed the questions:\n{exported}"
-    );
+    if warnings.is_empty() {
+        // GIFT export drops carriage returns (as Moodle does); nothing else may change.
+        let expected: Vec<Question> = questions.iter().map(without_carriage_returns).collect();
+        assert_eq!(
+            again, expected,
+            "GIFT export and import changed the questions:\n{exported}"
+        );
+    } else {
+        // Where the export said Moodle's format cannot carry a question exactly (a weight off
+        // Moodle's list of grades, written as the nearest one), the file it wrote is stable:
+        // exported and imported again, it does not change any further.
+        let (exported_again, _) = gift::export_with_report(&again);
+        let third = gift::import(&exported_again).unwrap_or_else(|e| {
+            panic!("a re-exported file does not import: {e:?}\n{exported_again}")
+        });
+        assert_eq!(third, again, "GIFT export is not stable:\n{exported_again}");
+    }
     if questions.is_empty() {
         return;
     }

@@ -155,6 +155,18 @@ pub fn import_with(
         }
     }
 
+    if errors.is_empty()
+        && !parsed.is_empty()
+        && parsed
+            .iter()
+            .all(|(q, _, _)| q.body == QuestionBody::Description)
+    {
+        errors.push(err(
+            parsed[0].1,
+            "the file holds no question to answer: text without an answer block `{…}` is only a \
+             description",
+        ));
+    }
     if errors.is_empty() {
         report.imported = parsed
             .iter()
@@ -1210,8 +1222,15 @@ fn write_question(out: &mut String, q: &Question, warnings: &mut Vec<String>) {
         }
         QuestionBody::ShortText { accepted, partial } => {
             out.push_str("{\n");
+            let mut arrows = Vec::new();
             for text in accepted {
-                let text = escape(text);
+                if text.contains("->") {
+                    arrows.push(format!(
+                        "{id}: the answer “{text}” holds `->`, which GIFT reads as a matching \
+                         pair; written `-\\>`, which Moodle shows with its backslash"
+                    ));
+                }
+                let text = escape(text).replace("->", "-\\>");
                 let marker = if text.starts_with('%') { "=%100%" } else { "=" };
                 push_answer(out, marker, &text);
             }
@@ -1220,9 +1239,10 @@ fn write_question(out: &mut String, q: &Question, warnings: &mut Vec<String>) {
                     "=%{}%",
                     grade(p.credit, &format!("the answer “{}”", p.text))
                 );
-                push_answer(out, &marker, &escape(&p.text));
+                push_answer(out, &marker, &escape(&p.text).replace("->", "-\\>"));
             }
             close_block(out, &feedback);
+            warnings.extend(arrows);
         }
         QuestionBody::Numeric {
             answer,
@@ -1253,13 +1273,14 @@ fn write_question(out: &mut String, q: &Question, warnings: &mut Vec<String>) {
                     if left.contains("->") {
                         warnings.push(format!(
                             "{id}: the left item “{left}” holds `->`, which GIFT reads as the \
-                             end of the left side"
+                             end of the left side; written `-\\>`, which Moodle shows with its \
+                             backslash"
                         ));
                     }
                 }
                 let text = format!(
                     "{} -> {}",
-                    compose(&pair.left_th, &pair.left_en),
+                    compose(&pair.left_th, &pair.left_en).replace("->", "-\\>"),
                     compose(&pair.right_th, &pair.right_en)
                 );
                 push_answer(out, "=", &text);
@@ -1276,7 +1297,7 @@ fn write_question(out: &mut String, q: &Question, warnings: &mut Vec<String>) {
         if find_separator_in(t) {
             warnings.push(format!(
                 "{id}: the text “{t}” holds ` || `, which this importer reads as the Thai–English \
-                 separator"
+                 separator; written `\\|\\|`, which Moodle shows with its backslashes"
             ));
         }
     }
@@ -1316,10 +1337,21 @@ fn format_weight(weight: f64) -> String {
 
 /// A bilingual text as one escaped GIFT text.
 fn compose(th: &str, en: &str) -> String {
+    // A ` || ` inside a text would be read as the Thai–English separator: only there the bars
+    // are written `\|`, which this importer reads and Moodle shows with its backslashes (the
+    // export says so in a warning).
+    let part = |t: &str| {
+        let e = escape(t);
+        if find_separator_in(t) {
+            e.replace('|', "\\|")
+        } else {
+            e
+        }
+    };
     let text = if th == en {
-        escape(th)
+        part(th)
     } else {
-        format!("{} || {}", escape(th), escape(en))
+        format!("{} || {}", part(th), part(en))
     };
     let looks_like_format = text
         .strip_prefix('[')

@@ -746,21 +746,21 @@ fn bank_short_answer_needs_one_answer_worth_100() {
 
 #[test]
 fn bank_numeric_with_tolerance_range_and_partial_alternatives() {
-    let q = one("Pi? {#3.14:0.01}");
-    assert_eq!(score(&q, 3.145.into()), 1.0);
+    let q = one("Area? {#12.5:0.01}");
+    assert_eq!(score(&q, 12.505.into()), 1.0);
     round_trips(&q);
     let q = one("1 to 3? {#1..3}");
     assert_eq!(score(&q, 1.into()), 1.0);
     assert_eq!(score(&q, 3.5.into()), 0.0);
     round_trips(&q);
     // Was refused: partial credit and alternatives on numeric answers.
-    let q = one("Pi? {#=3.1416:0.0001 =%50%3.14:0.01 =%25%3:0.5}");
-    assert_eq!(score(&q, 3.1416.into()), 1.0);
-    assert_eq!(score(&q, 3.14.into()), 0.5);
-    assert_eq!(score(&q, 3.2.into()), 0.25);
-    assert_eq!(score(&q, 4.into()), 0.0);
+    let q = one("Floor area in m²? {#=12.5:0.05 =%50%12:0.5 =%25%10:2}");
+    assert_eq!(score(&q, 12.5.into()), 1.0);
+    assert_eq!(score(&q, 12.2.into()), 0.5);
+    assert_eq!(score(&q, 11.into()), 0.25);
+    assert_eq!(score(&q, 20.into()), 0.0);
     round_trips(&q);
-    let e = import("Pi? {#=%50%3.14}").unwrap_err();
+    let e = import("Area? {#=%50%12}").unwrap_err();
     assert!(e[0].message.contains("100 %"), "{e:?}");
 }
 
@@ -780,12 +780,19 @@ fn bank_matching_with_a_distractor() {
 #[test]
 fn bank_description_is_text_with_nothing_to_answer() {
     // Was refused: "question has no answer block".
-    let q = one("::intro::Read the case of the coffee shop before the next questions.");
+    let qs = import(
+        "::intro::Read the case of the coffee shop before the next questions.\n\n::tf::Read?{T}",
+    )
+    .unwrap();
+    let q = &qs[0];
     assert_eq!(q.body, QuestionBody::Description);
     assert_eq!(q.points, 0);
-    assert_eq!(score(&q, "anything".into()), 0.0);
-    let (text, _) = export_with_report(std::slice::from_ref(&q));
-    assert_eq!(import(&text).unwrap(), vec![q]);
+    assert_eq!(score(q, "anything".into()), 0.0);
+    let (text, _) = export_with_report(&qs);
+    assert_eq!(import(&text).unwrap(), qs);
+    // A file of descriptions only has nothing to answer: refused.
+    let e = import("Only text here.").unwrap_err();
+    assert!(e[0].message.contains("no question to answer"), "{e:?}");
 }
 
 #[test]
@@ -918,7 +925,7 @@ fn the_whole_bank_round_trips_as_one_file() {
                 ::m::Which? {~%50%Integrity ~%50%Confidentiality ~%-100%Speed}\n\n\
                 ::tf::TIS-S covers services.{T}\n\n\
                 ::st::Name it. {=มอก. เอส =%50%TIS}\n\n\
-                ::n::Pi? {#=3.1416:0.0001 =%50%3.14:0.01}\n\n\
+                ::n::Area? {#=12.5:0.05 =%50%12:0.5}\n\n\
                 ::r::1 to 3? {#1..3}\n\n\
                 ::mt::Match. {=Objective -> Why =Scope -> What = -> Who pays}\n\n\
                 ::d::Read the case first.\n\n\
