@@ -1337,6 +1337,34 @@ async fn every_time_in_the_api_carries_its_offset_and_a_thai_offset_reads_back_a
         ("/api/v1/scheme/versions".to_string(), &c.admin),
         (format!("/api/v1/cohorts/{}/decisions", c.cohort), &c.admin),
         ("/api/v1/appeals".to_string(), &c.admin),
+        (format!("/api/v1/users/{uid}"), &c.admin),
+        ("/api/v1/users".to_string(), &c.admin),
+        ("/api/v1/me".to_string(), &trainee),
+        (format!("/api/v1/cohorts/{}/modules", c.cohort), &trainee),
+        (
+            format!("/api/v1/cohorts/{}/modules/01-what-is-tis-s", c.cohort),
+            &trainee,
+        ),
+        (format!("/api/v1/cohorts/{}/results", c.cohort), &c.admin),
+        (
+            format!("/api/v1/cohorts/{}/quizzes/q01/analytics", c.cohort),
+            &c.admin,
+        ),
+        (
+            "/api/v1/modules/01-what-is-tis-s/revisions".to_string(),
+            &c.admin,
+        ),
+        (
+            format!(
+                "/api/v1/sessions/{}/attendance",
+                session["id"].as_str().unwrap()
+            ),
+            &c.admin,
+        ),
+        (
+            format!("/api/v1/cohorts/{}/eligibility", c.cohort),
+            &c.admin,
+        ),
     ] {
         let res = app.get(&path, Some(token)).await;
         assert_eq!(res.status(), 200, "{path}");
