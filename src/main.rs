@@ -550,7 +550,7 @@ fn verify_credential(
             let listed = academy::credentials::offline::check_status(
                 &r.claims,
                 &jwks,
-                academy::credentials::offline::fetch_http,
+                academy::credentials::offline::fetch,
             );
             match &listed {
                 Ok(None) => println!("status lists: neither revoked nor suspended"),

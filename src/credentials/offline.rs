@@ -207,78 +207,45 @@ fn bit_is_set(
         .is_some_and(|b| b & (0x80 >> (index % 8)) != 0))
 }
 
-/// Fetches a document from an `http://` URL (plain HTTP/1.1 GET).
-pub fn fetch_http(url: &str) -> Result<String, String> {
-    match url.strip_prefix("http://") {
-        Some(rest) => http_get(rest),
-        None => Err(format!(
-            "{url}: this tool fetches only http:// URLs; check the status on the verification page"
-        )),
+/// Fetches a document from an `http://` or `https://` URL (TLS with the system's trusted
+/// certificates; `SSL_CERT_FILE` names another bundle), following redirects, at most 4 MiB,
+/// within 10 seconds. The request runs on its own thread, so this may be called from inside the
+/// command line's async runtime.
+pub fn fetch(url: &str) -> Result<String, String> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("{url}: not an http:// or https:// URL"));
     }
+    let owned = url.to_string();
+    std::thread::spawn(move || {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("{owned}: {e}"))?;
+        let res = client
+            .get(&owned)
+            .header("accept", "application/json")
+            .send()
+            .map_err(|e| format!("{owned}: {e}"))?;
+        if !res.status().is_success() {
+            return Err(format!("{owned}: the server answered {}", res.status()));
+        }
+        let mut body = Vec::new();
+        use std::io::Read;
+        res.take(4 * 1024 * 1024)
+            .read_to_end(&mut body)
+            .map_err(|e| format!("{owned}: {e}"))?;
+        String::from_utf8(body).map_err(|_| format!("{owned}: not UTF-8 text"))
+    })
+    .join()
+    .map_err(|_| format!("{url}: the download failed"))?
 }
 
-/// Reads a JWKS from a file, or from an `http://` URL with a plain HTTP/1.1 GET.
+/// Reads a JWKS from a file, or from an `http://` or `https://` URL.
 pub fn load_jwks(source: &str) -> Result<Jwks, String> {
-    let text = if let Some(rest) = source.strip_prefix("http://") {
-        http_get(rest)?
-    } else if source.starts_with("https://") {
-        return Err("download the JWKS first (e.g. curl -o jwks.json URL) and pass the file; this tool fetches only http:// URLs".into());
+    let text = if source.starts_with("http://") || source.starts_with("https://") {
+        fetch(source)?
     } else {
         std::fs::read_to_string(source).map_err(|e| format!("{source}: {e}"))?
     };
     serde_json::from_str(&text).map_err(|e| format!("not a JWKS: {e}"))
-}
-
-fn http_get(host_and_path: &str) -> Result<String, String> {
-    use std::io::{Read, Write};
-    let (host, path) = match host_and_path.split_once('/') {
-        Some((h, p)) => (h.to_string(), format!("/{p}")),
-        None => (host_and_path.to_string(), "/".to_string()),
-    };
-    let addr = if host.contains(':') {
-        host.clone()
-    } else {
-        format!("{host}:80")
-    };
-    let mut stream = std::net::TcpStream::connect(&addr).map_err(|e| format!("{addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept: application/json\r\n\r\n").map_err(|e| e.to_string())?;
-    let mut buf = Vec::new();
-    stream
-        .take(4 * 1024 * 1024)
-        .read_to_end(&mut buf)
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").ok_or("malformed HTTP answer")?;
-    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
-        return Err(format!(
-            "the server answered {}",
-            head.lines().next().unwrap_or("")
-        ));
-    }
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        return Ok(dechunk(body));
-    }
-    Ok(body.to_string())
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || after.len() < n {
-            break;
-        }
-        out.push_str(&after[..n]);
-        rest = after[n..].trim_start_matches("\r\n");
-    }
-    out
 }
