@@ -1566,6 +1566,7 @@ s.serve_forever()\n";
     assert_eq!(res.status(), 200);
     let revoked = verify();
     server.kill().ok();
+    server.wait().ok();
     let stdout = String::from_utf8_lossy(&revoked.stdout).to_string();
     assert!(stdout.contains("status lists: revoked"), "{stdout}");
     assert_eq!(revoked.status.code(), Some(1), "{stdout}");
