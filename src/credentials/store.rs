@@ -92,6 +92,18 @@ pub fn insert(conn: &mut DbConnection, row: &CredentialRow) -> QueryResult<usize
         .execute(conn)
 }
 
+/// The id of the credential with this number (as printed on its certificate).
+pub fn id_by_number(
+    conn: &mut DbConnection,
+    number: &str,
+) -> QueryResult<Option<crate::credentials::model::CredentialId>> {
+    credentials::table
+        .filter(credentials::number.eq(number))
+        .select(credentials::id)
+        .first(conn)
+        .optional()
+}
+
 pub fn find(
     conn: &mut DbConnection,
     id: &crate::credentials::model::CredentialId,

@@ -205,6 +205,20 @@ pub fn verify_jwt(
     })
 }
 
+/// The credential a person typed as its number (as printed on the certificate: any case, spaces
+/// around it, Thai or Arabic digits), if there is one.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn id_by_number(
+    conn: &mut DbConnection,
+    typed: &str,
+) -> Result<Option<CredentialId>, AppError> {
+    let number = crate::thai::fold_digits(typed.trim()).to_uppercase();
+    if number.is_empty() || number.len() > 64 {
+        return Ok(None);
+    }
+    Ok(store::id_by_number(conn, &number)?)
+}
+
 /// Verification by credential id; unknown and malformed ids are the same 404.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn verify_id(

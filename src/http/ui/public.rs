@@ -31,15 +31,32 @@ pub async fn verify_page(
 ) -> Result<HttpResponse, PageError> {
     crate::http::api::credentials::limit(&state, &req)?;
     let id = path.into_inner();
+    // The number printed on a certificate works as an address too.
+    if uuid::Uuid::parse_str(id.as_str()).is_err() {
+        let typed = id.to_string();
+        let found = state
+            .db
+            .read(move |conn| credentials::id_by_number(conn, &typed))
+            .await?;
+        return match found {
+            Some(id) => Ok(see_other(&format!("/verify/{id}"))),
+            None => not_found_page(&state, &req, id.as_str()),
+        };
+    }
     let course = state.course.clone();
-    let v = state
+    let shown = id.to_string();
+    let v = match state
         .db
         .run(move |conn| credentials::verify_id(conn, &course, &id))
-        .await?;
+        .await
+    {
+        Err(AppError::NotFound) => return not_found_page(&state, &req, &shown),
+        other => other?,
+    };
     let status = v.status;
     let status_str = v.status_str();
     let Some(c) = v.credential else {
-        return Err(PageError(AppError::NotFound));
+        return not_found_page(&state, &req, &shown);
     };
     let lang = lang_of(&req);
     let t = strings(lang);
@@ -208,11 +225,54 @@ pub async fn register_page(
 }
 
 /// A form to verify a pasted credential.
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("location", to.to_string()))
+        .finish()
+}
+
+/// What a visitor sees for a number or id that names no credential: what they typed, what to
+/// check, the look-up box again and the register (404).
+fn not_found_page(
+    state: &AppState,
+    req: &HttpRequest,
+    typed: &str,
+) -> Result<HttpResponse, PageError> {
+    let mut page = Page::new(req);
+    let shown: String = typed.chars().take(64).collect();
+    page.ctx.insert("not_found", &shown);
+    page.render(state, "public/verify_paste.html", StatusCode::NOT_FOUND)
+}
+
+#[derive(Deserialize)]
+pub struct LookupQuery {
+    /// A credential number as printed on the certificate (or a credential id).
+    number: Option<String>,
+}
+
+/// The verification page: a look-up box for the number printed on a certificate, and a box
+/// for a digital credential's whole text. `?number=` looks the number up.
 pub async fn paste_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    q: web::Query<LookupQuery>,
 ) -> Result<HttpResponse, PageError> {
-    Page::new(&req).render(&state, "public/verify_paste.html", StatusCode::OK)
+    let Some(typed) = q.into_inner().number.filter(|n| !n.trim().is_empty()) else {
+        return Page::new(&req).render(&state, "public/verify_paste.html", StatusCode::OK);
+    };
+    crate::http::api::credentials::limit(&state, &req)?;
+    if let Ok(id) = uuid::Uuid::parse_str(typed.trim()) {
+        return Ok(see_other(&format!("/verify/{id}")));
+    }
+    let lookup = typed.clone();
+    let found = state
+        .db
+        .read(move |conn| credentials::id_by_number(conn, &lookup))
+        .await?;
+    match found {
+        Some(id) => Ok(see_other(&format!("/verify/{id}"))),
+        None => not_found_page(&state, &req, &typed),
+    }
 }
 
 #[derive(Deserialize)]
