@@ -197,14 +197,19 @@ pub fn seed(
     )?;
     let mut trainees: Vec<User> = Vec::new();
     for i in 0..40 {
-        let title = if i % 3 == 0 {
-            "นาง"
-        } else if i % 2 == 0 {
+        // GIVEN alternates men's and women's given names; the title follows it (a man is
+        // นาย, a woman นาง or นางสาว), and the second score of trainees takes another family
+        // name, so no two trainees share a name.
+        let given = i % GIVEN.len();
+        let title = if given % 2 == 0 {
             "นาย"
+        } else if (i / 2) % 2 == 0 {
+            "นาง"
         } else {
             "นางสาว"
         };
-        let name = format!("{title} {} {}", GIVEN[i % 20], FAMILY[(i * 7 + 3) % 20]);
+        let family = FAMILY[(i * 7 + 3 + i / GIVEN.len()) % FAMILY.len()];
+        let name = format!("{title} {} {family}", GIVEN[given]);
         trainees.push(mk(
             conn,
             &format!("trainee{:02}@poi.example", i + 1),

@@ -316,7 +316,9 @@ pub fn update_user(
     Ok(n)
 }
 
-/// Users matching optional filters; `q` matches inside e-mail, name and English name.
+/// Users matching optional filters; `q` matches inside e-mail, name and English name. Names
+/// are compared without their spaces, so a title typed without a space ("นายสมชาย") finds
+/// "นาย สมชาย ใจดี".
 pub fn search_users(
     conn: &mut DbConnection,
     q: Option<&str>,
@@ -325,25 +327,30 @@ pub fn search_users(
     limit: i64,
 ) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
-    if let Some(q) = q.filter(|s| !s.is_empty()) {
-        let escaped = q
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+    if let Some(q) = q.filter(|s| !s.trim().is_empty()) {
+        let escape = |t: &str| {
+            t.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        };
+        let lower = q.trim().to_lowercase();
+        let pattern = format!("%{}%", escape(&lower));
+        let compact: String = lower.split_whitespace().collect();
+        let compact = format!("%{}%", escape(&compact));
         use diesel::dsl::sql;
         use diesel::sql_types::Text;
         query = query.filter(
             users::email
-                .like(pattern.clone())
+                .like(pattern)
                 .escape('\\')
-                .or(sql::<Text>("lower(name)")
-                    .like(pattern.clone())
+                .or(sql::<Text>("replace(lower(name), ' ', '')")
+                    .like(compact.clone())
                     .escape('\\'))
-                .or(sql::<Text>("lower(coalesce(name_en, ''))")
-                    .like(pattern)
-                    .escape('\\')),
+                .or(
+                    sql::<Text>("replace(lower(coalesce(name_en, '')), ' ', '')")
+                        .like(compact)
+                        .escape('\\'),
+                ),
         );
     }
     if let Some(o) = office.filter(|s| !s.is_empty()) {

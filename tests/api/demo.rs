@@ -39,6 +39,37 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
     assert_eq!(cohorts[0]["name_th"], "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565");
     assert_eq!(cohorts[0]["trainee_count"], 40);
     let id = cohorts[0]["id"].as_str().unwrap();
+    // Forty different people, each with the title of their given name (issue 22, point 13).
+    let roster: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{id}/roster"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = roster
+        .iter()
+        .filter(|r| r["role"] == "trainee")
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    let distinct: std::collections::BTreeSet<&&str> = names.iter().collect();
+    assert_eq!((names.len(), distinct.len()), (40, 40), "{names:?}");
+    const MEN: [&str; 10] = [
+        "สมชาย",
+        "ประเสริฐ",
+        "อนุชา",
+        "ธีรพงษ์",
+        "วีระพล",
+        "ณัฐวุฒิ",
+        "ชัยวัฒน์",
+        "สุรเชษฐ์",
+        "เกรียงไกร",
+        "ธนากร",
+    ];
+    for n in &names {
+        let mut parts = n.split(' ');
+        let (title, given) = (parts.next().unwrap(), parts.next().unwrap());
+        assert_eq!(title == "นาย", MEN.contains(&given), "{n}");
+    }
     let creds: Vec<Value> = app
         .get(&format!("/api/v1/cohorts/{id}/credentials"), Some(&admin))
         .await

@@ -236,3 +236,113 @@ async fn the_dashboard_counts_only_quizzes_a_trainee_can_take_now() {
     let html = page(&app, &tweb, "/").await;
     assert!(html.contains("แบบทดสอบที่ทำได้ตอนนี้: 5"), "{html}");
 }
+
+/// Verification for the public (issue 22, point 11): the number printed on a certificate works
+/// as an address and in a look-up box, typed in any case or with Thai digits; an unknown number
+/// or id gets a page that says what to check, in Thai, with the box again; no jargon.
+#[tokio::test]
+async fn the_number_on_a_certificate_finds_it_and_an_unknown_one_says_what_to_check() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let res = app
+        .post_json(
+            "/api/v1/credentials",
+            Some(&c.admin),
+            &serde_json::json!({"cohort_id": c.cohort, "user_id": c.trainees[0].0,
+                                "scope": "product", "override_reason": "ทดสอบ"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let cred: Value = res.json().await.unwrap();
+    let (id, number) = (
+        cred["id"].as_str().unwrap(),
+        cred["number"].as_str().unwrap(),
+    );
+    let page_of = format!("/verify/{id}");
+    // As an address.
+    let res = app.get(&format!("/verify/{number}"), None).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], page_of.as_str());
+    // In the look-up box: lower case, spaces around it, Thai digits.
+    let thai_digits: String = number
+        .to_lowercase()
+        .chars()
+        .map(|ch| match ch.to_digit(10) {
+            Some(d) => char::from_u32(0x0E50 + d).unwrap(),
+            None => ch,
+        })
+        .collect();
+    for typed in [
+        number.to_string(),
+        format!("  {}  ", number.to_lowercase()),
+        thai_digits,
+    ] {
+        let q: String = url::form_urlencoded::byte_serialize(typed.as_bytes()).collect();
+        let res = app.get(&format!("/verify?number={q}"), None).await;
+        assert_eq!(res.status(), 303, "{typed}");
+        assert_eq!(res.headers()["location"], page_of.as_str(), "{typed}");
+    }
+    // The page itself: the box first, no jargon.
+    let html = app.get("/verify", None).await.text().await.unwrap();
+    assert!(html.contains("ตรวจสอบด้วยเลขที่หนังสือรับรอง") && html.contains("name=\"number\""));
+    assert!(!html.contains("VC-JWT"), "{html}");
+    // Unknown: a number, an id, and the same through the box: a 404 page that says what to do.
+    for path in [
+        "/verify/TISI-S-2570-9999".to_string(),
+        format!("/verify/{}", uuid::Uuid::new_v4()),
+        "/verify?number=TISI-S-2570-9999".to_string(),
+    ] {
+        let res = app.get(&path, None).await;
+        assert_eq!(res.status(), 404, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("ไม่พบหนังสือรับรองเลขที่หรือรหัสนี้"), "{path}: {html}");
+        assert!(html.contains("name=\"number\"") && html.contains("href=\"/register\""));
+    }
+}
+
+/// Issue 22, point 8: a name typed with its title and without a space finds the person.
+#[tokio::test]
+async fn a_title_typed_without_a_space_finds_the_person() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &serde_json::json!({"email": "somchai@example.org", "name": "นาย สมชาย ใจดี",
+                                "name_en": "Somchai Jaidee", "role": "trainee",
+                                "office_code": "TH-50", "password": "ยาวพอสำหรับรหัสผ่าน"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    for typed in [
+        "นายสมชาย",
+        "สมชาย ใจดี",
+        "สมชายใจดี",
+        "somchaijaidee",
+        "SOMCHAI@",
+    ] {
+        let q: String = url::form_urlencoded::byte_serialize(typed.as_bytes()).collect();
+        let found: Value = app
+            .get(&format!("/api/v1/users?q={q}"), Some(&admin))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let emails: Vec<&str> = found
+            .as_array()
+            .unwrap_or_else(|| panic!("{found}"))
+            .iter()
+            .map(|u| u["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, ["somchai@example.org"], "{typed}");
+    }
+    // Something else finds nobody (the % and _ of LIKE are taken literally).
+    let none: Value = app
+        .get("/api/v1/users?q=%25", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none.as_array().map(Vec::len), Some(0), "{none}");
+}
