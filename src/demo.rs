@@ -201,9 +201,9 @@ pub fn seed(
         // นาย, a woman นาง or นางสาว), and the second score of trainees takes another family
         // name, so no two trainees share a name.
         let given = i % GIVEN.len();
-        let title = if given % 2 == 0 {
+        let title = if given.is_multiple_of(2) {
             "นาย"
-        } else if (i / 2) % 2 == 0 {
+        } else if (i / 2).is_multiple_of(2) {
             "นาง"
         } else {
             "นางสาว"
