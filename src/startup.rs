@@ -26,6 +26,7 @@ pub struct Application {
     templates: Arc<tera::Tera>,
     issuer: crate::credentials::Issuer,
     course: Arc<crate::course::model::Course>,
+    retention_first_run: Duration,
 }
 
 fn database_label(url: &DatabaseUrl) -> String {
@@ -87,6 +88,7 @@ impl Application {
         }
         let base_url = settings.base_url.clone();
         let workers = settings.workers;
+        let retention_first_run = settings.retention_first_run;
         let mail_worker = worker::WorkerConfig {
             worker_id: uuid::Uuid::new_v4().to_string(),
             from: settings.mail_from.clone(),
@@ -171,6 +173,7 @@ impl Application {
             templates,
             issuer: issuer_for_jobs,
             course: course_for_jobs,
+            retention_first_run,
         })
     }
 
@@ -217,7 +220,7 @@ impl Application {
             self.course.clone(),
             self.mail_worker.interval,
         ));
-        let retention = tokio::spawn(retention_purge(self.db.clone()));
+        let retention = tokio::spawn(retention_purge(self.db.clone(), self.retention_first_run));
         let result = self.server.await;
         mail.abort();
         finaliser.abort();
@@ -312,8 +315,8 @@ async fn expiry_reminders(
 }
 
 /// Background job: applies the retention rules once a day (a minute after start, then daily).
-async fn retention_purge(db: Db) {
-    tokio::time::sleep(Duration::from_secs(60)).await;
+async fn retention_purge(db: Db, first_run: Duration) {
+    tokio::time::sleep(first_run).await;
     loop {
         match db
             .run(|conn| {
