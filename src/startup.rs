@@ -319,9 +319,7 @@ async fn retention_purge(db: Db, first_run: Duration) {
     tokio::time::sleep(first_run).await;
     loop {
         match db
-            .run(|conn| {
-                crate::governance::retention::purge(conn, chrono::Utc::now().naive_utc(), false)
-            })
+            .run(|conn| crate::governance::retention::purge(conn, crate::util::now(), false))
             .await
         {
             Ok(report) => {

@@ -4,9 +4,47 @@ use chrono::NaiveDateTime;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// Now, in UTC, as stored (rows keep naive UTC times).
+/// The service's clock: the system's time, moved by an offset that only tests set (to see a
+/// credential expire or a deadline pass without rewriting rows). Cheap to clone; clones share
+/// the offset.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// Now by this clock, in UTC.
+    pub fn now(&self) -> NaiveDateTime {
+        let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(offset)
+    }
+
+    /// Moves this clock (and every clone of it) forward by `by` (for tests).
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+thread_local! {
+    static CLOCK: std::cell::RefCell<Option<Clock>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `clock` as the time [`now`] tells on this thread (the database handle does this
+/// around every unit of work, so every service sees its service's clock).
+pub fn with_clock<T>(clock: &Clock, f: impl FnOnce() -> T) -> T {
+    let before = CLOCK.with(|c| c.replace(Some(clock.clone())));
+    let out = f();
+    CLOCK.with(|c| *c.borrow_mut() = before);
+    out
+}
+
+/// Now, in UTC, as stored (rows keep naive UTC times): by the clock of the service whose work
+/// runs on this thread, else the system's.
 pub fn now() -> NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    CLOCK
+        .with(|c| c.borrow().as_ref().map(Clock::now))
+        .unwrap_or_else(|| chrono::Utc::now().naive_utc())
 }
 
 /// Lower-case hexadecimal of some bytes.

@@ -133,6 +133,7 @@ impl ManageConnection for DbManager {
 pub struct Db {
     pool: r2d2::Pool<DbManager>,
     backend: Backend,
+    clock: crate::util::Clock,
 }
 
 impl Db {
@@ -155,7 +156,13 @@ impl Db {
         Ok(Db {
             pool,
             backend: url.backend(),
+            clock: crate::util::Clock::default(),
         })
+    }
+
+    /// The clock every unit of work on this handle reads through `util::now()`.
+    pub fn clock(&self) -> &crate::util::Clock {
+        &self.clock
     }
 
     /// The backend behind this pool.
@@ -182,7 +189,7 @@ impl Db {
     {
         if self.backend == Backend::Sqlite {
             if let Some(mut conn) = self.pool.try_get() {
-                return f(&mut conn);
+                return crate::util::with_clock(&self.clock, || f(&mut conn));
             }
         }
         self.run(f).await
@@ -195,11 +202,12 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let clock = self.clock.clone();
         actix_web::web::block(move || {
             let mut conn = pool
                 .get()
                 .context("taking a database connection from the pool")?;
-            f(&mut conn)
+            crate::util::with_clock(&clock, || f(&mut conn))
         })
         .await
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("blocking task failed: {e}")))?

@@ -7,7 +7,6 @@ pub mod render;
 pub mod store;
 pub mod worker;
 
-use chrono::Utc;
 use model::OutboxStatus;
 
 use crate::accounts::model::{EmailAddress, Language};
@@ -28,7 +27,7 @@ pub struct Outgoing<'a> {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn enqueue(conn: &mut DbConnection, mail: Outgoing<'_>) -> Result<String, AppError> {
     let id = uuid::Uuid::new_v4().to_string();
-    let now = Utc::now().naive_utc();
+    let now = crate::util::now();
     let context = serde_json::to_string(&mail.context)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("encoding mail context: {e}")))?;
     store::insert(
@@ -110,9 +109,7 @@ pub fn retry_failed(
     conn: &mut DbConnection,
     id: &crate::email::model::OutboxId,
 ) -> Result<(), AppError> {
-    let n = crate::db::write_tx(conn, |conn| {
-        store::requeue(conn, id, Utc::now().naive_utc())
-    })?;
+    let n = crate::db::write_tx(conn, |conn| store::requeue(conn, id, crate::util::now()))?;
     if n == 0 {
         return Err(AppError::NotFound);
     }

@@ -5,7 +5,6 @@ use super::model::OutboxId;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use lettre::message::Mailbox;
 
 use super::mailer::{build_message, Mailer};
@@ -56,7 +55,7 @@ pub async fn tick(
     templates: &Arc<tera::Tera>,
     cfg: &WorkerConfig,
 ) -> Result<usize, AppError> {
-    let now = Utc::now().naive_utc();
+    let now = db.clock().now();
     let lease = now + chrono::Duration::seconds(120);
     let (worker, batch) = (cfg.worker_id.clone(), cfg.batch);
     let rows = db
@@ -82,7 +81,7 @@ pub async fn tick(
         let worker = cfg.worker_id.clone();
         let (max, base) = (cfg.max_attempts, cfg.retry_base);
         db.run(move |conn| {
-            let now = Utc::now().naive_utc();
+            let now = crate::util::now();
             match outcome {
                 Ok(()) => {
                     store::mark_sent(conn, &OutboxId::from(&row.id), &worker, now)?;

@@ -607,34 +607,18 @@ async fn expired_and_not_yet_valid_credentials_do_not_verify_as_valid() {
         .await
         .unwrap();
     let jwt = cred["credential_jwt"].as_str().unwrap().to_string();
-    let app = &app;
-    let set = |from_days: i64, until_days: i64| {
-        let key = cred["id"].as_str().unwrap().to_string();
-        async move {
-            app.db
-                .run(move |conn| {
-                    use academy::db::schema::credentials::dsl::*;
-                    let now = chrono::Utc::now().naive_utc();
-                    diesel::update(credentials.find(&key))
-                        .set((
-                            valid_from.eq(now + chrono::Duration::days(from_days)),
-                            valid_until.eq(now + chrono::Duration::days(until_days)),
-                        ))
-                        .execute(conn)?;
-                    Ok(())
-                })
-                .await
-                .unwrap()
-        }
-    };
-    set(-800, -1).await;
-    let v = verify(app, &jwt).await;
+    assert_eq!(verify(&app, &jwt).await["status"], "active");
+    // The service's clock, not the rows, moves: past the 36 months of validity…
+    let clock = app.db.clock().clone();
+    clock.advance(chrono::Duration::days(3 * 366 + 1));
+    let v = verify(&app, &jwt).await;
     assert_eq!(
         (v["valid"].clone(), v["status"].clone()),
         (json!(false), json!("expired"))
     );
-    set(2, 900).await;
-    let v = verify(app, &jwt).await;
+    // …and back to two days before it was issued.
+    clock.advance(-chrono::Duration::days(3 * 366 + 3));
+    let v = verify(&app, &jwt).await;
     assert_eq!(
         (v["valid"].clone(), v["status"].clone()),
         (json!(false), json!("not_yet_valid"))
@@ -1019,17 +1003,9 @@ async fn holders_are_reminded_once_ninety_days_before_expiry() {
         .json()
         .await
         .unwrap();
-    let key = cred["id"].as_str().unwrap().to_string();
-    app.db
-        .run(move |conn| {
-            use academy::db::schema::credentials::dsl::*;
-            diesel::update(credentials.find(&key))
-                .set(valid_until.eq(chrono::Utc::now().naive_utc() + chrono::Duration::days(30)))
-                .execute(conn)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    assert!(cred["id"].is_string());
+    // The service's clock moves to about a month before the 36 months run out.
+    app.db.clock().advance(chrono::Duration::days(3 * 365 - 30));
     let count = || async {
         app.db
             .run(|conn| {

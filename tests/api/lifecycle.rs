@@ -4,7 +4,6 @@
 
 use academy::accounts::model::Role;
 use academy::db::DatabaseUrl;
-use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::credentials::{cohort_with_trainees, complete, make_eligible, Cohort};
@@ -235,17 +234,8 @@ async fn renewal_follows_the_schemes_recertification_path_and_links_to_the_old_c
     assert_eq!(app.get(&path_of, Some(other)).await.status(), 404);
 
     // A month before expiry: the window is open and the holder is reminded of the path.
-    let key = old_id.clone();
-    app.db
-        .run(move |conn| {
-            use academy::db::schema::credentials::dsl::*;
-            diesel::update(credentials.find(&key))
-                .set(valid_until.eq(chrono::Utc::now().naive_utc() + chrono::Duration::days(30)))
-                .execute(conn)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    // The service's clock moves; the credential's row is not touched.
+    app.db.clock().advance(chrono::Duration::days(3 * 365 - 30));
     let mut reminded = Value::Null;
     for _ in 0..100 {
         let (to, tpl) = ("trainee0@example.org".to_string(), "credential_expiring");

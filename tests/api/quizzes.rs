@@ -452,19 +452,20 @@ async fn ten_concurrent_submits_grade_once_and_answer_the_same() {
     assert_eq!(error_code(res, 409).await, "attempt_closed");
 }
 
+/// Moves the service's clock to `seconds_ago` seconds past the attempt's deadline (the row is
+/// not touched).
 async fn move_deadline(app: &TestApp, attempt: &str, seconds_ago: i64) {
     let key = attempt.to_string();
-    app.db
+    let due: chrono::NaiveDateTime = app
+        .db
         .run(move |conn| {
             use academy::db::schema::attempts::dsl::*;
-            let t = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(seconds_ago);
-            diesel::update(attempts.find(&key))
-                .set(deadline.eq(t))
-                .execute(conn)?;
-            Ok(())
+            Ok(attempts.find(&key).select(deadline).first(conn)?)
         })
         .await
         .unwrap();
+    let clock = app.db.clock();
+    clock.advance(due - clock.now() + chrono::Duration::seconds(seconds_ago));
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Cohorts, membership, rosters and seminar sessions.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use crate::cohorts::{
@@ -656,7 +656,7 @@ pub async fn checkin_code(
         .db
         .run(move |conn| {
             let (s, _) = cohorts::session_for(conn, &id, &user.0, Access::Staff)?;
-            cohorts::current_checkin_code(&s, Utc::now().naive_utc())
+            cohorts::current_checkin_code(&s, crate::util::now())
         })
         .await?;
     Ok(HttpResponse::Ok().json(CheckinCode { code, valid_until }))
@@ -683,7 +683,7 @@ pub async fn checkin(
         .db
         .run(move |conn| {
             let (s, _) = cohorts::session_for(conn, &id, &user.0, Access::Trainee)?;
-            cohorts::check_in(conn, &s, &user.0, &code, Utc::now().naive_utc())
+            cohorts::check_in(conn, &s, &user.0, &code, crate::util::now())
         })
         .await?;
     Ok(HttpResponse::Ok().json(a))
@@ -782,7 +782,7 @@ pub async fn calendar_feed(
             Ok(cohorts::calendar::ics(
                 &format!("{} / {}", row.name_th, row.name_en),
                 &sessions,
-                Utc::now().naive_utc(),
+                crate::util::now(),
             ))
         })
         .await?;

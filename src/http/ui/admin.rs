@@ -357,7 +357,7 @@ pub async fn credentials_page(
         .run(move |conn| Ok(credentials::store::all_with_holders(conn, filter, 2000)?))
         .await?;
     let t = strings(lang);
-    let now = chrono::Utc::now().naive_utc();
+    let now = state.db.clock().now();
     let lines: Vec<CredentialLine> = rows
         .into_iter()
         .filter_map(|(row, name, name_en, office_code)| {

@@ -402,10 +402,7 @@ pub async fn submit(
                         let _ = quizzes::save_answer(conn, &aid, &(&q.id).into(), &u, &a);
                     }
                 }
-                if summary_first
-                    && view.user_id == u.id
-                    && view.deadline > chrono::Utc::now().naive_utc()
-                {
+                if summary_first && view.user_id == u.id && view.deadline > crate::util::now() {
                     let view = quizzes::get_attempt(conn, &aid, &u, lang)?;
                     let title = quizzes::cohort_quizzes(conn, &view.cohort_id, &u, lang)?
                         .into_iter()

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -104,7 +103,7 @@ pub async fn page(
     let staff =
         user.role == crate::accounts::model::Role::Admin || role == Some(MemberRole::Instructor);
     let code = if staff {
-        cohorts::current_checkin_code(&session, Utc::now().naive_utc())
+        cohorts::current_checkin_code(&session, state.db.clock().now())
             .ok()
             .map(|(c, _)| c)
     } else {
@@ -206,7 +205,7 @@ pub async fn checkin(
         .db
         .run(move |conn| {
             let (s, _) = cohorts::session_for(conn, &sid, &user, Access::Trainee)?;
-            cohorts::check_in(conn, &s, &user, &code, Utc::now().naive_utc())
+            cohorts::check_in(conn, &s, &user, &code, crate::util::now())
         })
         .await?;
     Ok(see_other(&format!("/sessions/{id}?done=checked_in")))

@@ -127,7 +127,7 @@ async fn render_appeals(
                     subjects.insert(s.subject_id.clone(), s);
                 }
             }
-            let now = chrono::Utc::now().naive_utc();
+            let now = crate::util::now();
             let mut labels = Labels::new(lang);
             let mut closed_shown = 0;
             let mut out = Vec::new();

@@ -59,7 +59,7 @@ pub async fn dashboard(
     let (cards, creds) = state
         .db
         .run(move |conn| {
-            let now = chrono::Utc::now().naive_utc();
+            let now = crate::util::now();
             let mut cards = Vec::new();
             for c in cohorts::list_cohorts(conn, &u)? {
                 let next = cohorts::list_sessions(conn, &c.id)?
