@@ -1,5 +1,7 @@
 //! Accounts: users, roles, passwords, sign-in with throttling, and sign-in tokens.
 
+use crate::accounts::error::AccountError;
+pub mod error;
 pub mod model;
 pub mod password;
 pub mod store;
@@ -85,12 +87,11 @@ use crate::util::now as now_naive;
 /// Checks that an office code is TISI or one of the 76 provincial offices.
 pub fn parse_office_code(raw: &str) -> Result<String, AppError> {
     let code = raw.trim().to_uppercase();
-    offices::find(&code)
-        .map(|o| o.code.clone())
-        .ok_or_else(|| AppError::Validation {
-            code: "unknown_office",
-            message: format!("unknown office code '{raw}': use TISI or TH-11 … TH-96"),
-        })
+    offices::find(&code).map(|o| o.code.clone()).ok_or_else(|| {
+        AppError::from(AccountError::UnknownOffice(format!(
+            "unknown office code '{raw}': use TISI or TH-11 … TH-96"
+        )))
+    })
 }
 
 /// How long an invitation link stays valid.
@@ -108,10 +109,10 @@ pub fn create_user(
     let now = now_naive();
     write_tx(conn, |conn| {
         if store::find_user_by_email(conn, new.email.as_str())?.is_some() {
-            return Err(AppError::conflict(
-                "email_taken",
-                format!("a user with e-mail {} already exists", new.email),
-            ));
+            return Err(AppError::from(AccountError::EmailTaken(format!(
+                "a user with e-mail {} already exists",
+                new.email
+            ))));
         }
         store::insert_user(
             conn,
@@ -438,9 +439,10 @@ fn valid_token(
     purpose: &str,
     now: NaiveDateTime,
 ) -> Result<store::OneTimeTokenRow, AppError> {
-    let invalid = || AppError::Validation {
-        code: "invalid_token",
-        message: "this link is not valid any more; ask for a new one".into(),
+    let invalid = || {
+        AppError::from(AccountError::InvalidToken(
+            "this link is not valid any more; ask for a new one".into(),
+        ))
     };
     if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(invalid());
@@ -479,10 +481,9 @@ pub fn redeem_link(
     let user_id = write_tx(conn, |conn| {
         let row = valid_token(conn, secret, purpose, now)?;
         if store::use_one_time_token(conn, &model::TokenId::from(&row.id), now)? == 0 {
-            return Err(AppError::Validation {
-                code: "invalid_token",
-                message: "this link is not valid any more; ask for a new one".into(),
-            });
+            return Err(AppError::from(AccountError::InvalidToken(
+                "this link is not valid any more; ask for a new one".into(),
+            )));
         }
         store::set_password(conn, &row.user_id, hash, now)?;
         if let Some(u) = store::find_user(conn, &row.user_id)? {
@@ -589,15 +590,17 @@ pub fn import_users(
         .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| AppError::invalid(format!("cannot read the CSV header: {e}")))?
+        .map_err(|e| {
+            AppError::from(AccountError::Invalid(format!(
+                "cannot read the CSV header: {e}"
+            )))
+        })?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (Some(c_email), Some(c_name), Some(c_role), Some(c_office)) =
         (col("email"), col("name"), col("role"), col("office_code"))
     else {
-        return Err(AppError::invalid(
-            "the CSV header must name the columns email, name, role and office_code (name_en and language are optional)",
-        ));
+        return Err(AppError::from(AccountError::Invalid("the CSV header must name the columns email, name, role and office_code (name_en and language are optional)".into())));
     };
     let (c_name_en, c_lang) = (col("name_en"), col("language"));
     let mut parsed: Vec<NewUser> = Vec::new();
@@ -606,9 +609,9 @@ pub fn import_users(
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         if parsed.len() + problems.len() >= IMPORT_MAX_ROWS {
-            return Err(AppError::invalid(format!(
+            return Err(AppError::from(AccountError::Invalid(format!(
                 "a file may hold at most {IMPORT_MAX_ROWS} users"
-            )));
+            ))));
         }
         let record = match record {
             Ok(r) => r,
@@ -684,7 +687,9 @@ pub fn import_users(
         }
     }
     if parsed.is_empty() && problems.is_empty() {
-        return Err(AppError::invalid("the file has no users"));
+        return Err(AppError::from(AccountError::Invalid(
+            "the file has no users".into(),
+        )));
     }
     let emails: Vec<String> = parsed
         .iter()
@@ -700,14 +705,13 @@ pub fn import_users(
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
-        return Err(AppError::Rejected {
-            code: "import_rejected",
+        return Err(AppError::from(AccountError::ImportRejected {
             message: format!(
                 "nothing was imported: {} line(s) have problems",
                 problems.len()
             ),
             details: serde_json::json!({ "rows": problems }),
-        });
+        }));
     }
     let now = now_naive();
     write_tx(conn, |conn| {

@@ -1,6 +1,7 @@
 //! Attendance: marks by staff, check-in with the code on the room screen.
 
 use super::*;
+use crate::cohorts::error::CohortError;
 
 /// One trainee's attendance of a session.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -39,14 +40,15 @@ pub fn mark_attendance(
 ) -> Result<Attendance, AppError> {
     if let Some(v) = via {
         if v != "room" && v != "online" {
-            return Err(AppError::invalid("via must be room or online"));
+            return Err(AppError::from(CohortError::Invalid(
+                "via must be room or online".into(),
+            )));
         }
     }
     if store::find_member_role(conn, &session.cohort_id, user_id)?.as_deref() != Some("trainee") {
-        return Err(AppError::Validation {
-            code: "not_a_trainee",
-            message: "the user is not a trainee of this cohort".into(),
-        });
+        return Err(AppError::from(CohortError::NotATrainee(
+            "the user is not a trainee of this cohort".into(),
+        )));
     }
     let row = AttendanceRow {
         session_id: session.id.clone(),
@@ -78,10 +80,9 @@ pub fn current_checkin_code(
 pub(super) fn checkin_window_open(session: &SessionRow, at: NaiveDateTime) -> Result<(), AppError> {
     let opens = session.starts_at - chrono::Duration::seconds(model::CHECKIN_OPENS_BEFORE_S);
     if at < opens || at > session.ends_at {
-        return Err(AppError::conflict(
-            "checkin_closed",
-            "check-in is open only during the session",
-        ));
+        return Err(AppError::from(CohortError::CheckinClosed(
+            "check-in is open only during the session".into(),
+        )));
     }
     Ok(())
 }
@@ -104,10 +105,9 @@ pub fn check_in(
     let expected = model::checkin_code(&session.checkin_secret, at.and_utc().timestamp());
     if code.len() != expected.len() || code != expected {
         accounts::guesses_fail(conn, &guesses)?;
-        return Err(AppError::Validation {
-            code: "wrong_code",
-            message: "this code is not the one on display now".into(),
-        });
+        return Err(AppError::from(CohortError::WrongCode(
+            "this code is not the one on display now".into(),
+        )));
     }
     let late = at > session.starts_at + chrono::Duration::seconds(model::LATE_AFTER_S);
     let via = if session.mode == "online" {

@@ -1,6 +1,7 @@
 //! Membership: joining with a code, adding and removing people, the teaching history, the calendar feed secret.
 
 use super::*;
+use crate::cohorts::error::CohortError;
 
 /// A membership as returned by join and add.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -23,30 +24,31 @@ pub fn join(conn: &mut DbConnection, code: &str, user: &User) -> Result<Membersh
     let code = model::normalise_join_code(code);
     let t = now();
     write_tx(conn, |conn| {
-        let row = store::find_by_code(conn, &code)?.ok_or_else(|| AppError::Validation {
-            code: "unknown_join_code",
-            message: "no cohort has this join code; check it with your instructor".into(),
+        let row = store::find_by_code(conn, &code)?.ok_or_else(|| {
+            AppError::from(CohortError::UnknownJoinCode(
+                "no cohort has this join code; check it with your instructor".into(),
+            ))
         })?;
         let status: CohortStatus = row
             .status
             .parse()
             .map_err(|e: String| AppError::Unexpected(anyhow::anyhow!(e)))?;
         if store::find_member_role(conn, &row.id, &user.id)?.is_some() {
-            return Err(AppError::conflict(
-                "already_member",
-                "you are already a member of this cohort",
-            ));
+            return Err(AppError::from(CohortError::AlreadyMember(
+                "you are already a member of this cohort".into(),
+            )));
         }
         let window_open =
             row.enrol_opens_at.is_none_or(|o| o <= t) && row.enrol_closes_at.is_none_or(|c| t < c);
         if !status.accepts_joins() || !window_open {
-            return Err(AppError::conflict(
-                "cohort_closed",
-                "this cohort is not open for enrolment",
-            ));
+            return Err(AppError::from(CohortError::CohortClosed(
+                "this cohort is not open for enrolment".into(),
+            )));
         }
         if store::take_seat(conn, &row.id)? == 0 {
-            return Err(AppError::conflict("cohort_full", "this cohort is full"));
+            return Err(AppError::from(CohortError::CohortFull(
+                "this cohort is full".into(),
+            )));
         }
         store::insert_member(conn, &row.id, &user.id, MemberRole::Trainee.as_str(), t)?;
         Ok(Membership {
@@ -70,10 +72,9 @@ pub fn add_member(
     write_tx(conn, |conn| {
         store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
         let user = accounts::get_user(conn, user_id).map_err(|e| match e {
-            AppError::NotFound => AppError::Validation {
-                code: "unknown_user",
-                message: format!("no user with id {user_id}"),
-            },
+            AppError::NotFound => AppError::from(CohortError::UnknownUser(format!(
+                "no user with id {user_id}"
+            ))),
             other => other,
         })?;
         let fits = match role {
@@ -81,16 +82,16 @@ pub fn add_member(
             MemberRole::Instructor => user.role == Role::Instructor || user.role == Role::Admin,
         };
         if !fits {
-            return Err(AppError::Validation {
-                code: "role_mismatch",
-                message: format!("a {} cannot be added as {}", user.role, role.as_str()),
-            });
+            return Err(AppError::from(CohortError::RoleMismatch(format!(
+                "a {} cannot be added as {}",
+                user.role,
+                role.as_str()
+            ))));
         }
         if store::find_member_role(conn, cohort_id, user_id)?.is_some() {
-            return Err(AppError::conflict(
-                "already_member",
-                "the user is already a member of this cohort",
-            ));
+            return Err(AppError::from(CohortError::AlreadyMember(
+                "the user is already a member of this cohort".into(),
+            )));
         }
         if role == MemberRole::Trainee {
             store::add_seat(conn, cohort_id, 1)?;
@@ -244,21 +245,22 @@ pub fn update_cohort(
             .map_err(|e: String| AppError::Unexpected(anyhow::anyhow!(e)))?;
         if let Some(next) = u.status {
             if !current.can_become(next) {
-                return Err(AppError::conflict(
-                    "bad_transition",
-                    format!("a {current} cohort cannot become {next}"),
-                ));
+                return Err(AppError::from(CohortError::BadTransition(format!(
+                    "a {current} cohort cannot become {next}"
+                ))));
             }
         }
         if let Some(c) = u.capacity {
             if !(1..=10_000).contains(&c) {
-                return Err(AppError::invalid("capacity must be from 1 to 10000"));
+                return Err(AppError::from(CohortError::Invalid(
+                    "capacity must be from 1 to 10000".into(),
+                )));
             }
             if c < row.trainee_count {
-                return Err(AppError::conflict(
-                    "capacity_below_members",
-                    format!("the cohort already has {} trainees", row.trainee_count),
-                ));
+                return Err(AppError::from(CohortError::CapacityBelowMembers(format!(
+                    "the cohort already has {} trainees",
+                    row.trainee_count
+                ))));
             }
         }
         let changes = store::CohortChanges {

@@ -1,7 +1,9 @@
 //! Cohorts: runs of a programme, enrolment, seminar sessions and attendance.
 
+use crate::cohorts::error::CohortError;
 mod attendance;
 pub mod calendar;
+pub mod error;
 mod members;
 pub mod model;
 mod roster;
@@ -148,21 +150,27 @@ pub struct NewCohort {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn create_cohort(conn: &mut DbConnection, new: &NewCohort) -> Result<Cohort, AppError> {
     if new.ends_on < new.starts_on {
-        return Err(AppError::invalid("ends_on is before starts_on"));
+        return Err(AppError::from(CohortError::Invalid(
+            "ends_on is before starts_on".into(),
+        )));
     }
     if !(1..=10_000).contains(&new.capacity) {
-        return Err(AppError::invalid("capacity must be from 1 to 10000"));
+        return Err(AppError::from(CohortError::Invalid(
+            "capacity must be from 1 to 10000".into(),
+        )));
     }
     if !(1..=999).contains(&new.generation) {
-        return Err(AppError::invalid("generation must be from 1 to 999"));
+        return Err(AppError::from(CohortError::Invalid(
+            "generation must be from 1 to 999".into(),
+        )));
     }
     let fiscal_year = new
         .fiscal_year
         .unwrap_or_else(|| crate::dates::fiscal_year_be(new.starts_on));
     if !(2500..=2700).contains(&fiscal_year) {
-        return Err(AppError::invalid(
-            "fiscal_year is a Buddhist Era year such as 2565",
-        ));
+        return Err(AppError::from(CohortError::Invalid(
+            "fiscal_year is a Buddhist Era year such as 2565".into(),
+        )));
     }
     let (dth, den) = model::default_names(new.generation, fiscal_year);
     let t = now();
@@ -200,13 +208,10 @@ pub fn create_cohort(conn: &mut DbConnection, new: &NewCohort) -> Result<Cohort,
                 && c.generation == row.generation
         });
         if taken {
-            return Err(AppError::conflict(
-                "generation_taken",
-                format!(
-                    "generation {} of fiscal year {} already exists for this programme",
-                    row.generation, row.fiscal_year
-                ),
-            ));
+            return Err(AppError::from(CohortError::GenerationTaken(format!(
+                "generation {} of fiscal year {} already exists for this programme",
+                row.generation, row.fiscal_year
+            ))));
         }
         store::insert_cohort(conn, &row)?;
         Ok(())

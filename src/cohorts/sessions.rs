@@ -1,6 +1,7 @@
 //! Sessions: scheduling and reading a cohort's sessions.
 
 use super::*;
+use crate::cohorts::error::CohortError;
 
 /// A seminar session as members see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -58,12 +59,14 @@ pub fn create_session(
     new: &NewSession,
 ) -> Result<Session, AppError> {
     if new.ends_at <= new.starts_at {
-        return Err(AppError::invalid("ends_at must be after starts_at"));
+        return Err(AppError::from(CohortError::Invalid(
+            "ends_at must be after starts_at".into(),
+        )));
     }
     if new.mode != SessionMode::Onsite && new.meeting_url.is_none() {
-        return Err(AppError::invalid(
-            "an online or hybrid session needs a meeting_url",
-        ));
+        return Err(AppError::from(CohortError::Invalid(
+            "an online or hybrid session needs a meeting_url".into(),
+        )));
     }
     let row = SessionRow {
         id: SessionId::random(),

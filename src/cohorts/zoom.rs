@@ -1,6 +1,7 @@
 //! Zoom participant reports: import, matching people, credit by minutes.
 
 use super::*;
+use crate::cohorts::error::CohortError;
 
 /// One row of a Zoom participant report, matched or waiting for an instructor.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -41,7 +42,11 @@ pub fn import_zoom_report(
         .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| AppError::invalid(format!("cannot read the CSV header: {e}")))?
+        .map_err(|e| {
+            AppError::from(CohortError::Invalid(format!(
+                "cannot read the CSV header: {e}"
+            )))
+        })?
         .clone();
     let find = |names: &[&str]| {
         headers
@@ -53,21 +58,22 @@ pub fn import_zoom_report(
         find(&["user email", "email", "อีเมล"]),
         find(&["duration", "ระยะเวลา"]),
     ) else {
-        return Err(AppError::invalid(
-            "the report needs the columns Name, User Email and Duration (Minutes)",
-        ));
+        return Err(AppError::from(CohortError::Invalid(
+            "the report needs the columns Name, User Email and Duration (Minutes)".into(),
+        )));
     };
     let mut parsed = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| AppError::invalid(format!("line {}: {e}", i + 2)))?;
+        let rec =
+            rec.map_err(|e| AppError::from(CohortError::Invalid(format!("line {}: {e}", i + 2))))?;
         let minutes: i32 = rec
             .get(c_dur)
             .and_then(|d| crate::thai::fold_digits(d).trim().parse().ok())
             .ok_or_else(|| {
-                AppError::invalid(format!(
+                AppError::from(CohortError::Invalid(format!(
                     "line {}: duration is not a whole number of minutes",
                     i + 2
-                ))
+                )))
             })?;
         parsed.push((
             rec.get(c_name).unwrap_or("").to_string(),
@@ -143,10 +149,9 @@ pub fn match_zoom_row(
     write_tx(conn, |conn| {
         if store::find_member_role(conn, &session.cohort_id, user_id)?.as_deref() != Some("trainee")
         {
-            return Err(AppError::Validation {
-                code: "not_a_trainee",
-                message: "the user is not a trainee of this cohort".into(),
-            });
+            return Err(AppError::from(CohortError::NotATrainee(
+                "the user is not a trainee of this cohort".into(),
+            )));
         }
         let rows = store::list_zoom_rows(conn, &session.id)?;
         if !rows.iter().any(|r| *row_id == r.id) {

@@ -1,6 +1,8 @@
 //! Course content: the programme, modules and quizzes authored in `course_content/`,
 //! kept as immutable content-hashed revisions and published to cohorts.
 
+use crate::course::error::CourseError;
+pub mod error;
 pub mod loader;
 pub mod model;
 pub mod render;
@@ -265,10 +267,10 @@ fn check_prerequisites(
         .filter(|p| !done.contains(p))
         .collect();
     if !missing.is_empty() {
-        return Err(AppError::conflict(
-            "prerequisites_not_met",
-            format!("complete these modules first: {}", missing.join(", ")),
-        ));
+        return Err(AppError::from(CourseError::PrerequisitesNotMet(format!(
+            "complete these modules first: {}",
+            missing.join(", ")
+        ))));
     }
     Ok(())
 }
@@ -545,10 +547,10 @@ pub fn review_module_draft(
     write_tx(conn, |conn| {
         let row = store::find_module_revision(conn, revision_id)?.ok_or(AppError::NotFound)?;
         if RevisionStatus::of(&row.status) != RevisionStatus::Draft {
-            return Err(AppError::conflict(
-                "not_a_draft",
-                format!("this revision is {}, not a draft", row.status),
-            ));
+            return Err(AppError::from(CourseError::NotADraft(format!(
+                "this revision is {}, not a draft",
+                row.status
+            ))));
         }
         let status = if approve {
             RevisionStatus::Approved
@@ -598,9 +600,9 @@ pub fn diff_revisions(
     let a = store::find_module_revision(conn, &from.into())?.ok_or(AppError::NotFound)?;
     let b = store::find_module_revision(conn, &to.into())?.ok_or(AppError::NotFound)?;
     if a.slug != b.slug {
-        return Err(AppError::invalid(
-            "both revisions must belong to the same module",
-        ));
+        return Err(AppError::from(CourseError::Invalid(
+            "both revisions must belong to the same module".into(),
+        )));
     }
     let pick = |r: &ModuleRevisionRow| match lang {
         Language::Th => format!("# {}\n\n{}", r.title_th, r.markdown_th),

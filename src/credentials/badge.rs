@@ -19,19 +19,29 @@ pub(super) fn status_entry(issuer: &Issuer, index: i32) -> Value {
     })
 }
 
+/// What one credential states, for its Open Badges document.
+pub(super) struct BadgeFacts<'a> {
+    pub scope: &'a Scope,
+    pub id: &'a crate::credentials::model::CredentialId,
+    pub number: &'a str,
+    pub holder: &'a User,
+    pub from: NaiveDateTime,
+    pub until: NaiveDateTime,
+    pub status_index: i32,
+}
+
 /// Builds the Open Badges 3.0 credential (VC Data Model 2.0) for a holder.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn badge(
-    issuer: &Issuer,
-    course: &Course,
-    scope: &Scope,
-    id: &crate::credentials::model::CredentialId,
-    number: &str,
-    holder: &User,
-    from: NaiveDateTime,
-    until: NaiveDateTime,
-    status_index: i32,
-) -> Value {
+pub(super) fn badge(ctx: &Ctx<'_>, facts: &BadgeFacts<'_>) -> Value {
+    let (issuer, course) = (ctx.issuer, ctx.course);
+    let BadgeFacts {
+        scope,
+        id,
+        number,
+        holder,
+        from,
+        until,
+        status_index,
+    } = *facts;
     let salt = crate::util::sha256_hex(&format!("salt:{id}"))[..16].to_string();
     let identity = format!(
         "sha256${}",

@@ -1,6 +1,7 @@
 //! Eligibility: which trainees meet every criterion of a scope, criterion by criterion.
 
 use super::*;
+use crate::credentials::error::CredentialError;
 
 /// One criterion of a scope and whether the trainee meets it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -25,9 +26,10 @@ pub(super) fn scope_of<'a>(course: &'a Course, scope: &str) -> Result<&'a Scope,
         .scopes
         .iter()
         .find(|s| s.id == scope)
-        .ok_or_else(|| AppError::Validation {
-            code: "unknown_scope",
-            message: format!("'{scope}' is not a scope of this programme"),
+        .ok_or_else(|| {
+            AppError::from(CredentialError::UnknownScope(format!(
+                "'{scope}' is not a scope of this programme"
+            )))
         })
 }
 

@@ -1,6 +1,7 @@
 //! Issuing: one credential (refused unless the issuer is independent of the training), or every eligible trainee of a cohort.
 
 use super::*;
+use crate::credentials::error::CredentialError;
 
 /// A request to issue a credential.
 pub struct IssueRequest<'a> {
@@ -27,16 +28,12 @@ pub fn check_independent(
         return Err(AppError::Forbidden);
     }
     if cohorts::ever_taught(conn, cohort_id, &actor.id)? {
-        return Err(AppError::conflict(
-            "not_independent",
-            "you teach or taught this cohort: an admin who took no part in the training must decide",
-        ));
+        return Err(AppError::from(CredentialError::NotIndependent("you teach or taught this cohort: an admin who took no part in the training must decide".into())));
     }
     if crate::governance::recommended(conn, cohort_id, holder_id, &actor.id)? {
-        return Err(AppError::conflict(
-            "not_independent",
-            "you recommended this person: another admin must decide",
-        ));
+        return Err(AppError::from(CredentialError::NotIndependent(
+            "you recommended this person: another admin must decide".into(),
+        )));
     }
     Ok(())
 }
@@ -60,10 +57,9 @@ pub fn issue(
     if cohorts::store::find_member_role(conn, req.cohort_id, req.user_id)?.as_deref()
         != Some(MemberRole::Trainee.as_str())
     {
-        return Err(AppError::Validation {
-            code: "not_a_trainee",
-            message: "the user is not a trainee of this cohort".into(),
-        });
+        return Err(AppError::from(CredentialError::NotATrainee(
+            "the user is not a trainee of this cohort".into(),
+        )));
     }
     let holder = accounts::get_user(conn, req.user_id)?;
     let elig = eligibility(conn, req.cohort_id, course, Some(req.user_id))?
@@ -78,11 +74,10 @@ pub fn issue(
             .filter(|c| !c.met)
             .map(|c| c.name.clone())
             .collect();
-        return Err(AppError::Rejected {
-            code: "not_eligible",
+        return Err(AppError::from(CredentialError::NotEligible {
             message: format!("not eligible: {}", unmet.join(", ")),
             details: json!({ "unmet": unmet }),
-        });
+        }));
     }
     issue_with_retry(
         conn,
@@ -134,17 +129,22 @@ pub(crate) fn issue_with_retry(
                 ..
             }) if cohorts::store::find_cohort(conn, req.cohort_id)?.is_some() => {
                 if store::find_live(conn, req.user_id, req.scope)?.is_some() {
-                    return Err(AppError::conflict(
-                        "already_active",
-                        "this person already holds a live credential of this scope",
-                    ));
+                    return Err(AppError::from(CredentialError::AlreadyActive(
+                        "this person already holds a live credential of this scope".into(),
+                    )));
                 }
-                last = Some(AppError::conflict("already_active", "please try again"));
+                last = Some(AppError::from(CredentialError::AlreadyActive(
+                    "please try again".into(),
+                )));
             }
             other => return other,
         }
     }
-    Err(last.unwrap_or(AppError::conflict("already_active", "please try again")))
+    Err(
+        last.unwrap_or(AppError::from(CredentialError::AlreadyActive(
+            "please try again".into(),
+        ))),
+    )
 }
 
 pub(super) fn issue_once(
@@ -178,17 +178,15 @@ pub(super) fn issue_once(
                 t,
             )? == 0
             {
-                return Err(AppError::conflict(
-                    "bad_transition",
-                    "only an active or expired credential can be renewed",
-                ));
+                return Err(AppError::from(CredentialError::BadTransition(
+                    "only an active or expired credential can be renewed".into(),
+                )));
             }
         }
         if store::find_live(conn, &holder.id, &scope.id)?.is_some() {
-            return Err(AppError::conflict(
-                "already_active",
-                "this person already holds a live credential of this scope",
-            ));
+            return Err(AppError::from(CredentialError::AlreadyActive(
+                "this person already holds a live credential of this scope".into(),
+            )));
         }
         let fy = crate::dates::fiscal_year_be(t.date());
         let series = format!("{}-{fy}", issuer.prefix);
@@ -199,15 +197,16 @@ pub(super) fn issue_once(
             .checked_add_months(Months::new(scope.validity_months))
             .unwrap_or(t);
         let mut payload = badge(
-            issuer,
-            course,
-            scope,
-            &id,
-            &number,
-            holder,
-            t,
-            until,
-            status_index,
+            &Ctx { issuer, course },
+            &BadgeFacts {
+                scope,
+                id: &id,
+                number: &number,
+                holder,
+                from: t,
+                until,
+                status_index,
+            },
         );
         if let Some(obj) = payload.as_object_mut() {
             obj.insert("iss".into(), json!(issuer.url("/issuer")));
@@ -312,10 +311,7 @@ pub fn issue_all_eligible(
         return Err(AppError::Forbidden);
     }
     if cohorts::ever_taught(conn, cohort_id, &actor.id)? {
-        return Err(AppError::conflict(
-            "not_independent",
-            "you teach or taught this cohort: an admin who took no part in the training must decide",
-        ));
+        return Err(AppError::from(CredentialError::NotIndependent("you teach or taught this cohort: an admin who took no part in the training must decide".into())));
     }
     crate::cohorts::store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
     scope_of(course, scope)?;

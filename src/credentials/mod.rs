@@ -5,6 +5,7 @@ mod badge;
 pub mod certificate;
 mod documents;
 mod eligibility;
+pub mod error;
 mod issuing;
 pub mod keys;
 pub mod model;
@@ -57,6 +58,14 @@ pub struct Issuer {
     pub base_url: url::Url,
     /// Number prefix, e.g. `TISI-S` → `TISI-S-2565-0001`.
     pub prefix: String,
+}
+
+/// The service context a credential is made in: who issues it, under which programme (the time
+/// comes from the database handle's clock, `util::now()`).
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub issuer: &'a Issuer,
+    pub course: &'a Course,
 }
 
 impl Issuer {

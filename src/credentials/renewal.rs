@@ -1,6 +1,7 @@
 //! Renewal along the scheme's recertification path: where a holder stands, the renewal itself
 //! (linked to the credential it renews), and the reminders when the window opens.
 
+use crate::credentials::error::CredentialError;
 use crate::ids::AuditSubject;
 use chrono::{Months, NaiveDateTime};
 use serde::Serialize;
@@ -129,28 +130,27 @@ pub fn renew(
     super::check_independent(conn, &old.cohort_id, &old.user_id, actor)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(AppError::invalid(
-            "reason: say why, in 1 to 1000 characters",
-        ));
+        return Err(AppError::from(CredentialError::Invalid(
+            "reason: say why, in 1 to 1000 characters".into(),
+        )));
     }
     let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
     if override_reason.is_some_and(|r| r.chars().count() > 1000) {
-        return Err(AppError::invalid(
-            "override_reason: at most 1000 characters",
-        ));
+        return Err(AppError::from(CredentialError::Invalid(
+            "override_reason: at most 1000 characters".into(),
+        )));
     }
     match effective_status(&old, now()) {
         super::model::CredentialStatus::Revoked => {
-            return Err(AppError::conflict(
-                "bad_transition",
-                "a revoked credential cannot be renewed",
-            ))
+            return Err(AppError::from(CredentialError::BadTransition(
+                "a revoked credential cannot be renewed".into(),
+            )))
         }
         super::model::CredentialStatus::Suspended => {
-            return Err(AppError::conflict(
-                "bad_transition",
-                "a suspended credential cannot be renewed: reinstate it or withdraw it first",
-            ))
+            return Err(AppError::from(CredentialError::BadTransition(
+                "a suspended credential cannot be renewed: reinstate it or withdraw it first"
+                    .into(),
+            )))
         }
         _ => {}
     }
@@ -167,11 +167,10 @@ pub fn renew(
         } else {
             "the scheme defines no renewal path for this scope: give override_reason".to_string()
         };
-        return Err(AppError::Rejected {
-            code: "recertification_not_met",
+        return Err(AppError::from(CredentialError::RecertificationNotMet {
             message,
             details: json!({"unmet": unmet, "window_opens_at": crate::dates::utc::to_string(&rc.window_opens_at)}),
-        });
+        }));
     }
     let scope = scope_of(course, &old.scope)?;
     let cohort = cohorts::store::find_cohort(conn, &old.cohort_id)?.ok_or(AppError::NotFound)?;

@@ -1,6 +1,7 @@
 //! Status changes: suspend, reinstate, revoke, withdraw a scope; audited, mailed to the holder.
 
 use super::*;
+use crate::credentials::error::CredentialError;
 
 /// A status change an admin may make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,9 +28,9 @@ pub fn change_status(
 ) -> Result<CredentialView, AppError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(AppError::invalid(
-            "reason: say why, in 1 to 1000 characters",
-        ));
+        return Err(AppError::from(CredentialError::Invalid(
+            "reason: say why, in 1 to 1000 characters".into(),
+        )));
     }
     let detail = (action == StatusAction::Withdraw).then_some(model::SCOPE_WITHDRAWN);
     use CredentialStatus::{Active, Revoked, Suspended};
@@ -68,10 +69,10 @@ pub fn change_status(
                 StatusAction::Withdraw => "have its scope withdrawn".to_string(),
                 _ => format!("be {verb}d"),
             };
-            return Err(AppError::conflict(
-                "bad_transition",
-                format!("a {} credential cannot {what}", row.status),
-            ));
+            return Err(AppError::from(CredentialError::BadTransition(format!(
+                "a {} credential cannot {what}",
+                row.status
+            ))));
         }
         store::audit(
             conn,

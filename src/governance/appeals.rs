@@ -1,6 +1,7 @@
 //! Appeals against a quiz result, a certification decision or a change to one's credential,
 //! decided by a reviewer who took no part in it.
 
+use crate::governance::error::GovernanceError;
 use crate::ids::AuditSubject;
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -47,10 +48,9 @@ pub fn file_appeal(
             .filter(|a| a.user_id == user.id)
             .ok_or(AppError::NotFound)?;
             let Some(finished) = a.finished_at.filter(|_| a.attempt_state().is_finished()) else {
-                return Err(AppError::conflict(
-                    "not_final",
-                    "only a submitted attempt can be appealed",
-                ));
+                return Err(AppError::from(GovernanceError::NotFinal(
+                    "only a submitted attempt can be appealed".into(),
+                )));
             };
             (a.cohort_id, finished)
         }
@@ -59,10 +59,9 @@ pub fn file_appeal(
                 .filter(|d| d.user_id == user.id)
                 .ok_or(AppError::NotFound)?;
             let Some(decided) = d.decided_at else {
-                return Err(AppError::conflict(
-                    "not_final",
-                    "this recommendation has not been decided yet",
-                ));
+                return Err(AppError::from(GovernanceError::NotFinal(
+                    "this recommendation has not been decided yet".into(),
+                )));
             };
             (d.cohort_id, decided)
         }
@@ -77,25 +76,21 @@ pub fn file_appeal(
                     Some(CredentialStatus::Suspended | CredentialStatus::Revoked)
                 )
             }) else {
-                return Err(AppError::conflict(
-                    "not_final",
-                    "only a suspension, revocation or scope withdrawal can be appealed",
-                ));
+                return Err(AppError::from(GovernanceError::NotFinal(
+                    "only a suspension, revocation or scope withdrawal can be appealed".into(),
+                )));
             };
             (c.cohort_id, changed)
         }
         _ => {
-            return Err(AppError::invalid(
-                "subject_type: attempt, decision or credential",
-            ))
+            return Err(AppError::from(GovernanceError::Invalid(
+                "subject_type: attempt, decision or credential".into(),
+            )))
         }
     };
     let t = now();
     if t > since + Duration::days(APPEAL_WINDOW_DAYS) {
-        return Err(AppError::conflict(
-            "appeal_window_closed",
-            format!("an appeal must be filed within {APPEAL_WINDOW_DAYS} days of the result or decision"),
-        ));
+        return Err(AppError::from(GovernanceError::AppealWindowClosed(format!("an appeal must be filed within {APPEAL_WINDOW_DAYS} days of the result or decision"))));
     }
     let appeal = Appeal {
         id: AppealId::random(),
@@ -114,10 +109,9 @@ pub fn file_appeal(
     };
     write_tx(conn, |conn| {
         store::insert_appeal(conn, &appeal).map_err(|e| match AppError::from(e) {
-            AppError::Conflict { .. } => AppError::conflict(
-                "appeal_open",
-                "there is already an open appeal against this",
-            ),
+            AppError::Conflict { .. } => AppError::from(GovernanceError::AppealOpen(
+                "there is already an open appeal against this".into(),
+            )),
             other => other,
         })?;
         audit(
@@ -279,10 +273,9 @@ pub fn decide_appeal(
     }
     let a = store::find_appeal(conn, appeal_id)?.ok_or(AppError::NotFound)?;
     if a.appeal_status() != AppealStatus::Open {
-        return Err(AppError::conflict(
-            "already_decided",
-            "this appeal has been decided",
-        ));
+        return Err(AppError::from(GovernanceError::AlreadyDecided(
+            "this appeal has been decided".into(),
+        )));
     }
     let outcome = AppealOutcome::parse(&req.outcome).map_err(AppError::invalid)?;
     let rationale = text("rationale", &req.rationale, 4000)?;
@@ -301,19 +294,18 @@ pub fn decide_appeal(
             .any(|x| x.as_deref() == Some(reviewer.id.as_str()));
     }
     if involved {
-        return Err(AppError::conflict(
-            "not_independent",
-            "you took part in the result or decision under appeal: another reviewer must decide",
-        ));
+        return Err(AppError::from(GovernanceError::NotIndependent(
+            "you took part in the result or decision under appeal: another reviewer must decide"
+                .into(),
+        )));
     }
     let t = now();
     write_tx(conn, |conn| {
         let n = store::close_appeal(conn, &a.id, &reviewer.id, outcome, &rationale, t)?;
         if n == 0 {
-            return Err(AppError::conflict(
-                "already_decided",
-                "this appeal has been decided",
-            ));
+            return Err(AppError::from(GovernanceError::AlreadyDecided(
+                "this appeal has been decided".into(),
+            )));
         }
         audit(
             conn,

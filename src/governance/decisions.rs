@@ -1,6 +1,7 @@
 //! Recommendations by the cohort's instructors and independent decisions by admins who did
 //! not teach the cohort, with conflict-of-interest declarations.
 
+use crate::governance::error::GovernanceError;
 use crate::ids::AuditSubject;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -39,11 +40,15 @@ pub fn recommend(
     cohorts::authorize(conn, cohort_id, actor, Access::Staff)?;
     let rationale = text("rationale", &req.rationale, 4000)?;
     if !course.programme.scopes.iter().any(|s| s.id == req.scope) {
-        return Err(AppError::invalid("scope: not a scope of this programme"));
+        return Err(AppError::from(GovernanceError::Invalid(
+            "scope: not a scope of this programme".into(),
+        )));
     }
     let role = cohorts::store::find_member_role(conn, cohort_id, &req.user_id)?;
     if role.as_deref() != Some(MemberRole::Trainee.as_str()) {
-        return Err(AppError::invalid("user_id: not a trainee of this cohort"));
+        return Err(AppError::from(GovernanceError::Invalid(
+            "user_id: not a trainee of this cohort".into(),
+        )));
     }
     let d = Decision {
         id: DecisionId::random(),
@@ -180,17 +185,16 @@ pub fn decide(
     }
     let d = store::find_decision(conn, decision_id)?.ok_or(AppError::NotFound)?;
     if d.decided_at.is_some() {
-        return Err(AppError::conflict(
-            "already_decided",
-            "this recommendation has been decided",
-        ));
+        return Err(AppError::from(GovernanceError::AlreadyDecided(
+            "this recommendation has been decided".into(),
+        )));
     }
     let outcome = DecisionOutcome::parse(&req.outcome).map_err(AppError::invalid)?;
     let rationale = text("rationale", &req.rationale, 4000)?;
     let Some(conflict) = req.conflict_of_interest else {
-        return Err(AppError::invalid(
-            "conflict_of_interest: declare true or false before deciding",
-        ));
+        return Err(AppError::from(GovernanceError::Invalid(
+            "conflict_of_interest: declare true or false before deciding".into(),
+        )));
     };
     if conflict {
         let statement = text("conflict_statement", &req.conflict_statement, 2000)?;
@@ -211,19 +215,13 @@ pub fn decide(
                 json!({"statement": statement}),
             )
         })?;
-        return Err(AppError::conflict(
-            "conflict_of_interest",
-            "you declared a conflict of interest with this trainee: the declaration is recorded, and another admin must decide",
-        ));
+        return Err(AppError::from(GovernanceError::ConflictOfInterest("you declared a conflict of interest with this trainee: the declaration is recorded, and another admin must decide".into())));
     }
     if d.recommended_by == admin.id
         || taught(conn, &d.cohort_id, admin)?
         || recommended(conn, &d.cohort_id, &d.user_id, &admin.id)?
     {
-        return Err(AppError::conflict(
-            "not_independent",
-            "you taught this cohort or made the recommendation: an admin who took no part in the training must decide",
-        ));
+        return Err(AppError::from(GovernanceError::NotIndependent("you taught this cohort or made the recommendation: an admin who took no part in the training must decide".into())));
     }
     let credential_id = if outcome == DecisionOutcome::Grant {
         let view = credentials::issue(
@@ -256,10 +254,9 @@ pub fn decide(
             credential_id.as_ref(),
         )?;
         if n == 0 {
-            return Err(AppError::conflict(
-                "already_decided",
-                "this recommendation has been decided",
-            ));
+            return Err(AppError::from(GovernanceError::AlreadyDecided(
+                "this recommendation has been decided".into(),
+            )));
         }
         audit(
             conn,

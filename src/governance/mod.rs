@@ -8,8 +8,10 @@
 //! - a trainee may *appeal* a quiz result or a decision within a window; a reviewer who took no
 //!   part in the original decision records the outcome, and the trainee is told by e-mail.
 
+use crate::governance::error::GovernanceError;
 mod appeals;
 mod decisions;
+pub mod error;
 pub mod model;
 mod records;
 pub mod retention;
@@ -40,9 +42,9 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let v = value.trim();
     let bad_control = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
     if v.is_empty() || v.chars().count() > max || v.chars().any(bad_control) {
-        return Err(AppError::invalid(format!(
+        return Err(AppError::from(GovernanceError::Invalid(format!(
             "{field}: 1 to {max} characters of text"
-        )));
+        ))));
     }
     Ok(v.to_string())
 }
@@ -105,9 +107,7 @@ pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, Ap
     match known {
         Some(h) if h == hash => {}
         Some(_) => {
-            return Err(AppError::conflict(
-                "scheme_changed",
-                format!(
+            return Err(AppError::from(GovernanceError::SchemeChanged(format!(
                 "the certification scheme (programme.toml, or the assessment rules of a quiz it \
                      names) changed but its version is still {}: \
                      give the changed scheme a new version (version = {}), so that credentials \
@@ -115,8 +115,7 @@ pub fn record_scheme(conn: &mut DbConnection, course: &Course) -> Result<u32, Ap
                 p.version,
                 p.version + 1,
                 p.version
-            ),
-            ))
+            ))))
         }
         // Another instance may record it at the same moment; the store accepts that.
         None => store::insert_scheme(

@@ -1,5 +1,6 @@
 //! Records: one person's whole certification history, signed; PDPA erasure.
 
+use crate::governance::error::GovernanceError;
 use crate::ids::AuditSubject;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -90,17 +91,13 @@ pub fn erase_person(
     let reason = text("reason", &req.reason, 1000)?;
     let user = accounts::get_user(conn, subject_id)?;
     if user.id == admin.id {
-        return Err(AppError::conflict(
-            "own_account",
-            "another admin must erase your account",
-        ));
+        return Err(AppError::from(GovernanceError::OwnAccount(
+            "another admin must erase your account".into(),
+        )));
     }
     let live = credentials::store::live_count_of_user(conn, subject_id)?;
     if live > 0 {
-        return Err(AppError::conflict(
-            "register_must_keep",
-            "this person holds a live credential that the public register must name: revoke it first (or wait until it ends)",
-        ));
+        return Err(AppError::from(GovernanceError::RegisterMustKeep("this person holds a live credential that the public register must name: revoke it first (or wait until it ends)".into())));
     }
     let t = now();
     write_tx(conn, |conn| {

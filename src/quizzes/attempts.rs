@@ -1,6 +1,7 @@
 //! Attempts: starting, autosaving, submitting, grading once, the review a trainee may see, per-trainee overrides.
 
 use super::*;
+use crate::quizzes::error::QuizError;
 
 /// What a trainee gets when an attempt starts (or resumes).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -73,13 +74,14 @@ pub fn start_attempt(
             return Ok(None);
         }
         if publication.opens_at.is_some_and(|o| t < o) {
-            return Err(AppError::conflict(
-                "quiz_not_open",
-                "this quiz is not open yet",
-            ));
+            return Err(AppError::from(QuizError::QuizNotOpen(
+                "this quiz is not open yet".into(),
+            )));
         }
         if publication.closes_at.is_some_and(|c| t >= c) {
-            return Err(AppError::conflict("quiz_closed", "this quiz is closed"));
+            return Err(AppError::from(QuizError::QuizClosed(
+                "this quiz is closed".into(),
+            )));
         }
         let quiz = course::quiz_by_revision(conn, &(&publication.revision_id).into())?;
         if !quiz.requires.is_empty() {
@@ -90,14 +92,13 @@ pub fn start_attempt(
                 .map(|i| i.title.as_str())
                 .collect();
             if !missing.is_empty() {
-                return Err(AppError::Rejected {
-                    code: "prerequisites_not_met",
+                return Err(AppError::from(QuizError::PrerequisitesNotMet {
                     message: format!(
                         "this exam opens once these are done: {}",
                         missing.join("; ")
                     ),
                     details: serde_json::json!({ "checklist": list }),
-                });
+                }));
             }
         }
         let (extra_s, extra_n) =
@@ -105,10 +106,9 @@ pub fn start_attempt(
         let allowed = quiz.attempts_allowed as i32 + extra_n;
         let number = existing.iter().map(|a| a.attempt_no).max().unwrap_or(0) + 1;
         if number > allowed {
-            return Err(AppError::conflict(
-                "attempts_exhausted",
-                format!("all {allowed} attempts of this quiz are used"),
-            ));
+            return Err(AppError::from(QuizError::AttemptsExhausted(format!(
+                "all {allowed} attempts of this quiz are used"
+            ))));
         }
         let mut deadline = if quiz.time_limit_s == 0 {
             t + Duration::days(UNTIMED_DAYS)
@@ -118,10 +118,8 @@ pub fn start_attempt(
         if let Some(c) = publication.closes_at {
             deadline = deadline.min(c);
         }
-        let layout = engine::draw(&quiz).map_err(|m| AppError::Validation {
-            code: "blueprint_too_small",
-            message: m,
-        })?;
+        let layout =
+            engine::draw(&quiz).map_err(|m| AppError::from(QuizError::BlueprintTooSmall(m)))?;
         let row = AttemptRow {
             id: attempt_id.clone(),
             cohort_id: cohort_id.into(),
@@ -154,7 +152,9 @@ pub fn start_attempt(
             let open = store::attempts_of(conn, cohort_id, slug, &user.id)?
                 .into_iter()
                 .find(|a| a.attempt_state() == AttemptState::Open)
-                .ok_or_else(|| AppError::conflict("attempts_exhausted", "no attempt is left"))?;
+                .ok_or_else(|| {
+                    AppError::from(QuizError::AttemptsExhausted("no attempt is left".into()))
+                })?;
             (open, false)
         }
         Err(e) => return Err(e),
@@ -235,16 +235,13 @@ pub(super) fn finalise(
             0.0
         };
         let passed = percent + 1e-9 >= f64::from(quiz.pass_percent);
-        store::finish_attempt(
-            conn,
-            &row.id,
-            state,
-            now(),
-            (score * 100.0).round() / 100.0,
-            max,
+        let grade = AttemptResult {
+            score: (score * 100.0).round() / 100.0,
+            max_score: max,
             percent,
             passed,
-        )?;
+        };
+        store::finish_attempt(conn, &row.id, state, now(), &grade)?;
         Ok::<_, AppError>(())
     })?;
     store::find_attempt(conn, &row.id)?.ok_or(AppError::NotFound)
@@ -262,15 +259,14 @@ pub fn save_answer(
 ) -> Result<NaiveDateTime, AppError> {
     let row = own_attempt(conn, attempt_id, user)?;
     if row.attempt_state() != AttemptState::Open {
-        return Err(AppError::conflict(
-            "attempt_closed",
-            "this attempt is already submitted",
-        ));
+        return Err(AppError::from(QuizError::AttemptClosed(
+            "this attempt is already submitted".into(),
+        )));
     }
     let t = now();
     if t > row.deadline + Duration::seconds(GRACE_SECONDS) {
         finalise(conn, &row, AttemptState::Expired)?;
-        return Err(AppError::conflict("deadline_passed", "the time for this attempt is over; it was submitted with the answers saved before the deadline"));
+        return Err(AppError::from(QuizError::DeadlinePassed("the time for this attempt is over; it was submitted with the answers saved before the deadline".into())));
     }
     let quiz = quiz_of(conn, &row)?;
     let layout = layout_of(&row)?;
@@ -284,10 +280,8 @@ pub fn save_answer(
         .iter()
         .find(|q| *question_id == q.id)
         .ok_or(AppError::NotFound)?;
-    engine::validate_answer(q, laid, answer).map_err(|m| AppError::Validation {
-        code: "invalid_answer",
-        message: m,
-    })?;
+    engine::validate_answer(q, laid, answer)
+        .map_err(|m| AppError::from(QuizError::InvalidAnswer(m)))?;
     let json = serde_json::to_string(answer).map_err(bad_state)?;
     write_tx(conn, |conn| {
         // Re-read under the attempt's lock: a concurrent submit may have closed it, and a
@@ -295,10 +289,9 @@ pub fn save_answer(
         let still_open =
             store::lock_attempt_state(conn, attempt_id)?.is_some_and(|s| s == AttemptState::Open);
         if !still_open {
-            return Err(AppError::conflict(
-                "attempt_closed",
-                "this attempt is already submitted",
-            ));
+            return Err(AppError::from(QuizError::AttemptClosed(
+                "this attempt is already submitted".into(),
+            )));
         }
         store::save_answer(conn, attempt_id, question_id, &json, t)?;
         Ok(())
@@ -318,20 +311,19 @@ pub fn submit(
     let row = own_attempt(conn, attempt_id, user)?;
     if row.attempt_state() != AttemptState::Open {
         if row.attempt_state() == AttemptState::Expired {
-            return Err(AppError::conflict("deadline_passed", "the time for this attempt was over; it was graded with the answers saved before the deadline"));
+            return Err(AppError::from(QuizError::DeadlinePassed("the time for this attempt was over; it was graded with the answers saved before the deadline".into())));
         }
         return result_of(&row).ok_or_else(|| bad_state("finished attempt without a result"));
     }
     if now() > row.deadline + Duration::seconds(GRACE_SECONDS) {
         finalise(conn, &row, AttemptState::Expired)?;
-        return Err(AppError::conflict("deadline_passed", "the time for this attempt is over; it was graded with the answers saved before the deadline"));
+        return Err(AppError::from(QuizError::DeadlinePassed("the time for this attempt is over; it was graded with the answers saved before the deadline".into())));
     }
     let done = finalise(conn, &row, AttemptState::Submitted)?;
     if done.attempt_state() == AttemptState::Expired {
-        return Err(AppError::conflict(
-            "deadline_passed",
-            "the time for this attempt was over",
-        ));
+        return Err(AppError::from(QuizError::DeadlinePassed(
+            "the time for this attempt was over".into(),
+        )));
     }
     result_of(&done).ok_or_else(|| bad_state("finished attempt without a result"))
 }
@@ -481,16 +473,15 @@ pub fn set_override(
 ) -> Result<(), AppError> {
     cohorts::authorize(conn, cohort_id, user, Access::Staff)?;
     if !(0..=86_400).contains(&extra_seconds) || !(0..=20).contains(&extra_attempts) {
-        return Err(AppError::invalid(
-            "extra_seconds must be 0–86400 and extra_attempts 0–20",
-        ));
+        return Err(AppError::from(QuizError::Invalid(
+            "extra_seconds must be 0–86400 and extra_attempts 0–20".into(),
+        )));
     }
     if cohorts::store::find_member_role(conn, cohort_id, trainee_id)?.as_deref() != Some("trainee")
     {
-        return Err(AppError::Validation {
-            code: "not_a_trainee",
-            message: "the user is not a trainee of this cohort".into(),
-        });
+        return Err(AppError::from(QuizError::NotATrainee(
+            "the user is not a trainee of this cohort".into(),
+        )));
     }
     write_tx(conn, |conn| {
         store::save_override(

@@ -1,9 +1,11 @@
 //! Quizzes: publication to cohorts, timed attempts that survive flaky connections, fair
 //! grading, and no answer key before the review policy allows.
 
+use crate::quizzes::error::QuizError;
 pub mod analytics;
 mod attempts;
 pub mod engine;
+pub mod error;
 pub mod gift;
 pub mod lint;
 pub mod model;
@@ -202,13 +204,12 @@ pub fn publish_quiz(
         .find(|r| r.slug == slug)
         .ok_or(AppError::NotFound)?;
     let q = course::quiz_definition(&row)?;
-    engine::check_blueprint(&q).map_err(|m| AppError::Validation {
-        code: "blueprint_too_small",
-        message: m,
-    })?;
+    engine::check_blueprint(&q).map_err(|m| AppError::from(QuizError::BlueprintTooSmall(m)))?;
     if let (Some(o), Some(c)) = (opens_at, closes_at) {
         if c <= o {
-            return Err(AppError::invalid("closes_at must be after opens_at"));
+            return Err(AppError::from(QuizError::Invalid(
+                "closes_at must be after opens_at".into(),
+            )));
         }
     }
     let p = content::PublicationRow {

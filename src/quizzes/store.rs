@@ -124,16 +124,12 @@ pub fn overdue_attempts(
 
 /// Records the grade once: only an attempt still open is changed, so concurrent submits
 /// (or the background finaliser) grade it exactly once. Returns the rows changed.
-#[allow(clippy::too_many_arguments)]
 pub fn finish_attempt(
     conn: &mut DbConnection,
     id: &crate::quizzes::model::AttemptId,
     state: AttemptState,
     now: NaiveDateTime,
-    score: f64,
-    max_score: f64,
-    percent: f64,
-    passed: bool,
+    grade: &crate::quizzes::AttemptResult,
 ) -> QueryResult<usize> {
     diesel::update(
         attempts::table
@@ -143,10 +139,10 @@ pub fn finish_attempt(
     .set((
         attempts::state.eq(state.as_str()),
         attempts::finished_at.eq(Some(now)),
-        attempts::score.eq(Some(score)),
-        attempts::max_score.eq(Some(max_score)),
-        attempts::percent.eq(Some(percent)),
-        attempts::passed.eq(Some(passed)),
+        attempts::score.eq(Some(grade.score)),
+        attempts::max_score.eq(Some(grade.max_score)),
+        attempts::percent.eq(Some(grade.percent)),
+        attempts::passed.eq(Some(grade.passed)),
         attempts::grading_count.eq(attempts::grading_count + 1),
     ))
     .execute(conn)

@@ -1,6 +1,7 @@
 //! GIFT import and export, with the rules on who may change which assessment.
 
 use super::*;
+use crate::quizzes::error::QuizError;
 
 /// Settings of a quiz imported from GIFT (GIFT carries only questions). Rules left out take
 /// the defaults (15 minutes, 3 attempts, 70 %, review after submit), or for a scheme quiz the
@@ -30,15 +31,12 @@ pub struct GiftImported {
 }
 
 pub(super) fn scheme_quiz_refused(slug: &str) -> AppError {
-    AppError::conflict(
-        "scheme_quiz",
-        format!(
-            "'{slug}' is an assessment of the certification scheme: only an admin may give it new \
+    AppError::from(QuizError::SchemeQuiz(format!(
+        "'{slug}' is an assessment of the certification scheme: only an admin may give it new \
              questions, programme-wide, under the scheme's own rules; a changed rule (pass mark, \
              attempts, time limit, review) needs a new scheme version in course_content. \
              Import your own quiz under another slug with cohort_id"
-        ),
-    )
+    )))
 }
 
 /// Imports a GIFT file as a new revision of a quiz, all or nothing; errors carry line numbers.
@@ -71,10 +69,9 @@ pub fn import_gift(
             cohorts::authorize(conn, c, user, Access::Staff)?;
         }
         None if !admin => {
-            return Err(AppError::Validation {
-                code: "cohort_required",
-                message: "cohort_id: instructors import quizzes for a cohort they teach".into(),
-            })
+            return Err(AppError::from(QuizError::CohortRequired(
+                "cohort_id: instructors import quizzes for a cohort they teach".into(),
+            )))
         }
         None => {}
     }
@@ -100,11 +97,7 @@ pub fn import_gift(
     let options = gift::ImportOptions {
         skip_unsupported: settings.skip_unsupported,
     };
-    let (questions, report) = gift::import_with(text, options).map_err(|errors| AppError::Rejected {
-        code: "gift_rejected",
-        message: format!("nothing was imported: {} problem(s), the first on line {}", errors.len(), errors.first().map(|e| e.line).unwrap_or(0)),
-        details: serde_json::json!({ "errors": errors.iter().map(|e| serde_json::json!({"line": e.line, "message": e.message})).collect::<Vec<_>>() }),
-    })?;
+    let (questions, report) = gift::import_with(text, options).map_err(|errors| AppError::from(QuizError::GiftRejected { message: format!("nothing was imported: {} problem(s), the first on line {}", errors.len(), errors.first().map(|e| e.line).unwrap_or(0)), details: serde_json::json!({ "errors": errors.iter().map(|e| serde_json::json!({"line": e.line, "message": e.message})).collect::<Vec<_>>() }) }))?;
     let quiz = match base {
         // New questions under the scheme's own rules (blueprint and prerequisites included).
         Some(b) => Quiz {

@@ -372,10 +372,12 @@ mod tests {
             &AttemptId::from("a1"),
             academy::quizzes::model::AttemptState::Submitted,
             now,
-            2.0,
-            3.0,
-            66.67,
-            false,
+            &academy::quizzes::AttemptResult {
+                score: 2.0,
+                max_score: 3.0,
+                percent: 66.67,
+                passed: false,
+            },
         )
         .unwrap();
         assert_eq!(graded, 1);

@@ -1,0 +1,104 @@
+//! What the quizzes domain refuses: one variant per reason, each with the stable `code` the API
+//! answers with and the pages translate (`err_<code>` in the i18n tables). Converted into
+//! [`AppError`] at the edge of the domain.
+
+use crate::error::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QuizError {
+    /// 409 `quiz_not_open`.
+    #[error("{0}")]
+    QuizNotOpen(String),
+    /// 409 `quiz_closed`.
+    #[error("{0}")]
+    QuizClosed(String),
+    /// 422 `prerequisites_not_met`.
+    #[error("{message}")]
+    PrerequisitesNotMet {
+        message: String,
+        details: serde_json::Value,
+    },
+    /// 409 `attempts_exhausted`.
+    #[error("{0}")]
+    AttemptsExhausted(String),
+    /// 422 `blueprint_too_small`.
+    #[error("{0}")]
+    BlueprintTooSmall(String),
+    /// 409 `attempt_closed`.
+    #[error("{0}")]
+    AttemptClosed(String),
+    /// 409 `deadline_passed`.
+    #[error("{0}")]
+    DeadlinePassed(String),
+    /// 422 `invalid_answer`.
+    #[error("{0}")]
+    InvalidAnswer(String),
+    /// 422 `invalid_input`.
+    #[error("{0}")]
+    Invalid(String),
+    /// 422 `not_a_trainee`.
+    #[error("{0}")]
+    NotATrainee(String),
+    /// 409 `scheme_quiz`.
+    #[error("{0}")]
+    SchemeQuiz(String),
+    /// 422 `cohort_required`.
+    #[error("{0}")]
+    CohortRequired(String),
+    /// 422 `gift_rejected`.
+    #[error("{message}")]
+    GiftRejected {
+        message: String,
+        details: serde_json::Value,
+    },
+}
+
+impl QuizError {
+    /// The stable code of this refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            QuizError::QuizNotOpen(_) => "quiz_not_open",
+            QuizError::QuizClosed(_) => "quiz_closed",
+            QuizError::PrerequisitesNotMet { .. } => "prerequisites_not_met",
+            QuizError::AttemptsExhausted(_) => "attempts_exhausted",
+            QuizError::BlueprintTooSmall(_) => "blueprint_too_small",
+            QuizError::AttemptClosed(_) => "attempt_closed",
+            QuizError::DeadlinePassed(_) => "deadline_passed",
+            QuizError::InvalidAnswer(_) => "invalid_answer",
+            QuizError::Invalid(_) => "invalid_input",
+            QuizError::NotATrainee(_) => "not_a_trainee",
+            QuizError::SchemeQuiz(_) => "scheme_quiz",
+            QuizError::CohortRequired(_) => "cohort_required",
+            QuizError::GiftRejected { .. } => "gift_rejected",
+        }
+    }
+}
+
+impl From<QuizError> for AppError {
+    fn from(e: QuizError) -> AppError {
+        let code = e.code();
+        match e {
+            QuizError::QuizNotOpen(message) => AppError::Conflict { code, message },
+            QuizError::QuizClosed(message) => AppError::Conflict { code, message },
+            QuizError::PrerequisitesNotMet { message, details } => AppError::Rejected {
+                code,
+                message,
+                details,
+            },
+            QuizError::AttemptsExhausted(message) => AppError::Conflict { code, message },
+            QuizError::BlueprintTooSmall(message) => AppError::Validation { code, message },
+            QuizError::AttemptClosed(message) => AppError::Conflict { code, message },
+            QuizError::DeadlinePassed(message) => AppError::Conflict { code, message },
+            QuizError::InvalidAnswer(message) => AppError::Validation { code, message },
+            QuizError::Invalid(message) => AppError::Validation { code, message },
+            QuizError::NotATrainee(message) => AppError::Validation { code, message },
+            QuizError::SchemeQuiz(message) => AppError::Conflict { code, message },
+            QuizError::CohortRequired(message) => AppError::Validation { code, message },
+            QuizError::GiftRejected { message, details } => AppError::Rejected {
+                code,
+                message,
+                details,
+            },
+        }
+    }
+}
