@@ -639,6 +639,10 @@ async fn a_zoom_report_credits_online_minutes_and_queues_unmatched_rows() {
         .await
         .unwrap();
     assert!(
+        !roster.is_empty(),
+        "an empty roster would pass the next check"
+    );
+    assert!(
         roster.iter().all(|r| r["attendance_percent"] == 100.0),
         "{roster:?}"
     );

@@ -271,6 +271,7 @@ async fn an_eligible_trainee_gets_an_open_badges_3_credential_that_verifies() {
         .json()
         .await
         .unwrap();
+    assert!(!before.is_empty());
     assert!(before.iter().all(|e| e["eligible"] == false));
     make_eligible(&app, &c, &trainee).await;
     let after: Vec<Value> = app
