@@ -1,17 +1,19 @@
 //! Server-rendered pages (Tera), Thai first with an English switch.
 
-pub mod account;
-pub mod admin;
+// One module per resource, as in `http/api/`: auth (and the account page), cohorts (and their
+// sessions), content, credentials (and the public verification pages), governance, home (the
+// dashboard), outbox, quizzes, users (and one person's page); `pages` and `guard` are shared.
 pub mod auth;
-pub mod editor;
+pub mod cohorts;
+pub mod content;
+pub mod credentials;
 pub mod governance;
 pub mod guard;
 pub mod home;
-pub mod learn;
-pub mod people;
-pub mod public;
-pub mod quiz;
-pub mod sessions;
+pub mod outbox;
+pub mod pages;
+pub mod quizzes;
+pub mod users;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;

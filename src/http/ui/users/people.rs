@@ -6,13 +6,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{form_status, lang_of, pick, see_other, strings, Page};
 use crate::accounts::User;
 use crate::credentials;
 use crate::credentials::model::{CredentialStatus, SCOPE_WITHDRAWN};
 use crate::dates;
 use crate::error::PageError;
 use crate::governance;
+use crate::http::ui::{form_status, lang_of, pick, see_other, strings, Page};
 use crate::http::AppState;
 
 #[derive(Serialize)]
@@ -128,7 +128,7 @@ pub async fn erase(
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done=person_erased"))),
         Err(e) => match form_status(&e) {
             Some(status) => {
-                let message = super::error_text(lang_of(&req), &e);
+                let message = crate::http::ui::error_text(lang_of(&req), &e);
                 render_person(&state, &req, admin, id, Some((status, message, reason))).await
             }
             None => Err(e.into()),

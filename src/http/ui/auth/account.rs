@@ -6,9 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{lang_of, see_other, strings, Page};
 use crate::accounts::{self, model::Language, password, User, UserUpdate};
 use crate::error::{AppError, PageError};
+use crate::http::ui::{lang_of, see_other, strings, Page};
 use crate::http::AppState;
 use crate::offices;
 
@@ -83,7 +83,7 @@ pub async fn save_language(
         .await?;
     let mut res = see_other("/profile?done=language_saved");
     res.add_cookie(
-        &Cookie::build(super::LANG_COOKIE, language.as_str())
+        &Cookie::build(crate::http::ui::LANG_COOKIE, language.as_str())
             .path("/")
             .same_site(SameSite::Lax)
             .max_age(actix_web::cookie::time::Duration::days(365))
@@ -129,7 +129,7 @@ pub async fn change_password(
     let hash = match crate::http::api::auth::hash_new_password(&form.password).await {
         Ok(h) => h,
         Err(e @ AppError::Validation { .. }) => {
-            let message = super::error_text(lang_of(&req), &e);
+            let message = crate::http::ui::error_text(lang_of(&req), &e);
             return render_profile(&state, &req, user, Some(message), None).await;
         }
         Err(e) => return Err(PageError(e)),

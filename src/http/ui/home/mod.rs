@@ -1,5 +1,7 @@
 //! The front page: first-run guidance, the sign-in redirect, or the dashboard.
 
+pub mod dashboard;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -12,7 +14,7 @@ use crate::http::AppState;
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let mut page = Page::new(&req);
     if let Ok(user) = resolve(req.clone()).await {
-        return super::learn::dashboard(&state, &req, user).await;
+        return dashboard::dashboard(&state, &req, user).await;
     }
     let admins = state.db.run(accounts::count_admins).await?;
     if admins == 0 {

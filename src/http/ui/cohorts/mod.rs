@@ -1,6 +1,8 @@
 //! The cohort page (sessions, modules, quizzes, progress, eligibility), joining with a code, publishing, and the admins' cohort list and form.
 
-use super::*;
+pub mod sessions;
+
+use crate::http::ui::pages::*;
 
 #[derive(Deserialize)]
 pub struct JoinForm {

@@ -1,6 +1,6 @@
 //! The dashboard: a trainee's cohorts with progress and next session, credentials and renewal steps.
 
-use super::*;
+use crate::http::ui::pages::*;
 
 #[derive(Serialize)]
 pub(super) struct NextSession {

@@ -1,6 +1,6 @@
 //! Issuing credentials from the cohort page: one trainee, or every eligible trainee.
 
-use super::*;
+use crate::http::ui::pages::*;
 
 #[derive(Deserialize)]
 pub struct IssueForm {

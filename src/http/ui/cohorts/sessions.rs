@@ -9,11 +9,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{lang_of, see_other, strings, Page};
 use crate::accounts::model::Language;
 use crate::cohorts::{self, model::MemberRole, Access};
 use crate::dates;
 use crate::error::{AppError, PageError};
+use crate::http::ui::{lang_of, see_other, strings, Page};
 use crate::http::AppState;
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {

@@ -1,6 +1,9 @@
 //! The module editor for instructors: Markdown with live preview, saved as a new revision;
 //! revision history with a diff between any two.
 
+pub mod modules;
+pub use modules::*;
+
 use crate::course::model::RevisionStatus;
 use crate::http::ui::guard::{CsrfForm, PageAdmin, PageStaff};
 use actix_web::http::StatusCode;
@@ -208,5 +211,5 @@ pub async fn editor_js() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("cache-control", "public, max-age=3600"))
         .content_type("text/javascript; charset=utf-8")
-        .body(include_str!("../../../static/editor.js"))
+        .body(include_str!("../../../../static/editor.js"))
 }

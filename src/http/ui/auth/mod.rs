@@ -1,5 +1,7 @@
 //! Sign-in and sign-out pages.
 
+pub mod account;
+
 use crate::http::ui::guard::{CsrfForm, NoFields};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;

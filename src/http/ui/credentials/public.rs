@@ -4,12 +4,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{lang_of, strings, Page};
 use crate::accounts::model::Language;
 use crate::credentials;
 use crate::credentials::model::{CredentialStatus, RegisterStatus, SCOPE_WITHDRAWN};
 use crate::dates;
 use crate::error::{AppError, PageError};
+use crate::http::ui::{lang_of, strings, Page};
 use crate::http::AppState;
 
 /// A QR code of `text` as inline SVG.
@@ -284,7 +284,7 @@ pub struct PasteForm {
 pub async fn paste_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: super::guard::CsrfForm<PasteForm>,
+    form: crate::http::ui::guard::CsrfForm<PasteForm>,
 ) -> Result<HttpResponse, PageError> {
     crate::http::api::credentials::limit(&state, &req)?;
     let jwt = form.into_inner().credential_jwt;

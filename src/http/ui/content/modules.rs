@@ -1,6 +1,6 @@
 //! Reading a module and marking it read.
 
-use super::*;
+use crate::http::ui::pages::*;
 
 /// Reading a module.
 pub async fn module_page(
