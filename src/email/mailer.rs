@@ -210,47 +210,32 @@ pub fn build_message(
 mod tests {
     use super::*;
 
-    #[test]
-    fn thai_names_are_encoded_word_by_word_at_their_spaces() {
+    /// The text of each encoded-word of a folded display name (each at most 75 characters).
+    fn decoded_words(folded: &str) -> Vec<String> {
         use base64::Engine;
-        let words: Vec<String> = display_name("นางสาว สมหญิง ศรีสุข")
+        folded
             .split("\r\n ")
             .map(|w| {
+                assert!(w.len() <= 75, "{w}");
                 let b64 = w
                     .strip_prefix("=?utf-8?b?")
-                    .unwrap()
-                    .strip_suffix("?=")
+                    .and_then(|r| r.strip_suffix("?="))
+                    .unwrap_or_else(|| panic!("not an encoded-word: {w}"));
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
                     .unwrap();
-                assert!(w.len() <= 75, "{w}");
-                String::from_utf8(
-                    base64::engine::general_purpose::STANDARD
-                        .decode(b64)
-                        .unwrap(),
-                )
-                .unwrap()
+                String::from_utf8(bytes).unwrap()
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn thai_names_are_encoded_word_by_word_at_their_spaces() {
+        let words = decoded_words(&display_name("นางสาว สมหญิง ศรีสุข"));
         assert_eq!(words, ["นางสาว ", "สมหญิง ", "ศรีสุข"]);
         // A word longer than one encoded-word is cut between characters, not before a mark.
         let long = "ศักดิ์".repeat(12);
-        let encoded = display_name(&long);
-        let parts: Vec<String> = encoded
-            .split("\r\n ")
-            .map(|w| {
-                let b64 = w
-                    .strip_prefix("=?utf-8?b?")
-                    .unwrap()
-                    .strip_suffix("?=")
-                    .unwrap();
-                assert!(w.len() <= 75, "{w}");
-                String::from_utf8(
-                    base64::engine::general_purpose::STANDARD
-                        .decode(b64)
-                        .unwrap(),
-                )
-                .unwrap()
-            })
-            .collect();
+        let parts = decoded_words(&display_name(&long));
         assert!(parts.len() > 1);
         assert_eq!(parts.concat(), long);
         for p in &parts[1..] {
