@@ -346,3 +346,32 @@ async fn a_title_typed_without_a_space_finds_the_person() {
         .unwrap();
     assert_eq!(none.as_array().map(Vec::len), Some(0), "{none}");
 }
+
+/// Issue 22, point 7: a module page ends with the way on: this module's quiz, the next module,
+/// and the cohort; marking it read lands there, not at the top of the cohort page.
+#[tokio::test]
+async fn a_read_module_leads_on_to_its_quiz_and_the_next_module() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let web = sign_in(&app, "trainee0@example.org").await;
+    let m1 = format!("/cohorts/{}/modules/01-what-is-tis-s", c.cohort);
+    let html = page(&app, &web, &m1).await;
+    let next = &html[html.find("id=\"next\"").expect("a what-next block")..];
+    for link in [
+        format!("/cohorts/{}/quizzes/q01\"", c.cohort),
+        format!("/cohorts/{}/modules/02-certification-path\"", c.cohort),
+        format!("/cohorts/{}\"", c.cohort),
+    ] {
+        assert!(
+            next.contains(&link),
+            "{link} missing after the text: {next}"
+        );
+    }
+    let res = post_form(&app, &web, &format!("{m1}/complete"), &m1, &[]).await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, format!("{m1}?done=module_read#next"));
+    let html = page(&app, &web, to.split('#').next().unwrap()).await;
+    assert!(html.contains("บันทึกว่าอ่านแล้ว"), "{html}");
+    assert!(html.contains("ขั้นต่อไป"));
+}
