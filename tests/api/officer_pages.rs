@@ -375,3 +375,19 @@ async fn a_read_module_leads_on_to_its_quiz_and_the_next_module() {
     assert!(html.contains("บันทึกว่าอ่านแล้ว"), "{html}");
     assert!(html.contains("ขั้นต่อไป"));
 }
+
+/// Issue 22, point 12: a new admin's dashboard says what to do first, and stops once there is a
+/// cohort.
+#[tokio::test]
+async fn a_new_admin_sees_first_steps_until_a_cohort_exists() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
+    let web = sign_in(&app, "admin@example.org").await;
+    let html = page(&app, &web, "/").await;
+    assert!(html.contains("เริ่มต้นใช้งาน"), "{html}");
+    assert!(html.contains("href=\"/admin/cohorts\">สร้างรุ่นการอบรมรุ่นแรก"));
+    assert!(html.contains("href=\"/admin/users\">เพิ่มผู้เข้าอบรม"));
+    crate::cohorts::create_cohort(&app, &admin, 1, 10).await;
+    let html = page(&app, &web, "/").await;
+    assert!(!html.contains("เริ่มต้นใช้งาน"), "{html}");
+}
