@@ -2,6 +2,7 @@
 //! database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP.
 
 mod accounts;
+mod api_times;
 mod authz;
 mod backup;
 mod browser;
@@ -20,6 +21,7 @@ mod helpers;
 mod hostile;
 mod independence;
 mod integrity;
+mod interop;
 mod lifecycle;
 mod officer_pages;
 mod proxy;
