@@ -5,12 +5,24 @@ use serde_json::{json, Value};
 use crate::helpers::{error_code, spawn_app, TestApp};
 
 pub async fn create_cohort(app: &TestApp, admin: &str, generation: i32, capacity: i32) -> Value {
+    create_cohort_on(app, admin, generation, capacity, "2022-02-15", "2022-03-31").await
+}
+
+/// A cohort held between two dates (`YYYY-MM-DD`).
+pub async fn create_cohort_on(
+    app: &TestApp,
+    admin: &str,
+    generation: i32,
+    capacity: i32,
+    starts_on: &str,
+    ends_on: &str,
+) -> Value {
     let res = app
         .post_json(
             "/api/v1/cohorts",
             Some(admin),
-            &json!({"program": "tis-s-assessor", "generation": generation, "starts_on": "2022-02-15",
-                    "ends_on": "2022-03-31", "capacity": capacity}),
+            &json!({"program": "tis-s-assessor", "generation": generation, "starts_on": starts_on,
+                    "ends_on": ends_on, "capacity": capacity}),
         )
         .await;
     assert_eq!(res.status(), 201);

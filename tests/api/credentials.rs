@@ -14,8 +14,18 @@ pub struct Cohort {
 
 /// A cohort of `n` trainees with every module and quiz published.
 pub async fn cohort_with_trainees(app: &TestApp, n: usize) -> Cohort {
+    cohort_with_trainees_on(app, n, "2022-02-15", "2022-03-31").await
+}
+
+/// The same, for a cohort held between two dates (`YYYY-MM-DD`).
+pub async fn cohort_with_trainees_on(
+    app: &TestApp,
+    n: usize,
+    starts_on: &str,
+    ends_on: &str,
+) -> Cohort {
     let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
-    let c = crate::cohorts::create_cohort(app, &admin, 1, 100).await;
+    let c = crate::cohorts::create_cohort_on(app, &admin, 1, 100, starts_on, ends_on).await;
     let cohort = c["id"].as_str().unwrap().to_string();
     let mut trainees = Vec::new();
     for i in 0..n {

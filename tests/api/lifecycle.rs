@@ -6,7 +6,9 @@ use academy::accounts::model::Role;
 use academy::db::DatabaseUrl;
 use serde_json::{json, Value};
 
-use crate::credentials::{cohort_with_trainees, complete, make_eligible, Cohort};
+use crate::credentials::{
+    cohort_with_trainees, cohort_with_trainees_on, complete, make_eligible, Cohort,
+};
 use crate::helpers::{error_code, spawn_app, TestApp};
 
 async fn issue(app: &TestApp, c: &Cohort, user_id: &str, scope: &str) -> Value {
@@ -434,13 +436,23 @@ fn purge_cli(app: &TestApp, dry_run: bool) -> String {
 #[tokio::test]
 async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     let app = spawn_app().await;
-    let c = cohort_with_trainees(&app, 2).await;
+    // The service's clock goes back fourteen years: the cohort runs then, both trainees finish,
+    // and the leaver's credential is issued and revoked then. No row is re-dated afterwards.
+    let years = chrono::Duration::days(14 * 365);
+    app.db.clock().advance(-years);
+    let then = app.db.clock().now().date();
+    let c = cohort_with_trainees_on(
+        &app,
+        2,
+        &(then - chrono::Duration::days(30)).to_string(),
+        &(then + chrono::Duration::days(30)).to_string(),
+    )
+    .await;
     let (keeper, keeper_token) = c.trainees[0].clone();
     let (leaver, leaver_token) = c.trainees[1].clone();
     for t in [&keeper_token, &leaver_token] {
         complete(&app, &c, t, &["01-what-is-tis-s"], &["q01"]).await;
     }
-    let kept = issue(&app, &c, &keeper, "product").await;
     let gone = issue(&app, &c, &leaver, "product").await;
     let gone_id = gone["id"].as_str().unwrap().to_string();
     assert_eq!(
@@ -453,6 +465,32 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
         .status(),
         200
     );
+    // Let the mail worker finish, so that the mail counted below is all there is.
+    let settle_mail = || async {
+        for _ in 0..100 {
+            let queued = "SELECT COUNT(*) AS n FROM outbox_emails WHERE status = 'queued'";
+            if app.count(queued).await == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the mail worker did not empty the outbox in 10 s");
+    };
+    settle_mail().await;
+
+    // On the day, nothing has outlived its rule: the purge as the service runs it, by its clock.
+    let fresh = app
+        .db
+        .run(|conn| academy::governance::retention::purge(conn, academy::util::now(), false))
+        .await
+        .unwrap();
+    assert_eq!(fresh.iter().map(|p| p.removed).sum::<i64>(), 0, "{fresh:?}");
+
+    // Back to today: the keeper's credential from that cohort is granted now and is live.
+    app.db.clock().advance(years);
+    let kept = issue(&app, &c, &keeper, "product").await;
+    settle_mail().await;
+
     let attempts_of = |u: &str| format!("SELECT COUNT(*) AS n FROM attempts WHERE user_id = '{u}'");
     let answers_of = |u: &str| {
         format!(
@@ -464,51 +502,54 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
         |u: &str| format!("SELECT COUNT(*) AS n FROM module_progress WHERE user_id = '{u}'");
     let leaver_answers = app.count(answers_of(&leaver)).await;
     assert!(leaver_answers > 0);
-    // Let the mail worker finish, so that the mail counted below is all there is.
-    for _ in 0..100 {
-        let queued = "SELECT COUNT(*) AS n FROM outbox_emails WHERE status = 'queued'";
-        if app.count(queued).await == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-
-    // Nothing has outlived its rule yet.
-    let fresh = purge_cli(&app, false);
-    assert!(fresh.contains("0 rows removed"), "{fresh}");
     assert_eq!(app.count(attempts_of(&leaver)).await, 1);
-
-    // Eleven years on for the revoked credential and its audit trail; the cohort ended six
-    // years ago; the mail was sent two years ago.
-    let eleven = (chrono::Utc::now() - chrono::Duration::days(11 * 366))
+    // What the rules will take: the audit rows written fourteen years ago (10-year rule) and
+    // the mail sent then (1-year rule); today's stay.
+    let cutoff = (chrono::Utc::now() - chrono::Duration::days(10 * 365))
         .naive_utc()
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
-    let two = (chrono::Utc::now() - chrono::Duration::days(2 * 366))
-        .naive_utc()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
-    let six = (chrono::Utc::now() - chrono::Duration::days(6 * 366))
-        .date_naive()
-        .to_string();
-    app.exec(format!("UPDATE credentials SET valid_until = '{eleven}', status_changed_at = '{eleven}', issued_at = '{eleven}', valid_from = '{eleven}' WHERE id = '{gone_id}'")).await;
-    app.exec(format!(
-        "UPDATE audit_log SET at = '{eleven}' WHERE subject_id = '{gone_id}'"
-    ))
-    .await;
-    app.exec(format!("UPDATE cohorts SET ends_on = '{six}'"))
-        .await;
-    app.exec(format!("UPDATE outbox_emails SET created_at = '{two}'"))
-        .await;
-    let mail = app
-        .count("SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'queued'")
-        .await;
-    let audits = app
+    let old_audits = app
         .count(format!(
-            "SELECT COUNT(*) AS n FROM audit_log WHERE subject_id = '{gone_id}'"
+            "SELECT COUNT(*) AS n FROM audit_log WHERE at < '{cutoff}'"
         ))
         .await;
-    assert!(audits >= 2);
+    let new_audits = app
+        .count(format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE at >= '{cutoff}'"
+        ))
+        .await;
+    assert!(
+        app.count(format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE subject_id = '{gone_id}' AND at < '{cutoff}'"
+        ))
+        .await
+            >= 2
+    );
+    assert!(
+        new_audits >= 1,
+        "the keeper's credential is on record today"
+    );
+    let old_mail = app
+        .count(format!(
+            "SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'queued' AND created_at < '{cutoff}'"
+        ))
+        .await;
+    let new_mail = app
+        .count(format!(
+            "SELECT COUNT(*) AS n FROM outbox_emails WHERE created_at >= '{cutoff}'"
+        ))
+        .await;
+    assert!(old_mail >= 2, "the leaver's issue and revocation mail");
+    // The decision behind the revoked credential was taken then (10-year evidence rule).
+    let old_decisions = app
+        .count(format!(
+            "SELECT COUNT(*) AS n FROM certification_decisions WHERE user_id = '{leaver}' \
+             AND recommended_at < '{cutoff}'"
+        ))
+        .await;
+    assert_eq!(old_decisions, 1);
+    assert!(new_mail >= 1, "the keeper's credential mail");
 
     // A dry run counts and changes nothing.
     let dry = purge_cli(&app, true);
@@ -529,8 +570,7 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     assert_eq!(app.count(attempts_of(&keeper)).await, 1);
     assert!(app.count(answers_of(&keeper)).await > 0);
     assert_eq!(app.count(progress_of(&keeper)).await, 1);
-    // The credential that ended eleven years ago, and its audit rows, are gone; the live one
-    // still verifies.
+    // The credential revoked fourteen years ago is gone; the live one still verifies.
     assert_eq!(
         app.get(&format!("/api/v1/verify/{gone_id}"), None)
             .await
@@ -554,26 +594,25 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     )
     .await;
     assert_eq!(v["status"], "active");
-    // Sent mail older than a year is gone.
+    // The old mail is gone, today's stays.
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'queued'")
-            .await,
-        0
+        app.count("SELECT COUNT(*) AS n FROM outbox_emails").await,
+        new_mail
     );
     // The report adds up: the leaver's answers, attempt and reading progress, one credential,
-    // its audit rows and the old mail.
+    // the decision behind it, the old audit rows and the old mail.
     let expected = format!(
         "{} rows removed",
-        leaver_answers + 1 + 1 + 1 + audits + mail
+        leaver_answers + 1 + 1 + 1 + old_decisions + old_audits + old_mail
     );
     assert!(report.contains(&expected), "{expected} in {report}");
     assert!(report.contains("outbox_emails"), "{report}");
-    // Every purge is audited, also one that removes nothing (issue 29: the first, "fresh"
-    // run used to leave no trace): the fresh run and this one.
+    // Every purge is audited, also one that removes nothing (issue 29): the first run's row
+    // was fourteen years old and went with the rest; this run's stays.
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'retention_purge'")
             .await,
-        2
+        1
     );
     // A second run finds nothing, and is on record as well.
     let again = purge_cli(&app, false);
@@ -581,6 +620,6 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'retention_purge'")
             .await,
-        3
+        2
     );
 }
