@@ -367,6 +367,15 @@ pub fn seed(
             }
         }
     }
+    let skills: std::collections::HashMap<String, f64> = trainees
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let skill = 0.5 + 0.5 * ((i * 37) % trainees.len()) as f64 / trainees.len() as f64;
+            (t.id.to_string(), skill)
+        })
+        .collect();
+    mark_written(conn, issuer, &cid, [&i1, &i2], &admin, &skills, &mut rng)?;
     cohorts::update_cohort(
         conn,
         &cid,
@@ -471,6 +480,60 @@ pub fn seed(
     })
 }
 
+/// Both instructors mark every written answer waiting in the cohort, choosing levels by the
+/// trainee's skill with some disagreement between them; the admin moderates where their
+/// totals diverge by more than the quiz allows.
+fn mark_written(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    cohort_id: &crate::cohorts::model::CohortId,
+    markers: [&User; 2],
+    moderator: &User,
+    skills: &std::collections::HashMap<String, f64>,
+    rng: &mut Lcg,
+) -> Result<(), AppError> {
+    let link = issuer.url("");
+    for (round, marker) in markers
+        .iter()
+        .chain(std::iter::once(&moderator))
+        .enumerate()
+    {
+        for item in quizzes::marking::queue(conn, cohort_id, marker, model::Language::Th)? {
+            let row =
+                quizzes::store::find_attempt(conn, &item.attempt_id)?.ok_or(AppError::NotFound)?;
+            let skill = skills.get(row.user_id.as_str()).copied().unwrap_or(0.7);
+            let levels = item
+                .rubric
+                .iter()
+                .map(|c| {
+                    // The chosen level sits near the trainee's skill; markers differ a little.
+                    let jitter = if round == 1 {
+                        rng.next() * 0.3 - 0.15
+                    } else {
+                        0.0
+                    };
+                    let at = ((skill + jitter).clamp(0.0, 1.0) * (c.levels.len() - 1) as f64)
+                        .round() as usize;
+                    (
+                        c.id.clone(),
+                        c.levels[at.min(c.levels.len() - 1)].id.clone(),
+                    )
+                })
+                .collect();
+            quizzes::marking::mark(
+                conn,
+                &item.attempt_id,
+                &item.question_id,
+                marker,
+                &levels,
+                "ระบุประเด็นสำคัญได้ ควรอ้างหลักฐานให้เจาะจงยิ่งขึ้น (ตัวอย่าง)",
+                &link,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn take_quiz(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
@@ -490,6 +553,15 @@ fn take_quiz(
         let Some(q) = quiz.questions.iter().find(|q| q.id == laid.id) else {
             continue;
         };
+        if let quizzes::model::QuestionBody::Essay { .. } = &q.body {
+            // A written answer: the model answer's opening, shorter for a weaker trainee
+            // (markers then choose levels by the trainee's skill, see `mark_written`).
+            let words: Vec<&str> = q.feedback_th.split_whitespace().collect();
+            let keep = ((words.len() as f64) * skill).ceil() as usize;
+            let text = words[..keep.min(words.len())].join(" ");
+            quizzes::save_answer(conn, &row.id, &(&q.id).into(), user, &Value::String(text))?;
+            continue;
+        }
         if rng.next() > skill {
             continue;
         }
@@ -505,5 +577,5 @@ fn take_quiz(
         };
         quizzes::save_answer(conn, &row.id, &(&q.id).into(), user, &answer)?;
     }
-    Ok(quizzes::submit(conn, &row.id, user)?.passed)
+    Ok(quizzes::submit(conn, &row.id, user)?.has_passed())
 }

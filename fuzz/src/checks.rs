@@ -660,6 +660,12 @@ fn assert_quiz_rules(quiz: &Quiz) {
                 q.id
             ),
             QuestionBody::Description => {}
+            QuestionBody::Essay { rubric, word_limit } => {
+                assert!(*word_limit > 0, "question {}: word limit", q.id);
+                assert!(!rubric.is_empty(), "question {}: no rubric", q.id);
+                let top: u32 = rubric.iter().map(|c| c.max_points()).sum();
+                assert_eq!(top, q.points, "question {}: rubric points", q.id);
+            }
             QuestionBody::Matching { pairs, .. } => {
                 assert!((3..=5).contains(&pairs.len()), "question {}: pairs", q.id);
                 for p in pairs {
@@ -933,6 +939,7 @@ pub fn gift_import(data: &[u8]) {
         review: ReviewPolicy::Never,
         blueprint: vec![],
         requires: Default::default(),
+        marking: Default::default(),
         questions,
     };
     assert_servable(&quiz);
@@ -981,6 +988,9 @@ fn assert_gift_rules(questions: &[Question]) {
                 assert!(pairs.len() >= 2, "question {}: pairs", q.id);
             }
             QuestionBody::Description => {}
+            QuestionBody::Essay { rubric, .. } => {
+                assert_eq!(rubric.len(), 1, "question {}: one overall criterion", q.id);
+            }
         }
     }
 }
@@ -1043,7 +1053,8 @@ fn without_carriage_returns(q: &Question) -> Question {
         }
         QuestionBody::TrueFalse { .. }
         | QuestionBody::Numeric { .. }
-        | QuestionBody::Description => {}
+        | QuestionBody::Description
+        | QuestionBody::Essay { .. } => {}
     }
     q
 }
@@ -1069,6 +1080,10 @@ fn answer_cases() -> &'static [Vec<Case>] {
         let mut by_kind: Vec<Vec<Case>> = vec![Vec::new(); KINDS.len()];
         for quiz in &course().quizzes {
             for (q, laid) in laid_out(quiz) {
+                // Written answers are marked by people (tests/api/marking.rs), not by a key.
+                if matches!(q.body, QuestionBody::Essay { .. }) {
+                    continue;
+                }
                 assert_full_marks(&q, &laid);
                 if let Some(k) = KINDS.iter().position(|k| *k == q.body.kind()) {
                     by_kind[k].push((q, laid));

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod error;
 mod members;
 pub mod model;
+pub mod observations;
 mod roster;
 mod sessions;
 pub mod store;

@@ -458,3 +458,45 @@ pub fn purge_cohort_attendance(
         diesel::delete(rows).execute(conn).map(|n| n as i64)
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Observed joint assessments
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::observed_assessments)]
+pub struct ObservationRow {
+    pub id: String,
+    pub cohort_id: crate::cohorts::model::CohortId,
+    pub user_id: crate::accounts::model::UserId,
+    pub scope: String,
+    /// `YYYY-MM-DD`.
+    pub observed_on: String,
+    pub business: String,
+    /// The programme's competences shown, as a JSON array of ids.
+    pub competences_json: String,
+    /// `competent` or `not_yet`.
+    pub outcome: String,
+    pub observer_id: crate::accounts::model::UserId,
+    pub notes: String,
+    pub recorded_by: crate::accounts::model::UserId,
+    pub recorded_at: NaiveDateTime,
+}
+
+pub fn insert_observation(conn: &mut DbConnection, row: &ObservationRow) -> QueryResult<usize> {
+    diesel::insert_into(crate::db::schema::observed_assessments::table)
+        .values(row)
+        .execute(conn)
+}
+
+/// A cohort's observed assessments, oldest first.
+pub fn observations_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Vec<ObservationRow>> {
+    use crate::db::schema::observed_assessments as o;
+    o::table
+        .filter(o::cohort_id.eq(cohort_id))
+        .order((o::observed_on.asc(), o::recorded_at.asc()))
+        .select(ObservationRow::as_select())
+        .load(conn)
+}

@@ -59,6 +59,7 @@ const SCOPE_KEYS: &[&str] = &[
     "recert_modules",
     "recert_quizzes",
     "recert_window_months",
+    "requires_observation",
 ];
 const FRONT_MATTER_KEYS: &[&str] = &["title", "minutes", "prerequisites"];
 const QUIZ_KEYS: &[&str] = &[
@@ -76,6 +77,8 @@ const QUIZ_KEYS: &[&str] = &[
     "questions",
     "requires_modules",
     "requires_quizzes",
+    "markers",
+    "moderation_threshold",
 ];
 const BLUEPRINT_KEYS: &[&str] = &["pool", "draw"];
 const QUESTION_KEYS: &[&str] = &[
@@ -89,7 +92,17 @@ const QUESTION_KEYS: &[&str] = &[
     "feedback_en",
 ];
 /// Keys that belong to one kind of question or another.
-const KIND_KEYS: &[&str] = &["options", "answer", "accepted", "tolerance", "pairs"];
+const KIND_KEYS: &[&str] = &[
+    "options",
+    "answer",
+    "accepted",
+    "tolerance",
+    "pairs",
+    "word_limit",
+    "rubric",
+];
+const CRITERION_KEYS: &[&str] = &["id", "title_th", "title_en", "levels"];
+const LEVEL_KEYS: &[&str] = &["id", "points", "text_th", "text_en"];
 const OPTION_KEYS: &[&str] = &["id", "text_th", "text_en", "correct"];
 const PAIR_KEYS: &[&str] = &["left_th", "left_en", "right_th", "right_en"];
 
@@ -111,6 +124,7 @@ const KINDS: &[(&str, Kind)] = &[
     ("short_text", Kind::ShortText),
     ("numeric", Kind::Numeric),
     ("matching", Kind::Matching),
+    ("essay", Kind::Essay),
 ];
 
 /// The validated front matter of a module file.

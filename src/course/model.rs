@@ -59,6 +59,10 @@ pub struct Scope {
     /// How many months before expiry renewal opens (work done earlier does not count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recert_window_months: Option<u32>,
+    /// An observed joint assessment with the outcome "competent" in this scope is needed for
+    /// eligibility (recorded by staff: date, business, competences shown, observer).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_observation: bool,
 }
 
 impl Programme {

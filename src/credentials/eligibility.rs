@@ -45,6 +45,7 @@ pub fn eligibility(
     let completions = crate::course::completions(conn, cohort_id)?;
     let results = crate::quizzes::scheme_results(conn, cohort_id)?;
     let rates = cohorts::attendance_rates(conn, cohort_id)?;
+    let observed = cohorts::observations::competent(conn, cohort_id)?;
     let mut out = Vec::new();
     for m in members
         .iter()
@@ -77,6 +78,14 @@ pub fn eligibility(
                 name: format!("attendance>={}%", scope.min_attendance_percent),
                 met,
             });
+            if scope.requires_observation {
+                criteria.push(Criterion {
+                    name: format!("observation:{}", scope.id),
+                    met: observed
+                        .iter()
+                        .any(|(u, s)| u == &m.user_id && s == &scope.id),
+                });
+            }
             out.push(Eligibility {
                 user_id: m.user_id.clone(),
                 name: m.name.clone(),

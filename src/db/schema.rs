@@ -241,6 +241,38 @@ diesel::table! {
         percent -> Nullable<Double>,
         passed -> Nullable<Bool>,
         grading_count -> Integer,
+        marking -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    essay_marks (id) {
+        id -> Text,
+        attempt_id -> Text,
+        question_id -> Text,
+        marker_id -> Text,
+        stage -> Text,
+        levels_json -> Text,
+        points -> Double,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    observed_assessments (id) {
+        id -> Text,
+        cohort_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        observed_on -> Text,
+        business -> Text,
+        competences_json -> Text,
+        outcome -> Text,
+        observer_id -> Text,
+        notes -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -331,6 +363,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     quiz_overrides,
     attempts,
     attempt_answers,
+    essay_marks,
+    observed_assessments,
     signing_keys,
     credential_counters,
     credentials,

@@ -44,6 +44,8 @@ pub const TABLES: &[&str] = &[
     "quiz_overrides",
     "attempts",
     "attempt_answers",
+    "essay_marks",
+    "observed_assessments",
     "signing_keys",
     "credential_counters",
     "credentials",

@@ -417,3 +417,49 @@ pub fn all_decisions(
     let decided = store::recent_decisions(conn, limit)?;
     Ok((pending, decided))
 }
+
+/// A declaration of a conflict of interest with a trainee of a cohort, made in advance by a
+/// member of staff (a relative, a former colleague, a business they advised). Blind marking
+/// leaves that person's written answers to other markers, and decisions to another admin.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct ConflictDeclaration {
+    pub user_id: crate::accounts::model::UserId,
+    pub statement: String,
+}
+
+/// Records a conflict-of-interest declaration by cohort staff about one of its trainees.
+pub fn declare_conflict(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    user: &User,
+    req: &ConflictDeclaration,
+) -> Result<(), AppError> {
+    cohorts::authorize(conn, cohort_id, user, cohorts::Access::Staff)?;
+    let statement = text("statement", &req.statement, 2000)?;
+    if cohorts::store::find_member_role(conn, cohort_id, &req.user_id)?.as_deref()
+        != Some("trainee")
+    {
+        return Err(AppError::from(GovernanceError::Invalid(
+            "user_id: not a trainee of this cohort".into(),
+        )));
+    }
+    let t = now();
+    write_tx(conn, |conn| {
+        store::insert_declaration(
+            conn,
+            user.id.as_str(),
+            cohort_id,
+            &req.user_id,
+            &statement,
+            t,
+        )?;
+        audit(
+            conn,
+            &user.id,
+            "declare_conflict",
+            AuditSubject::of(&req.user_id),
+            serde_json::json!({"cohort_id": cohort_id, "statement": statement}),
+        )?;
+        Ok(())
+    })
+}

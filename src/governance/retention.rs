@@ -45,7 +45,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         key: "training",
-        records: "quiz attempts and answers, attendance, reading progress",
+        records: "quiz attempts and answers (with the marks of written answers), attendance, reading progress",
         rule: "kept 5 years after the cohort ends, and longer while the person holds a live credential granted from that cohort or an appeal about it is open",
         records_th: "การทำแบบทดสอบและคำตอบ การเข้าร่วม และความก้าวหน้าการอ่าน",
         rule_th: "เก็บไว้ 5 ปีหลังรุ่นอบรมสิ้นสุด และนานกว่านั้นหากผู้นั้นยังถือหนังสือรับรองที่ออกจากรุ่นนั้นหรือมีการอุทธรณ์ที่ยังเปิดอยู่",
@@ -116,6 +116,7 @@ pub fn purge(
     // its own rows.
     let old_cohorts = cohorts::store::ended_before(conn, &training_cutoff)?;
     let mut answers = 0i64;
+    let mut marks = 0i64;
     let mut tries = 0i64;
     let mut progress = 0i64;
     let mut present = 0i64;
@@ -124,15 +125,16 @@ pub fn purge(
         // and so does a record under open appeal.
         let keepers = credentials::store::live_holders_of_cohort(conn, cohort)?;
         let appealed = store::open_appeal_subjects_of_cohort(conn, cohort)?;
-        let (a, t, p, s) = write_tx(conn, |conn| {
-            let (a, t) =
+        let (a, p, s) = write_tx(conn, |conn| {
+            let a =
                 quizzes::store::purge_cohort_attempts(conn, cohort, &keepers, &appealed, dry_run)?;
             let p = course::store::purge_cohort_progress(conn, cohort, &keepers, dry_run)?;
             let s = cohorts::store::purge_cohort_attendance(conn, cohort, &keepers, dry_run)?;
-            Ok::<_, AppError>((a, t, p, s))
+            Ok::<_, AppError>((a, p, s))
         })?;
-        answers += a;
-        tries += t;
+        answers += a.answers;
+        marks += a.marks;
+        tries += a.attempts;
         progress += p;
         present += s;
     }
@@ -140,6 +142,11 @@ pub fn purge(
         rule: "training",
         table: "attempt_answers",
         removed: answers,
+    });
+    out.push(Purged {
+        rule: "training",
+        table: "essay_marks",
+        removed: marks,
     });
     out.push(Purged {
         rule: "training",

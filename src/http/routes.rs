@@ -69,6 +69,11 @@ route_table! {
     get "/api/v1/cohorts/{id}/quizzes/{slug}/analytics" => api::quizzes::analytics;
     get "/cohorts/{id}/quizzes/{slug}/analytics" => ui::quizzes::analytics_page;
     post "/api/v1/attempts/{id}/submit" => api::quizzes::submit;
+    get "/api/v1/cohorts/{id}/marking" => api::marking::queue;
+    post "/api/v1/attempts/{id}/marks/{question_id}" => api::marking::mark;
+    post "/api/v1/cohorts/{id}/conflicts" => api::marking::declare_conflict;
+    get "/api/v1/cohorts/{id}/observations" => api::marking::list_observations;
+    post "/api/v1/cohorts/{id}/observations" => api::marking::record_observation;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;
     post "/api/v1/quizzes/import-gift" => api::quizzes::import_gift;
     get "/api/v1/quizzes/{slug}/gift" => api::quizzes::export_gift;

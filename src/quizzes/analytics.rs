@@ -31,6 +31,9 @@ pub struct QuizStats {
     /// two such questions or two attempts.
     pub cronbach_alpha: Option<f64>,
     pub questions: Vec<ItemStats>,
+    /// Written questions: how the markers agree, per question and marker pair.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marker_agreement: Vec<super::agreement::PairAgreement>,
 }
 
 /// One graded attempt: percent, and per question (score, max points).
@@ -133,6 +136,7 @@ pub fn compute(attempts: &[GradedAttempt], order: &[String]) -> QuizStats {
         distribution,
         cronbach_alpha,
         questions,
+        marker_agreement: Vec::new(),
     }
 }
 

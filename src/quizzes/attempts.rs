@@ -137,6 +137,7 @@ pub fn start_attempt(
             percent: None,
             passed: None,
             grading_count: 0,
+            marking: None,
         };
         store::insert_attempt(conn, &row)?;
         Ok(Some(row))
@@ -186,22 +187,57 @@ pub(super) fn own_attempt(
     Ok(row)
 }
 
-/// The result of a graded attempt.
+/// The result of a finished attempt. With written answers still to be marked, `score` is what
+/// the automatically graded questions earned, and `percent` and `passed` are `null` until every
+/// mark is in (`marking: "pending"`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptResult {
     pub score: f64,
     pub max_score: f64,
-    pub percent: f64,
-    pub passed: bool,
+    pub percent: Option<f64>,
+    pub passed: Option<bool>,
+    /// Only for attempts with written answers: `pending` or `complete`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marking: Option<MarkingState>,
+}
+
+impl AttemptResult {
+    /// Passed, marks all in.
+    pub fn has_passed(&self) -> bool {
+        self.passed == Some(true)
+    }
 }
 
 pub(super) fn result_of(row: &AttemptRow) -> Option<AttemptResult> {
+    let marking = row.marking.as_deref().map(MarkingState::of);
     Some(AttemptResult {
         score: row.score?,
         max_score: row.max_score?,
-        percent: row.percent?,
-        passed: row.passed?,
+        percent: row.percent,
+        passed: row.passed,
+        marking,
     })
+}
+
+/// The grade for `score` of `max` points under a pass mark.
+pub(super) fn grade_of(
+    score: f64,
+    max: f64,
+    pass_percent: u8,
+    marking: Option<MarkingState>,
+) -> AttemptResult {
+    let percent = if max > 0.0 {
+        (100.0 * score / max * 100.0).round() / 100.0
+    } else {
+        0.0
+    };
+    AttemptResult {
+        score: (score * 100.0).round() / 100.0,
+        max_score: max,
+        percent: Some(percent),
+        passed: Some(percent + 1e-9 >= f64::from(pass_percent)),
+        marking,
+    }
 }
 
 /// Grades an open attempt on the answers saved so far and closes it (once, whoever wins).
@@ -223,23 +259,25 @@ pub(super) fn finalise(
         let answers = saved_answers(conn, &row.id)?;
         let mut score = 0.0;
         let mut max = 0.0;
+        let mut written = false;
         for laid in &layout.questions {
             if let Some(q) = quiz.questions.iter().find(|q| q.id == laid.id) {
                 max += f64::from(q.points);
                 score += engine::grade(q, laid, answers.get(&q.id));
+                written |= matches!(q.body, model::QuestionBody::Essay { .. });
             }
         }
-        let percent = if max > 0.0 {
-            (100.0 * score / max * 100.0).round() / 100.0
+        let grade = if written {
+            // People mark the written answers; the grade waits for them (see `marking`).
+            AttemptResult {
+                score: (score * 100.0).round() / 100.0,
+                max_score: max,
+                percent: None,
+                passed: None,
+                marking: Some(MarkingState::Pending),
+            }
         } else {
-            0.0
-        };
-        let passed = percent + 1e-9 >= f64::from(quiz.pass_percent);
-        let grade = AttemptResult {
-            score: (score * 100.0).round() / 100.0,
-            max_score: max,
-            percent,
-            passed,
+            grade_of(score, max, quiz.pass_percent, None)
         };
         store::finish_attempt(conn, &row.id, state, now(), &grade)?;
         Ok::<_, AppError>(())
@@ -355,6 +393,10 @@ pub struct ReviewItem {
     pub feedback: String,
     pub points: f64,
     pub max_points: u32,
+    /// A written answer's marks: levels and comments, no marker named (once every mark is in,
+    /// for the trainee).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<super::marking::MarkSummary>,
 }
 
 /// An attempt with its saved answers; keys and feedback only when review is allowed.
@@ -425,6 +467,24 @@ pub fn get_attempt(
     let layout = layout_of(&row)?;
     let answers = saved_answers(conn, &row.id)?;
     let show = staff || review_allowed(conn, &row, &quiz)?;
+    // Written answers: their marks (staff see them as they come; the trainee once complete).
+    let marked = row.marking.as_deref().map(MarkingState::of);
+    let mark_rows = if show && (staff || marked == Some(MarkingState::Complete)) {
+        store::marks_of(conn, std::slice::from_ref(&row.id))?
+    } else {
+        Vec::new()
+    };
+    let mut finals: HashMap<String, f64> = HashMap::new();
+    for q in &quiz.questions {
+        let these: Vec<&store::MarkRow> =
+            mark_rows.iter().filter(|m| m.question_id == q.id).collect();
+        if let super::marking::AnswerMarking::Final(p) =
+            super::marking::answer_marking(&these, quiz.marking)
+        {
+            finals.insert(q.id.clone(), p);
+        }
+    }
+    let mut marks = super::marking::summaries(&mark_rows);
     let review = show.then(|| {
         layout
             .questions
@@ -439,8 +499,12 @@ pub fn get_attempt(
                     } else {
                         q.feedback_th.clone()
                     },
-                    points: engine::grade(q, laid, answers.get(&q.id)),
+                    points: finals
+                        .get(&q.id)
+                        .copied()
+                        .unwrap_or_else(|| engine::grade(q, laid, answers.get(&q.id))),
                     max_points: q.points,
+                    marks: marks.remove(&q.id).unwrap_or_default(),
                 })
             })
             .collect()

@@ -7,6 +7,39 @@ use serde_json::Value;
 
 /// The longest text answer a trainee may send (characters).
 pub const MAX_TEXT_ANSWER: usize = 500;
+/// The longest written (`essay`) answer accepted, in characters: far above any word limit,
+/// so that an autosave is never refused for being long; only markers see the excess.
+pub const MAX_ESSAY_CHARS: usize = 30_000;
+
+/// Words in a written answer, as markers count them: words between spaces, and a run of Thai
+/// script (written without spaces) counted as one word per six characters, rounded up: an
+/// estimate, shown with the limit so that a trainee can see where they stand.
+pub fn word_count(text: &str) -> u32 {
+    let thai = |c: char| ('\u{0E00}'..='\u{0E7F}').contains(&c);
+    let mut words = 0u32;
+    for token in text.split_whitespace() {
+        let mut latin = false;
+        let mut run = 0u32;
+        for c in token.chars() {
+            if thai(c) {
+                run += 1;
+            } else {
+                if run > 0 {
+                    words += run.div_ceil(6);
+                    run = 0;
+                }
+                if c.is_alphanumeric() {
+                    latin = true;
+                }
+            }
+        }
+        words += run.div_ceil(6);
+        if latin {
+            words += 1;
+        }
+    }
+    words
+}
 
 use super::model::{Question, QuestionBody, Quiz};
 
@@ -169,6 +202,53 @@ pub struct QuestionView {
     /// The left-hand items of a matching question.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ShownOption>,
+    /// A written question's word limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub word_limit: Option<u32>,
+    /// A written question's rubric: what the markers look for, level by level (shown before
+    /// answering, as a fair assessment does; the model answer stays in the feedback).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rubric: Vec<CriterionView>,
+}
+
+/// A rubric criterion in one language.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CriterionView {
+    pub id: String,
+    pub title: String,
+    pub levels: Vec<LevelView>,
+}
+
+/// A level of a rubric criterion in one language.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LevelView {
+    pub id: String,
+    pub points: u32,
+    pub text: String,
+}
+
+/// A rubric in one language.
+pub fn rubric_view(
+    rubric: &[crate::quizzes::model::Criterion],
+    english: bool,
+) -> Vec<CriterionView> {
+    let pick = |th: &str, en: &str| if english { en } else { th }.to_string();
+    rubric
+        .iter()
+        .map(|c| CriterionView {
+            id: c.id.clone(),
+            title: pick(&c.title_th, &c.title_en),
+            levels: c
+                .levels
+                .iter()
+                .map(|l| LevelView {
+                    id: l.id.clone(),
+                    points: l.points,
+                    text: pick(&l.text_th, &l.text_en),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The trainee's view of a laid-out question in a language (`en` or Thai).
@@ -187,8 +267,14 @@ pub fn view(q: &Question, laid: &LaidQuestion, english: bool) -> QuestionView {
         points: q.points,
         options: vec![],
         items: vec![],
+        word_limit: None,
+        rubric: vec![],
     };
     match &q.body {
+        QuestionBody::Essay { word_limit, rubric } => {
+            v.word_limit = Some(*word_limit);
+            v.rubric = rubric_view(rubric, english);
+        }
         QuestionBody::Single { options } | QuestionBody::Multiple { options } => {
             v.options = laid
                 .options
@@ -288,6 +374,12 @@ pub fn validate_answer(q: &Question, laid: &LaidQuestion, answer: &Value) -> Res
             Err("matching: send an object from shown left ids to shown right ids".into())
         }
         (QuestionBody::Description, _) => Err("description: there is nothing to answer".into()),
+        (QuestionBody::Essay { .. }, Value::String(s)) if s.chars().count() <= MAX_ESSAY_CHARS => {
+            Ok(())
+        }
+        (QuestionBody::Essay { .. }, _) => {
+            Err("essay: send the written answer as a string of at most 30,000 characters".into())
+        }
     }
 }
 
@@ -405,7 +497,8 @@ pub fn grade(q: &Question, laid: &LaidQuestion, answer: Option<&Value>) -> f64 {
                 * points
                 / 100.0
         }
-        QuestionBody::Description => 0.0,
+        // Written answers are marked by people (see `quizzes::marking`).
+        QuestionBody::Description | QuestionBody::Essay { .. } => 0.0,
         QuestionBody::Matching { pairs, .. } => {
             let Some(map) = answer.as_object() else {
                 return 0.0;
@@ -455,7 +548,7 @@ pub fn key(q: &Question, laid: &LaidQuestion) -> Value {
         } => {
             serde_json::json!({"answer": answer, "tolerance": tolerance})
         }
-        QuestionBody::Description => Value::Null,
+        QuestionBody::Description | QuestionBody::Essay { .. } => Value::Null,
         QuestionBody::Matching { .. } => {
             let mut m = serde_json::Map::new();
             for (l, i) in &laid.lefts {
@@ -488,6 +581,7 @@ mod tests {
             review: ReviewPolicy::AfterSubmit,
             blueprint: vec![],
             requires: Default::default(),
+            marking: Default::default(),
             questions,
         }
     }

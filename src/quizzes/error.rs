@@ -51,6 +51,24 @@ pub enum QuizError {
         message: String,
         details: serde_json::Value,
     },
+    /// 409 `already_marked`: this person has marked this answer.
+    #[error("{0}")]
+    AlreadyMarked(String),
+    /// 409 `marking_complete`: the answer (or the attempt) has its final mark.
+    #[error("{0}")]
+    MarkingComplete(String),
+    /// 409 `moderator_needed`: the markers disagree and a moderator must decide.
+    #[error("{0}")]
+    ModeratorNeeded(String),
+    /// 409 `conflict_declared`: the marker declared a conflict of interest with the trainee.
+    #[error("{0}")]
+    ConflictDeclared(String),
+    /// 422 `invalid_mark`.
+    #[error("{message}")]
+    InvalidMark {
+        message: String,
+        details: serde_json::Value,
+    },
 }
 
 impl QuizError {
@@ -70,6 +88,11 @@ impl QuizError {
             QuizError::SchemeQuiz(_) => "scheme_quiz",
             QuizError::CohortRequired(_) => "cohort_required",
             QuizError::GiftRejected { .. } => "gift_rejected",
+            QuizError::AlreadyMarked(_) => "already_marked",
+            QuizError::MarkingComplete(_) => "marking_complete",
+            QuizError::ModeratorNeeded(_) => "moderator_needed",
+            QuizError::ConflictDeclared(_) => "conflict_declared",
+            QuizError::InvalidMark { .. } => "invalid_mark",
         }
     }
 }
@@ -95,6 +118,15 @@ impl From<QuizError> for AppError {
             QuizError::SchemeQuiz(message) => AppError::Conflict { code, message },
             QuizError::CohortRequired(message) => AppError::Validation { code, message },
             QuizError::GiftRejected { message, details } => AppError::Rejected {
+                code,
+                message,
+                details,
+            },
+            QuizError::AlreadyMarked(message) => AppError::Conflict { code, message },
+            QuizError::MarkingComplete(message) => AppError::Conflict { code, message },
+            QuizError::ModeratorNeeded(message) => AppError::Conflict { code, message },
+            QuizError::ConflictDeclared(message) => AppError::Conflict { code, message },
+            QuizError::InvalidMark { message, details } => AppError::Rejected {
                 code,
                 message,
                 details,

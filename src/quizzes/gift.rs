@@ -15,7 +15,7 @@
 //! | `{#3.14:0.01}` `{#76}` `{#min..max}` `{#=3.14:0.01 =%50%3.1:0.1}` | `numeric` (a range becomes answer `(min+max)/2`, tolerance `(max-min)/2`; the answer worth 100 %, the others in `alternatives`) |
 //! | `{=left -> right … = -> extra}` | `matching`; a pair with nothing on the left is a distractor |
 //! | text with no `{…}` | `description` (0 points, nothing to answer) |
-//! | `{}` (essay) | refused with its name, or left out and listed with `skip_unsupported` |
+//! | `{}` (essay) | a written task with one overall criterion (GIFT has no rubric) |
 //! | `####text` at the end of the block | `feedback_th` / `feedback_en` |
 //!
 //! [`import_with`] also returns a report: what each question became (line, id, kind, notes
@@ -503,6 +503,10 @@ fn push_item<'a>(items: &mut Vec<Item<'a>>, marker: Option<(char, usize)>, toks:
 
 /// A question as parsed: a question with notes for the report, or one of a kind this service
 /// cannot take yet.
+/// The word limit of an essay imported from GIFT (which has none).
+pub const ESSAY_WORD_LIMIT: u32 = 500;
+
+#[allow(dead_code)]
 enum Parsed {
     Question(Box<Question>, Vec<String>),
     Unsupported(String),
@@ -561,14 +565,31 @@ fn parse_question(block: &Block, index: usize) -> Result<Parsed, Vec<GiftError>>
         Some(i) => (trim(head(inner, i)), tail(inner, i + 4)),
         None => (inner, tail(inner, inner.len())),
     };
+    let (feedback_th, feedback_en) = bilingual(feedback);
     if answer.is_empty() {
-        return Ok(Parsed::Unsupported(
-            "an essay (`{}`: a written answer marked by hand) cannot be imported yet; it will \
-             become the written-task kind"
-                .into(),
+        // An essay: GIFT carries neither a rubric nor a word limit, so it gets one overall
+        // criterion worth its point and the default limit; the notes say so.
+        return Ok(Parsed::Question(
+            Box::new(Question {
+                id,
+                pool: None,
+                points: 1,
+                prompt_th,
+                prompt_en,
+                feedback_th,
+                feedback_en,
+                body: QuestionBody::Essay {
+                    word_limit: ESSAY_WORD_LIMIT,
+                    rubric: vec![crate::quizzes::model::Criterion::overall(1)],
+                },
+            }),
+            vec![format!(
+                "essay: a written task marked by people; GIFT has no rubric or word limit, so it \
+                 has one overall criterion (0–1 point) and a limit of {ESSAY_WORD_LIMIT} words: \
+                 write its rubric in the quiz file"
+            )],
         ));
     }
-    let (feedback_th, feedback_en) = bilingual(feedback);
     let (body, notes) = parse_body(answer, open_line)?;
 
     Ok(Parsed::Question(

@@ -112,6 +112,11 @@ fn item_text(q: &super::model::Question) -> String {
         QuestionBody::ShortText { accepted, .. } => accepted.join(" "),
         QuestionBody::Numeric { answer, .. } => answer.to_string(),
         QuestionBody::Description => String::new(),
+        QuestionBody::Essay { rubric, .. } => rubric
+            .iter()
+            .map(|c| c.title_th.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         QuestionBody::Matching { pairs, .. } => pairs
             .iter()
             .map(|p| format!("{} {}", p.left_th, p.right_th))

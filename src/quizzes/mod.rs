@@ -2,12 +2,14 @@
 //! grading, and no answer key before the review policy allows.
 
 use crate::quizzes::error::QuizError;
+pub mod agreement;
 pub mod analytics;
 mod attempts;
 pub mod engine;
 pub mod error;
 pub mod gift;
 pub mod lint;
+pub mod marking;
 pub mod model;
 mod results;
 mod stats;
@@ -32,7 +34,7 @@ use crate::course::{self, store as content};
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 use engine::{Layout, QuestionView};
-use model::{AttemptId, AttemptState, QuestionId};
+use model::{AttemptId, AttemptState, MarkingState, QuestionId};
 use model::{Grading, Quiz, ReviewPolicy};
 use store::AttemptRow;
 

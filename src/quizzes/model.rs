@@ -25,6 +25,37 @@ pub struct Quiz {
     /// scheme); older stored revisions have none.
     #[serde(default)]
     pub requires: Prerequisites,
+    /// How written answers are marked (only quizzes with `essay` questions use it).
+    #[serde(default)]
+    pub marking: MarkingRule,
+}
+
+/// How many people mark each written answer, and when a third decides.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct MarkingRule {
+    /// Different markers per answer (1–3).
+    pub markers: u32,
+    /// When two markers' totals for one answer differ by more than this many points, a
+    /// moderator (an admin, or a cohort instructor who did not mark it) decides.
+    pub moderation_threshold: u32,
+}
+
+impl Default for MarkingRule {
+    fn default() -> Self {
+        MarkingRule {
+            markers: 2,
+            moderation_threshold: 2,
+        }
+    }
+}
+
+impl Quiz {
+    /// The quiz has written questions, marked by people.
+    pub fn has_written(&self) -> bool {
+        self.questions
+            .iter()
+            .any(|q| matches!(q.body, QuestionBody::Essay { .. }))
+    }
 }
 
 /// Modules to complete and quizzes to pass before a quiz may be started.
@@ -118,6 +149,55 @@ pub enum QuestionBody {
     /// Text shown between questions, with nothing to answer and no points (Moodle's
     /// "description").
     Description,
+    /// A written task (a case to answer in prose), marked by people with a rubric.
+    Essay {
+        /// Words the answer should not exceed (shown to the trainee and the markers).
+        word_limit: u32,
+        rubric: Vec<Criterion>,
+    },
+}
+
+/// A rubric criterion: levels from 0 points up, each with what an answer at it shows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct Criterion {
+    pub id: String,
+    pub title_th: String,
+    pub title_en: String,
+    pub levels: Vec<Level>,
+}
+
+/// A level of a rubric criterion.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct Level {
+    pub id: String,
+    pub points: u32,
+    pub text_th: String,
+    pub text_en: String,
+}
+
+impl Criterion {
+    /// One overall criterion with a level per point, 0 to `points` (for a written task that
+    /// came without a rubric).
+    pub fn overall(points: u32) -> Criterion {
+        Criterion {
+            id: "overall".into(),
+            title_th: "ภาพรวมของคำตอบ".into(),
+            title_en: "The answer as a whole".into(),
+            levels: (0..=points)
+                .map(|p| Level {
+                    id: format!("p{p}"),
+                    points: p,
+                    text_th: format!("{p} จาก {points} คะแนน"),
+                    text_en: format!("{p} of {points} points"),
+                })
+                .collect(),
+        }
+    }
+
+    /// The points of the criterion's highest level.
+    pub fn max_points(&self) -> u32 {
+        self.levels.iter().map(|l| l.points).max().unwrap_or(0)
+    }
 }
 
 /// A short answer worth `credit` per cent of the points.
@@ -153,6 +233,7 @@ impl QuestionBody {
             QuestionBody::Numeric { .. } => "numeric",
             QuestionBody::Matching { .. } => "matching",
             QuestionBody::Description => "description",
+            QuestionBody::Essay { .. } => "essay",
         }
     }
 }
@@ -228,6 +309,59 @@ impl AttemptState {
 impl std::fmt::Display for AttemptState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Where the marking of an attempt's written answers stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkingState {
+    /// Waiting for markers (or a moderator): no grade yet.
+    Pending,
+    /// Every written answer has its final mark; the attempt is graded.
+    Complete,
+}
+
+impl MarkingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkingState::Pending => "pending",
+            MarkingState::Complete => "complete",
+        }
+    }
+
+    /// The state of a stored value; anything but `complete` is still pending.
+    pub fn of(stored: &str) -> MarkingState {
+        if stored == "complete" {
+            MarkingState::Complete
+        } else {
+            MarkingState::Pending
+        }
+    }
+}
+
+/// Whose mark it is: one of the markers, or the moderator who decides between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkStage {
+    Mark,
+    Moderation,
+}
+
+impl MarkStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkStage::Mark => "mark",
+            MarkStage::Moderation => "moderation",
+        }
+    }
+
+    pub fn of(stored: &str) -> MarkStage {
+        if stored == "moderation" {
+            MarkStage::Moderation
+        } else {
+            MarkStage::Mark
+        }
     }
 }
 

@@ -16,11 +16,13 @@ pub fn cohort_analytics(
     cohort_id: &crate::cohorts::model::CohortId,
     slug: &str,
 ) -> Result<(analytics::QuizStats, Vec<AttemptScores>), AppError> {
+    // Attempts waiting for their written answers' marks have no grade yet: left out.
     let rows: Vec<AttemptRow> = store::finished_attempts_of_cohort(conn, cohort_id)?
         .into_iter()
-        .filter(|a| a.quiz_slug == slug)
+        .filter(|a| a.quiz_slug == slug && a.percent.is_some())
         .collect();
     let ids: Vec<AttemptId> = rows.iter().map(|a| a.id.clone()).collect();
+    let marks = store::marks_of(conn, &ids)?;
     let mut answers: HashMap<AttemptId, HashMap<String, Value>> = HashMap::new();
     for (attempt, q, a) in store::answers_of_many(conn, &ids)? {
         if let Ok(v) = serde_json::from_str(&a) {
@@ -50,7 +52,18 @@ pub fn cohort_analytics(
         let mut scores = HashMap::new();
         for laid in &layout.questions {
             if let Some(q) = quiz.questions.iter().find(|q| q.id == laid.id) {
-                let s = engine::grade(q, laid, mine.and_then(|m| m.get(&q.id)));
+                let s = if matches!(q.body, model::QuestionBody::Essay { .. }) {
+                    let these: Vec<&store::MarkRow> = marks
+                        .iter()
+                        .filter(|m| m.attempt_id == row.id && m.question_id == q.id)
+                        .collect();
+                    match marking::answer_marking(&these, quiz.marking) {
+                        marking::AnswerMarking::Final(p) => p,
+                        _ => 0.0,
+                    }
+                } else {
+                    engine::grade(q, laid, mine.and_then(|m| m.get(&q.id)))
+                };
                 items.insert(q.id.clone(), (s, f64::from(q.points)));
                 scores.insert(q.id.clone(), s);
             }
@@ -59,5 +72,11 @@ pub fn cohort_analytics(
         graded.push(analytics::GradedAttempt { percent, items });
         table.push((row.user_id.clone(), row.attempt_no, percent, scores));
     }
-    Ok((analytics::compute(&graded, &order), table))
+    let mut stats = analytics::compute(&graded, &order);
+    let points: std::collections::BTreeMap<String, u32> = defs
+        .values()
+        .flat_map(|q| q.questions.iter().map(|qq| (qq.id.clone(), qq.points)))
+        .collect();
+    stats.marker_agreement = agreement::agreement(&marks, &points);
+    Ok((stats, table))
 }

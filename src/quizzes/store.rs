@@ -4,7 +4,7 @@ use super::model::{AttemptId, AttemptState, QuestionId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{attempt_answers, attempts, quiz_overrides};
+use crate::db::schema::{attempt_answers, attempts, essay_marks, quiz_overrides};
 use crate::db::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -26,6 +26,9 @@ pub struct AttemptRow {
     pub percent: Option<f64>,
     pub passed: Option<bool>,
     pub grading_count: i32,
+    /// `pending` while written answers wait for their marks, `complete` once marked; `None`
+    /// when nothing is marked by hand.
+    pub marking: Option<String>,
 }
 
 impl AttemptRow {
@@ -141,8 +144,9 @@ pub fn finish_attempt(
         attempts::finished_at.eq(Some(now)),
         attempts::score.eq(Some(grade.score)),
         attempts::max_score.eq(Some(grade.max_score)),
-        attempts::percent.eq(Some(grade.percent)),
-        attempts::passed.eq(Some(grade.passed)),
+        attempts::percent.eq(grade.percent),
+        attempts::passed.eq(grade.passed),
+        attempts::marking.eq(grade.marking.map(|m| m.as_str())),
         attempts::grading_count.eq(attempts::grading_count + 1),
     ))
     .execute(conn)
@@ -277,7 +281,7 @@ pub fn purge_cohort_attempts(
     keep_users: &[String],
     keep_ids: &[String],
     dry_run: bool,
-) -> QueryResult<(i64, i64)> {
+) -> QueryResult<Purge> {
     const CHUNK: usize = 500;
     let doomed: Vec<String> = attempts::table
         .filter(attempts::cohort_id.eq(cohort_id))
@@ -285,19 +289,34 @@ pub fn purge_cohort_attempts(
         .filter(attempts::id.ne_all(keep_ids))
         .select(attempts::id)
         .load(conn)?;
-    let (mut answers, mut tries) = (0i64, 0i64);
+    let (mut answers, mut marks, mut tries) = (0i64, 0i64, 0i64);
     for ids in doomed.chunks(CHUNK) {
         let answer_rows = attempt_answers::table.filter(attempt_answers::attempt_id.eq_any(ids));
+        let mark_rows = essay_marks::table.filter(essay_marks::attempt_id.eq_any(ids));
         if dry_run {
             answers += answer_rows.count().get_result::<i64>(conn)?;
+            marks += mark_rows.count().get_result::<i64>(conn)?;
             tries += ids.len() as i64;
         } else {
             answers += diesel::delete(answer_rows).execute(conn)? as i64;
+            marks += diesel::delete(mark_rows).execute(conn)? as i64;
             tries += diesel::delete(attempts::table.filter(attempts::id.eq_any(ids)))
                 .execute(conn)? as i64;
         }
     }
-    Ok((answers, tries))
+    Ok(Purge {
+        answers,
+        marks,
+        attempts: tries,
+    })
+}
+
+/// What a purge of a cohort's attempts removed (or would remove).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Purge {
+    pub answers: i64,
+    pub marks: i64,
+    pub attempts: i64,
 }
 
 /// Attempts by id (chunked: bound-parameter limits).
@@ -312,4 +331,92 @@ pub fn find_attempts(conn: &mut DbConnection, ids: &[AttemptId]) -> QueryResult<
         );
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Marks of written answers
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = essay_marks)]
+pub struct MarkRow {
+    pub id: String,
+    pub attempt_id: AttemptId,
+    pub question_id: String,
+    pub marker_id: crate::accounts::model::UserId,
+    /// `mark` or `moderation` (see [`super::model::MarkStage`]).
+    pub stage: String,
+    /// `{criterion_id: level_id}`.
+    pub levels_json: String,
+    pub points: f64,
+    pub comment: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_mark(conn: &mut DbConnection, row: &MarkRow) -> QueryResult<usize> {
+    diesel::insert_into(essay_marks::table)
+        .values(row)
+        .execute(conn)
+}
+
+/// The marks of some attempts, oldest first (chunked: bound-parameter limits).
+pub fn marks_of(conn: &mut DbConnection, ids: &[AttemptId]) -> QueryResult<Vec<MarkRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            essay_marks::table
+                .filter(essay_marks::attempt_id.eq_any(chunk))
+                .order((essay_marks::created_at.asc(), essay_marks::id.asc()))
+                .select(MarkRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Finished attempts of a cohort whose written answers wait for marks.
+pub fn pending_marking_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Vec<AttemptRow>> {
+    attempts::table
+        .filter(attempts::cohort_id.eq(cohort_id))
+        .filter(attempts::state.ne(AttemptState::Open.as_str()))
+        .filter(attempts::marking.eq(super::model::MarkingState::Pending.as_str()))
+        .order((attempts::finished_at.asc(), attempts::id.asc()))
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// Attempts of a cohort that had written answers (pending or marked).
+pub fn marked_attempts_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Vec<AttemptRow>> {
+    attempts::table
+        .filter(attempts::cohort_id.eq(cohort_id))
+        .filter(attempts::marking.is_not_null())
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// Gives a pending attempt its grade once every mark is in (once: only from `pending`).
+pub fn complete_marking(
+    conn: &mut DbConnection,
+    id: &AttemptId,
+    grade: &crate::quizzes::AttemptResult,
+) -> QueryResult<usize> {
+    diesel::update(
+        attempts::table
+            .filter(attempts::id.eq(id))
+            .filter(attempts::marking.eq(super::model::MarkingState::Pending.as_str())),
+    )
+    .set((
+        attempts::score.eq(Some(grade.score)),
+        attempts::max_score.eq(Some(grade.max_score)),
+        attempts::percent.eq(grade.percent),
+        attempts::passed.eq(grade.passed),
+        attempts::marking.eq(super::model::MarkingState::Complete.as_str()),
+        attempts::grading_count.eq(attempts::grading_count + 1),
+    ))
+    .execute(conn)
 }

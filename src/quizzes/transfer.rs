@@ -126,6 +126,7 @@ pub fn import_gift(
             review: settings.review.unwrap_or(ReviewPolicy::AfterSubmit),
             blueprint: vec![],
             requires: Default::default(),
+            marking: Default::default(),
             questions,
         },
     };

@@ -120,6 +120,12 @@ fn json_body(method: &str, path: &str, persona: &str, cohort: &str) -> Option<Va
         | ("POST", "/api/v1/credentials/{id}/withdraw")
         | ("POST", "/api/v1/credentials/{id}/renew") => json!({"reason": "   "}),
         ("POST", "/api/v1/verify") => json!({"credential_jwt": "not.a.jwt"}),
+        ("POST", "/api/v1/attempts/{id}/marks/{question_id}") => {
+            json!({"levels": {}, "comment": ""})
+        }
+        ("POST", "/api/v1/cohorts/{id}/conflicts") => json!({"user_id": "nope", "statement": ""}),
+        ("POST", "/api/v1/cohorts/{id}/observations") => json!({"user_id": "nope", "scope": "x",
+            "observed_on": "x", "business": "", "competences": [], "outcome": "x"}),
         (_, p) if p.starts_with("/api/") && method != "GET" => json!({}),
         _ => return None,
     })

@@ -309,7 +309,7 @@ async fn issue_to(app: &TestApp, c: &Cohort, user: &str) -> Value {
     res.json::<Value>().await.unwrap()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -23,6 +23,7 @@ mod independence;
 mod integrity;
 mod interop;
 mod lifecycle;
+mod marking;
 mod officer_pages;
 mod proxy;
 mod quizzes;

@@ -50,6 +50,7 @@ pub fn all_kinds(slug: &str, attempts: u32, review: ReviewPolicy) -> Quiz {
         review,
         blueprint: vec![],
         requires: Default::default(),
+        marking: Default::default(),
         questions: vec![
             q(
                 "single",
@@ -1036,16 +1037,9 @@ async fn a_moodle_bank_imports_with_a_report_and_its_partial_credit_holds_throug
             .body(MOODLE_GIFT)
             .send()
     };
-    // The essay stops the file unless the importer asks to leave it out; it is named.
-    let refused = import(false).await.unwrap();
-    assert_eq!(refused.status(), 422);
-    let body: Value = refused.json().await.unwrap();
-    let first = &body["error"]["details"]["errors"][0];
-    assert!(
-        first["message"].as_str().unwrap().contains("essay"),
-        "{body}"
-    );
-    let res = import(true).await.unwrap();
+    // The essay comes in as a written task (one overall criterion: GIFT carries no rubric), and
+    // the report says so; `skip_unsupported` has nothing left to skip.
+    let res = import(false).await.unwrap();
     assert_eq!(res.status(), 201);
     let item: Value = res.json().await.unwrap();
     let kinds: Vec<&str> = item["report"]["imported"]
@@ -1056,15 +1050,21 @@ async fn a_moodle_bank_imports_with_a_report_and_its_partial_credit_holds_throug
         .collect();
     assert_eq!(
         kinds,
-        ["description", "single", "short_text", "numeric", "matching"],
+        [
+            "description",
+            "single",
+            "short_text",
+            "numeric",
+            "matching",
+            "essay"
+        ],
         "{item}"
     );
-    let essay_line = MOODLE_GIFT
-        .lines()
-        .position(|l| l.starts_with("::essay::"))
+    assert!(item["report"]["skipped"].as_array().unwrap().is_empty());
+    assert!(item["report"]["imported"][5]["notes"][0]
+        .as_str()
         .unwrap()
-        + 1;
-    assert_eq!(item["report"]["skipped"][0]["line"], essay_line, "{item}");
+        .contains("rubric"));
     assert!(item["report"]["imported"][1]["notes"][0]
         .as_str()
         .unwrap()
@@ -1128,8 +1128,11 @@ async fn a_moodle_bank_imports_with_a_report_and_its_partial_credit_holds_throug
         .json()
         .await
         .unwrap();
-    // 0.5 (first step) + 0.5 (name) + 1 (count) + 0 (match) of 4 points; the description has none.
-    assert_eq!(result["max_score"].as_f64(), Some(4.0), "{result}");
+    // 0.5 (first step) + 0.5 (name) + 1 (count) + 0 (match) of 5 points; the description has
+    // none; the essay (1 point) waits for its markers, so there is no grade yet.
+    assert_eq!(result["max_score"].as_f64(), Some(5.0), "{result}");
+    assert_eq!(result["marking"], "pending", "{result}");
+    assert_eq!(result["passed"], Value::Null, "{result}");
     assert!(
         (result["score"].as_f64().unwrap() - 2.0).abs() < 1e-9,
         "{result}"

@@ -361,6 +361,7 @@ mod tests {
                 percent: None,
                 passed: None,
                 grading_count: 0,
+                marking: None,
             },
         )
         .unwrap();
@@ -375,8 +376,9 @@ mod tests {
             &academy::quizzes::AttemptResult {
                 score: 2.0,
                 max_score: 3.0,
-                percent: 66.67,
-                passed: false,
+                percent: Some(66.67),
+                passed: Some(false),
+                marking: None,
             },
         )
         .unwrap();

@@ -105,7 +105,19 @@ fn shipped_content_loads_without_problems() {
     assert_eq!(course.programme.id, "tis-s-assessor");
     assert_eq!(course.programme.scopes.len(), 2);
     assert_eq!(course.modules.len(), 7);
-    assert_eq!(course.quizzes.len(), 8);
+    assert_eq!(course.quizzes.len(), 9);
+    // The written assessment: every question a written task with a rubric.
+    let written = course
+        .quizzes
+        .iter()
+        .find(|q| q.slug == "final-written")
+        .expect("final-written");
+    assert!(written.questions.len() >= 2);
+    assert!(written
+        .questions
+        .iter()
+        .all(|q| matches!(q.body, QuestionBody::Essay { .. })));
+    assert_eq!(written.marking.markers, 2);
     for scope in &course.programme.scopes {
         assert_eq!(scope.recert_modules, ["07-recertification-refresher"]);
         assert_eq!(scope.recert_quizzes, ["recert"]);

@@ -47,6 +47,7 @@ pub(super) enum Kind {
     ShortText,
     Numeric,
     Matching,
+    Essay,
 }
 
 impl Kind {
@@ -58,6 +59,7 @@ impl Kind {
             Kind::ShortText => "short_text",
             Kind::Numeric => "numeric",
             Kind::Matching => "matching",
+            Kind::Essay => "essay",
         }
     }
 
@@ -69,6 +71,7 @@ impl Kind {
             Kind::ShortText => &["accepted"],
             Kind::Numeric => &["answer", "tolerance"],
             Kind::Matching => &["pairs"],
+            Kind::Essay => &["word_limit", "rubric"],
         }
     }
 }
@@ -461,6 +464,8 @@ impl<'a> Checker<'a> {
             min_attendance_percent: self
                 .percent(st, "min_attendance_percent")
                 .unwrap_or_default(),
+            requires_observation: st.table.contains_key("requires_observation")
+                && self.boolean(st, "requires_observation").unwrap_or_default(),
         }
     }
 
@@ -559,6 +564,18 @@ impl<'a> Checker<'a> {
             blueprint: blueprint.pools.into_iter().map(|p| p.pool).collect(),
             questions,
             requires: self.requires(&at, modules),
+            marking: crate::quizzes::model::MarkingRule {
+                markers: if at.table.contains_key("markers") {
+                    self.uint(&at, "markers", 1, 3).unwrap_or(2)
+                } else {
+                    2
+                },
+                moderation_threshold: if at.table.contains_key("moderation_threshold") {
+                    self.uint(&at, "moderation_threshold", 0, 1000).unwrap_or(2)
+                } else {
+                    2
+                },
+            },
         }
     }
 
@@ -719,6 +736,18 @@ impl<'a> Checker<'a> {
         let feedback_th = self.text(qt, "feedback_th");
         let feedback_en = self.text(qt, "feedback_en");
         let body = self.question_body(qt, kind?)?;
+        if let QuestionBody::Essay { rubric, .. } = &body {
+            let total: u32 = rubric.iter().map(|c| c.max_points()).sum();
+            if total != points && !rubric.is_empty() {
+                self.report_key(
+                    qt,
+                    "points",
+                    &format!(
+                        "points ({points}) must equal the rubric's highest levels added up ({total})"
+                    ),
+                );
+            }
+        }
         Some(Question {
             id,
             pool,
@@ -800,6 +829,7 @@ impl<'a> Checker<'a> {
                 partial: vec![],
             }),
             Kind::Numeric => self.numeric(qt),
+            Kind::Essay => self.essay(qt),
             Kind::Matching => self.pairs(qt).map(|pairs| QuestionBody::Matching {
                 pairs,
                 distractors: vec![],
@@ -931,6 +961,117 @@ impl<'a> Checker<'a> {
             correct,
             credit: None,
         })
+    }
+
+    /// A written task: its word limit and its rubric (`[[questions.rubric]]` criteria, each
+    /// with levels from 0 points up).
+    pub(super) fn essay(&mut self, qt: &At<'_>) -> Option<QuestionBody> {
+        let word_limit = self.uint(qt, "word_limit", 10, 5000);
+        let tables = self.tables(qt, "rubric")?;
+        if tables.is_empty() {
+            self.report_key(qt, "rubric", "needs at least one criterion");
+        }
+        // Criteria are reported on the question's line: `[[questions.rubric]]` headers repeat.
+        let line = self.loc.section_line(qt.sec);
+        let mut ids = HashSet::new();
+        let mut rubric = Vec::with_capacity(tables.len());
+        for (index, table) in tables {
+            let at = At {
+                table,
+                sec: Sec::Fixed(line),
+                prefix: format!(
+                    "{}{}",
+                    qt.prefix,
+                    named_prefix("criterion", "id", table, index)
+                ),
+            };
+            self.check_keys(&at, CRITERION_KEYS);
+            let id = self.ident(&at, "id");
+            if let Some(id) = id.as_deref().filter(|id| !ids.insert(id.to_string())) {
+                self.report(
+                    line,
+                    format!("{}criterion id \"{id}\" is used twice", qt.prefix),
+                );
+            }
+            let title_th = self.text(&at, "title_th");
+            let title_en = self.text(&at, "title_en");
+            let levels = self.levels(&at, line);
+            if let (Some(id), Some(levels)) = (id, levels) {
+                rubric.push(crate::quizzes::model::Criterion {
+                    id,
+                    title_th,
+                    title_en,
+                    levels,
+                });
+            }
+        }
+        Some(QuestionBody::Essay {
+            word_limit: word_limit?,
+            rubric,
+        })
+    }
+
+    /// The levels of a criterion: inline tables, at least two, from 0 points, rising.
+    fn levels(&mut self, at: &At<'_>, line: usize) -> Option<Vec<crate::quizzes::model::Level>> {
+        let items = self.array(at, "levels")?;
+        let mut levels: Vec<crate::quizzes::model::Level> = Vec::with_capacity(items.len());
+        let mut ids = HashSet::new();
+        for (index, item) in items.iter().enumerate() {
+            let prefix = format!("{}level {}: ", at.prefix, index + 1);
+            let Value::Table(table) = item else {
+                self.report(
+                    line,
+                    format!("{prefix}must be an inline table, found {}", item.type_str()),
+                );
+                return None;
+            };
+            let lt = At {
+                table,
+                sec: Sec::Fixed(line),
+                prefix,
+            };
+            self.check_keys(&lt, LEVEL_KEYS);
+            let id = self.ident(&lt, "id")?;
+            let points = self.uint(&lt, "points", 0, 1000)?;
+            if !ids.insert(id.clone()) {
+                self.report(
+                    line,
+                    format!("{}level id \"{id}\" is used twice", lt.prefix),
+                );
+            }
+            levels.push(crate::quizzes::model::Level {
+                id,
+                points,
+                text_th: self.text(&lt, "text_th"),
+                text_en: self.text(&lt, "text_en"),
+            });
+        }
+        if levels.len() < 2 {
+            self.report(
+                line,
+                format!(
+                    "{}needs at least two levels (found {})",
+                    at.prefix,
+                    levels.len()
+                ),
+            );
+        }
+        if levels.first().is_some_and(|l| l.points != 0) {
+            self.report(
+                line,
+                format!("{}the first level must be worth 0 points", at.prefix),
+            );
+        }
+        if levels.windows(2).any(|w| w[1].points <= w[0].points) {
+            self.report(
+                line,
+                format!(
+                    "{}levels must rise in points, each above the one before",
+                    at.prefix
+                ),
+            );
+        }
+        Some(levels)
     }
 
     pub(super) fn pairs(&mut self, qt: &At<'_>) -> Option<Vec<Pair>> {

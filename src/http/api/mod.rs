@@ -6,6 +6,7 @@ pub mod content;
 pub mod credentials;
 pub mod governance;
 pub mod health;
+pub mod marking;
 pub mod openapi;
 pub mod outbox;
 pub mod quizzes;

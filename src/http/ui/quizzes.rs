@@ -306,14 +306,20 @@ pub async fn attempt_page(
             })
             .collect()
     });
-    page.ctx.insert("result", &view.result.as_ref().map(|r| json!({"percent": format!("{:.0}", r.percent), "passed": r.passed, "score": format!("{:.2}", r.score), "max_score": r.max_score})));
+    let pending = view
+        .result
+        .as_ref()
+        .is_some_and(|r| r.marking == Some(quizzes::model::MarkingState::Pending));
+    page.ctx.insert("result", &view.result.as_ref().map(|r| json!({"percent": r.percent.map(|p| format!("{p:.0}")), "passed": r.has_passed(), "pending": pending, "score": format!("{:.2}", r.score), "max_score": r.max_score})));
     page.ctx.insert("review", &review);
     let own = view.user_id == user.id;
-    let passed = view.result.as_ref().is_some_and(|r| r.passed);
+    let passed = view.result.as_ref().is_some_and(|r| r.has_passed());
     let t = strings(lang);
     let label = |k: &str| t.get(k).cloned().unwrap_or_default();
     let next_step = if !own || view.result.is_none() {
         None
+    } else if pending {
+        Some(json!({"label": label("marking_pending_next"), "href": null}))
     } else if !passed && attempts_left {
         Some(json!({"label": label("next_retry_later"),
                     "href": format!("/cohorts/{}/quizzes/{}", view.cohort_id, view.quiz_slug)}))
@@ -338,7 +344,7 @@ pub async fn attempt_page(
             .collect::<Vec<_>>(),
     );
     page.ctx
-        .insert("can_retry", &(own && attempts_left && !passed));
+        .insert("can_retry", &(own && attempts_left && !passed && !pending));
     page.render(&state, "quizzes/result.html", StatusCode::OK)
 }
 

@@ -258,6 +258,14 @@ pub(super) fn write_question(out: &mut String, q: &Question, warnings: &mut Vec<
             close_block(out, &feedback);
         }
         QuestionBody::Description => out.push('\n'),
+        QuestionBody::Essay { rubric, word_limit } => {
+            out.push_str(&format!("{{{feedback}}}\n"));
+            warnings.push(format!(
+                "{id}: a written task; GIFT carries no rubric ({} criteria) and no word limit \
+                 ({word_limit} words): Moodle imports it as an essay to mark by hand",
+                rubric.len()
+            ));
+        }
     }
     for t in texts {
         if find_separator_in(t) {

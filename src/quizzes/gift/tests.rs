@@ -425,11 +425,11 @@ fn collects_every_error_with_lines() {
                 Odd \\q escape {=ok}\n";
     let errors = import(text).unwrap_err();
     let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
-    // Line 1 has no answer block: a description, which is no error (Moodle's reading).
-    assert_eq!(lines, vec![3, 5, 7, 9, 11, 15], "{errors:?}");
-    assert!(errors[0].message.contains("essay"));
-    assert!(errors[2].message.contains("unknown numeric syntax"));
-    assert!(errors[5].message.contains("duplicate question id `dup`"));
+    // Line 1 has no answer block: a description, which is no error (Moodle's reading); line 3
+    // is an essay, a written task.
+    assert_eq!(lines, vec![5, 7, 9, 11, 15], "{errors:?}");
+    assert!(errors[1].message.contains("unknown numeric syntax"));
+    assert!(errors[4].message.contains("duplicate question id `dup`"));
 }
 
 #[test]
@@ -578,6 +578,7 @@ fn score(q: &Question, answer: serde_json::Value) -> f64 {
         review: crate::quizzes::model::ReviewPolicy::AfterSubmit,
         blueprint: vec![],
         requires: Default::default(),
+        marking: Default::default(),
         questions: vec![q.clone()],
     };
     let laid = engine::draw(&quiz).unwrap().questions.remove(0);
@@ -796,25 +797,42 @@ fn bank_description_is_text_with_nothing_to_answer() {
 }
 
 #[test]
-fn bank_essay_is_refused_by_name_or_left_out_on_request() {
-    let text = "::e::Write a finding for the case. {}\n\n::t::TIS-S covers services.{T}";
-    let e = import(text).unwrap_err();
-    assert_eq!(e.len(), 1);
-    assert!(e[0].message.contains("essay"), "{e:?}");
-    assert!(e[0].message.contains("skip_unsupported"), "{e:?}");
-    let (questions, report) = import_with(
-        text,
-        ImportOptions {
-            skip_unsupported: true,
-        },
-    )
-    .unwrap();
-    assert_eq!(questions.len(), 1);
-    assert_eq!(report.skipped.len(), 1);
-    assert_eq!(report.skipped[0].line, 1);
-    assert!(report.skipped[0].reason.contains("essay"));
-    assert_eq!(report.imported[0].id, "t");
-    assert_eq!(report.imported[0].line, 3);
+fn bank_essay_becomes_a_written_task_with_one_overall_criterion() {
+    let text = "::e::Write a finding for the case. {####A finding names the requirement.}\n\n\
+                ::t::TIS-S covers services.{T}";
+    let (questions, report) = import_with(text, ImportOptions::default()).unwrap();
+    assert_eq!(questions.len(), 2);
+    assert!(report.skipped.is_empty());
+    let e = &questions[0];
+    assert_eq!(e.points, 1);
+    assert_eq!(e.feedback_en, "A finding names the requirement.");
+    let QuestionBody::Essay { word_limit, rubric } = &e.body else {
+        panic!("not an essay: {:?}", e.body)
+    };
+    assert_eq!(*word_limit, super::ESSAY_WORD_LIMIT);
+    assert_eq!(rubric.len(), 1);
+    let points: Vec<u32> = rubric[0].levels.iter().map(|l| l.points).collect();
+    assert_eq!(points, [0, 1]);
+    // The import says what GIFT could not carry.
+    assert!(
+        report.imported[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("rubric")),
+        "{report:?}"
+    );
+    // Exported again, it is Moodle's essay `{}` with its feedback, and a warning names what is lost.
+    let (gift, warnings) = super::export::export_with_report(&questions);
+    assert!(
+        gift.contains("{####A finding names the requirement.}"),
+        "{gift}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("rubric")),
+        "{warnings:?}"
+    );
+    let (again, _) = import_with(&gift, ImportOptions::default()).unwrap();
+    assert_eq!(again[0].body, e.body);
 }
 
 #[test]

@@ -1,0 +1,3 @@
+DROP TABLE observed_assessments;
+DROP TABLE essay_marks;
+ALTER TABLE attempts DROP COLUMN marking;
