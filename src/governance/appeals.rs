@@ -286,9 +286,11 @@ pub fn decide_appeal(
         involved |= d.recommended_by == reviewer.id
             || d.decided_by.as_deref() == Some(reviewer.id.as_str());
     }
-    if a.subject_type == "credential" {
-        // Whoever changed the credential's status (or issued it) took part.
-        let actors = store::audit_actors(conn, AuditSubject::stored("credential", &a.subject_id))?;
+    if a.subject_type == "credential" || a.subject_type == "attempt" {
+        // Whoever changed the credential's status (or issued it), or marked a written answer
+        // of the attempt, took part.
+        let actors =
+            store::audit_actors(conn, AuditSubject::stored(&a.subject_type, &a.subject_id))?;
         involved |= actors
             .iter()
             .any(|x| x.as_deref() == Some(reviewer.id.as_str()));

@@ -386,10 +386,11 @@ async fn written_answers_are_marked_blind_by_two_markers_and_moderated_when_they
     assert!(!items[0].to_string().contains("marker"), "{}", items[0]);
     assert_eq!(mails_to(&app, "attempt_marked", &trainee_email).await, 0);
 
-    // The moderator decides 3; every answer is final: 2 + 3 + 3.5 = 8.5 of 12 = 70.83 %, a pass.
+    // An admin moderates (the third person could have): 3; every answer is final:
+    // 2 + 3 + 3.5 = 8.5 of 12 = 70.83 %, a pass.
     let m = marked(
         &app,
-        &three,
+        &s.admin,
         &a,
         "finding",
         json!({"requirement": "partial", "evidence": "some"}),
@@ -405,7 +406,43 @@ async fn written_answers_are_marked_blind_by_two_markers_and_moderated_when_they
     let admin_marks = mark(&app, &s.admin, &a, "plan", json!({"overall": "p0"})).await;
     assert_eq!(error_code(admin_marks, 409).await, "marking_complete");
     assert!(queue(&app, &s, &s.admin).await.is_empty());
+    assert!(queue(&app, &s, &three).await.is_empty());
     assert_eq!(mails_to(&app, "attempt_marked", &trainee_email).await, 1);
+
+    // An appeal against the mark goes to someone who did not mark: the moderating admin is
+    // refused, another admin decides.
+    let appeal: Value = app
+        .post_json(
+            "/api/v1/appeals",
+            Some(&s.trainee),
+            &json!({"subject_type": "attempt", "subject_id": a,
+                    "grounds": "ข้อค้นพบของข้าพเจ้าระบุหลักฐานครบทุกรายการ"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let appeal_id = appeal["id"].as_str().unwrap().to_string();
+    let decide = |token: String| {
+        let app = &app;
+        let id = appeal_id.clone();
+        async move {
+            app.post_json(
+                &format!("/api/v1/appeals/{id}/decide"),
+                Some(&token),
+                &json!({"outcome": "dismissed", "rationale": "ผู้ตรวจสองคนและผู้ตัดสินให้ระดับตามเกณฑ์"}),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        error_code(decide(s.admin.clone()).await, 409).await,
+        "not_independent"
+    );
+    let (_, other_admin) = app
+        .user_with_token(Role::Admin, "reviewer@example.org")
+        .await;
+    assert_eq!(decide(other_admin).await.status(), 200);
 
     // The trainee's review shows the levels and comments of each written answer, and the grade.
     let view: Value = app
