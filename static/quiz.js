@@ -28,6 +28,9 @@
       var v = inputs[0].value.trim();
       return v === "" ? undefined : v;
     }
+    if (kind === "essay") {
+      return fs.querySelector("textarea").value;
+    }
     if (kind === "matching") {
       var m = {};
       Array.prototype.forEach.call(fs.querySelectorAll("select"), function (s) { if (s.value) { m[s.dataset.left] = s.value; } });
@@ -69,8 +72,34 @@
     });
   }
 
+  // Words as the markers count them: words between spaces, and Thai (written without
+  // spaces) as one word per six characters.
+  function words(text) {
+    var n = 0;
+    text.split(/\s+/).forEach(function (token) {
+      if (!token) { return; }
+      var thai = (token.match(/[\u0E00-\u0E7F]/g) || []).length;
+      var other = token.replace(/[\u0E00-\u0E7F]/g, " ").split(" ").filter(function (p) { return /[0-9A-Za-z\u00C0-\u024F]/.test(p); }).length;
+      n += Math.ceil(thai / 6) + (other > 0 ? 1 : 0);
+    });
+    return n;
+  }
+
   Array.prototype.forEach.call(form.querySelectorAll("fieldset.question"), function (fs) {
     fs.addEventListener("change", function () { save(fs); });
+    var area = fs.querySelector("textarea");
+    if (area) {
+      // Writing is saved a moment after the trainee pauses, not only when they leave the box.
+      var timer = null;
+      var count = fs.querySelector(".word-count");
+      area.addEventListener("input", function () {
+        var n = words(area.value), limit = parseInt(area.dataset.limit, 10);
+        count.textContent = count.dataset.label + ": " + n + " / " + limit + (n > limit ? " — " + count.dataset.over : "");
+        count.className = "word-count " + (n > limit ? "error" : "muted");
+        clearTimeout(timer);
+        timer = setTimeout(function () { save(fs); }, 1500);
+      });
+    }
   });
   window.addEventListener("online", function () {
     Array.prototype.forEach.call(form.querySelectorAll("fieldset.question"), function (fs) {

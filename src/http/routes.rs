@@ -163,6 +163,9 @@ route_table! {
     post "/cohorts/{id}/quizzes/{slug}/start" => ui::quizzes::start;
     get "/attempts/{id}" => ui::quizzes::attempt_page;
     post "/attempts/{id}/submit" => ui::quizzes::submit;
+    get "/cohorts/{id}/marking" => ui::marking::queue_page;
+    get "/marking/{attempt}/{question}" => ui::marking::mark_page;
+    post "/marking/{attempt}/{question}" => ui::marking::mark_submit;
     get "/static/editor.js" => ui::content::editor_js;
     get "/modules/{slug}/edit" => ui::content::edit_page;
     post "/modules/{slug}/edit" => ui::content::save;

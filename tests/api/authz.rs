@@ -415,6 +415,10 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
             .replace("/keys/{name}", "/keys/key-unknown")
             .replace("{question_id}", &question)
             .replace(
+                "/marking/{attempt}/{question}",
+                &format!("/marking/{attempt}/{question}"),
+            )
+            .replace(
                 "/modules/{slug}/unpublish",
                 "/modules/02-certification-path/unpublish",
             )

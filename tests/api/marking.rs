@@ -779,3 +779,108 @@ async fn a_scope_that_requires_an_observed_assessment_is_refused_without_one_and
         201
     );
 }
+
+#[tokio::test]
+async fn a_written_task_is_written_marked_and_reviewed_through_the_pages() {
+    use crate::web::{page, post_form, sign_in};
+    let app = spawn_app().await;
+    let s = setup(&app, case_study(ReviewPolicy::AfterSubmit)).await;
+    instructor(&app, &s, "page.marker1@example.org").await;
+    instructor(&app, &s, "page.marker2@example.org").await;
+    let one = sign_in(&app, "page.marker1@example.org").await;
+    let two = sign_in(&app, "page.marker2@example.org").await;
+    let trainee = sign_in(&app, "trainee@example.org").await;
+
+    // The trainee writes on the attempt page (the case rendered from Markdown, the rubric,
+    // the word limit) and submits without script, through the summary.
+    let started: Value = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/quizzes/case-study/attempts", s.cohort),
+            Some(&s.trainee),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a = started["attempt_id"].as_str().unwrap().to_string();
+    let take = page(&app, &trainee, &format!("/attempts/{a}")).await;
+    assert!(take.contains("<textarea id=\"f-finding\""), "{take}");
+    assert!(take.contains("เกณฑ์ requirement"), "{take}");
+    assert!(take.contains("ไม่เกิน 200 คำ"), "{take}");
+    let res = post_form(
+        &app,
+        &trainee,
+        &format!("/attempts/{a}/submit"),
+        &format!("/attempts/{a}"),
+        &[
+            ("q:tf", "true"),
+            ("q:finding", "ข้อกำหนด หลักฐาน สุ่ม 8 รุ่น ไม่มีบันทึก 3 รุ่น"),
+            ("q:plan", "วัตถุประสงค์ ขอบข่าย เกณฑ์"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let pending = page(&app, &trainee, &format!("/attempts/{a}")).await;
+    assert!(pending.contains("รอผลการตรวจข้อเขียน"), "{pending}");
+
+    // The queue page names no one and links each answer.
+    let queue_path = format!("/cohorts/{}/marking", s.cohort);
+    let queue_page = page(&app, &one, &queue_path).await;
+    assert!(!queue_page.contains("trainee@example.org"), "{queue_page}");
+    let href = format!("/marking/{a}/finding");
+    assert!(queue_page.contains(&href), "{queue_page}");
+    // The marking page shows the answer and the rubric.
+    let mark_page = page(&app, &one, &href).await;
+    assert!(mark_page.contains("สุ่ม 8 รุ่น"), "{mark_page}");
+    assert!(mark_page.contains("name=\"level:evidence\""), "{mark_page}");
+    // A form missing a level comes back with the reason in Thai and the choice kept.
+    let res = post_form(
+        &app,
+        &one,
+        &href,
+        &href,
+        &[("level:requirement", "full"), ("comment", "ดี")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("โปรดเลือกระดับให้ครบทุกเกณฑ์"), "{body}");
+    assert!(body.contains("value=\"full\" required checked"), "{body}");
+    for (b, evidence) in [(&one, "all"), (&two, "some")] {
+        let res = post_form(
+            &app,
+            b,
+            &href,
+            &href,
+            &[
+                ("level:requirement", "full"),
+                ("level:evidence", evidence),
+                ("comment", "ระบุข้อกำหนดและหลักฐานได้ชัด"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let plan = format!("/marking/{a}/plan");
+        let res = post_form(
+            &app,
+            b,
+            &plan,
+            &plan,
+            &[("level:overall", "p4"), ("comment", "แผนครบถ้วน")],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+    }
+    assert!(page(&app, &one, &queue_path)
+        .await
+        .contains("ไม่มีงานเขียนที่รอท่านตรวจ"));
+    // 2 + (6 + 4) / 2 + 4 = 11 of 12: the trainee's result page shows the grade, each
+    // marker's levels and comment, and no marker's name.
+    let result = page(&app, &trainee, &format!("/attempts/{a}")).await;
+    assert!(result.contains("ผ่าน — 92%"), "{result}");
+    assert!(result.contains("ผู้ตรวจคนที่ 2"), "{result}");
+    assert!(result.contains("ระบุข้อกำหนดและหลักฐานได้ชัด"), "{result}");
+    assert!(result.contains("ระดับ some"), "{result}");
+    assert!(!result.contains("page.marker1"), "{result}");
+}

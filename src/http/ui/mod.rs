@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod governance;
 pub mod guard;
 pub mod home;
+pub mod marking;
 pub mod outbox;
 pub mod pages;
 pub mod quizzes;
@@ -40,6 +41,8 @@ macro_rules! embedded_templates {
 /// Every template, compiled into the binary so the service runs from any folder.
 const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "base.html",
+    "marking/queue.html",
+    "marking/mark.html",
     "home/first_run.html",
     "home/dashboard.html",
     "auth/login.html",

@@ -88,6 +88,50 @@ pub async fn start(
     Ok(see_other(&format!("/attempts/{}", started.attempt_id)))
 }
 
+/// A written answer's marks as a person reads them: whose (a marker or the moderator, never by
+/// name), the points, the level chosen for each criterion of the rubric, and the comment.
+pub(crate) fn mark_lines(
+    q: Option<&quizzes::engine::QuestionView>,
+    marks: &[quizzes::marking::MarkSummary],
+    t: &std::collections::BTreeMap<String, String>,
+) -> Vec<Value> {
+    let label = |k: &str| t.get(k).cloned().unwrap_or_default();
+    let mut n = 0;
+    marks
+        .iter()
+        .map(|m| {
+            let who = if m.stage == quizzes::model::MarkStage::Moderation {
+                label("moderator")
+            } else {
+                n += 1;
+                format!("{} {n}", label("marker"))
+            };
+            let levels: Vec<Value> = q
+                .map(|q| q.rubric.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|c| {
+                    let chosen = m
+                        .levels
+                        .get(&c.id)
+                        .and_then(|l| c.levels.iter().find(|x| &x.id == l));
+                    json!({"criterion": c.title,
+                           "level": chosen.map(|l| l.text.clone()).unwrap_or_default(),
+                           "points": chosen.map(|l| l.points).unwrap_or(0)})
+                })
+                .collect();
+            json!({"who": who, "points": format!("{:.0}", m.points), "levels": levels,
+                   "comment": m.comment})
+        })
+        .collect()
+}
+
+/// A written task's case (Markdown) as sanitised HTML.
+pub(crate) fn case_html(markdown: &str) -> String {
+    crate::course::render::render_markdown(markdown, "/media/quizzes/")
+        .unwrap_or_else(|_| crate::error::escape_html(markdown))
+}
+
 fn chosen_of(answer: Option<&Value>) -> Vec<String> {
     match answer {
         Some(Value::String(s)) => vec![s.clone()],
@@ -272,8 +316,13 @@ pub async fn attempt_page(
                 let mut v = serde_json::to_value(q).unwrap_or(Value::Null);
                 if let Some(o) = v.as_object_mut() {
                     o.insert("chosen".into(), json!(chosen_of(a)));
-                    o.insert("text".into(), json!(text));
                     o.insert("items".into(), Value::Array(items));
+                    if q.kind == "essay" {
+                        // A written task's case is Markdown, shown sanitised.
+                        o.insert("case_html".into(), json!(case_html(&q.prompt)));
+                        o.insert("words".into(), json!(quizzes::engine::word_count(&text)));
+                    }
+                    o.insert("text".into(), json!(text));
                 }
                 v
             })
@@ -294,6 +343,19 @@ pub async fn attempt_page(
             .map(|r| {
                 let q = view.questions.iter().find(|q| q.id == r.question_id);
                 let given = view.answers.get(&r.question_id);
+                if q.is_some_and(|q| q.kind == "essay") {
+                    let t = strings(lang);
+                    return json!({
+                        "essay": true,
+                        "case_html": case_html(&q.map(|q| q.prompt.clone()).unwrap_or_default()),
+                        "points": format!("{:.2}", r.points),
+                        "max_points": r.max_points,
+                        "full": r.points + 1e-9 >= f64::from(r.max_points),
+                        "given": given.and_then(Value::as_str).unwrap_or_default(),
+                        "marks": mark_lines(q, &r.marks, t),
+                        "feedback": r.feedback,
+                    });
+                }
                 json!({
                     "prompt": q.map(|q| q.prompt.clone()).unwrap_or_default(),
                     "points": format!("{:.2}", r.points),
@@ -387,6 +449,8 @@ pub async fn submit(
                         "single" | "short_text" | "numeric" => {
                             values.first().filter(|v| !v.is_empty()).map(|v| json!(v))
                         }
+                        // A written answer is kept as written (an emptied box is saved empty).
+                        "essay" => values.first().map(|v| json!(v)),
                         "multiple" => (!values.is_empty()).then(|| json!(values)),
                         "true_false" => values.first().map(|v| json!(v.as_str() == "true")),
                         "matching" => {
