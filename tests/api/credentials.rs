@@ -63,7 +63,16 @@ pub async fn cohort_with_trainees_on(
             200
         );
     }
-    for q in ["q01", "q02", "q03", "q04", "q05", "q06", "final-exam"] {
+    for q in [
+        "q01",
+        "q02",
+        "q03",
+        "q04",
+        "q05",
+        "q06",
+        "final-exam",
+        "final-written",
+    ] {
         assert_eq!(
             app.post_json(
                 &format!("/api/v1/cohorts/{cohort}/quizzes/{q}/publish"),
@@ -96,7 +105,15 @@ pub async fn make_eligible(app: &TestApp, c: &Cohort, trainee: &str) {
             "04-planning-onsite-assessment",
             "05-evidence-findings-report",
         ],
-        &["q01", "q02", "q03", "q04", "q05", "final-exam"],
+        &[
+            "q01",
+            "q02",
+            "q03",
+            "q04",
+            "q05",
+            "final-exam",
+            "final-written",
+        ],
     )
     .await;
 }
@@ -144,6 +161,13 @@ fn answer_from_file(q: &toml::Value, shown: &Value) -> Value {
         ),
         "true_false" => json!(q["answer"].as_bool().unwrap()),
         "short_text" => json!(q["accepted"][0].as_str().unwrap()),
+        // A written answer: the file's model answer (markers give it the top levels).
+        "essay" => json!(q["feedback_th"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .take(2000)
+            .collect::<String>()),
         "numeric" => json!(q["answer"]
             .as_float()
             .or_else(|| q["answer"].as_integer().map(|i| i as f64))
@@ -227,6 +251,11 @@ pub async fn complete(
             .json()
             .await
             .unwrap();
+        let r = if r["marking"] == "pending" {
+            mark_in_full(app, c, &attempt).await
+        } else {
+            r
+        };
         assert_eq!(r["passed"], true, "{q}: {r}");
         assert_eq!(
             r["percent"].as_f64(),
@@ -234,6 +263,84 @@ pub async fn complete(
             "{q}: every answer from the file is right: {r}"
         );
     }
+}
+
+/// Two instructors of the cohort (made on first use) mark every written answer of an attempt
+/// with the rubric's top levels; the attempt's result once graded.
+pub async fn mark_in_full(app: &TestApp, c: &Cohort, attempt: &str) -> Value {
+    let mut markers = Vec::new();
+    for email in ["marker.a@example.org", "marker.b@example.org"] {
+        let exists = app
+            .count(format!(
+                "SELECT COUNT(*) AS n FROM users WHERE email = '{email}'"
+            ))
+            .await
+            > 0;
+        let token = if exists {
+            app.token(email, "correct horse battery").await
+        } else {
+            app.user_with_token(Role::Instructor, email).await.1
+        };
+        let me: Value = app
+            .get("/api/v1/me", Some(&token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        // Already a member: 409, which is fine.
+        app.post_json(
+            &format!("/api/v1/cohorts/{}/members", c.cohort),
+            Some(&c.admin),
+            &json!({"user_id": me["id"], "role": "instructor"}),
+        )
+        .await;
+        markers.push(token);
+    }
+    for token in &markers {
+        let queue: Value = app
+            .get(
+                &format!("/api/v1/cohorts/{}/marking", c.cohort),
+                Some(token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        for item in queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["attempt_id"] == attempt)
+        {
+            let levels: serde_json::Map<String, Value> = item["rubric"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    let top = c["levels"].as_array().unwrap().last().unwrap();
+                    (c["id"].as_str().unwrap().to_string(), top["id"].clone())
+                })
+                .collect();
+            let res = app
+                .post_json(
+                    &format!(
+                        "/api/v1/attempts/{attempt}/marks/{}",
+                        item["question_id"].as_str().unwrap()
+                    ),
+                    Some(token),
+                    &json!({"levels": levels, "comment": "ครบทุกเกณฑ์"}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+        }
+    }
+    let view: Value = app
+        .get(&format!("/api/v1/attempts/{attempt}"), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    view["result"].clone()
 }
 
 pub async fn issue(

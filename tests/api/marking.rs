@@ -883,4 +883,14 @@ async fn a_written_task_is_written_marked_and_reviewed_through_the_pages() {
     assert!(result.contains("ระบุข้อกำหนดและหลักฐานได้ชัด"), "{result}");
     assert!(result.contains("ระดับ some"), "{result}");
     assert!(!result.contains("page.marker1"), "{result}");
+    // The analytics page shows how the two markers agreed, by name, in Thai.
+    let stats = page(
+        &app,
+        &one,
+        &format!("/cohorts/{}/quizzes/case-study/analytics", s.cohort),
+    )
+    .await;
+    assert!(stats.contains("ความสอดคล้องของผู้ตรวจงานเขียน"), "{stats}");
+    assert!(stats.contains("page.marker1@example.org"), "{stats}");
+    assert!(!stats.contains("low_agreement"), "{stats}");
 }

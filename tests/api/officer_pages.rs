@@ -184,7 +184,16 @@ async fn quizzes_are_listed_in_the_order_they_are_taken_with_the_final_exam_last
         .collect();
     assert_eq!(
         slugs,
-        ["q01", "q02", "q03", "q04", "q05", "q06", "final-exam"],
+        [
+            "q01",
+            "q02",
+            "q03",
+            "q04",
+            "q05",
+            "q06",
+            "final-exam",
+            "final-written"
+        ],
         "the final exam was listed first"
     );
     let tweb = sign_in(&app, "trainee0@example.org").await;

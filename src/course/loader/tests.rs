@@ -216,8 +216,8 @@ fn unknown_programme_key_is_reported_on_its_line() {
     let line = edit(
         dir.path(),
         "programme.toml",
-        "version = 3\n",
-        "version = 3\ncolour = \"blue\"\n",
+        "version = 4\n",
+        "version = 4\ncolour = \"blue\"\n",
     );
     let problems = load_err(dir.path());
     assert!(
@@ -310,8 +310,8 @@ fn unknown_quiz_module_and_scope_quiz_are_reported() {
     let quizzes_line = edit(
         dir.path(),
         "programme.toml",
-        "\"q05\", \"final-exam\"]",
-        "\"q05\", \"q99\"]",
+        "\"q05\", \"final-exam\", \"final-written\"]",
+        "\"q05\", \"final-exam\", \"q99\"]",
     );
     let problems = load_err(dir.path());
     assert!(

@@ -15,6 +15,7 @@ use crate::dates;
 use crate::error::{AppError, PageError};
 use crate::http::AppState;
 use crate::quizzes;
+use std::collections::HashMap;
 
 /// A quiz's start page: settings and earlier attempts.
 pub async fn quiz_page(
@@ -536,7 +537,7 @@ pub async fn analytics_page(
     let lang = lang_of(&req);
     let (id, slug) = path.into_inner();
     let (u, cid, s) = (user.clone(), id.clone(), slug.clone());
-    let (stats, title) = state
+    let (stats, title, names) = state
         .db
         .run(move |conn| {
             cohorts::authorize(conn, &cid, &u, Access::Staff)?;
@@ -545,15 +546,42 @@ pub async fn analytics_page(
                 .find(|q| q.slug == s)
                 .map(|q| q.title)
                 .ok_or(AppError::NotFound)?;
-            Ok((quizzes::cohort_analytics(conn, &cid, &s)?.0, title))
+            let stats = quizzes::cohort_analytics(conn, &cid, &s)?.0;
+            // Markers are named here (staff see who marks alike); trainees never are.
+            let mut names: HashMap<String, String> = HashMap::new();
+            for a in &stats.marker_agreement {
+                for m in [&a.marker_a, &a.marker_b] {
+                    if !names.contains_key(m.as_str()) {
+                        let name = crate::accounts::get_user(conn, m).map(|u| u.name)?;
+                        names.insert(m.to_string(), name);
+                    }
+                }
+            }
+            Ok((stats, title, names))
         })
         .await?;
     let t = strings(lang);
+    let flag = |f: &str| {
+        t.get(&format!("flag_{f}"))
+            .cloned()
+            .unwrap_or_else(|| f.to_string())
+    };
     let rows: Vec<Value> = stats
         .questions
         .iter()
         .map(|q| json!({"id": q.question_id, "responses": q.responses, "facility": format!("{:.2}", q.facility),
-                        "discrimination": q.discrimination.map(|d| format!("{d:.2}")).unwrap_or_else(|| "–".into()), "flags": q.flags}))
+                        "discrimination": q.discrimination.map(|d| format!("{d:.2}")).unwrap_or_else(|| "–".into()),
+                        "flags": q.flags.iter().map(|f| flag(f)).collect::<Vec<_>>()}))
+        .collect();
+    let agreement: Vec<Value> = stats
+        .marker_agreement
+        .iter()
+        .map(|a| json!({"question": a.question_id,
+                        "markers": format!("{} · {}", names.get(a.marker_a.as_str()).cloned().unwrap_or_default(),
+                                           names.get(a.marker_b.as_str()).cloned().unwrap_or_default()),
+                        "answers": a.answers, "exact": format!("{:.0}%", a.exact * 100.0),
+                        "kappa": a.weighted_kappa.map(|k| format!("{k:.2}")).unwrap_or_else(|| "–".into()),
+                        "flags": a.flags.iter().map(|f| flag(f)).collect::<Vec<_>>()}))
         .collect();
     let mut page = Page::new(&req);
     page.ctx.insert(
@@ -576,6 +604,7 @@ pub async fn analytics_page(
     );
     page.ctx.insert("stats", &stats);
     page.ctx.insert("rows", &rows);
+    page.ctx.insert("agreement", &agreement);
     page.ctx.insert("title", &title);
     page.ctx.insert("cohort_id", &id);
     page.ctx.insert("slug", &slug);
