@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod email;
 pub mod error;
+pub mod evaluation;
 pub mod governance;
 pub mod http;
 pub mod ids;

@@ -54,6 +54,25 @@ pub fn attendance_rates(
     Ok(out)
 }
 
+/// The sessions each trainee attended (present or late), by user id (for training hours).
+pub fn attended_sessions(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> Result<std::collections::HashMap<String, Vec<String>>, AppError> {
+    let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for a in store::list_attendance_of_cohort(conn, cohort_id)? {
+        if a.status
+            .parse::<AttendanceStatus>()
+            .is_ok_and(AttendanceStatus::attended)
+        {
+            out.entry(a.user_id.to_string())
+                .or_default()
+                .push(a.session_id.to_string());
+        }
+    }
+    Ok(out)
+}
+
 /// The members of a cohort with their attendance, trainees in Thai name order.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn roster(

@@ -44,6 +44,9 @@ const PROGRAMME_KEYS: &[&str] = &[
     "description_en",
     "scopes",
     "competences",
+    "pretest",
+    "posttest",
+    "survey",
 ];
 const COMPETENCE_KEYS: &[&str] = &["id", "title_th", "title_en"];
 const SCOPE_KEYS: &[&str] = &[
@@ -180,14 +183,36 @@ pub fn load_course(dir: &Path) -> Result<Course, Vec<Problem>> {
         quizzes: &quiz_slugs,
     };
     let programme = load_programme(&root, known, &mut problems);
+    let surveys = load_surveys(&root, &mut problems);
     if let Some(p) = &programme {
         check_competences(p, &quizzes, &mut problems);
+        for (key, slug) in [("pretest", &p.pretest), ("posttest", &p.posttest)] {
+            if let Some(slug) = slug.as_deref().filter(|s| !quiz_slugs.contains(*s)) {
+                problems.push(problem(
+                    "programme.toml",
+                    1,
+                    format!("{key}: \"{slug}\" is not a quiz in quizzes/"),
+                ));
+            }
+        }
+        if let Some(slug) = p
+            .survey
+            .as_deref()
+            .filter(|s| !surveys.iter().any(|v| v.slug == *s))
+        {
+            problems.push(problem(
+                "programme.toml",
+                1,
+                format!("survey: \"{slug}\" is not a survey in surveys/"),
+            ));
+        }
     }
     match programme {
         Some(programme) if problems.is_empty() => Ok(Course {
             programme,
             modules,
             quizzes,
+            surveys,
         }),
         _ => {
             if problems.is_empty() {
@@ -775,6 +800,10 @@ fn load_quizzes(
         let Some(text) = read_text(root, &path, &rel, MAX_QUIZ_FILE, problems) else {
             continue;
         };
+        let text = match with_bank(root, &dir, &rel, &text, problems) {
+            Some(t) => t,
+            None => continue,
+        };
         match quiz_from_text(slug, &rel, &text, Some(modules)) {
             Ok(quiz) => {
                 quizzes.insert(quiz.slug.clone(), quiz);
@@ -783,6 +812,119 @@ fn load_quizzes(
         }
     }
     (quizzes.into_values().collect(), slugs)
+}
+
+/// A quiz file with `questions_from = "<slug>"` takes its `[[blueprint]]` and `[[questions]]`
+/// from that quiz's file (a post-test drawing from the pre-test's item bank, so the two
+/// compare). The text to validate: unchanged without the key, else the file with the bank's
+/// questions; `None` (with a problem) when the bank cannot be read.
+fn with_bank(
+    root: &Path,
+    dir: &Path,
+    rel: &str,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    if !text.contains("questions_from") {
+        return Some(text.to_string());
+    }
+    let Ok(mut table) = text.parse::<Table>() else {
+        // The validator reports the syntax error with its line.
+        return Some(text.to_string());
+    };
+    let Some(Value::String(bank)) = table.remove("questions_from") else {
+        return Some(text.to_string());
+    };
+    let bank_rel = format!("quizzes/{bank}.toml");
+    let bank_text = read_text(
+        root,
+        &dir.join(format!("{bank}.toml")),
+        &bank_rel,
+        MAX_QUIZ_FILE,
+        problems,
+    )?;
+    let Ok(bank_table) = bank_text.parse::<Table>() else {
+        problems.push(problem(
+            rel,
+            1,
+            format!("questions_from: {bank_rel} is not valid TOML"),
+        ));
+        return None;
+    };
+    if bank_table.contains_key("questions_from") || table.contains_key("questions") {
+        problems.push(problem(
+            rel,
+            1,
+            "questions_from: the quiz takes its questions from a bank that has its own, never both",
+        ));
+        return None;
+    }
+    for key in ["blueprint", "questions"] {
+        if let Some(v) = bank_table.get(key) {
+            table.insert(key.to_string(), v.clone());
+        }
+    }
+    toml::to_string(&table).ok()
+}
+
+/// The surveys of the training project: `surveys/<slug>.toml` (optional folder).
+fn load_surveys(root: &Path, problems: &mut Vec<Problem>) -> Vec<Survey> {
+    let dir = root.join("surveys");
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (name, path) in list_dir(&dir, "surveys", problems) {
+        let rel = format!("surveys/{name}");
+        let Some(slug) = name.strip_suffix(".toml") else {
+            problems.push(problem(
+                &rel,
+                1,
+                "only survey files named <slug>.toml belong in surveys/",
+            ));
+            continue;
+        };
+        let Some(text) = read_text(root, &path, &rel, MAX_QUIZ_FILE, problems) else {
+            continue;
+        };
+        match toml::from_str::<Survey>(&text) {
+            Ok(mut survey) => {
+                survey.slug = slug.to_string();
+                let mut ids = BTreeSet::new();
+                for (section, item) in survey.items() {
+                    for id in [&section.id, &item.id] {
+                        if !is_identifier(id) {
+                            problems.push(problem(
+                                &rel,
+                                1,
+                                format!("\"{id}\" is not an identifier ([a-z0-9-])"),
+                            ));
+                        }
+                    }
+                    if !ids.insert(item.id.clone()) {
+                        problems.push(problem(
+                            &rel,
+                            1,
+                            format!("item id \"{}\" is used twice", item.id),
+                        ));
+                    }
+                }
+                if survey.sections.iter().any(|s| s.items.is_empty()) {
+                    problems.push(problem(&rel, 1, "every section needs at least one item"));
+                }
+                out.push(survey);
+            }
+            Err(e) => {
+                let line = e
+                    .span()
+                    .map(|r| text[..r.start.min(text.len())].lines().count().max(1))
+                    .unwrap_or(1);
+                problems.push(problem(&rel, line, e.message().to_string()));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.slug.cmp(&b.slug));
+    out
 }
 
 /// Every blueprint pool of a quiz the scheme names samples a declared competence, and every

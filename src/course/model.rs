@@ -12,6 +12,58 @@ pub struct Course {
     pub modules: Vec<Module>,
     /// Sorted by slug.
     pub quizzes: Vec<Quiz>,
+    /// The training project's surveys (`surveys/<slug>.toml`), sorted by slug.
+    pub surveys: Vec<Survey>,
+}
+
+/// A survey of the training project (satisfaction): sections of five-level items and open
+/// questions. Answers are stored without a link to the person who gave them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Survey {
+    #[serde(default)]
+    pub slug: String,
+    pub title_th: String,
+    pub title_en: String,
+    pub description_th: String,
+    pub description_en: String,
+    pub sections: Vec<SurveySection>,
+}
+
+/// A section of a survey (an aspect: speakers, content, venue and online system, …).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SurveySection {
+    pub id: String,
+    pub title_th: String,
+    pub title_en: String,
+    pub items: Vec<SurveyItem>,
+}
+
+/// One survey item: a five-level rating (5 มากที่สุด … 1 น้อยที่สุด) or an open question.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyItem {
+    pub id: String,
+    pub kind: SurveyItemKind,
+    pub text_th: String,
+    pub text_en: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyItemKind {
+    Scale,
+    Text,
+}
+
+impl Survey {
+    /// Every item with its section, in order.
+    pub fn items(&self) -> impl Iterator<Item = (&SurveySection, &SurveyItem)> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.items.iter().map(move |i| (s, i)))
+    }
 }
 
 /// `programme.toml`.
@@ -28,6 +80,15 @@ pub struct Programme {
     /// every pool of a scheme quiz names one, and every competence is sampled.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub competences: Vec<Competence>,
+    /// The training project's own measures: the pre-test and post-test (quiz slugs, drawn
+    /// from one item bank so scores compare) and the satisfaction survey (a survey slug).
+    /// None of them counts for a credential unless a scope requires it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posttest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<String>,
 }
 
 /// One competence of the scheme.

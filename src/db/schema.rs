@@ -260,6 +260,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    survey_responses (id) {
+        id -> Text,
+        cohort_id -> Text,
+        survey_slug -> Text,
+        answers_json -> Text,
+    }
+}
+
+diesel::table! {
+    survey_respondents (cohort_id, survey_slug, user_id) {
+        cohort_id -> Text,
+        survey_slug -> Text,
+        user_id -> Text,
+        responded_on -> Text,
+    }
+}
+
+diesel::table! {
     observed_assessments (id) {
         id -> Text,
         cohort_id -> Text,
@@ -365,6 +383,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempt_answers,
     essay_marks,
     observed_assessments,
+    survey_responses,
+    survey_respondents,
     signing_keys,
     credential_counters,
     credentials,

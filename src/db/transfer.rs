@@ -46,6 +46,8 @@ pub const TABLES: &[&str] = &[
     "attempt_answers",
     "essay_marks",
     "observed_assessments",
+    "survey_responses",
+    "survey_respondents",
     "signing_keys",
     "credential_counters",
     "credentials",

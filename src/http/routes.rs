@@ -73,6 +73,9 @@ route_table! {
     post "/api/v1/attempts/{id}/marks/{question_id}" => api::marking::mark;
     post "/api/v1/cohorts/{id}/conflicts" => api::marking::declare_conflict;
     get "/api/v1/cohorts/{id}/observations" => api::marking::list_observations;
+    get "/api/v1/cohorts/{id}/surveys" => api::evaluation::surveys;
+    post "/api/v1/cohorts/{id}/surveys/{slug}/responses" => api::evaluation::respond;
+    get "/api/v1/cohorts/{id}/evaluation" => api::evaluation::evaluation;
     post "/api/v1/cohorts/{id}/observations" => api::marking::record_observation;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;
     post "/api/v1/quizzes/import-gift" => api::quizzes::import_gift;

@@ -123,6 +123,7 @@ fn json_body(method: &str, path: &str, persona: &str, cohort: &str) -> Option<Va
         ("POST", "/api/v1/attempts/{id}/marks/{question_id}") => {
             json!({"levels": {}, "comment": ""})
         }
+        ("POST", "/api/v1/cohorts/{id}/surveys/{slug}/responses") => json!({"answers": {}}),
         ("POST", "/api/v1/cohorts/{id}/conflicts") => json!({"user_id": "nope", "statement": ""}),
         ("POST", "/api/v1/cohorts/{id}/observations") => json!({"user_id": "nope", "scope": "x",
             "observed_on": "x", "business": "", "competences": [], "outcome": "x"}),
@@ -414,6 +415,7 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
             .replace("/status/{purpose}", "/status/revocation")
             .replace("/keys/{name}", "/keys/key-unknown")
             .replace("{question_id}", &question)
+            .replace("/surveys/{slug}", "/surveys/satisfaction")
             .replace(
                 "/marking/{attempt}/{question}",
                 &format!("/marking/{attempt}/{question}"),

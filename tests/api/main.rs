@@ -13,6 +13,7 @@ mod credentials;
 mod crosssite;
 mod demo;
 mod email;
+mod evaluation;
 mod foundation;
 mod fuzz_regressions;
 mod governance;

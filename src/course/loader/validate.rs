@@ -211,6 +211,15 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// An identifier that may be left out.
+    pub(super) fn optional_ident(&mut self, at: &At<'_>, key: &str) -> Option<String> {
+        if at.table.contains_key(key) {
+            self.ident(at, key)
+        } else {
+            None
+        }
+    }
+
     pub(super) fn uint(&mut self, at: &At<'_>, key: &str, min: u32, max: u32) -> Option<u32> {
         self.int(at, key, i64::from(min), i64::from(max))
             .and_then(|n| u32::try_from(n).ok())
@@ -345,6 +354,9 @@ impl<'a> Checker<'a> {
             description_en: self.text(&at, "description_en"),
             scopes: self.scopes(&at, known),
             competences: self.competences(&at),
+            pretest: self.optional_ident(&at, "pretest"),
+            posttest: self.optional_ident(&at, "posttest"),
+            survey: self.optional_ident(&at, "survey"),
         }
     }
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cohorts;
 pub mod content;
 pub mod credentials;
+pub mod evaluation;
 pub mod governance;
 pub mod health;
 pub mod marking;

@@ -1,0 +1,2 @@
+DROP TABLE survey_respondents;
+DROP TABLE survey_responses;

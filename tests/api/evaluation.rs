@@ -1,0 +1,294 @@
+//! The training project's own measures (issue 25): the anonymous satisfaction survey, the
+//! pre/post test and the training hours, as figures a test recomputes from the raw answers.
+
+use academy::accounts::model::Role;
+use serde_json::{json, Value};
+
+use crate::credentials::cohort_with_trainees;
+use crate::helpers::{error_code, spawn_app, TestApp};
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+fn sd(xs: &[f64]) -> f64 {
+    let m = mean(xs);
+    (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() as f64 - 1.0)).sqrt()
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+async fn survey(app: &TestApp, cohort: &str, token: &str) -> Value {
+    let list: Value = app
+        .get(&format!("/api/v1/cohorts/{cohort}/surveys"), Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["slug"] == "satisfaction")
+        .unwrap()
+        .clone()
+}
+
+async fn respond(app: &TestApp, cohort: &str, token: &str, answers: &Value) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/cohorts/{cohort}/surveys/satisfaction/responses"),
+        Some(token),
+        &json!({ "answers": answers }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_survey_is_answered_once_without_a_name_and_its_results_add_up() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 5).await;
+    let s = survey(&app, &c.cohort, &c.trainees[0].1).await;
+    let items = s["items"].as_array().unwrap().clone();
+    let scale: Vec<String> = items
+        .iter()
+        .filter(|i| i["kind"] == "scale")
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    let open: Vec<String> = items
+        .iter()
+        .filter(|i| i["kind"] == "text")
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(scale.len() >= 12 && !open.is_empty(), "{s}");
+    assert_eq!(s["responded"], false);
+
+    // Each trainee rates every item; trainee k gives item j the rating 1 + (k + j) % 5, and
+    // trainees 0 and 3 leave a comment.
+    let mut given: Vec<Vec<f64>> = vec![Vec::new(); scale.len()];
+    for (k, (_, token)) in c.trainees.iter().enumerate() {
+        let mut answers = serde_json::Map::new();
+        for (j, id) in scale.iter().enumerate() {
+            let r = 1 + (k + j) % 5;
+            given[j].push(r as f64);
+            answers.insert(id.clone(), json!(r));
+        }
+        if k % 3 == 0 {
+            answers.insert(open[0].clone(), json!(format!("ข้อเสนอแนะลับหมายเลข {k}")));
+        }
+        let res = respond(&app, &c.cohort, token, &Value::Object(answers)).await;
+        assert_eq!(res.status(), 201);
+    }
+    // A second response is refused; so are a rating of 6, a missing item and an unknown one.
+    let again = json!({ scale[0].clone(): 5 });
+    let res = respond(&app, &c.cohort, &c.trainees[0].1, &again).await;
+    assert_eq!(
+        res.status(),
+        422,
+        "incomplete is checked before the duplicate"
+    );
+    let mut full = serde_json::Map::new();
+    for id in &scale {
+        full.insert(id.clone(), json!(4));
+    }
+    let res = respond(
+        &app,
+        &c.cohort,
+        &c.trainees[0].1,
+        &Value::Object(full.clone()),
+    )
+    .await;
+    assert_eq!(error_code(res, 409).await, "already_responded");
+    let (_, late) = app.user_with_token(Role::Trainee, "late@example.org").await;
+    let code: Value = app
+        .get(&format!("/api/v1/cohorts/{}", c.cohort), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.post_json(
+        "/api/v1/cohorts/join",
+        Some(&late),
+        &json!({"join_code": code["join_code"]}),
+    )
+    .await;
+    for (bad, why) in [
+        (json!(6), "1 to 5"),
+        (json!("มาก"), "1 to 5"),
+        (json!(2.5), "1 to 5"),
+    ] {
+        let mut a = full.clone();
+        a.insert(scale[0].clone(), bad);
+        let res = respond(&app, &c.cohort, &late, &Value::Object(a)).await;
+        assert_eq!(res.status(), 422);
+        let b: Value = res.json().await.unwrap();
+        assert!(b["error"]["message"].as_str().unwrap().contains(why), "{b}");
+    }
+    let mut a = full.clone();
+    a.insert("nope".into(), json!(3));
+    assert_eq!(
+        respond(&app, &c.cohort, &late, &Value::Object(a))
+            .await
+            .status(),
+        422
+    );
+    // Staff do not answer the trainees' survey; trainees do not read the results.
+    let res = respond(&app, &c.cohort, &c.admin, &Value::Object(full.clone())).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/cohorts/{}/evaluation", c.cohort),
+            Some(&late)
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        survey(&app, &c.cohort, &c.trainees[0].1).await["responded"],
+        true
+    );
+
+    // The results equal those recomputed here from the ratings given.
+    let e: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/evaluation", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sat = &e["satisfaction"];
+    assert_eq!(sat["n"], 5, "{sat}");
+    let all: Vec<f64> = given.iter().flatten().copied().collect();
+    assert_eq!(sat["mean"].as_f64().unwrap(), round2(mean(&all)));
+    assert_eq!(sat["sd"].as_f64().unwrap(), round2(sd(&all)));
+    let band = |m: f64| match round2(m) {
+        x if x >= 4.51 => "มากที่สุด",
+        x if x >= 3.51 => "มาก",
+        x if x >= 2.51 => "ปานกลาง",
+        x if x >= 1.51 => "น้อย",
+        _ => "น้อยที่สุด",
+    };
+    assert_eq!(sat["band_th"], band(mean(&all)));
+    let results: Vec<&Value> = sat["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["items"].as_array().unwrap())
+        .collect();
+    assert_eq!(results.len(), scale.len());
+    for (j, id) in scale.iter().enumerate() {
+        let r = results.iter().find(|r| r["id"] == id.as_str()).unwrap();
+        assert_eq!(r["n"], 5);
+        assert_eq!(r["mean"].as_f64().unwrap(), round2(mean(&given[j])), "{id}");
+        assert_eq!(r["sd"].as_f64().unwrap(), round2(sd(&given[j])), "{id}");
+        assert_eq!(r["band_th"], band(mean(&given[j])), "{id}");
+    }
+    for section in sat["sections"].as_array().unwrap() {
+        let ids: Vec<&str> = section["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
+        let xs: Vec<f64> = scale
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| ids.contains(&id.as_str()))
+            .flat_map(|(j, _)| given[j].clone())
+            .collect();
+        assert_eq!(section["mean"].as_f64().unwrap(), round2(mean(&xs)));
+    }
+    let comments: Vec<&str> = sat["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(comments.len(), 2, "{comments:?}");
+    assert!(comments.contains(&"ข้อเสนอแนะลับหมายเลข 3"));
+
+    // Nothing links an answer to a person: the results name no trainee, and the stored answers
+    // carry no person and no time.
+    let text = e["satisfaction"].to_string();
+    for (id, _) in &c.trainees {
+        assert!(!text.contains(id.as_str()), "{text}");
+    }
+    assert!(!text.contains("example.org"));
+    let columns = app
+        .count(
+            "SELECT COUNT(*) AS n FROM survey_responses WHERE answers_json LIKE '%trainee%' \
+             OR answers_json LIKE '%@%'",
+        )
+        .await;
+    assert_eq!(columns, 0);
+    for (id, _) in &c.trainees {
+        assert_eq!(
+            app.count(format!(
+                "SELECT COUNT(*) AS n FROM survey_responses WHERE id = '{id}' OR answers_json LIKE '%{id}%'"
+            ))
+            .await,
+            0
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM survey_respondents")
+            .await,
+        5
+    );
+    // SQLite keeps rows in rowid order (and the export lists them so): the answers' rowids are
+    // random, not 1, 2, 3… in the order of the respondents.
+    if crate::helpers::backend_name() == "SQLite" {
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM survey_responses WHERE rowid <= 1000")
+                .await,
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn training_hours_come_from_the_sessions_attended() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 2).await;
+    // Two sessions held: 3 hours and 2 hours; trainee 0 was present at the first only.
+    let first = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -600, 180).await;
+    crate::cohorts::session_now(&app, &c.admin, &c.cohort, -300, 120).await;
+    let res = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/sessions/{}/attendance/{}",
+            first["id"].as_str().unwrap(),
+            c.trainees[0].0
+        )))
+        .bearer_auth(&c.admin)
+        .json(&json!({"status": "present"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let e: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/evaluation", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["attendance"]["scheduled_hours"], 5.0, "{e}");
+    let of = |u: &str| {
+        e["attendance"]["trainees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["user_id"] == u)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(of(&c.trainees[0].0)["attended_hours"], 3.0);
+    assert_eq!(of(&c.trainees[0].0)["percent"], 60.0);
+    assert_eq!(of(&c.trainees[1].0)["attended_hours"], 0.0);
+}
