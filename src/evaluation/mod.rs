@@ -3,6 +3,7 @@
 //! the satisfaction survey (n, mean, SD and the Thai band per item, section and overall, with
 //! the open comments; answers never linked to a person) and the training hours.
 
+pub mod charts;
 pub mod error;
 pub mod stats;
 pub mod store;

@@ -167,6 +167,8 @@ route_table! {
     get "/attempts/{id}" => ui::quizzes::attempt_page;
     post "/attempts/{id}/submit" => ui::quizzes::submit;
     get "/cohorts/{id}/marking" => ui::marking::queue_page;
+    get "/cohorts/{id}/surveys/{slug}" => ui::evaluation::survey_page;
+    post "/cohorts/{id}/surveys/{slug}" => ui::evaluation::survey_submit;
     get "/marking/{attempt}/{question}" => ui::marking::mark_page;
     post "/marking/{attempt}/{question}" => ui::marking::mark_submit;
     get "/static/editor.js" => ui::content::editor_js;

@@ -49,7 +49,7 @@ fn the_shipped_course_passes_the_check() {
     let (code, out) = check(Path::new("course_content"));
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("7 modules") && out.contains("9 quizzes"),
+        out.contains("7 modules") && out.contains("11 quizzes"),
         "{out}"
     );
 }

@@ -292,3 +292,215 @@ async fn training_hours_come_from_the_sessions_attended() {
     assert_eq!(of(&c.trainees[0].0)["percent"], 60.0);
     assert_eq!(of(&c.trainees[1].0)["attended_hours"], 0.0);
 }
+
+/// Takes a published quiz answering the first `right` questions of the attempt with the key
+/// (read as staff) and leaving the rest blank; the attempt's percent as the API reports it.
+async fn take(
+    app: &TestApp,
+    c: &crate::credentials::Cohort,
+    token: &str,
+    slug: &str,
+    right: usize,
+) -> f64 {
+    let started: Value = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/quizzes/{slug}/attempts", c.cohort),
+            Some(token),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a = started["attempt_id"].as_str().unwrap().to_string();
+    let staff: Value = app
+        .get(&format!("/api/v1/attempts/{a}"), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for item in staff["review"].as_array().unwrap().iter().take(right) {
+        let res = app
+            .client
+            .put(app.url(&format!(
+                "/api/v1/attempts/{a}/answers/{}",
+                item["question_id"].as_str().unwrap()
+            )))
+            .bearer_auth(token)
+            .json(&json!({"answer": item["correct_answer"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let r: Value = app
+        .post_json(
+            &format!("/api/v1/attempts/{a}/submit"),
+            Some(token),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The pre-test never shows its key to the trainee.
+    if slug == "pretest" {
+        let own: Value = app
+            .get(&format!("/api/v1/attempts/{a}"), Some(token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(own.get("review").is_none(), "{own}");
+    }
+    r["percent"].as_f64().unwrap()
+}
+
+#[tokio::test]
+async fn pre_and_post_tests_give_the_means_the_gain_and_a_paired_t_test() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 4).await;
+    for slug in ["pretest", "posttest"] {
+        let res = app
+            .post_json(
+                &format!("/api/v1/cohorts/{}/quizzes/{slug}/publish", c.cohort),
+                Some(&c.admin),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    // Right answers out of 12 before and after: one trainee does not improve.
+    let plan = [(2, 5), (4, 4), (6, 10), (8, 11)];
+    let mut pre = Vec::new();
+    let mut post = Vec::new();
+    for ((_, token), (before, after)) in c.trainees.iter().zip(plan) {
+        pre.push(take(&app, &c, token, "pretest", before).await);
+        post.push(take(&app, &c, token, "posttest", after).await);
+    }
+    assert!((pre[0] - 100.0 * 2.0 / 12.0).abs() < 0.01, "{pre:?}");
+    let e: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/evaluation", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Recomputed here from the attempts' percents.
+    let gains: Vec<f64> = pre.iter().zip(&post).map(|(a, b)| b - a).collect();
+    assert_eq!(e["pretest"]["n"], 4);
+    assert_eq!(
+        e["pretest"]["mean_percent"].as_f64().unwrap(),
+        round2(mean(&pre))
+    );
+    assert_eq!(
+        e["posttest"]["mean_percent"].as_f64().unwrap(),
+        round2(mean(&post))
+    );
+    let p = &e["paired"];
+    assert_eq!(p["n"], 4);
+    assert_eq!(p["mean_gain"].as_f64().unwrap(), round2(mean(&gains)));
+    assert_eq!(p["improved_percent"].as_f64().unwrap(), 75.0);
+    let g = (mean(&post) - mean(&pre)) / (100.0 - mean(&pre));
+    assert_eq!(p["normalised_gain"].as_f64().unwrap(), round2(g));
+    let t = mean(&gains) / (sd(&gains) / 2.0);
+    assert!((p["t"].as_f64().unwrap() - t).abs() < 1e-3, "{p} vs {t}");
+    assert_eq!(p["df"], 3.0);
+    let pv = p["p"].as_f64().unwrap();
+    assert!(pv > 0.0 && pv < 0.1, "{p}");
+    // Per trainee, for the report's appendix.
+    let rows = e["attendance"]["trainees"].as_array().unwrap();
+    for ((id, _), (a, b)) in c.trainees.iter().zip(pre.iter().zip(&post)) {
+        let r = rows.iter().find(|r| r["user_id"] == id.as_str()).unwrap();
+        assert_eq!(r["pretest_percent"].as_f64().unwrap(), *a);
+        assert_eq!(r["posttest_percent"].as_f64().unwrap(), *b);
+    }
+    // The staff cohort page shows the figures and the pre/post chart.
+    let b = crate::web::sign_in(&app, "admin@example.org").await;
+    let html = crate::web::page(&app, &b, &format!("/cohorts/{}", c.cohort)).await;
+    assert!(html.contains("ผลการประเมินโครงการ"), "{html}");
+    assert!(
+        html.contains(&format!("{}%", round2(mean(&post)))),
+        "{html}"
+    );
+    assert!(html.contains("<circle"), "{html}");
+    // Neither test counts for a credential: the scheme names neither.
+    let elig: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/eligibility", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!elig.to_string().contains("pretest"));
+}
+
+#[tokio::test]
+async fn a_trainee_answers_the_survey_on_its_page_once() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 1).await;
+    let b = crate::web::sign_in(&app, "trainee0@example.org").await;
+    let cohort_page = crate::web::page(&app, &b, &format!("/cohorts/{}", c.cohort)).await;
+    let path = format!("/cohorts/{}/surveys/satisfaction", c.cohort);
+    assert!(cohort_page.contains(&path), "{cohort_page}");
+    let form = crate::web::page(&app, &b, &path).await;
+    let ids: Vec<String> = form
+        .split("name=\"a:")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(ids.len() > 10, "{form}");
+    // Missing ratings come back with the reason and what was chosen.
+    let first = ids
+        .iter()
+        .find(|i| {
+            !i.contains("comment")
+                && !i.contains("suggest")
+                && !i.contains("problem")
+                && !i.contains("topic")
+        })
+        .unwrap()
+        .clone();
+    let key = format!("a:{first}");
+    let res = crate::web::post_form(&app, &b, &path, &path, &[(key.as_str(), "4")]).await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("value=\"4\" required checked"), "{body}");
+    let scale: Vec<String> = form
+        .split("type=\"radio\" name=\"a:")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let keys: Vec<String> = scale.iter().map(|i| format!("a:{i}")).collect();
+    let mut fields: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "5")).collect();
+    fields.push(("a:comments-suggestions", "ขอเพิ่มเวลาฝึกเขียนข้อค้นพบ"));
+    let res = crate::web::post_form(&app, &b, &path, &path, &fields).await;
+    assert_eq!(res.status(), 303);
+    let after = crate::web::page(
+        &app,
+        &b,
+        &format!("/cohorts/{}?done=survey_thanks", c.cohort),
+    )
+    .await;
+    assert!(after.contains("ตอบแล้ว ขอบคุณ"), "{after}");
+    assert!(after.contains("ไม่ผูกกับชื่อของท่าน"), "{after}");
+    let e: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/evaluation", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["satisfaction"]["n"], 1);
+    assert_eq!(e["satisfaction"]["mean"], 5.0);
+}

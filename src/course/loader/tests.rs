@@ -105,7 +105,12 @@ fn shipped_content_loads_without_problems() {
     assert_eq!(course.programme.id, "tis-s-assessor");
     assert_eq!(course.programme.scopes.len(), 2);
     assert_eq!(course.modules.len(), 7);
-    assert_eq!(course.quizzes.len(), 9);
+    assert_eq!(course.quizzes.len(), 11);
+    // The post-test draws from the pre-test's item bank.
+    let bank = |slug: &str| course.quizzes.iter().find(|q| q.slug == slug).unwrap();
+    assert_eq!(bank("posttest").questions, bank("pretest").questions);
+    assert_eq!(bank("posttest").blueprint, bank("pretest").blueprint);
+    assert_eq!(course.surveys.len(), 1);
     // The written assessment: every question a written task with a rubric.
     let written = course
         .quizzes

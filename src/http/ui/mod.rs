@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cohorts;
 pub mod content;
 pub mod credentials;
+pub mod evaluation;
 pub mod governance;
 pub mod guard;
 pub mod home;
@@ -42,6 +43,7 @@ macro_rules! embedded_templates {
 const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "base.html",
     "marking/queue.html",
+    "evaluation/survey.html",
     "marking/mark.html",
     "home/first_run.html",
     "home/dashboard.html",

@@ -185,6 +185,31 @@ pub async fn cohort_page(
         modules.len(),
         t.get("progress").map(String::as_str).unwrap_or(""),
     );
+    // The training project's measures: surveys for trainees, the evaluation for staff.
+    let (u2, c2, id2) = (user.clone(), state.course.clone(), cohort.id.clone());
+    let (surveys, evaluation) = state
+        .db
+        .read(move |conn| {
+            let surveys = crate::evaluation::cohort_surveys(conn, &c2, &id2, &u2, lang)?;
+            let evaluation = if staff {
+                Some(crate::evaluation::evaluation(conn, &c2, &id2, &u2, lang)?)
+            } else {
+                None
+            };
+            Ok((surveys, evaluation))
+        })
+        .await?;
+    let evaluation_view = evaluation.as_ref().map(|e| {
+        let label = |k: &str| t.get(k).cloned().unwrap_or_default();
+        json!({
+            "pretest": e.pretest, "posttest": e.posttest, "paired": e.paired,
+            "p": e.paired.p.map(|p| if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }),
+            "satisfaction": e.satisfaction,
+            "scheduled_hours": e.attendance.scheduled_hours,
+            "satisfaction_chart": e.satisfaction.as_ref().map(|s| crate::evaluation::charts::satisfaction_svg(s, &label("eval_satisfaction"))),
+            "prepost_chart": (e.paired.n > 0).then(|| crate::evaluation::charts::prepost_svg(e, &label("eval_prepost"))),
+        })
+    });
     let mut page = Page::new(&req);
     page.flash_from_query(&req);
     page.ctx.insert(
@@ -193,6 +218,8 @@ pub async fn cohort_page(
                 "status_label": status_label(lang, cohort.status.as_str()), "join_code": cohort.join_code, "calendar_path": cohort.calendar_path}),
     );
     page.ctx.insert("staff", &staff);
+    page.ctx.insert("surveys", &surveys);
+    page.ctx.insert("evaluation", &evaluation_view);
     page.ctx.insert("is_admin", &(user.role == Role::Admin));
     let scopes: Vec<Value> = state
         .course

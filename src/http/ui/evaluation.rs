@@ -1,0 +1,127 @@
+//! The survey page a trainee answers (anonymous), on a phone as on a desktop.
+
+use crate::http::ui::pages::*;
+
+async fn render_survey(
+    state: &AppState,
+    req: &HttpRequest,
+    user: User,
+    (cohort_id, slug): (crate::cohorts::model::CohortId, String),
+    error: Option<String>,
+    echo: HashMap<String, String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let lang = lang_of(req);
+    let (u, course, c, s) = (
+        user.clone(),
+        state.course.clone(),
+        cohort_id.clone(),
+        slug.clone(),
+    );
+    let survey = state
+        .db
+        .read(move |conn| {
+            crate::evaluation::cohort_surveys(conn, &course, &c, &u, lang)?
+                .into_iter()
+                .find(|v| v.slug == s)
+                .ok_or(AppError::NotFound)
+        })
+        .await?;
+    // Items grouped under their sections, in order.
+    let mut sections: Vec<Value> = Vec::new();
+    for item in &survey.items {
+        if sections.last().and_then(|s| s["title"].as_str()) != Some(item.section.as_str()) {
+            sections.push(json!({"title": item.section, "items": []}));
+        }
+        if let Some(list) = sections.last_mut().and_then(|s| s["items"].as_array_mut()) {
+            list.push(json!({"id": item.id, "kind": item.kind, "text": item.text,
+                             "value": echo.get(&format!("a:{}", item.id)).cloned().unwrap_or_default()}));
+        }
+    }
+    let mut page = Page::new(req);
+    page.ctx.insert("user", &user);
+    page.ctx.insert("cohort_id", &cohort_id);
+    page.ctx.insert("slug", &slug);
+    page.ctx.insert("title", &survey.title);
+    page.ctx.insert("description", &survey.description);
+    page.ctx.insert("responded", &survey.responded);
+    page.ctx.insert("sections", &sections);
+    page.ctx.insert("levels", &[5, 4, 3, 2, 1]);
+    page.ctx.insert("error", &error);
+    page.render(state, "evaluation/survey.html", status)
+}
+
+/// The survey form (a trainee of the cohort).
+pub async fn survey_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    PageUser(user): PageUser,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
+) -> Result<HttpResponse, PageError> {
+    render_survey(
+        &state,
+        &req,
+        user,
+        path.into_inner(),
+        None,
+        HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Records the answers (fields `a:<item id>`) and returns to the cohort page.
+pub async fn survey_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    PageUser(user): PageUser,
+    path: web::Path<(crate::cohorts::model::CohortId, String)>,
+    CsrfForm(fields): CsrfForm<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    let (cohort_id, slug) = path.into_inner();
+    let answers: std::collections::BTreeMap<String, Value> = fields
+        .iter()
+        .filter_map(|(k, v)| {
+            let id = k.strip_prefix("a:")?;
+            let v = v.trim();
+            if v.is_empty() {
+                return None;
+            }
+            Some((
+                id.to_string(),
+                v.parse::<u64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::from(v)),
+            ))
+        })
+        .collect();
+    let (u, course, c, s) = (
+        user.clone(),
+        state.course.clone(),
+        cohort_id.clone(),
+        slug.clone(),
+    );
+    let result = state
+        .db
+        .run(move |conn| crate::evaluation::respond(conn, &course, &c, &s, &u, &answers))
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!(
+            "/cohorts/{cohort_id}?done=survey_thanks"
+        ))),
+        Err(e @ AppError::Validation { .. }) => {
+            let message = crate::http::ui::error_text(lang_of(&req), &e);
+            render_survey(
+                &state,
+                &req,
+                user,
+                (cohort_id, slug),
+                Some(message),
+                fields,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
