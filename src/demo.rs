@@ -90,6 +90,14 @@ fn bkk(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
 }
 
 /// A small deterministic generator, so every run of the demo looks the same.
+/// Open comments a demo survey carries (examples, not real people's words).
+const DEMO_COMMENTS: &[&str] = &[
+    "เสียงจากห้องประชุมขาดหายเป็นช่วง ๆ สำหรับผู้เข้าร่วมออนไลน์ (ตัวอย่าง)",
+    "อยากให้มีกรณีศึกษางานบริการเพิ่มขึ้น (ตัวอย่าง)",
+    "ควรเพิ่มเวลาฝึกเขียนข้อค้นพบ (ตัวอย่าง)",
+    "วิทยากรอธิบายชัดเจน ยกตัวอย่างธุรกิจในจังหวัดได้ดี (ตัวอย่าง)",
+];
+
 struct Lcg(u64);
 
 impl Lcg {
@@ -339,7 +347,19 @@ pub fn seed(
         }
         // Module quizzes first; a quiz with prerequisites (the final exam) last, and only by
         // those who meet them, as the service requires.
-        let mut order = training_quizzes.clone();
+        // The pre-test first, before any reading (so weaker than the trainee will become).
+        let (pre, post) = (
+            course.programme.pretest.as_deref(),
+            course.programme.posttest.as_deref(),
+        );
+        if let Some(pre) = pre {
+            take_quiz(conn, &cid, pre, t, skill * 0.55, &mut rng)?;
+        }
+        let mut order: Vec<&crate::quizzes::model::Quiz> = training_quizzes
+            .iter()
+            .copied()
+            .filter(|q| Some(q.slug.as_str()) != pre && Some(q.slug.as_str()) != post)
+            .collect();
         order.sort_by_key(|q| !q.requires.is_empty());
         for q in order {
             let module_done = match &q.module {
@@ -363,6 +383,47 @@ pub fn seed(
                 let revised = (skill + 0.1 * f64::from(n)).min(0.98);
                 if take_quiz(conn, &cid, &q.slug, t, revised, &mut rng)? {
                     break;
+                }
+            }
+        }
+        // Those who finished the reading take the post-test and most answer the survey
+        // (ratings mostly 4 and 5, the online system rated a little lower, a few comments).
+        if read >= 5 {
+            if let Some(post) = post {
+                take_quiz(conn, &cid, post, t, skill, &mut rng)?;
+            }
+            if let Some(survey) = course
+                .programme
+                .survey
+                .as_deref()
+                .and_then(|s| course.surveys.iter().find(|v| v.slug == s))
+            {
+                if i % 5 != 4 {
+                    let mut answers = std::collections::BTreeMap::new();
+                    for (section, item) in survey.items() {
+                        match item.kind {
+                            crate::course::model::SurveyItemKind::Scale => {
+                                let dip = if section.id == "venue-online" {
+                                    0.8
+                                } else {
+                                    0.0
+                                };
+                                let r = (3.6 + 1.6 * rng.next() - dip).round().clamp(1.0, 5.0);
+                                answers.insert(item.id.clone(), Value::from(r as u64));
+                            }
+                            crate::course::model::SurveyItemKind::Text if i % 7 == 0 => {
+                                answers.insert(
+                                    item.id.clone(),
+                                    Value::from(
+                                        DEMO_COMMENTS
+                                            [(i / 7 + item.id.len()) % DEMO_COMMENTS.len()],
+                                    ),
+                                );
+                            }
+                            _ => {}
+                        }
+                    }
+                    crate::evaluation::respond(conn, course, &cid, &survey.slug, t, &answers)?;
                 }
             }
         }

@@ -53,6 +53,24 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
         .collect();
     let distinct: std::collections::BTreeSet<&&str> = names.iter().collect();
     assert_eq!((names.len(), distinct.len()), (40, 40), "{names:?}");
+    // The project's measures have something to show (issue 25): every trainee took the
+    // pre-test, those who finished the reading the post-test (and gained), most answered the
+    // survey; the written assessment was marked.
+    let e: Value = app
+        .get(&format!("/api/v1/cohorts/{id}/evaluation"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["pretest"]["n"], 40, "{e}");
+    assert!(e["posttest"]["n"].as_u64().unwrap() >= 20, "{e}");
+    assert!(e["paired"]["mean_gain"].as_f64().unwrap() > 0.0, "{e}");
+    assert!(e["satisfaction"]["n"].as_u64().unwrap() >= 15, "{e}");
+    assert!(!e["satisfaction"]["comments"].as_array().unwrap().is_empty());
+    assert!(
+        app.count("SELECT COUNT(*) AS n FROM essay_marks").await > 0,
+        "the demo's written answers are marked"
+    );
     const MEN: [&str; 10] = [
         "สมชาย",
         "ประเสริฐ",
