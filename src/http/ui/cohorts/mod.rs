@@ -205,6 +205,13 @@ pub async fn cohort_page(
             "pretest": e.pretest, "posttest": e.posttest, "paired": e.paired,
             "p": e.paired.p.map(|p| if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }),
             "satisfaction": e.satisfaction,
+            // Two decimals, as reports print them, and the band in the page's language.
+            "sections": e.satisfaction.as_ref().map(|s| s.sections.iter().map(|sec| {
+                let f = |x: Option<f64>| x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "–".into());
+                let band = |r: &crate::evaluation::Rating| if lang == Language::En { r.band_en } else { r.band_th }.unwrap_or("–");
+                json!({"title": sec.title, "mean": f(sec.rating.mean), "sd": f(sec.rating.sd), "band": band(&sec.rating),
+                       "items": sec.items.iter().map(|i| json!({"text": i.text, "mean": f(i.rating.mean), "sd": f(i.rating.sd), "band": band(&i.rating)})).collect::<Vec<_>>()})
+            }).collect::<Vec<_>>()).unwrap_or_default(),
             "scheduled_hours": e.attendance.scheduled_hours,
             "satisfaction_chart": e.satisfaction.as_ref().map(|s| crate::evaluation::charts::satisfaction_svg(s, &label("eval_satisfaction"))),
             "prepost_chart": (e.paired.n > 0).then(|| crate::evaluation::charts::prepost_svg(e, &label("eval_prepost"))),
