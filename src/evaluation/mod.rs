@@ -5,6 +5,7 @@
 
 pub mod charts;
 pub mod error;
+pub mod report;
 pub mod stats;
 pub mod store;
 

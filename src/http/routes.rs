@@ -76,6 +76,7 @@ route_table! {
     get "/api/v1/cohorts/{id}/surveys" => api::evaluation::surveys;
     post "/api/v1/cohorts/{id}/surveys/{slug}/responses" => api::evaluation::respond;
     get "/api/v1/cohorts/{id}/evaluation" => api::evaluation::evaluation;
+    get "/api/v1/cohorts/{id}/report" => api::evaluation::report;
     post "/api/v1/cohorts/{id}/observations" => api::marking::record_observation;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;
     post "/api/v1/quizzes/import-gift" => api::quizzes::import_gift;

@@ -504,3 +504,181 @@ async fn a_trainee_answers_the_survey_on_its_page_once() {
     assert_eq!(e["satisfaction"]["n"], 1);
     assert_eq!(e["satisfaction"]["mean"], 5.0);
 }
+
+#[tokio::test]
+async fn the_closing_report_adds_up_from_the_raw_records_and_opens_in_an_xlsx_reader() {
+    use calamine::Reader;
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 4).await;
+    // Two offices: trainees 0 and 1 from Chiang Mai (TH-50), 2 and 3 from Khon Kaen (TH-40).
+    for (id, _) in &c.trainees[2..] {
+        let res = app
+            .client
+            .patch(app.url(&format!("/api/v1/users/{id}")))
+            .bearer_auth(&c.admin)
+            .json(&json!({"office_code": "TH-40"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    // One 5-hour session: trainees 0, 1 and 2 present (100 %), trainee 3 absent.
+    let s = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -400, 300).await;
+    for (id, _) in &c.trainees[..3] {
+        let res = app
+            .client
+            .put(app.url(&format!(
+                "/api/v1/sessions/{}/attendance/{id}",
+                s["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&c.admin)
+            .json(&json!({"status": "present"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+    }
+    for slug in ["pretest", "posttest"] {
+        app.post_json(
+            &format!("/api/v1/cohorts/{}/quizzes/{slug}/publish", c.cohort),
+            Some(&c.admin),
+            &json!({}),
+        )
+        .await;
+    }
+    // Trainees 0, 1 and 3 take the post-test; 0, 2 and 3 answer the survey.
+    for k in [0usize, 1, 3] {
+        take(&app, &c, &c.trainees[k].1, "posttest", 6).await;
+    }
+    let s0 = survey(&app, &c.cohort, &c.trainees[0].1).await;
+    let mut all4 = serde_json::Map::new();
+    for i in s0["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "scale")
+    {
+        all4.insert(i["id"].as_str().unwrap().to_string(), json!(4));
+    }
+    for k in [0usize, 2, 3] {
+        let res = respond(
+            &app,
+            &c.cohort,
+            &c.trainees[k].1,
+            &Value::Object(all4.clone()),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+    }
+    // Trainee 0 is made eligible and credentialed (product); trainee 1 gets a service
+    // credential by an override.
+    crate::credentials::make_eligible(&app, &c, &c.trainees[0].1).await;
+    let res = crate::credentials::issue(&app, &c, &c.trainees[0].0, "product", None).await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let res = crate::credentials::issue(
+        &app,
+        &c,
+        &c.trainees[1].0,
+        "service",
+        Some("ผ่านการอบรมงานบริการจากโครงการเดิม"),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+
+    let r: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/report", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Recomputed from the raw records the API gives: only trainee 0 attended ≥ 80 %, took the
+    // post-test and answered the survey (1 lacks the survey, 2 the post-test, 3 attendance).
+    assert_eq!(r["enrolled"], 4, "{r}");
+    assert_eq!(r["completed"], 1, "{r}");
+    let results: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/results", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let passed_both = c
+        .trainees
+        .iter()
+        .filter(|(id, _)| {
+            ["final-exam", "final-written"].iter().all(|q| {
+                results.as_array().unwrap().iter().any(|x| {
+                    x["user_id"] == id.as_str() && x["quiz_slug"] == *q && x["passed"] == true
+                })
+            })
+        })
+        .count();
+    assert_eq!(passed_both, 1);
+    assert_eq!(r["passed_exam"], passed_both);
+    assert_eq!(r["credentialed"]["product"], 1);
+    assert_eq!(r["credentialed"]["service"], 1);
+    let office = |code: &str| {
+        r["offices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["office_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(office("TH-50")["enrolled"], 2);
+    assert_eq!(office("TH-50")["completed"], 1);
+    assert_eq!(office("TH-50")["credentialed"], 2);
+    assert!(office("TH-50")["office_th"]
+        .as_str()
+        .unwrap()
+        .starts_with("สำนักงานอุตสาหกรรมจังหวัดเชียงใหม่"));
+    assert_eq!(office("TH-40")["enrolled"], 2);
+    assert_eq!(office("TH-40")["credentialed"], 0);
+    assert_eq!(r["evaluation"]["satisfaction"]["n"], 3);
+    assert_eq!(r["evaluation"]["posttest"]["n"], 3);
+
+    // The data sheets, read by calamine: the sheets and the same figures.
+    let res = app
+        .get(
+            &format!("/api/v1/cohorts/{}/report?format=xlsx", c.cohort),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["สรุป", "สำนักงาน", "ผู้เข้าอบรม", "ความพึงพอใจ"]
+    );
+    let summary = book.worksheet_range("สรุป").unwrap();
+    let value = |label: &str| {
+        summary
+            .rows()
+            .find(|row| row[0] == label)
+            .map(|row| row[1].to_string())
+            .unwrap()
+    };
+    assert_eq!(value("ผู้เข้าอบรม"), "4");
+    assert_eq!(value("ผ่านเกณฑ์การอบรม"), "1");
+    assert_eq!(value("หนังสือรับรอง งานบริการ"), "1");
+    let offices = book.worksheet_range("สำนักงาน").unwrap();
+    let cm = offices.rows().find(|row| row[0] == "TH-50").unwrap();
+    assert_eq!(cm[2].to_string(), "2");
+    let people = book.worksheet_range("ผู้เข้าอบรม").unwrap();
+    assert_eq!(people.height(), 5);
+    // A bad format is a clear error.
+    let res = app
+        .get(
+            &format!("/api/v1/cohorts/{}/report?format=doc", c.cohort),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(error_code(res, 422).await, "invalid_format");
+}

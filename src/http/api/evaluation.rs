@@ -80,3 +80,185 @@ pub async fn evaluation(
         .await?;
     Ok(HttpResponse::Ok().json(e))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// `json` (default) or `xlsx` (the data sheets).
+    pub format: Option<String>,
+    /// `th` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// The cohort's closing report (cohort staff): participants, completion, exam results and
+/// credentials by office, the evaluation, and an appendix roster; `?format=xlsx` gives the
+/// data sheets.
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/report", tag = "evaluation", params(ReportQuery),
+    responses((status = 200, body = crate::evaluation::report::Report)), security(("bearer" = [])))]
+pub async fn report(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<CohortId>,
+    q: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let l = q
+        .lang
+        .as_deref()
+        .map(Language::parse_or_default)
+        .unwrap_or(user.0.language);
+    let (id, course) = (path.into_inner(), state.course.clone());
+    let r = state
+        .db
+        .read(move |conn| crate::evaluation::report::cohort_report(conn, &course, &id, &user.0, l))
+        .await?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(HttpResponse::Ok().json(r)),
+        Some("xlsx") => Ok(crate::http::api::cohorts::xlsx_response(
+            &format!("report-{}.xlsx", r.cohort_id),
+            report_xlsx(&r)?,
+        )),
+        Some(other) => Err(AppError::Validation {
+            code: "invalid_format",
+            message: format!("format: json or xlsx, not '{other}'"),
+        }),
+    }
+}
+
+/// The report's data sheets: summary, offices, trainees, satisfaction.
+fn report_xlsx(r: &crate::evaluation::report::Report) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Unexpected(anyhow::anyhow!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = |book: &mut Workbook, name: &str, header: &[&str]| -> Result<(), AppError> {
+        let ws = book.add_worksheet();
+        ws.set_name(name).map_err(fail)?;
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(fail)?;
+        }
+        Ok(())
+    };
+    let e = &r.evaluation;
+    sheet(&mut book, "สรุป", &["รายการ", "ค่า"])?;
+    let summary: Vec<(&str, Option<f64>)> = vec![
+        ("ผู้เข้าอบรม", Some(r.enrolled as f64)),
+        ("ผ่านเกณฑ์การอบรม", Some(r.completed as f64)),
+        ("สอบผ่าน", Some(r.passed_exam as f64)),
+        ("หนังสือรับรอง ผลิตภัณฑ์", Some(r.credentialed.product as f64)),
+        ("หนังสือรับรอง งานบริการ", Some(r.credentialed.service as f64)),
+        ("คะแนนเฉลี่ยก่อนการอบรม", e.pretest.mean_percent),
+        ("คะแนนเฉลี่ยหลังการอบรม", e.posttest.mean_percent),
+        ("คะแนนเพิ่มขึ้นเฉลี่ย", e.paired.mean_gain),
+        ("ร้อยละผู้มีคะแนนเพิ่มขึ้น", e.paired.improved_percent),
+        (
+            "ความพึงพอใจเฉลี่ย",
+            e.satisfaction.as_ref().and_then(|s| s.mean),
+        ),
+        ("ชั่วโมงอบรมตามกำหนดการ", Some(e.attendance.scheduled_hours)),
+    ];
+    {
+        let ws = book.worksheet_from_name("สรุป").map_err(fail)?;
+        for (i, (label, value)) in summary.iter().enumerate() {
+            ws.write_string(i as u32 + 1, 0, *label).map_err(fail)?;
+            if let Some(v) = value {
+                ws.write_number(i as u32 + 1, 1, *v).map_err(fail)?;
+            }
+        }
+    }
+    sheet(
+        &mut book,
+        "สำนักงาน",
+        &[
+            "รหัส",
+            "สำนักงาน",
+            "ผู้เข้าอบรม",
+            "ผ่านเกณฑ์การอบรม",
+            "ได้รับหนังสือรับรอง",
+        ],
+    )?;
+    {
+        let ws = book.worksheet_from_name("สำนักงาน").map_err(fail)?;
+        for (i, o) in r.offices.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_string(row, 0, &o.office_code).map_err(fail)?;
+            ws.write_string(row, 1, &o.office_th).map_err(fail)?;
+            ws.write_number(row, 2, o.enrolled as f64).map_err(fail)?;
+            ws.write_number(row, 3, o.completed as f64).map_err(fail)?;
+            ws.write_number(row, 4, o.credentialed as f64)
+                .map_err(fail)?;
+        }
+    }
+    sheet(
+        &mut book,
+        "ผู้เข้าอบรม",
+        &[
+            "ชื่อ",
+            "สำนักงาน",
+            "ชั่วโมงที่เข้าร่วม",
+            "ร้อยละของเวลา",
+            "ผ่านเกณฑ์การอบรม",
+            "สอบผ่าน",
+            "หนังสือรับรอง",
+        ],
+    )?;
+    {
+        let ws = book.worksheet_from_name("ผู้เข้าอบรม").map_err(fail)?;
+        for (i, t) in r.trainees.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_string(row, 0, &t.name).map_err(fail)?;
+            ws.write_string(row, 1, &t.office_code).map_err(fail)?;
+            ws.write_number(row, 2, t.attended_hours).map_err(fail)?;
+            if let Some(p) = t.attendance_percent {
+                ws.write_number(row, 3, p).map_err(fail)?;
+            }
+            ws.write_string(
+                row,
+                4,
+                if t.completed {
+                    "ผ่าน"
+                } else {
+                    "ไม่ผ่าน"
+                },
+            )
+            .map_err(fail)?;
+            ws.write_string(
+                row,
+                5,
+                if t.passed_exam {
+                    "ผ่าน"
+                } else {
+                    "ไม่ผ่าน"
+                },
+            )
+            .map_err(fail)?;
+            ws.write_string(row, 6, t.scopes.join(", ")).map_err(fail)?;
+        }
+    }
+    sheet(
+        &mut book,
+        "ความพึงพอใจ",
+        &["ด้าน/ข้อ", "n", "ค่าเฉลี่ย", "SD", "ระดับ"],
+    )?;
+    if let Some(s) = &e.satisfaction {
+        let ws = book.worksheet_from_name("ความพึงพอใจ").map_err(fail)?;
+        let mut row = 1u32;
+        for sec in &s.sections {
+            for (label, rating) in std::iter::once((&sec.title, &sec.rating))
+                .chain(sec.items.iter().map(|i| (&i.text, &i.rating)))
+            {
+                ws.write_string(row, 0, label.as_str()).map_err(fail)?;
+                ws.write_number(row, 1, rating.n as f64).map_err(fail)?;
+                if let Some(m) = rating.mean {
+                    ws.write_number(row, 2, m).map_err(fail)?;
+                }
+                if let Some(sd) = rating.sd {
+                    ws.write_number(row, 3, sd).map_err(fail)?;
+                }
+                ws.write_string(row, 4, rating.band_th.unwrap_or(""))
+                    .map_err(fail)?;
+                row += 1;
+            }
+        }
+    }
+    book.save_to_buffer().map_err(fail)
+}

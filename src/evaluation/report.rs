@@ -1,0 +1,186 @@
+//! The closing report of a cohort (รายงานผลการดำเนินโครงการ) as data: participants,
+//! completion, exam results and credentials, by office, with the evaluation beside them.
+//! Every figure comes from the same records the API shows (issue 26).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::*;
+use crate::credentials::model::CredentialStatus;
+
+/// Holders per scope.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Credentialed {
+    pub product: usize,
+    pub service: usize,
+}
+
+/// One office's figures.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OfficeFigures {
+    pub office_code: String,
+    pub office_th: String,
+    pub enrolled: usize,
+    pub completed: usize,
+    pub credentialed: usize,
+}
+
+/// One trainee's line of the appendix roster.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReportTrainee {
+    pub user_id: crate::accounts::model::UserId,
+    pub name: String,
+    pub office_code: String,
+    pub attended_hours: f64,
+    pub attendance_percent: Option<f64>,
+    pub completed: bool,
+    pub passed_exam: bool,
+    pub scopes: Vec<String>,
+}
+
+/// `GET /api/v1/cohorts/{id}/report`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub cohort_id: crate::cohorts::model::CohortId,
+    pub cohort_name: String,
+    pub fiscal_year: i32,
+    pub enrolled: usize,
+    /// Met the completion rule: attendance of at least [`COMPLETION_ATTENDANCE`] % of the
+    /// scheduled time, the post-test taken and the survey answered (where the programme names
+    /// them).
+    pub completed: usize,
+    /// Passed every final assessment the scheme names (its quizzes of no module).
+    pub passed_exam: usize,
+    pub credentialed: Credentialed,
+    pub offices: Vec<OfficeFigures>,
+    pub trainees: Vec<ReportTrainee>,
+    pub evaluation: Evaluation,
+}
+
+/// Attendance (share of the scheduled time) that completion needs, in per cent.
+pub const COMPLETION_ATTENDANCE: f64 = 80.0;
+
+/// The closing report's figures for a cohort (cohort staff).
+pub fn cohort_report(
+    conn: &mut DbConnection,
+    course: &Course,
+    cohort_id: &crate::cohorts::model::CohortId,
+    user: &User,
+    lang: Language,
+) -> Result<Report, AppError> {
+    let evaluation = evaluation(conn, course, cohort_id, user, lang)?;
+    let cohort = cohorts::store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
+    let members = cohorts::store::list_members(conn, cohort_id)?;
+    let results = crate::quizzes::scheme_results(conn, cohort_id)?;
+    let finals: Vec<&str> = {
+        let mut v: Vec<&str> = course
+            .programme
+            .scopes
+            .iter()
+            .flat_map(|s| s.required_quizzes.iter())
+            .filter(|slug| {
+                course
+                    .quizzes
+                    .iter()
+                    .any(|q| &q.slug == *slug && q.module.is_none())
+            })
+            .map(String::as_str)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let responded: Vec<String> = match course.programme.survey.as_deref() {
+        Some(slug) => store::respondents(conn, cohort_id, slug)?,
+        None => Vec::new(),
+    };
+    let now = crate::util::now();
+    let creds = crate::credentials::store::of_cohort(conn, cohort_id)?;
+    let mut trainees = Vec::new();
+    for m in members
+        .iter()
+        .filter(|m| m.role == MemberRole::Trainee.as_str())
+    {
+        let hours = evaluation
+            .attendance
+            .trainees
+            .iter()
+            .find(|t| t.user_id == m.user_id);
+        let attendance_percent = hours.and_then(|h| h.percent);
+        let attended_hours = hours.map_or(0.0, |h| h.attended_hours);
+        let took_post = course.programme.posttest.is_none()
+            || hours.is_some_and(|h| h.posttest_percent.is_some());
+        let answered =
+            course.programme.survey.is_none() || responded.iter().any(|r| *r == m.user_id.as_str());
+        let attended = attendance_percent.is_some_and(|p| p + 1e-9 >= COMPLETION_ATTENDANCE);
+        let passed_exam = !finals.is_empty()
+            && finals.iter().all(|f| {
+                results
+                    .iter()
+                    .any(|r| r.user_id == m.user_id && r.quiz_slug == *f && r.passed)
+            });
+        let mut scopes: Vec<String> = creds
+            .iter()
+            .filter(|c| {
+                c.user_id == m.user_id
+                    && crate::credentials::effective_status(c, now) != CredentialStatus::Revoked
+            })
+            .map(|c| c.scope.clone())
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        trainees.push(ReportTrainee {
+            user_id: m.user_id.clone(),
+            name: m.name.clone(),
+            office_code: m.office_code.clone(),
+            attended_hours,
+            attendance_percent,
+            completed: attended && took_post && answered,
+            passed_exam,
+            scopes,
+        });
+    }
+    let mut offices: BTreeMap<String, OfficeFigures> = BTreeMap::new();
+    for t in &trainees {
+        let o = offices
+            .entry(t.office_code.clone())
+            .or_insert_with(|| OfficeFigures {
+                office_th: crate::offices::find(&t.office_code)
+                    .map(|o| o.name_th.to_string())
+                    .unwrap_or_default(),
+                office_code: t.office_code.clone(),
+                enrolled: 0,
+                completed: 0,
+                credentialed: 0,
+            });
+        o.enrolled += 1;
+        o.completed += usize::from(t.completed);
+        o.credentialed += usize::from(!t.scopes.is_empty());
+    }
+    let holders = |scope: &str| {
+        trainees
+            .iter()
+            .filter(|t| t.scopes.iter().any(|s| s == scope))
+            .count()
+    };
+    Ok(Report {
+        cohort_id: cohort_id.clone(),
+        cohort_name: if lang == Language::En {
+            cohort.name_en.clone()
+        } else {
+            cohort.name_th.clone()
+        },
+        fiscal_year: cohort.fiscal_year,
+        enrolled: trainees.len(),
+        completed: trainees.iter().filter(|t| t.completed).count(),
+        passed_exam: trainees.iter().filter(|t| t.passed_exam).count(),
+        credentialed: Credentialed {
+            product: holders("product"),
+            service: holders("service"),
+        },
+        offices: offices.into_values().collect(),
+        trainees,
+        evaluation,
+    })
+}
