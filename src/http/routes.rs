@@ -157,6 +157,7 @@ route_table! {
     post "/cohorts/{id}/issue" => ui::credentials::issue;
     post "/cohorts/{id}/issue-all" => ui::credentials::issue_all;
     post "/cohorts/{id}/sessions" => ui::cohorts::sessions::create;
+    post "/cohorts/{id}/observations" => ui::cohorts::sessions::record_observation;
     get "/sessions/{id}" => ui::cohorts::sessions::page;
     post "/sessions/{id}/attendance" => ui::cohorts::sessions::save_attendance;
     post "/sessions/{id}/checkin" => ui::cohorts::sessions::checkin;

@@ -894,3 +894,52 @@ async fn a_written_task_is_written_marked_and_reviewed_through_the_pages() {
     assert!(stats.contains("page.marker1@example.org"), "{stats}");
     assert!(!stats.contains("low_agreement"), "{stats}");
 }
+
+#[tokio::test]
+async fn an_observed_assessment_is_recorded_from_the_cohort_page() {
+    use crate::web::{page, post_form, sign_in};
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let b = sign_in(&app, "admin@example.org").await;
+    let path = format!("/cohorts/{}", c.cohort);
+    let before = page(&app, &b, &path).await;
+    assert!(
+        before.contains("ยังไม่มีการบันทึกการสังเกตการตรวจประเมินร่วม"),
+        "{before}"
+    );
+    let res = post_form(
+        &app,
+        &b,
+        &format!("/cohorts/{}/observations", c.cohort),
+        &path,
+        &[
+            ("user_id", c.trainees[0].0.as_str()),
+            ("scope", "product"),
+            ("observed_on", "๑๔/๐๓/๒๕๖๕"),
+            ("business", "วิสาหกิจชุมชนผ้าทอ บ้านนาต้นจั่น"),
+            ("competence", "principles"),
+            ("competence", "planning"),
+            ("outcome", "competent"),
+            ("notes", ""),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let list: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/observations", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let o = &list[0];
+    // Thai digits and a Buddhist-era year: 14 March 2022.
+    assert_eq!(o["observed_on"], "2022-03-14", "{list}");
+    assert_eq!(o["competences"], json!(["principles", "planning"]));
+    let after = page(&app, &b, &path).await;
+    assert!(after.contains("วิสาหกิจชุมชนผ้าทอ บ้านนาต้นจั่น"), "{after}");
+    assert!(after.contains("มีความสามารถ"), "{after}");
+    assert!(after.contains("14 มี.ค. 2565"), "{after}");
+}

@@ -187,18 +187,49 @@ pub async fn cohort_page(
     );
     // The training project's measures: surveys for trainees, the evaluation for staff.
     let (u2, c2, id2) = (user.clone(), state.course.clone(), cohort.id.clone());
-    let (surveys, evaluation) = state
+    let (surveys, evaluation, observations) = state
         .db
         .read(move |conn| {
             let surveys = crate::evaluation::cohort_surveys(conn, &c2, &id2, &u2, lang)?;
-            let evaluation = if staff {
-                Some(crate::evaluation::evaluation(conn, &c2, &id2, &u2, lang)?)
+            let (evaluation, observations) = if staff {
+                (
+                    Some(crate::evaluation::evaluation(conn, &c2, &id2, &u2, lang)?),
+                    crate::cohorts::observations::list(conn, &id2, &u2)?,
+                )
             } else {
-                None
+                (None, Vec::new())
             };
-            Ok((surveys, evaluation))
+            Ok((surveys, evaluation, observations))
         })
         .await?;
+    // Observed joint assessments, with the trainee's name and the outcome in words.
+    let observation_lines: Vec<Value> = observations
+        .iter()
+        .map(|o| {
+            let name = progress
+                .iter()
+                .find(|p| p.user_id == o.user_id.as_str())
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            let day = chrono::NaiveDate::parse_from_str(&o.observed_on, "%Y-%m-%d")
+                .map(|d| dates::format_date(d, lang))
+                .unwrap_or_else(|_| o.observed_on.clone());
+            json!({"name": name, "day": day, "business": o.business,
+                   "scope": credentials::scope_title(&state.course, &o.scope, lang),
+                   "outcome": t.get(&format!("obs_{}", o.outcome)).cloned().unwrap_or_default()})
+        })
+        .collect();
+    let competences: Vec<Value> = state
+        .course
+        .programme
+        .competences
+        .iter()
+        .map(|c| json!({"id": c.id, "title": pick(lang, &c.title_th, &c.title_en)}))
+        .collect();
+    let trainee_choices: Vec<Value> = progress
+        .iter()
+        .map(|p| json!({"id": p.user_id, "label": format!("{} ({})", p.name, p.office)}))
+        .collect();
     let evaluation_view = evaluation.as_ref().map(|e| {
         let label = |k: &str| t.get(k).cloned().unwrap_or_default();
         json!({
@@ -227,6 +258,9 @@ pub async fn cohort_page(
     page.ctx.insert("staff", &staff);
     page.ctx.insert("surveys", &surveys);
     page.ctx.insert("evaluation", &evaluation_view);
+    page.ctx.insert("observations", &observation_lines);
+    page.ctx.insert("competences", &competences);
+    page.ctx.insert("trainee_choices", &trainee_choices);
     page.ctx.insert("is_admin", &(user.role == Role::Admin));
     let scopes: Vec<Value> = state
         .course

@@ -258,3 +258,35 @@ pub async fn match_row(
         .await?;
     Ok(see_other(&format!("/sessions/{id}?done=attendance_saved")))
 }
+
+/// Records an observed joint assessment from the cohort page (cohort staff).
+pub async fn record_observation(
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    path: web::Path<crate::cohorts::model::CohortId>,
+    CsrfForm(f): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let req = crate::cohorts::observations::ObservationRequest {
+        user_id: field(&f, "user_id").into(),
+        scope: field(&f, "scope").to_string(),
+        observed_on: field(&f, "observed_on").to_string(),
+        business: field(&f, "business").to_string(),
+        competences: f
+            .iter()
+            .filter(|(k, _)| k == "competence")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        outcome: field(&f, "outcome").to_string(),
+        observer_id: None,
+        notes: field(&f, "notes").to_string(),
+    };
+    let (cid, course) = (id.clone(), state.course.clone());
+    state
+        .db
+        .run(move |conn| crate::cohorts::observations::record(conn, &course, &cid, &user, &req))
+        .await?;
+    Ok(see_other(&format!(
+        "/cohorts/{id}?done=observation_recorded#obs-h"
+    )))
+}
