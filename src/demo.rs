@@ -311,7 +311,7 @@ pub fn seed(
             } else {
                 "room"
             };
-            cohorts::mark_attendance(conn, &row, &t.id, status, Some(via))?;
+            cohorts::mark_attendance(conn, &row, &t.id, status, Some(via), None)?;
         }
     }
     // The training cohort gets the training content; the refresher and the recertification

@@ -30,14 +30,22 @@ impl TryFrom<AttendanceRow> for Attendance {
     }
 }
 
-/// An instructor marks a trainee's attendance.
+/// An instructor marks a trainee's attendance; `minutes`, when given, corrects the time
+/// attended (0 to the session's length), else a present or late mark counts the whole session.
 pub fn mark_attendance(
     conn: &mut DbConnection,
     session: &SessionRow,
     user_id: &crate::accounts::model::UserId,
     status: AttendanceStatus,
     via: Option<&str>,
+    minutes: Option<i32>,
 ) -> Result<Attendance, AppError> {
+    let length = (session.ends_at - session.starts_at).num_minutes().max(0);
+    if let Some(m) = minutes.filter(|m| !(0..=length).contains(&i64::from(*m))) {
+        return Err(AppError::from(CohortError::Invalid(format!(
+            "minutes: 0 to {length} (the session's length), not {m}"
+        ))));
+    }
     if let Some(v) = via {
         if v != "room" && v != "online" {
             return Err(AppError::from(CohortError::Invalid(
@@ -55,7 +63,7 @@ pub fn mark_attendance(
         user_id: user_id.into(),
         status: status.as_str().into(),
         via: via.map(str::to_string),
-        minutes: None,
+        minutes,
         source: "instructor".into(),
         updated_at: now(),
     };
@@ -115,12 +123,16 @@ pub fn check_in(
     } else {
         "room"
     };
+    // Time in the session counts from the check-in (or the start) to the end.
+    let minutes = (session.ends_at - at.max(session.starts_at))
+        .num_minutes()
+        .clamp(0, i64::from(i32::MAX)) as i32;
     let row = AttendanceRow {
         session_id: session.id.clone(),
         user_id: user.id.clone(),
         status: if late { "late" } else { "present" }.into(),
         via: Some(via.into()),
-        minutes: None,
+        minutes: Some(minutes),
         source: "self".into(),
         updated_at: now(),
     };

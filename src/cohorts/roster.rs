@@ -13,62 +13,64 @@ pub struct RosterEntry {
     pub role: MemberRole,
     #[serde(with = "crate::dates::utc")]
     pub joined_at: NaiveDateTime,
-    /// Percent of held sessions attended (present or late; excused sessions do not count);
-    /// `None` before any session was held.
+    /// Share of the scheduled time of the sessions held so far that was attended, in per cent
+    /// (see [`attended_minutes`]); `None` before any session was held.
     pub attendance_percent: Option<f64>,
 }
 
-/// Attendance rate per user over the cohort's sessions that have started.
-#[tracing::instrument(level = "debug", skip_all)]
+/// Minutes of a session a trainee attended: the minutes recorded (a Zoom report's summed
+/// durations, the time from check-in to the end, or a staff correction), capped by the
+/// session; without minutes, the whole session when marked present or late; nothing when
+/// absent or excused (the rule counts time, and excused time is time not trained).
+pub fn attended_minutes(row: &AttendanceRow, session: &SessionRow) -> i64 {
+    let length = (session.ends_at - session.starts_at).num_minutes().max(0);
+    let attended = row
+        .status
+        .parse::<AttendanceStatus>()
+        .is_ok_and(AttendanceStatus::attended);
+    match row.minutes {
+        Some(m) => i64::from(m).clamp(0, length),
+        None if attended => length,
+        None => 0,
+    }
+}
+
+/// Minutes attended per trainee and the scheduled minutes of the sessions held so far.
+pub fn attended_time(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> Result<(i64, std::collections::HashMap<String, i64>), AppError> {
+    let t = now();
+    let held: Vec<SessionRow> = store::list_sessions(conn, cohort_id)?
+        .into_iter()
+        .filter(|s| s.starts_at <= t)
+        .collect();
+    let scheduled: i64 = held
+        .iter()
+        .map(|s| (s.ends_at - s.starts_at).num_minutes().max(0))
+        .sum();
+    let mut out: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for a in store::list_attendance_of_cohort(conn, cohort_id)? {
+        if let Some(s) = held.iter().find(|s| s.id == a.session_id) {
+            *out.entry(a.user_id.to_string()).or_default() += attended_minutes(&a, s);
+        }
+    }
+    Ok((scheduled, out))
+}
+
+/// Each trainee's attendance as a share of the scheduled time of the sessions held so far,
+/// in per cent; `None` before any session is held.
 pub fn attendance_rates(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
 ) -> Result<std::collections::HashMap<crate::accounts::model::UserId, Option<f64>>, AppError> {
-    let t = now();
-    let held: std::collections::HashSet<SessionId> = store::list_sessions(conn, cohort_id)?
-        .into_iter()
-        .filter(|s| s.starts_at <= t)
-        .map(|s| s.id)
-        .collect();
-    let marks = store::list_attendance_of_cohort(conn, cohort_id)?;
+    let (scheduled, minutes) = attended_time(conn, cohort_id)?;
     let members = store::list_members(conn, cohort_id)?;
     let mut out = std::collections::HashMap::new();
     for m in members.iter().filter(|m| m.role == "trainee") {
-        let mine: Vec<&AttendanceRow> = marks
-            .iter()
-            .filter(|a| a.user_id == m.user_id && held.contains(&a.session_id))
-            .collect();
-        let marked = |a: &&&AttendanceRow| a.status.parse::<AttendanceStatus>().ok();
-        let excused = mine
-            .iter()
-            .filter(|a| marked(a) == Some(AttendanceStatus::Excused))
-            .count();
-        let attended = mine
-            .iter()
-            .filter(|a| marked(a).is_some_and(AttendanceStatus::attended))
-            .count();
-        let denominator = held.len().saturating_sub(excused);
-        let rate = (denominator > 0).then(|| 100.0 * attended as f64 / denominator as f64);
+        let mine = minutes.get(m.user_id.as_str()).copied().unwrap_or(0);
+        let rate = (scheduled > 0).then(|| 100.0 * mine as f64 / scheduled as f64);
         out.insert(m.user_id.clone(), rate);
-    }
-    Ok(out)
-}
-
-/// The sessions each trainee attended (present or late), by user id (for training hours).
-pub fn attended_sessions(
-    conn: &mut DbConnection,
-    cohort_id: &crate::cohorts::model::CohortId,
-) -> Result<std::collections::HashMap<String, Vec<String>>, AppError> {
-    let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-    for a in store::list_attendance_of_cohort(conn, cohort_id)? {
-        if a.status
-            .parse::<AttendanceStatus>()
-            .is_ok_and(AttendanceStatus::attended)
-        {
-            out.entry(a.user_id.to_string())
-                .or_default()
-                .push(a.session_id.to_string());
-        }
     }
     Ok(out)
 }

@@ -399,27 +399,16 @@ pub fn evaluation(
         )?),
         None => None,
     };
-    // Hours: the scheduled sessions' length, and each trainee's attended sessions.
-    let sessions = cohorts::store::list_sessions(conn, cohort_id)?;
-    let hours = |s: &cohorts::store::SessionRow| {
-        ((s.ends_at - s.starts_at).num_minutes().max(0) as f64) / 60.0
-    };
-    let scheduled: f64 = sessions.iter().map(hours).sum();
-    let attended = cohorts::attended_sessions(conn, cohort_id)?;
+    // Hours: the scheduled time of the sessions held so far, and each trainee's attended
+    // minutes (check-in, Zoom durations, staff corrections; see `cohorts::attended_minutes`).
+    let (scheduled_minutes, attended) = cohorts::attended_time(conn, cohort_id)?;
+    let scheduled = scheduled_minutes as f64 / 60.0;
     let mut trainees = Vec::new();
     for m in cohorts::store::list_members(conn, cohort_id)?
         .into_iter()
         .filter(|m| m.role == MemberRole::Trainee.as_str())
     {
-        let mine: f64 = sessions
-            .iter()
-            .filter(|s| {
-                attended
-                    .get(m.user_id.as_str())
-                    .is_some_and(|ids| ids.contains(&s.id.to_string()))
-            })
-            .map(hours)
-            .sum();
+        let mine = attended.get(m.user_id.as_str()).copied().unwrap_or(0) as f64 / 60.0;
         trainees.push(TraineeFigures {
             pretest_percent: pre.get(m.user_id.as_str()).copied(),
             posttest_percent: post.get(m.user_id.as_str()).copied(),

@@ -682,3 +682,104 @@ async fn the_closing_report_adds_up_from_the_raw_records_and_opens_in_an_xlsx_re
         .await;
     assert_eq!(error_code(res, 422).await, "invalid_format");
 }
+
+#[tokio::test]
+async fn seventy_nine_percent_of_the_time_is_not_enough_and_eighty_is() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 2).await;
+    for (_, token) in &c.trainees {
+        crate::credentials::make_eligible(&app, &c, token).await;
+    }
+    app.post_json(
+        &format!("/api/v1/cohorts/{}/quizzes/posttest/publish", c.cohort),
+        Some(&c.admin),
+        &json!({}),
+    )
+    .await;
+    let s0 = survey(&app, &c.cohort, &c.trainees[0].1).await;
+    let mut all4 = serde_json::Map::new();
+    for i in s0["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "scale")
+    {
+        all4.insert(i["id"].as_str().unwrap().to_string(), json!(4));
+    }
+    for (_, token) in &c.trainees {
+        take(&app, &c, token, "posttest", 8).await;
+        assert_eq!(
+            respond(&app, &c.cohort, token, &Value::Object(all4.clone()))
+                .await
+                .status(),
+            201
+        );
+    }
+    // One held session of 100 minutes; staff correct the minutes: 79 and 80.
+    let s = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -300, 100).await;
+    let mark = |user: String, minutes: i64| {
+        let app = &app;
+        let (sid, admin) = (s["id"].as_str().unwrap().to_string(), c.admin.clone());
+        async move {
+            app.client
+                .put(app.url(&format!("/api/v1/sessions/{sid}/attendance/{user}")))
+                .bearer_auth(&admin)
+                .json(&json!({"status": "present", "minutes": minutes}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(mark(c.trainees[0].0.clone(), 101).await.status(), 422);
+    assert!(mark(c.trainees[0].0.clone(), 79)
+        .await
+        .status()
+        .is_success());
+    assert!(mark(c.trainees[1].0.clone(), 80)
+        .await
+        .status()
+        .is_success());
+
+    let elig: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/eligibility", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let product = |u: &str| {
+        elig.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["user_id"] == u && e["scope"] == "product")
+            .unwrap()["eligible"]
+            .clone()
+    };
+    assert_eq!(product(&c.trainees[0].0), false, "{elig}");
+    assert_eq!(product(&c.trainees[1].0), true, "{elig}");
+    let r: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/report", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let done = |u: &str| {
+        r["trainees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["user_id"] == u)
+            .unwrap()["completed"]
+            .clone()
+    };
+    assert_eq!(done(&c.trainees[0].0), false, "{r}");
+    assert_eq!(done(&c.trainees[1].0), true, "{r}");
+    assert_eq!(r["completed"], 1);
+    let e = &r["evaluation"]["attendance"];
+    assert_eq!(e["scheduled_hours"].as_f64().unwrap(), round2(100.0 / 60.0));
+}

@@ -604,6 +604,10 @@ pub struct MarkRequest {
     pub status: String,
     /// `room` or `online`.
     pub via: Option<String>,
+    /// Minutes attended, to correct the time (0 to the session's length); without it, present
+    /// or late counts the whole session.
+    #[serde(default)]
+    pub minutes: Option<i32>,
 }
 
 /// An instructor marks a trainee's attendance.
@@ -629,7 +633,7 @@ pub async fn mark_attendance(
         .db
         .run(move |conn| {
             let (s, _) = cohorts::session_for(conn, &id, &user.0, Access::Staff)?;
-            cohorts::mark_attendance(conn, &s, &trainee, status, b.via.as_deref())
+            cohorts::mark_attendance(conn, &s, &trainee, status, b.via.as_deref(), b.minutes)
         })
         .await?;
     Ok(HttpResponse::Ok().json(a))

@@ -179,6 +179,7 @@ pub async fn save_attendance(
                     &uid.into(),
                     status,
                     (!via.is_empty()).then_some(via),
+                    None,
                 )?;
             }
             Ok(())
