@@ -17,6 +17,27 @@ use crate::helpers::{backend_name, spawn_app, TestApp};
 use crate::webdriver::{available, Driver, Session};
 
 const PASSWORD: &str = "correct horse battery";
+/// Internal codes that must never appear on a page as text (states, flags, scope and mail
+/// template ids, quiz slugs): pages say them in words.
+const RAW_IDENTIFIERS: &[&str] = &[
+    "(open)",
+    "(submitted)",
+    "product:",
+    "service:",
+    "too_easy",
+    "poor_discrimination",
+    "low_agreement",
+    "not_yet",
+    "credential_issued",
+    "attempt_marked",
+    "appeal_outcome",
+    "final-exam",
+    "final-written",
+    "web/file",
+    "already_marked",
+    "marking_complete",
+    "scope_withdrawn",
+];
 const PHONE: (u32, u32) = (360, 780);
 const DESKTOP: (u32, u32) = (1280, 900);
 /// Each payload would set `window.__xss` (or leave an element with a handler) if it ran.
@@ -86,7 +107,25 @@ impl Journey {
         if weight > self.heaviest.0 {
             self.heaviest = (weight, name.to_string());
         }
-        // 2. Accessibility (axe-core, all rules; serious and critical findings fail).
+        // 2. No internal code shown as text (issue 22, point 5): the page says it in words.
+        let text = s
+            .js("return document.body.innerText;", json!([]))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let raw: Vec<&str> = RAW_IDENTIFIERS
+            .iter()
+            .copied()
+            .filter(|code| text.contains(code))
+            .collect();
+        if !raw.is_empty() {
+            self.violations.insert(
+                format!("{name} ({url})"),
+                vec![format!("internal codes shown as text: {raw:?}")],
+            );
+        }
+        // 3. Accessibility (axe-core, all rules; serious and critical findings fail).
         if let Some(axe) = &self.axe {
             s.js(&format!("{axe}\nreturn typeof window.axe;"), json!([]))
                 .await;
@@ -106,7 +145,7 @@ impl Journey {
                 self.violations.insert(format!("{name} ({url})"), list);
             }
         }
-        // 3. Screenshots at phone and desktop width.
+        // 4. Screenshots at phone and desktop width.
         self.step += 1;
         for (label, (w, h)) in [("phone", PHONE), ("desktop", DESKTOP)] {
             s.set_size(w, h).await;

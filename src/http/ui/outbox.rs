@@ -70,7 +70,11 @@ pub async fn mail_page(
             id: m.id,
             to_name: m.to_name,
             to_email: m.to_email,
-            template: m.template,
+            // The kind of mail in words; the template's name never shows on the page.
+            template: t
+                .get(&format!("mail_kind_{}", m.template))
+                .cloned()
+                .unwrap_or_else(|| t.get("mail_kind_other").cloned().unwrap_or_default()),
             status: m.status,
             attempts: m.attempts,
             last_error: m.last_error,

@@ -37,6 +37,8 @@ pub(super) struct SessionLine {
 #[derive(Serialize)]
 pub(super) struct EligibilityCell {
     scope: String,
+    /// The scope in words (never its id on a page).
+    label: String,
     eligible: bool,
     holding: Option<String>,
 }
@@ -125,6 +127,7 @@ pub async fn cohort_page(
                             .iter()
                             .filter(|e| e.user_id == r.user_id)
                             .map(|e| EligibilityCell {
+                                label: e.scope.clone(),
                                 scope: e.scope.clone(),
                                 eligible: e.eligible,
                                 holding: creds
@@ -147,8 +150,13 @@ pub async fn cohort_page(
             ))
         })
         .await?;
-    let (cohort, staff, sessions, marks, modules, quiz_list, results, progress) = data;
+    let (cohort, staff, sessions, marks, modules, quiz_list, results, mut progress) = data;
     let t = strings(lang);
+    for e in progress.iter_mut().flat_map(|r| r.eligibility.iter_mut()) {
+        if let Some(label) = t.get(&format!("scope_short_{}", e.scope)) {
+            e.label = label.clone();
+        }
+    }
     let session_lines: Vec<SessionLine> = sessions
         .into_iter()
         .map(|s| SessionLine {
