@@ -184,3 +184,107 @@ pub fn cohort_report(
         evaluation,
     })
 }
+
+/// One cohort's line in the fiscal-year view.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CohortLine {
+    pub cohort_id: crate::cohorts::model::CohortId,
+    pub cohort_name: String,
+    pub enrolled: usize,
+    pub completed: usize,
+    pub passed_exam: usize,
+    pub credentialed: Credentialed,
+    pub satisfaction_mean: Option<f64>,
+    pub posttest_mean_percent: Option<f64>,
+}
+
+/// `GET /api/v1/reports/fiscal-years/{fy}`: every cohort of a Buddhist-era fiscal year, the
+/// totals, the offices reached and how many of the 76 Provincial Industry Offices that is.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FiscalYearReport {
+    pub fiscal_year: i32,
+    pub cohorts: Vec<CohortLine>,
+    pub enrolled: usize,
+    pub completed: usize,
+    pub passed_exam: usize,
+    pub credentialed: Credentialed,
+    pub offices: Vec<OfficeFigures>,
+    /// Provincial Industry Offices with at least one trainee this year, of all of them.
+    pub provincial_offices_reached: usize,
+    pub provincial_offices: usize,
+}
+
+/// The fiscal-year view (admins): the cohorts' reports added up.
+pub fn fiscal_year_report(
+    conn: &mut DbConnection,
+    course: &Course,
+    fiscal_year: i32,
+    user: &User,
+    lang: Language,
+) -> Result<FiscalYearReport, AppError> {
+    if user.role != crate::accounts::model::Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    if !(2500..=2700).contains(&fiscal_year) {
+        return Err(AppError::from(EvaluationError::Invalid(format!(
+            "fiscal year: a Buddhist-era year such as 2565, not {fiscal_year}"
+        ))));
+    }
+    let ids: Vec<crate::cohorts::model::CohortId> = cohorts::store::list_cohorts(conn)?
+        .into_iter()
+        .filter(|c| c.fiscal_year == fiscal_year)
+        .map(|c| c.id)
+        .collect();
+    let mut lines = Vec::new();
+    let mut offices: BTreeMap<String, OfficeFigures> = BTreeMap::new();
+    for id in &ids {
+        let r = cohort_report(conn, course, id, user, lang)?;
+        for o in &r.offices {
+            let t = offices
+                .entry(o.office_code.clone())
+                .or_insert_with(|| OfficeFigures {
+                    office_code: o.office_code.clone(),
+                    office_th: o.office_th.clone(),
+                    enrolled: 0,
+                    completed: 0,
+                    credentialed: 0,
+                });
+            t.enrolled += o.enrolled;
+            t.completed += o.completed;
+            t.credentialed += o.credentialed;
+        }
+        lines.push(CohortLine {
+            cohort_id: r.cohort_id.clone(),
+            cohort_name: r.cohort_name.clone(),
+            enrolled: r.enrolled,
+            completed: r.completed,
+            passed_exam: r.passed_exam,
+            credentialed: r.credentialed.clone(),
+            satisfaction_mean: r.evaluation.satisfaction.as_ref().and_then(|s| s.mean),
+            posttest_mean_percent: r.evaluation.posttest.mean_percent,
+        });
+    }
+    let provincial: Vec<&crate::offices::Office> = crate::offices::all()
+        .iter()
+        .filter(|o| o.kind == "provincial_industry_office")
+        .collect();
+    let reached = provincial
+        .iter()
+        .filter(|p| offices.get(&p.code).is_some_and(|o| o.enrolled > 0))
+        .count();
+    let sum = |f: &dyn Fn(&CohortLine) -> usize| lines.iter().map(f).sum::<usize>();
+    Ok(FiscalYearReport {
+        fiscal_year,
+        enrolled: sum(&|l| l.enrolled),
+        completed: sum(&|l| l.completed),
+        passed_exam: sum(&|l| l.passed_exam),
+        credentialed: Credentialed {
+            product: sum(&|l| l.credentialed.product),
+            service: sum(&|l| l.credentialed.service),
+        },
+        cohorts: lines,
+        offices: offices.into_values().collect(),
+        provincial_offices_reached: reached,
+        provincial_offices: provincial.len(),
+    })
+}

@@ -77,6 +77,7 @@ route_table! {
     post "/api/v1/cohorts/{id}/surveys/{slug}/responses" => api::evaluation::respond;
     get "/api/v1/cohorts/{id}/evaluation" => api::evaluation::evaluation;
     get "/api/v1/cohorts/{id}/report" => api::evaluation::report;
+    get "/api/v1/reports/fiscal-years/{fy}" => api::evaluation::fiscal_year;
     post "/api/v1/cohorts/{id}/observations" => api::marking::record_observation;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;
     post "/api/v1/quizzes/import-gift" => api::quizzes::import_gift;

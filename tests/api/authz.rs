@@ -416,6 +416,7 @@ async fn every_route_answers_every_persona_as_the_matrix_says() {
             .replace("/keys/{name}", "/keys/key-unknown")
             .replace("{question_id}", &question)
             .replace("/surveys/{slug}", "/surveys/satisfaction")
+            .replace("/fiscal-years/{fy}", "/fiscal-years/2565")
             .replace(
                 "/marking/{attempt}/{question}",
                 &format!("/marking/{attempt}/{question}"),

@@ -783,3 +783,84 @@ async fn seventy_nine_percent_of_the_time_is_not_enough_and_eighty_is() {
     let e = &r["evaluation"]["attendance"];
     assert_eq!(e["scheduled_hours"].as_f64().unwrap(), round2(100.0 / 60.0));
 }
+
+#[tokio::test]
+async fn the_fiscal_year_view_adds_up_its_cohorts_and_counts_the_offices_reached() {
+    let app = spawn_app().await;
+    // Two cohorts in FY2565 (Feb 2022) and one in FY2566 (Feb 2023).
+    let c = cohort_with_trainees(&app, 2).await;
+    let (_, admin) = (0, c.admin.clone());
+    let second = crate::cohorts::create_cohort(&app, &admin, 2, 30).await;
+    let third =
+        crate::cohorts::create_cohort_on(&app, &admin, 1, 30, "2023-02-15", "2023-03-31").await;
+    for (cohort, email, office) in [
+        (&second, "fy-a@example.org", "TH-40"),
+        (&third, "fy-b@example.org", "TH-10"),
+    ] {
+        let (u, t) = app.user_with_token(Role::Trainee, email).await;
+        app.client
+            .patch(app.url(&format!("/api/v1/users/{}", u.id)))
+            .bearer_auth(&admin)
+            .json(&json!({"office_code": office}))
+            .send()
+            .await
+            .unwrap();
+        let res = app
+            .post_json(
+                "/api/v1/cohorts/join",
+                Some(&t),
+                &json!({"join_code": cohort["join_code"]}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let fy: Value = app
+        .get("/api/v1/reports/fiscal-years/2565", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Recomputed from each cohort's own report.
+    let mut enrolled = 0;
+    for line in fy["cohorts"].as_array().unwrap() {
+        let r: Value = app
+            .get(
+                &format!(
+                    "/api/v1/cohorts/{}/report",
+                    line["cohort_id"].as_str().unwrap()
+                ),
+                Some(&admin),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(line["enrolled"], r["enrolled"]);
+        enrolled += r["enrolled"].as_u64().unwrap();
+    }
+    assert_eq!(fy["cohorts"].as_array().unwrap().len(), 2, "{fy}");
+    assert_eq!(fy["enrolled"].as_u64().unwrap(), enrolled);
+    assert_eq!(enrolled, 3);
+    // Chiang Mai (TH-50) and Khon Kaen (TH-40) of the 76 provinces; Bangkok's trainee is in
+    // FY2566.
+    assert_eq!(fy["provincial_offices"], 76);
+    assert_eq!(fy["provincial_offices_reached"], 2, "{fy}");
+    let next: Value = app
+        .get("/api/v1/reports/fiscal-years/2566", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["enrolled"], 1);
+    // A Gregorian year is a clear error: the view takes the Buddhist era.
+    let res = app
+        .get("/api/v1/reports/fiscal-years/2022", Some(&admin))
+        .await;
+    assert_eq!(error_code(res, 422).await, "invalid_input");
+    assert_eq!(
+        app.get("/api/v1/reports/fiscal-years/2565", Some(&c.trainees[0].1))
+            .await
+            .status(),
+        403
+    );
+}

@@ -262,3 +262,23 @@ fn report_xlsx(r: &crate::evaluation::report::Report) -> Result<Vec<u8>, AppErro
     }
     book.save_to_buffer().map_err(fail)
 }
+
+/// Every cohort of a Buddhist-era fiscal year with the totals and the offices reached (admins).
+#[utoipa::path(get, path = "/api/v1/reports/fiscal-years/{fy}", tag = "evaluation", params(LangQuery),
+    responses((status = 200, body = crate::evaluation::report::FiscalYearReport), (status = 422, body = crate::error::ApiError)),
+    security(("bearer" = [])))]
+pub async fn fiscal_year(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i32>,
+    q: web::Query<LangQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (fy, course, l) = (path.into_inner(), state.course.clone(), lang(&q, &user.0));
+    let r = state
+        .db
+        .read(move |conn| {
+            crate::evaluation::report::fiscal_year_report(conn, &course, fy, &user.0, l)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
