@@ -16,6 +16,8 @@ pub struct RosterEntry {
     /// Share of the scheduled time of the sessions held so far that was attended, in per cent
     /// (see [`attended_minutes`]); `None` before any session was held.
     pub attendance_percent: Option<f64>,
+    /// Training hours: the time attended in the sessions held so far.
+    pub attended_hours: f64,
 }
 
 /// Minutes of a session a trainee attended: the minutes recorded (a Zoom report's summed
@@ -82,11 +84,17 @@ pub fn roster(
     cohort_id: &crate::cohorts::model::CohortId,
 ) -> Result<Vec<RosterEntry>, AppError> {
     let rates = attendance_rates(conn, cohort_id)?;
+    let (_, minutes) = attended_time(conn, cohort_id)?;
     let mut entries: Vec<RosterEntry> = store::list_members(conn, cohort_id)?
         .into_iter()
         .map(|m| {
             Ok(RosterEntry {
                 attendance_percent: rates.get(&m.user_id).copied().flatten(),
+                attended_hours: (minutes.get(m.user_id.as_str()).copied().unwrap_or(0) as f64
+                    / 60.0
+                    * 100.0)
+                    .round()
+                    / 100.0,
                 role: m
                     .role
                     .parse()

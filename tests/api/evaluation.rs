@@ -291,6 +291,44 @@ async fn training_hours_come_from_the_sessions_attended() {
     assert_eq!(of(&c.trainees[0].0)["attended_hours"], 3.0);
     assert_eq!(of(&c.trainees[0].0)["percent"], 60.0);
     assert_eq!(of(&c.trainees[1].0)["attended_hours"], 0.0);
+    // The same hours on the roster (JSON and CSV) and on the trainee's own cohort page.
+    let roster: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/roster", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let line = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == c.trainees[0].0.as_str())
+        .unwrap();
+    assert_eq!(line["attended_hours"], 3.0);
+    assert_eq!(line["attendance_percent"], 60.0);
+    let csv = app
+        .get(
+            &format!("/api/v1/cohorts/{}/roster?format=csv", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.lines().next().unwrap().contains("training_hours"),
+        "{csv}"
+    );
+    assert!(csv.contains(",3.00,"), "{csv}");
+    let b = crate::web::sign_in(&app, "trainee0@example.org").await;
+    let html = crate::web::page(&app, &b, &format!("/cohorts/{}", c.cohort)).await;
+    assert!(
+        html.contains("ชั่วโมงอบรมของท่าน: 3.0 ชม. / 5.0 ชม. (60%)"),
+        "{html}"
+    );
 }
 
 /// Takes a published quiz answering the first `right` questions of the attempt with the key

@@ -459,6 +459,7 @@ pub async fn roster(
                         e.attendance_percent
                             .map(|p| format!("{p:.1}"))
                             .unwrap_or_default(),
+                        format!("{:.2}", e.attended_hours),
                         e.user_id.to_string(),
                     ]
                 })
@@ -472,6 +473,7 @@ pub async fn roster(
                 "role",
                 "joined_at",
                 "attendance_percent",
+                "training_hours",
                 "user_id",
             ];
             if format == "xlsx" {

@@ -104,6 +104,10 @@ pub async fn cohort_page(
             let quiz_list = quizzes::cohort_quizzes(conn, &id, &u, lang)?;
             let results = quizzes::cohort_results(conn, &id)?;
             let mut progress = Vec::new();
+            let hours_label = strings(lang)
+                .get("hours_short")
+                .cloned()
+                .unwrap_or_default();
             if staff {
                 let roster = cohorts::roster(conn, &id)?;
                 let done = crate::course::completions(conn, &id)?;
@@ -116,9 +120,10 @@ pub async fn cohort_page(
                             .iter()
                             .filter(|q| q.user_id == r.user_id && q.passed)
                             .count(),
+                        // Share of the time, and the hours attended.
                         attendance: r
                             .attendance_percent
-                            .map(|p| format!("{p:.0}%"))
+                            .map(|p| format!("{p:.0}% · {:.1} {}", r.attended_hours, hours_label))
                             .unwrap_or_else(|| "–".into()),
                         office: crate::offices::find(&r.office_code)
                             .map(|o| pick(lang, &o.province_th, &o.province_en))
@@ -195,7 +200,7 @@ pub async fn cohort_page(
     );
     // The training project's measures: surveys for trainees, the evaluation for staff.
     let (u2, c2, id2) = (user.clone(), state.course.clone(), cohort.id.clone());
-    let (surveys, evaluation, observations) = state
+    let (surveys, evaluation, observations, my_hours) = state
         .db
         .read(move |conn| {
             let surveys = crate::evaluation::cohort_surveys(conn, &c2, &id2, &u2, lang)?;
@@ -207,7 +212,15 @@ pub async fn cohort_page(
             } else {
                 (None, Vec::new())
             };
-            Ok((surveys, evaluation, observations))
+            // A trainee's own training hours: attended of scheduled so far.
+            let (scheduled, minutes) = crate::cohorts::attended_time(conn, &id2)?;
+            let mine = minutes.get(u2.id.as_str()).copied().unwrap_or(0);
+            let my_hours = (!staff && scheduled > 0).then(|| {
+                json!({"attended": format!("{:.1}", mine as f64 / 60.0),
+                       "scheduled": format!("{:.1}", scheduled as f64 / 60.0),
+                       "percent": format!("{:.0}", 100.0 * mine as f64 / scheduled as f64)})
+            });
+            Ok((surveys, evaluation, observations, my_hours))
         })
         .await?;
     // Observed joint assessments, with the trainee's name and the outcome in words.
@@ -267,6 +280,7 @@ pub async fn cohort_page(
     page.ctx.insert("surveys", &surveys);
     page.ctx.insert("evaluation", &evaluation_view);
     page.ctx.insert("observations", &observation_lines);
+    page.ctx.insert("my_hours", &my_hours);
     page.ctx.insert("competences", &competences);
     page.ctx.insert("trainee_choices", &trainee_choices);
     page.ctx.insert("is_admin", &(user.role == Role::Admin));
