@@ -233,6 +233,30 @@ async fn the_survey_is_answered_once_without_a_name_and_its_results_add_up() {
             0
         );
     }
+    // The results as CSV (with the comments) and XLSX: still no name.
+    let csv = app
+        .get(
+            &format!("/api/v1/cohorts/{}/evaluation?format=csv", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("ข้อเสนอแนะลับหมายเลข 3"), "{csv}");
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("item,")).count(),
+        scale.len()
+    );
+    assert!(!csv.contains("example.org"));
+    let res = app
+        .get(
+            &format!("/api/v1/cohorts/{}/evaluation?format=xlsx", c.cohort),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(&res.bytes().await.unwrap()[..2], b"PK");
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM survey_respondents")
             .await,

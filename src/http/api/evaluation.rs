@@ -64,21 +64,86 @@ pub async fn respond(
     Ok(HttpResponse::Created().json(serde_json::json!({"recorded": true})))
 }
 
-/// The cohort's evaluation as the project reports it (cohort staff).
-#[utoipa::path(get, path = "/api/v1/cohorts/{id}/evaluation", tag = "evaluation", params(LangQuery),
+/// The cohort's evaluation as the project reports it (cohort staff); `?format=csv|xlsx` gives
+/// the satisfaction results as a table: one line per aspect and item (n, mean, SD, band) and
+/// the open comments, never with a name.
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/evaluation", tag = "evaluation", params(ReportQuery),
     responses((status = 200, body = Evaluation)), security(("bearer" = [])))]
 pub async fn evaluation(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<CohortId>,
-    q: web::Query<LangQuery>,
+    q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, course, l) = (path.into_inner(), state.course.clone(), lang(&q, &user.0));
+    let l = q
+        .lang
+        .as_deref()
+        .map(Language::parse_or_default)
+        .unwrap_or(user.0.language);
+    let (id, course) = (path.into_inner(), state.course.clone());
+    let cid = id.clone();
     let e = state
         .db
         .read(move |conn| evaluation::evaluation(conn, &course, &id, &user.0, l))
         .await?;
-    Ok(HttpResponse::Ok().json(e))
+    let format = q.format.as_deref().unwrap_or("json");
+    if format == "json" {
+        return Ok(HttpResponse::Ok().json(e));
+    }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let f = |x: Option<f64>| x.map(|v| format!("{v:.2}")).unwrap_or_default();
+    if let Some(s) = &e.satisfaction {
+        for sec in &s.sections {
+            let r = &sec.rating;
+            rows.push(vec![
+                "aspect".into(),
+                sec.title.clone(),
+                r.n.to_string(),
+                f(r.mean),
+                f(r.sd),
+                r.band_th.unwrap_or("").into(),
+            ]);
+            for i in &sec.items {
+                let r = &i.rating;
+                rows.push(vec![
+                    "item".into(),
+                    i.text.clone(),
+                    r.n.to_string(),
+                    f(r.mean),
+                    f(r.sd),
+                    r.band_th.unwrap_or("").into(),
+                ]);
+            }
+        }
+        for c in &s.comments {
+            rows.push(vec![
+                "comment".into(),
+                c.question.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                c.text.clone(),
+            ]);
+        }
+    }
+    let header = ["kind", "text", "n", "mean", "sd", "band_or_comment"];
+    match format {
+        "csv" => Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "content-disposition",
+                format!("attachment; filename=\"satisfaction-{cid}.csv\""),
+            ))
+            .body(crate::http::api::cohorts::csv_with_bom(&header, &rows)?)),
+        "xlsx" => Ok(crate::http::api::cohorts::xlsx_response(
+            &format!("satisfaction-{cid}.xlsx"),
+            crate::http::api::cohorts::xlsx("satisfaction", &header, &rows)?,
+        )),
+        other => Err(AppError::Validation {
+            code: "invalid_format",
+            message: format!("format: json, csv or xlsx, not '{other}'"),
+        }),
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
