@@ -260,6 +260,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    cohort_report_texts (cohort_id) {
+        cohort_id -> Text,
+        background -> Text,
+        objectives -> Text,
+        problems -> Text,
+        suggestions -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     survey_responses (id) {
         id -> Text,
         cohort_id -> Text,
@@ -385,6 +397,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     observed_assessments,
     survey_responses,
     survey_respondents,
+    cohort_report_texts,
     signing_keys,
     credential_counters,
     credentials,

@@ -48,6 +48,7 @@ pub const TABLES: &[&str] = &[
     "observed_assessments",
     "survey_responses",
     "survey_respondents",
+    "cohort_report_texts",
     "signing_keys",
     "credential_counters",
     "credentials",

@@ -56,6 +56,8 @@ pub struct Report {
     pub offices: Vec<OfficeFigures>,
     pub trainees: Vec<ReportTrainee>,
     pub evaluation: Evaluation,
+    /// What the officers wrote: background, objectives, problems, suggestions.
+    pub narrative: store::Narrative,
 }
 
 /// Attendance (share of the scheduled time) that completion needs, in per cent.
@@ -182,7 +184,44 @@ pub fn cohort_report(
         offices: offices.into_values().collect(),
         trainees,
         evaluation,
+        narrative: store::narrative(conn, cohort_id)?.unwrap_or_default(),
     })
+}
+
+/// The longest narrative section, in characters.
+pub const MAX_NARRATIVE: usize = 8000;
+
+/// Saves the report's narrative sections (cohort staff); each may be empty, none longer than
+/// [`MAX_NARRATIVE`] characters.
+pub fn save_narrative(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    user: &User,
+    n: &store::Narrative,
+) -> Result<store::Narrative, AppError> {
+    cohorts::authorize(conn, cohort_id, user, Access::Staff)?;
+    let bad = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    let clean = |name: &str, text: &str| -> Result<String, AppError> {
+        let t = text.trim();
+        if t.chars().count() > MAX_NARRATIVE || t.chars().any(bad) {
+            return Err(AppError::from(EvaluationError::Invalid(format!(
+                "{name}: at most {MAX_NARRATIVE} characters of text"
+            ))));
+        }
+        Ok(t.to_string())
+    };
+    let n = store::Narrative {
+        background: clean("background", &n.background)?,
+        objectives: clean("objectives", &n.objectives)?,
+        problems: clean("problems", &n.problems)?,
+        suggestions: clean("suggestions", &n.suggestions)?,
+    };
+    let t = crate::util::now();
+    write_tx(conn, |conn| {
+        store::save_narrative(conn, cohort_id, &n, &user.id, t)?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(n)
 }
 
 /// One cohort's line in the fiscal-year view.

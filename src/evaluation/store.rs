@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{survey_respondents, survey_responses};
+use crate::db::schema::{cohort_report_texts, survey_respondents, survey_responses};
 use crate::db::DbConnection;
 
 /// Whether this person has answered this survey in this cohort.
@@ -91,4 +91,61 @@ pub fn respondents(
         .filter(survey_respondents::survey_slug.eq(slug))
         .select(survey_respondents::user_id)
         .load(conn)
+}
+
+/// The narrative sections of a cohort's report: background, objectives, problems, suggestions.
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Queryable,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+pub struct Narrative {
+    pub background: String,
+    pub objectives: String,
+    pub problems: String,
+    pub suggestions: String,
+}
+
+pub fn narrative(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Option<Narrative>> {
+    cohort_report_texts::table
+        .filter(cohort_report_texts::cohort_id.eq(cohort_id))
+        .select((
+            cohort_report_texts::background,
+            cohort_report_texts::objectives,
+            cohort_report_texts::problems,
+            cohort_report_texts::suggestions,
+        ))
+        .first::<Narrative>(conn)
+        .optional()
+}
+
+/// Saves (replaces) the narrative sections.
+pub fn save_narrative(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    n: &Narrative,
+    by: &crate::accounts::model::UserId,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(cohort_report_texts::table.filter(cohort_report_texts::cohort_id.eq(cohort_id)))
+        .execute(conn)?;
+    diesel::insert_into(cohort_report_texts::table)
+        .values((
+            cohort_report_texts::cohort_id.eq(cohort_id),
+            cohort_report_texts::background.eq(&n.background),
+            cohort_report_texts::objectives.eq(&n.objectives),
+            cohort_report_texts::problems.eq(&n.problems),
+            cohort_report_texts::suggestions.eq(&n.suggestions),
+            cohort_report_texts::updated_by.eq(by),
+            cohort_report_texts::updated_at.eq(at),
+        ))
+        .execute(conn)
 }

@@ -77,6 +77,7 @@ route_table! {
     post "/api/v1/cohorts/{id}/surveys/{slug}/responses" => api::evaluation::respond;
     get "/api/v1/cohorts/{id}/evaluation" => api::evaluation::evaluation;
     get "/api/v1/cohorts/{id}/report" => api::evaluation::report;
+    put "/api/v1/cohorts/{id}/report/narrative" => api::evaluation::save_narrative;
     get "/api/v1/reports/fiscal-years/{fy}" => api::evaluation::fiscal_year;
     post "/api/v1/cohorts/{id}/observations" => api::marking::record_observation;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;
@@ -171,6 +172,8 @@ route_table! {
     post "/attempts/{id}/submit" => ui::quizzes::submit;
     get "/cohorts/{id}/marking" => ui::marking::queue_page;
     get "/cohorts/{id}/surveys/{slug}" => ui::evaluation::survey_page;
+    get "/cohorts/{id}/report" => ui::evaluation::report_page;
+    post "/cohorts/{id}/report" => ui::evaluation::save_report;
     post "/cohorts/{id}/surveys/{slug}" => ui::evaluation::survey_submit;
     get "/marking/{attempt}/{question}" => ui::marking::mark_page;
     post "/marking/{attempt}/{question}" => ui::marking::mark_submit;

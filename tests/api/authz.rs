@@ -124,6 +124,8 @@ fn json_body(method: &str, path: &str, persona: &str, cohort: &str) -> Option<Va
             json!({"levels": {}, "comment": ""})
         }
         ("POST", "/api/v1/cohorts/{id}/surveys/{slug}/responses") => json!({"answers": {}}),
+        ("PUT", "/api/v1/cohorts/{id}/report/narrative") => json!({"background": "x".repeat(9000),
+            "objectives": "", "problems": "", "suggestions": ""}),
         ("POST", "/api/v1/cohorts/{id}/conflicts") => json!({"user_id": "nope", "statement": ""}),
         ("POST", "/api/v1/cohorts/{id}/observations") => json!({"user_id": "nope", "scope": "x",
             "observed_on": "x", "business": "", "competences": [], "outcome": "x"}),
@@ -158,6 +160,7 @@ fn form_body(path: &str, persona: &str) -> Vec<(&'static str, String)> {
             f.push(("starts_at", "bad".into()));
         }
         "/sessions/{id}/checkin" => f.push(("code", "000000".into())),
+        "/cohorts/{id}/report" => f.push(("background", "x".repeat(9000))),
         "/module-revisions/{id}/review" => f.push(("decision", "bogus".into())),
         "/sessions/{id}/zoom" => f.push(("report", "nothing useful".into())),
         "/sessions/{id}/zoom/{row_id}" => f.push(("user_id", "nope".into())),

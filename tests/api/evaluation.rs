@@ -926,3 +926,77 @@ async fn the_fiscal_year_view_adds_up_its_cohorts_and_counts_the_offices_reached
         403
     );
 }
+
+#[tokio::test]
+async fn officers_write_the_reports_narrative_on_its_page_and_it_is_kept_with_the_cohort() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 2).await;
+    let b = crate::web::sign_in(&app, "admin@example.org").await;
+    let path = format!("/cohorts/{}/report", c.cohort);
+    let html = crate::web::page(&app, &b, &path).await;
+    assert!(html.contains("รายงานผลการดำเนินโครงการ"), "{html}");
+    assert!(html.contains("ภาคผนวก: รายชื่อผู้เข้าอบรม"), "{html}");
+    // Too long a section comes back with the reason and the text kept.
+    let long = "ก".repeat(8001);
+    let res = crate::web::post_form(
+        &app,
+        &b,
+        &path,
+        &path,
+        &[
+            ("background", long.as_str()),
+            ("problems", "สัญญาณออนไลน์ขาดหาย"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("สัญญาณออนไลน์ขาดหาย"), "{body}");
+    let res = crate::web::post_form(
+        &app,
+        &b,
+        &path,
+        &path,
+        &[
+            (
+                "background",
+                "สมอ. มอบหมายให้สำนักงานอุตสาหกรรมจังหวัดร่วมตรวจประเมิน",
+            ),
+            ("objectives", "พัฒนาผู้ตรวจประเมิน มอก. เอส"),
+            ("problems", "สัญญาณออนไลน์ขาดหาย <script>x</script>"),
+            ("suggestions", ""),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let r: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/report", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["narrative"]["objectives"], "พัฒนาผู้ตรวจประเมิน มอก. เอส");
+    assert_eq!(r["narrative"]["suggestions"], "");
+    let again = crate::web::page(&app, &b, &path).await;
+    assert!(
+        again.contains("&lt;script&gt;x&lt;&#x2F;script&gt;")
+            || again.contains("&lt;script&gt;x&lt;/script&gt;"),
+        "{again}"
+    );
+    // The API takes the same, and a trainee may neither read nor write it.
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/cohorts/{}/report/narrative", c.cohort)))
+        .bearer_auth(&c.trainees[0].1)
+        .json(&json!({"background": "", "objectives": "", "problems": "", "suggestions": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let tb = crate::web::sign_in(&app, "trainee0@example.org").await;
+    let res = tb.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -347,3 +347,22 @@ pub async fn fiscal_year(
         .await?;
     Ok(HttpResponse::Ok().json(r))
 }
+
+/// Saves the narrative sections of the cohort's report (cohort staff).
+#[utoipa::path(put, path = "/api/v1/cohorts/{id}/report/narrative", tag = "evaluation",
+    request_body = crate::evaluation::store::Narrative,
+    responses((status = 200, body = crate::evaluation::store::Narrative), (status = 422, body = crate::error::ApiError)),
+    security(("bearer" = [])))]
+pub async fn save_narrative(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<CohortId>,
+    body: web::Json<crate::evaluation::store::Narrative>,
+) -> Result<HttpResponse, AppError> {
+    let (id, body) = (path.into_inner(), body.into_inner());
+    let n = state
+        .db
+        .run(move |conn| crate::evaluation::report::save_narrative(conn, &id, &user.0, &body))
+        .await?;
+    Ok(HttpResponse::Ok().json(n))
+}

@@ -99,7 +99,7 @@ impl Modify for ErrorResponses {
         quizzes::list_quizzes, quizzes::publish_quiz, quizzes::unpublish_quiz, quizzes::start_attempt,
         quizzes::save_answer, quizzes::submit, quizzes::get_attempt, quizzes::set_override, quizzes::results, quizzes::import_gift, quizzes::export_gift, quizzes::analytics,
         marking::queue, marking::mark, marking::declare_conflict, marking::record_observation, marking::list_observations,
-        evaluation::surveys, evaluation::respond, evaluation::evaluation, evaluation::report, evaluation::fiscal_year,
+        evaluation::surveys, evaluation::respond, evaluation::evaluation, evaluation::report, evaluation::fiscal_year, evaluation::save_narrative,
         credentials::eligibility, credentials::issue, credentials::issue_eligible, credentials::suspend,
         credentials::reinstate, credentials::revoke, credentials::withdraw, credentials::renew, credentials::recertification, credentials::get, credentials::mine,
         credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::key, credentials::register,

@@ -125,3 +125,129 @@ pub async fn survey_submit(
         Err(e) => Err(PageError(e)),
     }
 }
+
+/// The closing report on a page (cohort staff): the figures by office, the evaluation, the
+/// appendix roster, the documents, and the narrative sections the officers write here.
+pub async fn report_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    PageUser(user): PageUser,
+    path: web::Path<crate::cohorts::model::CohortId>,
+) -> Result<HttpResponse, PageError> {
+    render_report(
+        &state,
+        &req,
+        user,
+        path.into_inner(),
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_report(
+    state: &AppState,
+    req: &HttpRequest,
+    user: User,
+    cohort_id: crate::cohorts::model::CohortId,
+    error: Option<String>,
+    echo: Option<crate::evaluation::store::Narrative>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let lang = lang_of(req);
+    let (u, course, c) = (user.clone(), state.course.clone(), cohort_id.clone());
+    let r = state
+        .db
+        .read(move |conn| crate::evaluation::report::cohort_report(conn, &course, &c, &u, lang))
+        .await?;
+    let t = strings(lang);
+    let yes_no = |b: bool| {
+        t.get(if b { "yes" } else { "no" })
+            .cloned()
+            .unwrap_or_default()
+    };
+    let trainees: Vec<Value> = r
+        .trainees
+        .iter()
+        .map(|p| {
+            let scopes: Vec<String> = p
+                .scopes
+                .iter()
+                .map(|s| {
+                    t.get(&format!("scope_short_{s}"))
+                        .cloned()
+                        .unwrap_or_else(|| s.clone())
+                })
+                .collect();
+            json!({"name": p.name, "office": crate::offices::find(&p.office_code)
+                        .map(|o| pick(lang, &o.province_th, &o.province_en)).unwrap_or_default(),
+                   "hours": format!("{:.1}", p.attended_hours),
+                   "percent": p.attendance_percent.map(|x| format!("{x:.0}%")).unwrap_or_else(|| "–".into()),
+                   "completed": yes_no(p.completed), "passed": yes_no(p.passed_exam),
+                   "scopes": scopes.join(", ")})
+        })
+        .collect();
+    let offices: Vec<Value> = r
+        .offices
+        .iter()
+        .map(|o| {
+            json!({"name": crate::offices::find(&o.office_code)
+                        .map(|x| pick(lang, &x.province_th, &x.province_en)).unwrap_or_else(|| o.office_code.clone()),
+                   "enrolled": o.enrolled, "completed": o.completed, "credentialed": o.credentialed})
+        })
+        .collect();
+    let mut page = Page::new(req);
+    page.flash_from_query(req);
+    page.ctx.insert("user", &user);
+    page.ctx.insert("cohort_id", &cohort_id);
+    page.ctx.insert("r", &r);
+    page.ctx.insert("trainees", &trainees);
+    page.ctx.insert("offices", &offices);
+    page.ctx
+        .insert("narrative", &echo.unwrap_or_else(|| r.narrative.clone()));
+    page.ctx.insert("error", &error);
+    page.render(state, "evaluation/report.html", status)
+}
+
+/// Saves the narrative sections from the report page.
+pub async fn save_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    PageUser(user): PageUser,
+    path: web::Path<crate::cohorts::model::CohortId>,
+    CsrfForm(fields): CsrfForm<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let n = crate::evaluation::store::Narrative {
+        background: get("background"),
+        objectives: get("objectives"),
+        problems: get("problems"),
+        suggestions: get("suggestions"),
+    };
+    let (cid, u, body) = (id.clone(), user.clone(), n.clone());
+    let result = state
+        .db
+        .run(move |conn| crate::evaluation::report::save_narrative(conn, &cid, &u, &body))
+        .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!(
+            "/cohorts/{id}/report?done=report_saved"
+        ))),
+        Err(e @ AppError::Validation { .. }) => {
+            let message = crate::http::ui::error_text(lang_of(&req), &e);
+            render_report(
+                &state,
+                &req,
+                user,
+                id,
+                Some(message),
+                Some(n),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}

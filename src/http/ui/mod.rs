@@ -44,6 +44,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "base.html",
     "marking/queue.html",
     "evaluation/survey.html",
+    "evaluation/report.html",
     "marking/mark.html",
     "home/first_run.html",
     "home/dashboard.html",
