@@ -149,3 +149,21 @@ pub fn save_narrative(
         ))
         .execute(conn)
 }
+
+/// Retention: forgets who responded to a cohort's surveys (the answers themselves name no one
+/// and stay with the cohort's results), except people the rules keep.
+pub fn purge_cohort_respondents(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    keep_users: &[String],
+    dry_run: bool,
+) -> QueryResult<i64> {
+    let rows = survey_respondents::table
+        .filter(survey_respondents::cohort_id.eq(cohort_id))
+        .filter(survey_respondents::user_id.ne_all(keep_users));
+    if dry_run {
+        rows.count().get_result(conn)
+    } else {
+        diesel::delete(rows).execute(conn).map(|n| n as i64)
+    }
+}

@@ -45,9 +45,9 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         key: "training",
-        records: "quiz attempts and answers (with the marks of written answers), attendance, reading progress",
+        records: "quiz attempts and answers (with the marks of written answers), attendance, reading progress, who answered a survey (the answers name no one)",
         rule: "kept 5 years after the cohort ends, and longer while the person holds a live credential granted from that cohort or an appeal about it is open",
-        records_th: "การทำแบบทดสอบและคำตอบ การเข้าร่วม และความก้าวหน้าการอ่าน",
+        records_th: "การทำแบบทดสอบและคำตอบ (รวมคะแนนจากผู้ตรวจข้อเขียน) การเข้าร่วม ความก้าวหน้าการอ่าน และรายชื่อผู้ตอบแบบประเมิน (คำตอบไม่ระบุผู้ตอบ)",
         rule_th: "เก็บไว้ 5 ปีหลังรุ่นอบรมสิ้นสุด และนานกว่านั้นหากผู้นั้นยังถือหนังสือรับรองที่ออกจากรุ่นนั้นหรือมีการอุทธรณ์ที่ยังเปิดอยู่",
     },
     Rule {
@@ -117,6 +117,7 @@ pub fn purge(
     let old_cohorts = cohorts::store::ended_before(conn, &training_cutoff)?;
     let mut answers = 0i64;
     let mut marks = 0i64;
+    let mut respondents = 0i64;
     let mut tries = 0i64;
     let mut progress = 0i64;
     let mut present = 0i64;
@@ -125,13 +126,17 @@ pub fn purge(
         // and so does a record under open appeal.
         let keepers = credentials::store::live_holders_of_cohort(conn, cohort)?;
         let appealed = store::open_appeal_subjects_of_cohort(conn, cohort)?;
-        let (a, p, s) = write_tx(conn, |conn| {
+        let (a, p, s, r) = write_tx(conn, |conn| {
             let a =
                 quizzes::store::purge_cohort_attempts(conn, cohort, &keepers, &appealed, dry_run)?;
             let p = course::store::purge_cohort_progress(conn, cohort, &keepers, dry_run)?;
             let s = cohorts::store::purge_cohort_attendance(conn, cohort, &keepers, dry_run)?;
-            Ok::<_, AppError>((a, p, s))
+            let r = crate::evaluation::store::purge_cohort_respondents(
+                conn, cohort, &keepers, dry_run,
+            )?;
+            Ok::<_, AppError>((a, p, s, r))
         })?;
+        respondents += r;
         answers += a.answers;
         marks += a.marks;
         tries += a.attempts;
@@ -162,6 +167,11 @@ pub fn purge(
         rule: "training",
         table: "attendance",
         removed: present,
+    });
+    out.push(Purged {
+        rule: "training",
+        table: "survey_respondents",
+        removed: respondents,
     });
 
     // Credentials that ended more than ten years ago (the register no longer lists them).

@@ -452,6 +452,31 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     let (leaver, leaver_token) = c.trainees[1].clone();
     for t in [&keeper_token, &leaver_token] {
         complete(&app, &c, t, &["01-what-is-tis-s"], &["q01"]).await;
+        // Both answer the satisfaction survey (rating every item 4).
+        let list: Value = app
+            .get(&format!("/api/v1/cohorts/{}/surveys", c.cohort), Some(t))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let answers: serde_json::Map<String, Value> = list[0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "scale")
+            .map(|i| (i["id"].as_str().unwrap().to_string(), json!(4)))
+            .collect();
+        let res = app
+            .post_json(
+                &format!(
+                    "/api/v1/cohorts/{}/surveys/satisfaction/responses",
+                    c.cohort
+                ),
+                Some(t),
+                &json!({ "answers": answers }),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
     }
     let gone = issue(&app, &c, &leaver, "product").await;
     let gone_id = gone["id"].as_str().unwrap().to_string();
@@ -563,6 +588,17 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
     );
 
     let report = purge_cli(&app, false);
+    // Who answered the survey goes for the leaver, stays for the keeper; the answers, which
+    // name no one, stay with the cohort's results.
+    let respondent =
+        |u: &str| format!("SELECT COUNT(*) AS n FROM survey_respondents WHERE user_id = '{u}'");
+    assert_eq!(app.count(respondent(&leaver)).await, 0, "{report}");
+    assert_eq!(app.count(respondent(&keeper)).await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM survey_responses")
+            .await,
+        2
+    );
     // Training records go for the leaver; the keeper holds a live credential from the cohort.
     assert_eq!(app.count(attempts_of(&leaver)).await, 0, "{report}");
     assert_eq!(app.count(answers_of(&leaver)).await, 0);
@@ -599,11 +635,12 @@ async fn retention_rules_purge_only_what_has_outlived_its_rule() {
         app.count("SELECT COUNT(*) AS n FROM outbox_emails").await,
         new_mail
     );
-    // The report adds up: the leaver's answers, attempt and reading progress, one credential,
+    // The report adds up: the leaver's answers, attempt, reading progress and survey
+    // respondent row, one credential,
     // the decision behind it, the old audit rows and the old mail.
     let expected = format!(
         "{} rows removed",
-        leaver_answers + 1 + 1 + 1 + old_decisions + old_audits + old_mail
+        leaver_answers + 1 + 1 + 1 + 1 + old_decisions + old_audits + old_mail
     );
     assert!(report.contains(&expected), "{expected} in {report}");
     assert!(report.contains("outbox_emails"), "{report}");

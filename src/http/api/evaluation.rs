@@ -15,9 +15,9 @@ use crate::http::api::content::LangQuery;
 use crate::http::extract::CurrentUser;
 use crate::http::AppState;
 
-fn lang(q: &LangQuery, user: &crate::accounts::User) -> Language {
-    q.lang
-        .as_deref()
+/// The language asked for in the query, else the person's own.
+fn lang(asked: Option<&str>, user: &crate::accounts::User) -> Language {
+    asked
         .map(Language::parse_or_default)
         .unwrap_or(user.language)
 }
@@ -31,7 +31,11 @@ pub async fn surveys(
     path: web::Path<CohortId>,
     q: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, course, l) = (path.into_inner(), state.course.clone(), lang(&q, &user.0));
+    let (id, course, l) = (
+        path.into_inner(),
+        state.course.clone(),
+        lang(q.lang.as_deref(), &user.0),
+    );
     let list = state
         .db
         .read(move |conn| evaluation::cohort_surveys(conn, &course, &id, &user.0, l))
@@ -75,11 +79,7 @@ pub async fn evaluation(
     path: web::Path<CohortId>,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let l = q
-        .lang
-        .as_deref()
-        .map(Language::parse_or_default)
-        .unwrap_or(user.0.language);
+    let l = lang(q.lang.as_deref(), &user.0);
     let (id, course) = (path.into_inner(), state.course.clone());
     let cid = id.clone();
     let e = state
@@ -165,11 +165,7 @@ pub async fn report(
     path: web::Path<CohortId>,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let l = q
-        .lang
-        .as_deref()
-        .map(Language::parse_or_default)
-        .unwrap_or(user.0.language);
+    let l = lang(q.lang.as_deref(), &user.0);
     let (id, course) = (path.into_inner(), state.course.clone());
     let r = state
         .db
@@ -338,7 +334,11 @@ pub async fn fiscal_year(
     path: web::Path<i32>,
     q: web::Query<LangQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (fy, course, l) = (path.into_inner(), state.course.clone(), lang(&q, &user.0));
+    let (fy, course, l) = (
+        path.into_inner(),
+        state.course.clone(),
+        lang(q.lang.as_deref(), &user.0),
+    );
     let r = state
         .db
         .read(move |conn| {
