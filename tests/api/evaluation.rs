@@ -353,6 +353,16 @@ async fn training_hours_come_from_the_sessions_attended() {
         html.contains("ชั่วโมงอบรมของท่าน: 3.0 ชม. / 5.0 ชม. (60%)"),
         "{html}"
     );
+    // And on the dashboard, with the survey still to answer.
+    let home = crate::web::page(&app, &b, "/").await;
+    assert!(
+        home.contains("ชั่วโมงอบรมของท่าน: 3.0 / 5.0 ชม. (60%)"),
+        "{home}"
+    );
+    assert!(
+        home.contains(&format!("/cohorts/{}/surveys/satisfaction", c.cohort)),
+        "{home}"
+    );
 }
 
 /// Takes a published quiz answering the first `right` questions of the attempt with the key

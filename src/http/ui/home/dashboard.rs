@@ -15,6 +15,10 @@ pub(super) struct Progress {
     modules_total: usize,
     quizzes_open: usize,
     percent: usize,
+    /// Training hours: (attended, scheduled so far, per cent), formatted.
+    hours: Option<(String, String, String)>,
+    /// A survey of the cohort the trainee has not answered yet: (slug, title).
+    survey: Option<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -88,7 +92,22 @@ pub async fn dashboard(
                             quizzes_open += 1;
                         }
                     }
+                    let (scheduled, minutes) = cohorts::attended_time(conn, &c.id)?;
+                    let mine = minutes.get(u.id.as_str()).copied().unwrap_or(0);
+                    let hours = (scheduled > 0).then(|| {
+                        (
+                            format!("{:.1}", mine as f64 / 60.0),
+                            format!("{:.1}", scheduled as f64 / 60.0),
+                            format!("{:.0}", 100.0 * mine as f64 / scheduled as f64),
+                        )
+                    });
+                    let survey = crate::evaluation::cohort_surveys(conn, &course, &c.id, &u, lang)?
+                        .into_iter()
+                        .find(|s| !s.responded)
+                        .map(|s| (s.slug, s.title));
                     Some(Progress {
+                        hours,
+                        survey,
                         modules_done: done,
                         modules_total: modules.len(),
                         quizzes_open,
