@@ -40,7 +40,7 @@ pub fn mark_attendance(
     via: Option<&str>,
     minutes: Option<i32>,
 ) -> Result<Attendance, AppError> {
-    let length = (session.ends_at - session.starts_at).num_minutes().max(0);
+    let length = session.minutes();
     if let Some(m) = minutes.filter(|m| !(0..=length).contains(&i64::from(*m))) {
         return Err(AppError::from(CohortError::Invalid(format!(
             "minutes: 0 to {length} (the session's length), not {m}"

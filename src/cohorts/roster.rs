@@ -25,7 +25,7 @@ pub struct RosterEntry {
 /// session; without minutes, the whole session when marked present or late; nothing when
 /// absent or excused (the rule counts time, and excused time is time not trained).
 pub fn attended_minutes(row: &AttendanceRow, session: &SessionRow) -> i64 {
-    let length = (session.ends_at - session.starts_at).num_minutes().max(0);
+    let length = session.minutes();
     let attended = row
         .status
         .parse::<AttendanceStatus>()
@@ -47,10 +47,7 @@ pub fn attended_time(
         .into_iter()
         .filter(|s| s.starts_at <= t)
         .collect();
-    let scheduled: i64 = held
-        .iter()
-        .map(|s| (s.ends_at - s.starts_at).num_minutes().max(0))
-        .sum();
+    let scheduled: i64 = held.iter().map(SessionRow::minutes).sum();
     let mut out: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     for a in store::list_attendance_of_cohort(conn, cohort_id)? {
         if let Some(s) = held.iter().find(|s| s.id == a.session_id) {

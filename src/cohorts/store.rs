@@ -278,6 +278,13 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
 }
 
+impl SessionRow {
+    /// The session's scheduled length in minutes (never negative).
+    pub fn minutes(&self) -> i64 {
+        (self.ends_at - self.starts_at).num_minutes().max(0)
+    }
+}
+
 pub fn insert_session(conn: &mut DbConnection, row: &SessionRow) -> QueryResult<usize> {
     diesel::insert_into(cohort_sessions::table)
         .values(row)

@@ -328,23 +328,25 @@ pub struct Evaluation {
     pub attendance: Attendance,
 }
 
-/// Each trainee's first graded attempt at a quiz, in per cent.
+/// Each trainee's first graded attempt at a quiz, in per cent, from the cohort's finished
+/// attempts.
 fn first_percents(
-    conn: &mut DbConnection,
-    cohort_id: &crate::cohorts::model::CohortId,
+    rows: &[crate::quizzes::store::AttemptRow],
     slug: Option<&str>,
-) -> Result<HashMap<String, f64>, AppError> {
+) -> HashMap<String, f64> {
     let mut out = HashMap::new();
-    let Some(slug) = slug else { return Ok(out) };
-    let mut rows = crate::quizzes::store::finished_attempts_of_cohort(conn, cohort_id)?;
-    rows.retain(|a| a.quiz_slug == slug && a.percent.is_some());
-    rows.sort_by_key(|a| a.attempt_no);
-    for a in rows {
+    let Some(slug) = slug else { return out };
+    let mut mine: Vec<&crate::quizzes::store::AttemptRow> = rows
+        .iter()
+        .filter(|a| a.quiz_slug == slug && a.percent.is_some())
+        .collect();
+    mine.sort_by_key(|a| a.attempt_no);
+    for a in mine {
         if let Some(p) = a.percent {
             out.entry(a.user_id.to_string()).or_insert(p);
         }
     }
-    Ok(out)
+    out
 }
 
 /// The cohort's evaluation (cohort staff): pre/post, satisfaction and hours.
@@ -357,8 +359,9 @@ pub fn evaluation(
 ) -> Result<Evaluation, AppError> {
     cohorts::authorize(conn, cohort_id, user, Access::Staff)?;
     let p = &course.programme;
-    let pre = first_percents(conn, cohort_id, p.pretest.as_deref())?;
-    let post = first_percents(conn, cohort_id, p.posttest.as_deref())?;
+    let finished = crate::quizzes::store::finished_attempts_of_cohort(conn, cohort_id)?;
+    let pre = first_percents(&finished, p.pretest.as_deref());
+    let post = first_percents(&finished, p.posttest.as_deref());
     let summary = |slug: &Option<String>, m: &HashMap<String, f64>| {
         let xs: Vec<f64> = m.values().copied().collect();
         TestSummary {

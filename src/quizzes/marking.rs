@@ -143,9 +143,22 @@ pub fn queue(
     let ids: Vec<AttemptId> = pending.iter().map(|a| a.id.clone()).collect();
     let marks = store::marks_of(conn, &ids)?;
     let english = lang == Language::En;
+    // Whom this person declared a conflict with, asked once per trainee, not per attempt.
+    let mut conflicts: HashMap<String, bool> = HashMap::new();
     let mut out = Vec::new();
     for row in &pending {
-        if row.user_id == user.id || conflicted(conn, user, &row.user_id)? {
+        if row.user_id == user.id {
+            continue;
+        }
+        let declared = match conflicts.get(row.user_id.as_str()) {
+            Some(d) => *d,
+            None => {
+                let d = conflicted(conn, user, &row.user_id)?;
+                conflicts.insert(row.user_id.to_string(), d);
+                d
+            }
+        };
+        if declared {
             continue;
         }
         let quiz = quiz_of(conn, row)?;
