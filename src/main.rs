@@ -217,7 +217,10 @@ async fn purge(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
             academy::governance::retention::purge(conn, chrono::Utc::now().naive_utc(), dry_run)
         })
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{e}"));
+    // The pool's threads are told to stop now, while the report is printed, not at exit.
+    drop(db);
+    let report = report?;
     for rule in academy::governance::retention::RULES {
         println!("- {}: {}", rule.records, rule.rule);
         for line in report.iter().filter(|p| p.rule == rule.key) {
