@@ -130,6 +130,37 @@ pub fn format_date(date: NaiveDate, lang: Language) -> String {
     }
 }
 
+/// A date written out as on an official document: `15 มกราคม พ.ศ. 2570` in Thai,
+/// `15 January 2027` in English.
+pub fn format_date_long(date: NaiveDate, lang: Language) -> String {
+    const TH: [&str; 12] = [
+        "มกราคม",
+        "กุมภาพันธ์",
+        "มีนาคม",
+        "เมษายน",
+        "พฤษภาคม",
+        "มิถุนายน",
+        "กรกฎาคม",
+        "สิงหาคม",
+        "กันยายน",
+        "ตุลาคม",
+        "พฤศจิกายน",
+        "ธันวาคม",
+    ];
+    let m = date.month0() as usize;
+    match lang {
+        Language::Th => format!("{} {} พ.ศ. {}", date.day(), TH[m], be_year(date.year())),
+        Language::En => format!("{} {}", date.day(), date.format("%B %Y")),
+    }
+}
+
+/// The day in Thailand of a stored UTC time.
+pub fn local_date(utc: NaiveDateTime) -> NaiveDate {
+    Utc.from_utc_datetime(&utc)
+        .with_timezone(&bangkok())
+        .date_naive()
+}
+
 /// A stored UTC time shown in Bangkok time: `15 ก.พ. 2565 09:30` / `15 Feb 2022 09:30`.
 pub fn format_datetime(utc: NaiveDateTime, lang: Language) -> String {
     let local = Utc.from_utc_datetime(&utc).with_timezone(&bangkok());

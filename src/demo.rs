@@ -531,6 +531,29 @@ pub fn seed(
         )?;
     }
     tracing::info!(issued = issued.len(), "demo credentials issued");
+    // The completion certificates (วุฒิบัตร) of those who met the completion rule, signed by a
+    // named officer with a (drawn) signature.
+    use base64::Engine;
+    crate::evaluation::completion::save_signatory(
+        conn,
+        &cid,
+        &admin,
+        &crate::evaluation::completion::Signatory {
+            name_th: "นางสาววิมลรัตน์ ตั้งมั่น".into(),
+            name_en: "Ms Wimonrat Tangman".into(),
+            position_th: "ผู้อำนวยการกองบริหารการรับรอง สมอ. (ตัวอย่าง)".into(),
+            position_en: "Director, Certification Division, TISI (example)".into(),
+            signature_png: Some(
+                base64::engine::general_purpose::STANDARD.encode(demo_signature_png()),
+            ),
+        },
+    )?;
+    let (completions, _) =
+        crate::evaluation::completion::issue(conn, issuer, course, &cid, &admin)?;
+    tracing::info!(
+        completions = completions.len(),
+        "demo completion certificates issued"
+    );
     Ok(DemoAccounts {
         admin: ADMIN_EMAIL.into(),
         instructor: INSTRUCTOR_EMAIL.into(),
@@ -639,4 +662,42 @@ fn take_quiz(
         quizzes::save_answer(conn, &row.id, &(&q.id).into(), user, &answer)?;
     }
     Ok(quizzes::submit(conn, &row.id, user)?.has_passed())
+}
+
+/// A drawn signature for the demo's signatory: a greyscale PNG of a looping stroke.
+fn demo_signature_png() -> Vec<u8> {
+    use std::io::Write;
+    let (w, h) = (240u32, 80u32);
+    let mut raw = Vec::with_capacity(((w + 1) * h) as usize);
+    for y in 0..h {
+        raw.push(0u8);
+        for x in 0..w {
+            let (fx, fy) = (f64::from(x), f64::from(y));
+            // A wave with loops, and an underline.
+            let wave = 40.0 + 22.0 * (fx / 18.0).sin() * (fx / 70.0).cos();
+            let ink = (fy - wave).abs() < 2.2 || ((66..69).contains(&y) && x > 30 && x < 210);
+            raw.push(if ink { 25 } else { 255 });
+        }
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&raw).ok();
+    let idat = z.finish().unwrap_or_default();
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+        out
+    };
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"IDAT", &idat));
+    png.extend(chunk(b"IEND", &[]));
+    png
 }

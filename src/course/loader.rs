@@ -47,6 +47,10 @@ const PROGRAMME_KEYS: &[&str] = &[
     "pretest",
     "posttest",
     "survey",
+    "completion_min_attendance_percent",
+    "completion_requires_posttest",
+    "completion_requires_survey",
+    "completion_number_prefix",
 ];
 const COMPETENCE_KEYS: &[&str] = &["id", "title_th", "title_en"];
 const SCOPE_KEYS: &[&str] = &[

@@ -89,6 +89,26 @@ pub struct Programme {
     pub posttest: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey: Option<String>,
+    /// The training project's completion rule, for the completion certificate (วุฒิบัตร).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion: Option<CompletionRule>,
+}
+
+/// Who completed the training (and so receives the completion certificate, วุฒิบัตร): a share
+/// of the scheduled time attended, and, where asked, the post-test taken and the survey
+/// answered. It grants no credential.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CompletionRule {
+    /// Share of the scheduled time attended, in per cent.
+    pub min_attendance_percent: u32,
+    /// The programme's post-test must have been taken.
+    #[serde(default)]
+    pub posttest: bool,
+    /// The programme's survey must have been answered.
+    #[serde(default)]
+    pub survey: bool,
+    /// Number prefix of the certificates, e.g. `TISI-T` → `TISI-T-2570-0001`.
+    pub number_prefix: String,
 }
 
 /// One competence of the scheme.

@@ -126,3 +126,14 @@ pub fn sign_document(
     keys::ensure(conn)?;
     Ok(sign(issuer, payload, conn)?.0)
 }
+
+/// Signs a credential document of another kind (a completion certificate) with the active key:
+/// the compact JWS and the stored name of the key.
+pub fn sign_credential(
+    conn: &mut DbConnection,
+    issuer: &Issuer,
+    payload: &Value,
+) -> Result<(String, String), AppError> {
+    keys::ensure(conn)?;
+    sign(issuer, payload, conn)
+}

@@ -272,6 +272,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    completions (id) {
+        id -> Text,
+        number -> Text,
+        user_id -> Text,
+        cohort_id -> Text,
+        minutes -> Integer,
+        issued_at -> Timestamp,
+        issued_by -> Nullable<Text>,
+        signatory_name -> Text,
+        signatory_position -> Text,
+        kid -> Text,
+        credential_jwt -> Text,
+    }
+}
+
+diesel::table! {
+    cohort_signatories (cohort_id) {
+        cohort_id -> Text,
+        name_th -> Text,
+        name_en -> Text,
+        position_th -> Text,
+        position_en -> Text,
+        signature_png -> Nullable<Text>,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     survey_responses (id) {
         id -> Text,
         cohort_id -> Text,
@@ -398,6 +427,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_responses,
     survey_respondents,
     cohort_report_texts,
+    completions,
+    cohort_signatories,
     signing_keys,
     credential_counters,
     credentials,

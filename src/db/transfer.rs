@@ -52,6 +52,8 @@ pub const TABLES: &[&str] = &[
     "signing_keys",
     "credential_counters",
     "credentials",
+    "completions",
+    "cohort_signatories",
     "audit_log",
     "scheme_versions",
     "certification_decisions",

@@ -4,6 +4,7 @@
 //! the open comments; answers never linked to a person) and the training hours.
 
 pub mod charts;
+pub mod completion;
 pub mod error;
 pub mod report;
 pub mod stats;

@@ -46,9 +46,9 @@ pub struct Report {
     pub cohort_name: String,
     pub fiscal_year: i32,
     pub enrolled: usize,
-    /// Met the completion rule: attendance of at least [`COMPLETION_ATTENDANCE`] % of the
-    /// scheduled time, the post-test taken and the survey answered (where the programme names
-    /// them).
+    /// Met the programme's completion rule (`completion_*` in `programme.toml`; without one,
+    /// [`COMPLETION_ATTENDANCE`] % of the scheduled time): the share of the time attended, and
+    /// the post-test taken and the survey answered where the rule asks.
     pub completed: usize,
     /// Passed every final assessment the scheme names (its quizzes of no module).
     pub passed_exam: usize,
@@ -60,8 +60,25 @@ pub struct Report {
     pub narrative: store::Narrative,
 }
 
-/// Attendance (share of the scheduled time) that completion needs, in per cent.
+/// Attendance (share of the scheduled time) that completion needs, in per cent, when the
+/// programme names no completion rule.
 pub const COMPLETION_ATTENDANCE: f64 = 80.0;
+
+/// The attendance share, post-test and survey that completion asks for.
+fn completion_needs(course: &Course) -> (f64, bool, bool) {
+    match &course.programme.completion {
+        Some(r) => (
+            f64::from(r.min_attendance_percent),
+            r.posttest && course.programme.posttest.is_some(),
+            r.survey && course.programme.survey.is_some(),
+        ),
+        None => (
+            COMPLETION_ATTENDANCE,
+            course.programme.posttest.is_some(),
+            course.programme.survey.is_some(),
+        ),
+    }
+}
 
 /// The closing report's figures for a cohort (cohort staff).
 pub fn cohort_report(
@@ -98,6 +115,7 @@ pub fn cohort_report(
         None => Vec::new(),
     };
     let now = crate::util::now();
+    let (min_attendance, needs_post, needs_survey) = completion_needs(course);
     let creds = crate::credentials::store::of_cohort(conn, cohort_id)?;
     let mut trainees = Vec::new();
     for m in members
@@ -111,11 +129,9 @@ pub fn cohort_report(
             .find(|t| t.user_id == m.user_id);
         let attendance_percent = hours.and_then(|h| h.percent);
         let attended_hours = hours.map_or(0.0, |h| h.attended_hours);
-        let took_post = course.programme.posttest.is_none()
-            || hours.is_some_and(|h| h.posttest_percent.is_some());
-        let answered =
-            course.programme.survey.is_none() || responded.iter().any(|r| *r == m.user_id.as_str());
-        let attended = attendance_percent.is_some_and(|p| p + 1e-9 >= COMPLETION_ATTENDANCE);
+        let took_post = !needs_post || hours.is_some_and(|h| h.posttest_percent.is_some());
+        let answered = !needs_survey || responded.iter().any(|r| *r == m.user_id.as_str());
+        let attended = attendance_percent.is_some_and(|p| p + 1e-9 >= min_attendance);
         let passed_exam = !finals.is_empty()
             && finals.iter().all(|f| {
                 results

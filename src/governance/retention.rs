@@ -31,10 +31,10 @@ pub struct Rule {
 pub const RULES: &[Rule] = &[
     Rule {
         key: "credentials",
-        records: "credentials",
-        rule: "kept while valid, suspended or listed by the register, and 10 years after they end (expiry, renewal or revocation)",
-        records_th: "หนังสือรับรอง",
-        rule_th: "เก็บไว้ตลอดช่วงที่ใช้ได้ ถูกพักใช้ หรือแสดงในทะเบียน และอีก 10 ปีหลังสิ้นสุด (หมดอายุ ต่ออายุ หรือถูกเพิกถอน)",
+        records: "credentials and completion certificates",
+        rule: "credentials kept while valid, suspended or listed by the register, and 10 years after they end (expiry, renewal or revocation); completion certificates kept 10 years after they are issued",
+        records_th: "หนังสือรับรองและวุฒิบัตร",
+        rule_th: "หนังสือรับรองเก็บไว้ตลอดช่วงที่ใช้ได้ ถูกพักใช้ หรือแสดงในทะเบียน และอีก 10 ปีหลังสิ้นสุด (หมดอายุ ต่ออายุ หรือถูกเพิกถอน) วุฒิบัตรเก็บไว้ 10 ปีหลังออก",
     },
     Rule {
         key: "evidence",
@@ -192,6 +192,19 @@ pub fn purge(
     out.push(Purged {
         rule: "credentials",
         table: "credentials",
+        removed: n,
+    });
+    // Completion certificates issued more than ten years ago.
+    let n = write_tx(conn, |conn| {
+        Ok::<_, AppError>(crate::evaluation::completion::purge_issued_before(
+            conn,
+            evidence_cutoff,
+            dry_run,
+        )?)
+    })?;
+    out.push(Purged {
+        rule: "credentials",
+        table: "completions",
         removed: n,
     });
 

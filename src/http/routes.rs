@@ -78,6 +78,12 @@ route_table! {
     get "/api/v1/cohorts/{id}/evaluation" => api::evaluation::evaluation;
     get "/api/v1/cohorts/{id}/report" => api::evaluation::report;
     put "/api/v1/cohorts/{id}/report/narrative" => api::evaluation::save_narrative;
+    post "/api/v1/cohorts/{id}/completions" => api::completions::issue;
+    get "/api/v1/cohorts/{id}/completions" => api::completions::list;
+    get "/api/v1/cohorts/{id}/completions.zip" => api::completions::zip;
+    get "/api/v1/cohorts/{id}/signatory" => api::completions::signatory;
+    put "/api/v1/cohorts/{id}/signatory" => api::completions::save_signatory;
+    get "/api/v1/completions/{id}/certificate.pdf" => api::completions::pdf;
     get "/api/v1/reports/fiscal-years/{fy}" => api::evaluation::fiscal_year;
     post "/api/v1/cohorts/{id}/observations" => api::marking::record_observation;
     get "/api/v1/attempts/{id}" => api::quizzes::get_attempt;

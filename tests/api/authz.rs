@@ -126,6 +126,9 @@ fn json_body(method: &str, path: &str, persona: &str, cohort: &str) -> Option<Va
         ("POST", "/api/v1/cohorts/{id}/surveys/{slug}/responses") => json!({"answers": {}}),
         ("PUT", "/api/v1/cohorts/{id}/report/narrative") => json!({"background": "x".repeat(9000),
             "objectives": "", "problems": "", "suggestions": ""}),
+        ("PUT", "/api/v1/cohorts/{id}/signatory") => {
+            json!({"name_th": " ", "name_en": "x", "position_th": "x", "position_en": "x"})
+        }
         ("POST", "/api/v1/cohorts/{id}/conflicts") => json!({"user_id": "nope", "statement": ""}),
         ("POST", "/api/v1/cohorts/{id}/observations") => json!({"user_id": "nope", "scope": "x",
             "observed_on": "x", "business": "", "competences": [], "outcome": "x"}),

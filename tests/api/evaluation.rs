@@ -854,6 +854,209 @@ async fn seventy_nine_percent_of_the_time_is_not_enough_and_eighty_is() {
     assert_eq!(r["completed"], 1);
     let e = &r["evaluation"]["attendance"];
     assert_eq!(e["scheduled_hours"].as_f64().unwrap(), round2(100.0 / 60.0));
+
+    // The completion certificate (วุฒิบัตร): not before someone is named to sign it.
+    let issue = || {
+        let (app, url, admin) = (
+            &app,
+            format!("/api/v1/cohorts/{}/completions", c.cohort),
+            c.admin.clone(),
+        );
+        async move { app.post_json(&url, Some(&admin), &json!({})).await }
+    };
+    let refused = issue().await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "signatory_missing", "{body}");
+    let signatory_url = format!("/api/v1/cohorts/{}/signatory", c.cohort);
+    let put_signatory = |body: Value| {
+        let (app, url, admin) = (&app, signatory_url.clone(), c.admin.clone());
+        async move {
+            app.client
+                .put(app.url(&url))
+                .bearer_auth(&admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let person = |png: &str| {
+        json!({"name_th": "นายสมชาย ใจดี", "name_en": "Mr Somchai Jaidee",
+            "position_th": "ผู้อำนวยการกองบริหารการรับรอง", "position_en": "Director, Certification Division",
+            "signature_png": png})
+    };
+    // Not a PNG, and a PNG header on nothing: both refused, nothing saved.
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    for bad in [
+        b64(b"GIF89a not a png"),
+        b64(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10broken"),
+    ] {
+        let res = put_signatory(person(&bad)).await;
+        assert_eq!(res.status(), 422);
+    }
+    assert_eq!(app.get(&signatory_url, Some(&c.admin)).await.status(), 404);
+    let trainee_put = app
+        .client
+        .put(app.url(&signatory_url))
+        .bearer_auth(&c.trainees[0].1)
+        .json(&person(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trainee_put.status(), 403);
+    assert_eq!(
+        put_signatory(person(&b64(&signature_png()))).await.status(),
+        200
+    );
+    let first = issue().await;
+    assert_eq!(first.status(), 201);
+    let list: Value = first.json().await.unwrap();
+    let list = list.as_array().unwrap();
+    // Only the trainee at 80 % receives one, with the hours attended (80 minutes).
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["user_id"], c.trainees[1].0.as_str());
+    assert_eq!(list[0]["hours"].as_f64().unwrap(), 1.3);
+    let number = list[0]["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("TISI-T-25"), "{number}");
+    // Again: nothing new, the same list.
+    let again = issue().await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again.as_array().unwrap().len(), 1);
+    assert_eq!(again[0]["id"], list[0]["id"]);
+    // An Open Badges 3.0 credential of its own kind, valid by 1EdTech's schema, signed with
+    // the key the JWKS publishes.
+    let jwt = list[0]["credential_jwt"].as_str().unwrap();
+    let (_, payload) = crate::credentials::parts(jwt);
+    assert_eq!(
+        payload["credentialSubject"]["achievement"]["achievementType"],
+        "CertificateOfCompletion"
+    );
+    assert_eq!(
+        payload["credentialSubject"]["achievement"]["humanCode"],
+        number.as_str()
+    );
+    crate::helpers::assert_valid_ob3(&payload, "the completion certificate");
+    // The PDF: its holder and staff may have it, the other trainee may not.
+    let id = list[0]["id"].as_str().unwrap();
+    let pdf_url = format!("/api/v1/completions/{id}/certificate.pdf");
+    assert_eq!(
+        app.get(&pdf_url, Some(&c.trainees[0].1)).await.status(),
+        404
+    );
+    let pdf = app.get(&pdf_url, Some(&c.trainees[1].1)).await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap().to_vec();
+    // An outside reader finds the Thai text, the hours, the signatory and the B.E. date.
+    let text = crate::helpers::pdf_text(&pdf);
+    for want in [
+        "วุฒิบัตร",
+        "Certificate of Completion",
+        "ได้ผ่านการอบรม",
+        "1.3 ชั่วโมง",
+        "นายสมชาย ใจดี",
+        "ผู้อำนวยการกองบริหารการรับรอง",
+        "ให้ไว้ ณ วันที่",
+        "พ.ศ. 25",
+        number.as_str(),
+    ] {
+        assert!(
+            text.contains(want),
+            "{want:?} not in the PDF's text:\n{text}"
+        );
+    }
+    // Its QR code opens the verification page, which says "completed" with the hours.
+    let url = crate::credentials::qr_in_pdf(&pdf);
+    assert_eq!(url, format!("{}/verify/{id}", app.address));
+    let page = app.get(&format!("/verify/{id}"), None).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("ผ่านการอบรมครบตามเกณฑ์"), "{page}");
+    assert!(page.contains("1.3 ชั่วโมง"), "{page}");
+    assert!(page.contains(&number), "{page}");
+    // The printed number finds it too.
+    let by_number = app
+        .get(&format!("/verify?number={}", number.to_lowercase()), None)
+        .await;
+    assert_eq!(by_number.status(), 303);
+    assert_eq!(
+        by_number.headers()["location"],
+        format!("/verify/{id}").as_str()
+    );
+    // The cohort's certificates in one ZIP, one PDF each.
+    let zip = app
+        .get(
+            &format!("/api/v1/cohorts/{}/completions.zip", c.cohort),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(zip.status(), 200);
+    let zip = zip.bytes().await.unwrap().to_vec();
+    let names = crate::helpers::zip_names(&zip);
+    assert_eq!(names, vec![format!("{number}.pdf")]);
+}
+
+/// A small signature image: a PNG written by hand (one IDAT, stored deflate).
+fn signature_png() -> Vec<u8> {
+    let (w, h) = (120u32, 40u32);
+    let mut raw = Vec::new();
+    for y in 0..h {
+        raw.push(0u8); // filter: none
+        for x in 0..w {
+            // A slanted stroke on white.
+            let ink = (x as i64 - 3 * y as i64).abs() < 4 || (y > 28 && y < 31);
+            raw.push(if ink { 20 } else { 255 });
+        }
+    }
+    let mut z = vec![0x78, 0x01];
+    for (i, chunk) in raw.chunks(65535).enumerate() {
+        let last = (i + 1) * 65535 >= raw.len();
+        z.push(u8::from(last));
+        let len = chunk.len() as u16;
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&(!len).to_le_bytes());
+        z.extend_from_slice(chunk);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+        out
+    };
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit greyscale
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"IDAT", &z));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 #[tokio::test]

@@ -221,8 +221,8 @@ fn unknown_programme_key_is_reported_on_its_line() {
     let line = edit(
         dir.path(),
         "programme.toml",
-        "version = 4\n",
-        "version = 4\ncolour = \"blue\"\n",
+        "version = 5\n",
+        "version = 5\ncolour = \"blue\"\n",
     );
     let problems = load_err(dir.path());
     assert!(
@@ -677,6 +677,51 @@ fn every_blueprint_pool_is_a_declared_competence_and_every_competence_is_sampled
             line,
             "used by an earlier competence"
         ),
+        "{}",
+        describe(&problems)
+    );
+}
+
+#[test]
+fn the_completion_rule_is_read_and_its_keys_checked() {
+    let course =
+        load_course(Path::new(SHIPPED)).unwrap_or_else(|p| panic!("problems:\n{}", describe(&p)));
+    let rule = course.programme.completion.expect("a completion rule");
+    assert_eq!(rule.min_attendance_percent, 80);
+    assert!(rule.posttest && rule.survey);
+    assert_eq!(rule.number_prefix, "TISI-T");
+
+    let dir = shipped_copy();
+    let line = edit(
+        dir.path(),
+        "programme.toml",
+        "completion_min_attendance_percent = 80",
+        "completion_min_attendance_percent = 180",
+    );
+    let problems = load_err(dir.path());
+    assert!(
+        has(
+            &problems,
+            "programme.toml",
+            line,
+            "completion_min_attendance_percent"
+        ),
+        "{}",
+        describe(&problems)
+    );
+
+    let dir = shipped_copy();
+    edit(
+        dir.path(),
+        "programme.toml",
+        "completion_number_prefix = \"TISI-T\"",
+        "completion_number_prefix = \"tisi t\"",
+    );
+    let problems = load_err(dir.path());
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("completion_number_prefix")),
         "{}",
         describe(&problems)
     );

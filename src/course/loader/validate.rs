@@ -357,7 +357,47 @@ impl<'a> Checker<'a> {
             pretest: self.optional_ident(&at, "pretest"),
             posttest: self.optional_ident(&at, "posttest"),
             survey: self.optional_ident(&at, "survey"),
+            completion: self.completion(&at),
         }
+    }
+
+    /// The completion rule (`completion_*` keys): present when its attendance share is.
+    pub(super) fn completion(&mut self, at: &At<'_>) -> Option<CompletionRule> {
+        let keys = [
+            "completion_requires_posttest",
+            "completion_requires_survey",
+            "completion_number_prefix",
+        ];
+        if !at.table.contains_key("completion_min_attendance_percent") {
+            for key in keys.iter().filter(|k| at.table.contains_key(**k)) {
+                self.report_key(at, key, "needs completion_min_attendance_percent beside it");
+            }
+            return None;
+        }
+        let prefix = self.text(at, "completion_number_prefix");
+        if !prefix.is_empty()
+            && !prefix
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        {
+            self.report_key(
+                at,
+                "completion_number_prefix",
+                "capital letters, digits and hyphens, such as \"TISI-T\"",
+            );
+        }
+        Some(CompletionRule {
+            min_attendance_percent: self
+                .uint(at, "completion_min_attendance_percent", 1, 100)
+                .unwrap_or(80),
+            posttest: self
+                .boolean(at, "completion_requires_posttest")
+                .unwrap_or(false),
+            survey: self
+                .boolean(at, "completion_requires_survey")
+                .unwrap_or(false),
+            number_prefix: prefix,
+        })
     }
 
     /// The optional `[[competences]]`: id (unique), Thai and English titles.

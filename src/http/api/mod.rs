@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cohorts;
+pub mod completions;
 pub mod content;
 pub mod credentials;
 pub mod evaluation;

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    auth, cohorts, content, credentials, evaluation, governance, health, marking, outbox, quizzes,
-    users,
+    auth, cohorts, completions, content, credentials, evaluation, governance, health, marking,
+    outbox, quizzes, users,
 };
 
 struct BearerAuth;
@@ -100,6 +100,7 @@ impl Modify for ErrorResponses {
         quizzes::save_answer, quizzes::submit, quizzes::get_attempt, quizzes::set_override, quizzes::results, quizzes::import_gift, quizzes::export_gift, quizzes::analytics,
         marking::queue, marking::mark, marking::declare_conflict, marking::record_observation, marking::list_observations,
         evaluation::surveys, evaluation::respond, evaluation::evaluation, evaluation::report, evaluation::fiscal_year, evaluation::save_narrative,
+        completions::issue, completions::list, completions::zip, completions::signatory, completions::save_signatory, completions::pdf,
         credentials::eligibility, credentials::issue, credentials::issue_eligible, credentials::suspend,
         credentials::reinstate, credentials::revoke, credentials::withdraw, credentials::renew, credentials::recertification, credentials::get, credentials::mine,
         credentials::of_cohort, credentials::verify, credentials::verify_id, credentials::jwks, credentials::key, credentials::register,

@@ -87,6 +87,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "email/credential_expiring/body.txt",
     "email/credential_expiring/body.html",
     "public/verify.html",
+    "public/verify_completion.html",
     "public/verify_paste.html",
     "cohorts/page.html",
     "cohorts/module.html",

@@ -36,7 +36,7 @@ pub async fn verify_page(
         let typed = id.to_string();
         let found = state
             .db
-            .read(move |conn| credentials::id_by_number(conn, &typed))
+            .read(move |conn| id_by_any_number(conn, &typed))
             .await?;
         return match found {
             Some(id) => Ok(see_other(&format!("/verify/{id}"))),
@@ -50,7 +50,7 @@ pub async fn verify_page(
         .run(move |conn| credentials::verify_id(conn, &course, &id))
         .await
     {
-        Err(AppError::NotFound) => return not_found_page(&state, &req, &shown),
+        Err(AppError::NotFound) => return completion_page(&state, &req, &shown).await,
         other => other?,
     };
     let status = v.status;
@@ -109,6 +109,78 @@ pub async fn verify_page(
     page.ctx.insert("url", &url);
     page.ctx.insert("c", &c);
     page.render(&state, "public/verify.html", StatusCode::OK)
+}
+
+/// The id of the credential or completion certificate with this printed number.
+fn id_by_any_number(
+    conn: &mut crate::db::DbConnection,
+    number: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(match credentials::id_by_number(conn, number)? {
+        Some(id) => Some(id.to_string()),
+        None => crate::evaluation::completion::id_by_number(conn, number)?,
+    })
+}
+
+/// The verification page of a completion certificate (วุฒิบัตร), or the not-found page.
+async fn completion_page(
+    state: &AppState,
+    req: &HttpRequest,
+    shown: &str,
+) -> Result<HttpResponse, PageError> {
+    let course = state.course.clone();
+    let id = crate::evaluation::completion::CompletionId::from(shown.to_string());
+    let found = state
+        .db
+        .read(move |conn| crate::evaluation::completion::verify(conn, &course, &id))
+        .await?;
+    let Some(c) = found else {
+        return not_found_page(state, req, shown);
+    };
+    let lang = lang_of(req);
+    let en = lang == Language::En;
+    let url = format!("{}verify/{}", state.issuer.base_url, c.id);
+    let day = |raw: &str| {
+        chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map(|d| dates::format_date(d, lang))
+            .unwrap_or_else(|_| raw.to_string())
+    };
+    let mut page = Page::new(req);
+    let pick = |th: &str, en_text: &str| {
+        if en {
+            en_text.to_string()
+        } else {
+            th.to_string()
+        }
+    };
+    page.ctx
+        .insert("office", &pick(&c.office_name_th, &c.office_name_en));
+    page.ctx.insert(
+        "programme",
+        &pick(&c.programme_title_th, &c.programme_title_en),
+    );
+    page.ctx
+        .insert("cohort", &pick(&c.cohort_name_th, &c.cohort_name_en));
+    page.ctx.insert(
+        "dates",
+        &format!("{} – {}", day(&c.starts_on), day(&c.ends_on)),
+    );
+    page.ctx.insert(
+        "hours",
+        &if en {
+            format!("{:.1} hours", c.hours)
+        } else {
+            format!("{:.1} ชั่วโมง", c.hours)
+        },
+    );
+    page.ctx.insert(
+        "issued",
+        &dates::format_date(dates::local_date(c.issued_at), lang),
+    );
+    page.ctx.insert("qr", &qr_svg(&url)?);
+    page.ctx.insert("url", &url);
+    page.ctx.insert("c", &c);
+    page.render(state, "public/verify_completion.html", StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -267,7 +339,7 @@ pub async fn paste_page(
     let lookup = typed.clone();
     let found = state
         .db
-        .read(move |conn| credentials::id_by_number(conn, &lookup))
+        .read(move |conn| id_by_any_number(conn, &lookup))
         .await?;
     match found {
         Some(id) => Ok(see_other(&format!("/verify/{id}"))),

@@ -1,0 +1,2 @@
+DROP TABLE cohort_signatories;
+DROP TABLE completions;
