@@ -164,6 +164,9 @@ route_table! {
     post "/cohorts/{id}/publish" => ui::cohorts::publish;
     post "/cohorts/{id}/issue" => ui::credentials::issue;
     post "/cohorts/{id}/issue-all" => ui::credentials::issue_all;
+    post "/cohorts/{id}/completions" => ui::completions::issue;
+    post "/cohorts/{id}/signatory" => ui::completions::save_signatory;
+    get "/cohorts/{id}/signature.png" => ui::completions::signature;
     post "/cohorts/{id}/sessions" => ui::cohorts::sessions::create;
     post "/cohorts/{id}/observations" => ui::cohorts::sessions::record_observation;
     get "/sessions/{id}" => ui::cohorts::sessions::page;

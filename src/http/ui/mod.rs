@@ -5,6 +5,7 @@
 // dashboard), outbox, quizzes, users (and one person's page); `pages` and `guard` are shared.
 pub mod auth;
 pub mod cohorts;
+pub mod completions;
 pub mod content;
 pub mod credentials;
 pub mod evaluation;

@@ -200,29 +200,53 @@ pub async fn cohort_page(
     );
     // The training project's measures: surveys for trainees, the evaluation for staff.
     let (u2, c2, id2) = (user.clone(), state.course.clone(), cohort.id.clone());
-    let (surveys, evaluation, observations, my_hours) = state
-        .db
-        .read(move |conn| {
-            let surveys = crate::evaluation::cohort_surveys(conn, &c2, &id2, &u2, lang)?;
-            let (evaluation, observations) = if staff {
-                (
-                    Some(crate::evaluation::evaluation(conn, &c2, &id2, &u2, lang)?),
-                    crate::cohorts::observations::list(conn, &id2, &u2)?,
-                )
-            } else {
-                (None, Vec::new())
-            };
-            // A trainee's own training hours: attended of scheduled so far.
-            let (scheduled, minutes) = crate::cohorts::attended_time(conn, &id2)?;
-            let mine = minutes.get(u2.id.as_str()).copied().unwrap_or(0);
-            let my_hours = (!staff && scheduled > 0).then(|| {
-                json!({"attended": format!("{:.1}", mine as f64 / 60.0),
+    let (surveys, evaluation, observations, my_hours, (completions, my_completion, signatory)) =
+        state
+            .db
+            .read(move |conn| {
+                let surveys = crate::evaluation::cohort_surveys(conn, &c2, &id2, &u2, lang)?;
+                let (evaluation, observations) = if staff {
+                    (
+                        Some(crate::evaluation::evaluation(conn, &c2, &id2, &u2, lang)?),
+                        crate::cohorts::observations::list(conn, &id2, &u2)?,
+                    )
+                } else {
+                    (None, Vec::new())
+                };
+                // A trainee's own training hours: attended of scheduled so far.
+                let (scheduled, minutes) = crate::cohorts::attended_time(conn, &id2)?;
+                let mine = minutes.get(u2.id.as_str()).copied().unwrap_or(0);
+                let my_hours = (!staff && scheduled > 0).then(|| {
+                    json!({"attended": format!("{:.1}", mine as f64 / 60.0),
                        "scheduled": format!("{:.1}", scheduled as f64 / 60.0),
                        "percent": format!("{:.0}", 100.0 * mine as f64 / scheduled as f64)})
-            });
-            Ok((surveys, evaluation, observations, my_hours))
-        })
-        .await?;
+                });
+                // Completion certificates: the cohort's for staff, one's own for a trainee; who
+                // signs them for admins.
+                let completions = if staff {
+                    crate::evaluation::completion::list(conn, &id2, &u2)?
+                } else {
+                    Vec::new()
+                };
+                let my_completion = if staff {
+                    None
+                } else {
+                    crate::evaluation::completion::of_trainee(conn, &id2, &u2.id)?
+                };
+                let signatory = if u2.role == Role::Admin {
+                    crate::evaluation::completion::signatory(conn, &id2)?
+                } else {
+                    None
+                };
+                Ok((
+                    surveys,
+                    evaluation,
+                    observations,
+                    my_hours,
+                    (completions, my_completion, signatory),
+                ))
+            })
+            .await?;
     // Observed joint assessments, with the trainee's name and the outcome in words.
     let observation_lines: Vec<Value> = observations
         .iter()
@@ -281,6 +305,51 @@ pub async fn cohort_page(
     page.ctx.insert("evaluation", &evaluation_view);
     page.ctx.insert("observations", &observation_lines);
     page.ctx.insert("my_hours", &my_hours);
+    let completion_lines: Vec<Value> = completions
+        .iter()
+        .map(|c| {
+            json!({"id": c.id, "number": c.number, "name": c.name,
+                   "office": crate::offices::find(&c.office_code).map(|o| pick(lang, &o.province_th, &o.province_en)).unwrap_or_default(),
+                   "hours": format!("{:.1}", c.hours)})
+        })
+        .collect();
+    page.ctx.insert("completions", &completion_lines);
+    page.ctx.insert(
+        "my_completion",
+        &my_completion.map(|c| json!({"id": c.id, "number": c.number, "hours": format!("{:.1}", f64::from(c.minutes) / 60.0)})),
+    );
+    page.ctx.insert(
+        "signatory",
+        &signatory.map(|s| json!({"name_th": s.name_th, "name_en": s.name_en, "position_th": s.position_th,
+                                  "position_en": s.position_en, "has_signature": s.signature_png.is_some()})),
+    );
+    page.ctx.insert(
+        "completion_rule",
+        &state.course.programme.completion.as_ref().map(|r| {
+            let mut parts = vec![if lang == Language::En {
+                format!(
+                    "attend at least {} % of the scheduled time",
+                    r.min_attendance_percent
+                )
+            } else {
+                format!(
+                    "เข้าร่วมไม่น้อยกว่าร้อยละ {} ของเวลาที่กำหนด",
+                    r.min_attendance_percent
+                )
+            }];
+            if r.posttest {
+                parts.push(pick(lang, "ทำแบบทดสอบหลังการอบรม", "take the post-test"));
+            }
+            if r.survey {
+                parts.push(pick(
+                    lang,
+                    "ตอบแบบประเมินความพึงพอใจ",
+                    "answer the satisfaction survey",
+                ));
+            }
+            parts.join(if lang == Language::En { ", " } else { " " })
+        }),
+    );
     page.ctx.insert("competences", &competences);
     page.ctx.insert("trainee_choices", &trainee_choices);
     page.ctx.insert("is_admin", &(user.role == Role::Admin));
