@@ -28,6 +28,7 @@ use crate::error::AppError;
 use model::{AttendanceStatus, CohortId, CohortStatus, MemberRole, SessionId, SessionMode};
 use store::{AttendanceRow, CohortRow, SessionRow};
 
+use crate::course::model::ExcusedAbsence;
 use crate::util::now;
 
 fn random_secret() -> String {

@@ -37,39 +37,80 @@ pub fn attended_minutes(row: &AttendanceRow, session: &SessionRow) -> i64 {
     }
 }
 
-/// Minutes attended per trainee and the scheduled minutes of the sessions held so far.
-pub fn attended_time(
+/// The time of the sessions held so far: scheduled, attended and excused, per trainee.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingTime {
+    /// Minutes of the sessions held so far.
+    pub scheduled: i64,
+    /// Minutes attended, by user id.
+    pub attended: std::collections::HashMap<String, i64>,
+    /// Minutes of the held sessions a trainee was excused from, by user id.
+    pub excused: std::collections::HashMap<String, i64>,
+}
+
+impl TrainingTime {
+    /// Minutes attended by one person.
+    pub fn attended_by(&self, user_id: &str) -> i64 {
+        self.attended.get(user_id).copied().unwrap_or(0)
+    }
+
+    /// The scheduled minutes one trainee is measured against: all of them, or (when excused
+    /// absence is excluded) less the sessions they were excused from.
+    pub fn scheduled_for(&self, user_id: &str, rule: ExcusedAbsence) -> i64 {
+        match rule {
+            ExcusedAbsence::Absent => self.scheduled,
+            ExcusedAbsence::Excluded => {
+                (self.scheduled - self.excused.get(user_id).copied().unwrap_or(0)).max(0)
+            }
+        }
+    }
+
+    /// One trainee's attended share of their scheduled time, in per cent; `None` while
+    /// nothing is scheduled for them.
+    pub fn percent(&self, user_id: &str, rule: ExcusedAbsence) -> Option<f64> {
+        let of = self.scheduled_for(user_id, rule);
+        (of > 0).then(|| 100.0 * self.attended_by(user_id) as f64 / of as f64)
+    }
+}
+
+/// The scheduled, attended and excused minutes of the sessions held so far.
+pub fn training_time(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
-) -> Result<(i64, std::collections::HashMap<String, i64>), AppError> {
+) -> Result<TrainingTime, AppError> {
     let t = now();
     let held: Vec<SessionRow> = store::list_sessions(conn, cohort_id)?
         .into_iter()
         .filter(|s| s.starts_at <= t)
         .collect();
-    let scheduled: i64 = held.iter().map(SessionRow::minutes).sum();
-    let mut out: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut out = TrainingTime {
+        scheduled: held.iter().map(SessionRow::minutes).sum(),
+        ..TrainingTime::default()
+    };
     for a in store::list_attendance_of_cohort(conn, cohort_id)? {
         if let Some(s) = held.iter().find(|s| s.id == a.session_id) {
-            *out.entry(a.user_id.to_string()).or_default() += attended_minutes(&a, s);
+            *out.attended.entry(a.user_id.to_string()).or_default() += attended_minutes(&a, s);
+            if a.status == AttendanceStatus::Excused.as_str() {
+                *out.excused.entry(a.user_id.to_string()).or_default() += s.minutes();
+            }
         }
     }
-    Ok((scheduled, out))
+    Ok(out)
 }
 
-/// Each trainee's attendance as a share of the scheduled time of the sessions held so far,
-/// in per cent; `None` before any session is held.
+/// Each trainee's attendance as a share of their scheduled time of the sessions held so far,
+/// in per cent, with excused absence counted as the programme says; `None` before any
+/// session is held.
 pub fn attendance_rates(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
+    rule: ExcusedAbsence,
 ) -> Result<std::collections::HashMap<crate::accounts::model::UserId, Option<f64>>, AppError> {
-    let (scheduled, minutes) = attended_time(conn, cohort_id)?;
+    let time = training_time(conn, cohort_id)?;
     let members = store::list_members(conn, cohort_id)?;
     let mut out = std::collections::HashMap::new();
     for m in members.iter().filter(|m| m.role == "trainee") {
-        let mine = minutes.get(m.user_id.as_str()).copied().unwrap_or(0);
-        let rate = (scheduled > 0).then(|| 100.0 * mine as f64 / scheduled as f64);
-        out.insert(m.user_id.clone(), rate);
+        out.insert(m.user_id.clone(), time.percent(m.user_id.as_str(), rule));
     }
     Ok(out)
 }
@@ -79,9 +120,10 @@ pub fn attendance_rates(
 pub fn roster(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
+    rule: ExcusedAbsence,
 ) -> Result<Vec<RosterEntry>, AppError> {
-    let rates = attendance_rates(conn, cohort_id)?;
-    let (_, minutes) = attended_time(conn, cohort_id)?;
+    let rates = attendance_rates(conn, cohort_id, rule)?;
+    let minutes = training_time(conn, cohort_id)?.attended;
     let mut entries: Vec<RosterEntry> = store::list_members(conn, cohort_id)?
         .into_iter()
         .map(|m| {

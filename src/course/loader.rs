@@ -51,6 +51,7 @@ const PROGRAMME_KEYS: &[&str] = &[
     "completion_requires_posttest",
     "completion_requires_survey",
     "completion_number_prefix",
+    "excused_absence",
 ];
 const COMPETENCE_KEYS: &[&str] = &["id", "title_th", "title_en"];
 const SCOPE_KEYS: &[&str] = &[
@@ -118,6 +119,10 @@ const GRADINGS: &[(&str, Grading)] = &[
     ("last", Grading::Last),
     ("first", Grading::First),
     ("average", Grading::Average),
+];
+const EXCUSED: &[(&str, ExcusedAbsence)] = &[
+    ("absent", ExcusedAbsence::Absent),
+    ("excluded", ExcusedAbsence::Excluded),
 ];
 const REVIEWS: &[(&str, ReviewPolicy)] = &[
     ("never", ReviewPolicy::Never),

@@ -92,6 +92,27 @@ pub struct Programme {
     /// The training project's completion rule, for the completion certificate (วุฒิบัตร).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion: Option<CompletionRule>,
+    /// How a session the trainee was excused from (ลา) counts in the attendance share, for
+    /// eligibility and completion alike.
+    #[serde(default, skip_serializing_if = "ExcusedAbsence::is_absent")]
+    pub excused_absence: ExcusedAbsence,
+}
+
+/// How an excused absence counts in the share of the scheduled time attended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExcusedAbsence {
+    /// As an absence: the session stays in the scheduled time and none of it is attended.
+    #[default]
+    Absent,
+    /// The session leaves that trainee's scheduled time.
+    Excluded,
+}
+
+impl ExcusedAbsence {
+    pub fn is_absent(&self) -> bool {
+        *self == ExcusedAbsence::Absent
+    }
 }
 
 /// Who completed the training (and so receives the completion certificate, วุฒิบัตร): a share

@@ -44,7 +44,7 @@ pub fn eligibility(
     let members = cohorts::store::list_members(conn, cohort_id)?;
     let completions = crate::course::completions(conn, cohort_id)?;
     let results = crate::quizzes::scheme_results(conn, cohort_id)?;
-    let rates = cohorts::attendance_rates(conn, cohort_id)?;
+    let rates = cohorts::attendance_rates(conn, cohort_id, course.programme.excused_absence)?;
     let observed = cohorts::observations::competent(conn, cohort_id)?;
     let mut out = Vec::new();
     for m in members

@@ -405,19 +405,20 @@ pub fn evaluation(
     };
     // Hours: the scheduled time of the sessions held so far, and each trainee's attended
     // minutes (check-in, Zoom durations, staff corrections; see `cohorts::attended_minutes`).
-    let (scheduled_minutes, attended) = cohorts::attended_time(conn, cohort_id)?;
-    let scheduled = scheduled_minutes as f64 / 60.0;
+    let time = cohorts::training_time(conn, cohort_id)?;
+    let rule = course.programme.excused_absence;
+    let scheduled = time.scheduled as f64 / 60.0;
     let mut trainees = Vec::new();
     for m in cohorts::store::list_members(conn, cohort_id)?
         .into_iter()
         .filter(|m| m.role == MemberRole::Trainee.as_str())
     {
-        let mine = attended.get(m.user_id.as_str()).copied().unwrap_or(0) as f64 / 60.0;
+        let mine = time.attended_by(m.user_id.as_str()) as f64 / 60.0;
         trainees.push(TraineeFigures {
             pretest_percent: pre.get(m.user_id.as_str()).copied(),
             posttest_percent: post.get(m.user_id.as_str()).copied(),
             attended_hours: round2(mine),
-            percent: (scheduled > 0.0).then(|| round2(100.0 * mine / scheduled)),
+            percent: time.percent(m.user_id.as_str(), rule).map(round2),
             user_id: m.user_id,
         });
     }

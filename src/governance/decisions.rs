@@ -346,10 +346,11 @@ pub fn evidence(
             }
         })
         .collect();
-    let attendance_percent = cohorts::attendance_rates(conn, cohort_id)?
-        .get(user_id)
-        .copied()
-        .flatten();
+    let attendance_percent =
+        cohorts::attendance_rates(conn, cohort_id, course.programme.excused_absence)?
+            .get(user_id)
+            .copied()
+            .flatten();
     let t = now();
     let mut earlier_credentials = Vec::new();
     for c in credentials::store::of_user(conn, user_id)? {

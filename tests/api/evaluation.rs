@@ -1374,3 +1374,112 @@ async fn an_admin_names_the_signatory_and_issues_completion_certificates_from_th
         .unwrap();
     assert_eq!(other.status(), 404);
 }
+
+#[tokio::test]
+async fn an_excused_absence_counts_as_the_programme_says() {
+    use crate::helpers::{fresh_database, spawn_with, test_settings};
+    // The shipped programme counts an excused session as absence; a copy says "excluded".
+    for (rule, expected) in [("absent", 50.0), ("excluded", 100.0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        crate::governance::copy_dir(std::path::Path::new("course_content"), &content);
+        let programme = content.join("programme.toml");
+        let text = std::fs::read_to_string(&programme).unwrap();
+        assert!(text.contains("excused_absence = \"absent\"\n"));
+        let text = text.replacen(
+            "excused_absence = \"absent\"\n",
+            &format!("excused_absence = \"{rule}\"\n"),
+            1,
+        );
+        std::fs::write(&programme, text).unwrap();
+        let (db_url, pg) = fresh_database(dir.path());
+        let mut settings = test_settings(dir.path(), db_url);
+        settings.content_dir = content;
+        let app = spawn_with(settings, tempfile::tempdir().unwrap(), pg).await;
+        let c = cohort_with_trainees(&app, 1).await;
+        let trainee = c.trainees[0].0.clone();
+        // Two held sessions of 100 minutes: present at one, excused from the other.
+        for (offset, status) in [(-600, "present"), (-300, "excused")] {
+            let s = crate::cohorts::session_now(&app, &c.admin, &c.cohort, offset, 100).await;
+            let res = app
+                .client
+                .put(app.url(&format!(
+                    "/api/v1/sessions/{}/attendance/{trainee}",
+                    s["id"].as_str().unwrap()
+                )))
+                .bearer_auth(&c.admin)
+                .json(&json!({"status": status}))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{status}");
+        }
+        let roster: Value = app
+            .get(
+                &format!("/api/v1/cohorts/{}/roster", c.cohort),
+                Some(&c.admin),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let line = roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user_id"] == trainee.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(
+            line["attendance_percent"].as_f64(),
+            Some(expected),
+            "{rule}: {line}"
+        );
+        // 100 minutes attended either way.
+        assert_eq!(
+            line["attended_hours"].as_f64().unwrap(),
+            round2(100.0 / 60.0)
+        );
+        let e: Value = app
+            .get(
+                &format!("/api/v1/cohorts/{}/evaluation", c.cohort),
+                Some(&c.admin),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            e["attendance"]["trainees"][0]["percent"].as_f64(),
+            Some(expected),
+            "{rule}: {e}"
+        );
+        // The credential's attendance criterion reads the same share.
+        let elig: Value = app
+            .get(
+                &format!("/api/v1/cohorts/{}/eligibility", c.cohort),
+                Some(&c.admin),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let product = elig
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["scope"] == "product")
+            .unwrap();
+        let attendance = product["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == "attendance>=80%")
+            .unwrap_or_else(|| panic!("{product}"));
+        assert_eq!(
+            attendance["met"],
+            rule == "excluded",
+            "{rule}: {attendance}"
+        );
+    }
+}

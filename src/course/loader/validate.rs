@@ -358,6 +358,12 @@ impl<'a> Checker<'a> {
             posttest: self.optional_ident(&at, "posttest"),
             survey: self.optional_ident(&at, "survey"),
             completion: self.completion(&at),
+            excused_absence: if at.table.contains_key("excused_absence") {
+                self.one_of(&at, "excused_absence", EXCUSED)
+                    .unwrap_or_default()
+            } else {
+                ExcusedAbsence::Absent
+            },
         }
     }
 

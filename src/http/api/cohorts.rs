@@ -433,11 +433,12 @@ pub async fn roster(
     q: web::Query<RosterQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let rule = state.course.programme.excused_absence;
     let (cohort, entries) = state
         .db
         .run(move |conn| {
             let (row, _) = cohorts::authorize(conn, &id, &user.0, Access::Staff)?;
-            Ok((row, cohorts::roster(conn, &id)?))
+            Ok((row, cohorts::roster(conn, &id, rule)?))
         })
         .await?;
     match q.format.as_deref() {

@@ -85,6 +85,7 @@ pub async fn cohort_page(
     let lang = lang_of(&req);
     let id = path.into_inner();
     let (u, course, issuer) = (user.clone(), state.course.clone(), state.issuer.clone());
+    let excused_rule = state.course.programme.excused_absence;
     let data = state
         .db
         .run(move |conn| {
@@ -109,7 +110,7 @@ pub async fn cohort_page(
                 .cloned()
                 .unwrap_or_default();
             if staff {
-                let roster = cohorts::roster(conn, &id)?;
+                let roster = cohorts::roster(conn, &id, excused_rule)?;
                 let done = crate::course::completions(conn, &id)?;
                 let elig = credentials::eligibility(conn, &id, &course, None)?;
                 let creds = credentials::of_cohort(conn, &issuer, &id)?;
@@ -214,13 +215,17 @@ pub async fn cohort_page(
                     (None, Vec::new())
                 };
                 // A trainee's own training hours: attended of scheduled so far.
-                let (scheduled, minutes) = crate::cohorts::attended_time(conn, &id2)?;
-                let mine = minutes.get(u2.id.as_str()).copied().unwrap_or(0);
-                let my_hours = (!staff && scheduled > 0).then(|| {
-                    json!({"attended": format!("{:.1}", mine as f64 / 60.0),
-                       "scheduled": format!("{:.1}", scheduled as f64 / 60.0),
-                       "percent": format!("{:.0}", 100.0 * mine as f64 / scheduled as f64)})
-                });
+                let time = crate::cohorts::training_time(conn, &id2)?;
+                let rule = c2.programme.excused_absence;
+                let me = u2.id.as_str();
+                let my_hours = (!staff)
+                    .then(|| time.percent(me, rule))
+                    .flatten()
+                    .map(|p| {
+                        json!({"attended": format!("{:.1}", time.attended_by(me) as f64 / 60.0),
+                           "scheduled": format!("{:.1}", time.scheduled_for(me, rule) as f64 / 60.0),
+                           "percent": format!("{p:.0}")})
+                    });
                 // Completion certificates: the cohort's for staff, one's own for a trainee; who
                 // signs them for admins.
                 let completions = if staff {

@@ -80,6 +80,7 @@ pub async fn page(
     let t = strings(lang);
     let id = path.into_inner();
     let u = user.clone();
+    let rule = state.course.programme.excused_absence;
     let (session, role, roster, marks, zoom) = state
         .db
         .run(move |conn| {
@@ -87,7 +88,7 @@ pub async fn page(
             let staff = u.role == crate::accounts::model::Role::Admin
                 || role == Some(MemberRole::Instructor);
             let roster = if staff {
-                cohorts::roster(conn, &s.cohort_id)?
+                cohorts::roster(conn, &s.cohort_id, rule)?
             } else {
                 vec![]
             };

@@ -306,17 +306,18 @@ async fn render_recommend(
         .run(move |conn| {
             cohorts::authorize(conn, &cid, &u, Access::Staff)?;
             let cohort = cohorts::get_cohort(conn, &cid, &u)?;
-            let trainees: Vec<Choice> = cohorts::roster(conn, &cid)?
-                .into_iter()
-                .filter(|r| r.role == MemberRole::Trainee)
-                .map(|r| Choice {
-                    label: match (&r.name_en, lang) {
-                        (Some(en), Language::En) if !en.trim().is_empty() => en.clone(),
-                        _ => r.name.clone(),
-                    },
-                    value: r.user_id.into(),
-                })
-                .collect();
+            let trainees: Vec<Choice> =
+                cohorts::roster(conn, &cid, course.programme.excused_absence)?
+                    .into_iter()
+                    .filter(|r| r.role == MemberRole::Trainee)
+                    .map(|r| Choice {
+                        label: match (&r.name_en, lang) {
+                            (Some(en), Language::En) if !en.trim().is_empty() => en.clone(),
+                            _ => r.name.clone(),
+                        },
+                        value: r.user_id.into(),
+                    })
+                    .collect();
             let mut labels = Labels::new(lang);
             let mut decisions = Vec::new();
             for d in governance::cohort_decisions(conn, &cid, &u)? {

@@ -60,6 +60,7 @@ pub async fn dashboard(
     let lang = lang_of(req);
     let t = strings(lang);
     let (u, issuer, course) = (user.clone(), state.issuer.clone(), state.course.clone());
+    let excused_rule = state.course.programme.excused_absence;
     let (cards, creds) = state
         .db
         .run(move |conn| {
@@ -92,13 +93,13 @@ pub async fn dashboard(
                             quizzes_open += 1;
                         }
                     }
-                    let (scheduled, minutes) = cohorts::attended_time(conn, &c.id)?;
-                    let mine = minutes.get(u.id.as_str()).copied().unwrap_or(0);
-                    let hours = (scheduled > 0).then(|| {
+                    let time = cohorts::training_time(conn, &c.id)?;
+                    let me = u.id.as_str();
+                    let hours = time.percent(me, excused_rule).map(|p| {
                         (
-                            format!("{:.1}", mine as f64 / 60.0),
-                            format!("{:.1}", scheduled as f64 / 60.0),
-                            format!("{:.0}", 100.0 * mine as f64 / scheduled as f64),
+                            format!("{:.1}", time.attended_by(me) as f64 / 60.0),
+                            format!("{:.1}", time.scheduled_for(me, excused_rule) as f64 / 60.0),
+                            format!("{p:.0}"),
                         )
                     });
                     let survey = crate::evaluation::cohort_surveys(conn, &course, &c.id, &u, lang)?
