@@ -5,6 +5,7 @@
 
 pub mod charts;
 pub mod completion;
+pub mod documents;
 pub mod error;
 pub mod report;
 pub mod stats;

@@ -745,6 +745,106 @@ async fn the_closing_report_adds_up_from_the_raw_records_and_opens_in_an_xlsx_re
     assert_eq!(cm[2].to_string(), "2");
     let people = book.worksheet_range("ผู้เข้าอบรม").unwrap();
     assert_eq!(people.height(), 5);
+
+    // The documents officers file: our PDF read by pdftotext, and our DOCX opened by
+    // LibreOffice, converted to PDF and read the same way. Both carry the Thai headings, the
+    // narrative the officers wrote (a long unbroken Thai sentence wraps, it is not lost), the
+    // figures of the JSON, the offices, the B.E. dates and page numbers.
+    let problems =
+        "ระบบออนไลน์ขัดข้องช่วงบ่ายวันแรกทำให้ผู้เข้าอบรมจากจังหวัดที่อยู่ห่างไกลเข้าร่วมได้ไม่ครบตามกำหนดเวลาที่วางไว้";
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/cohorts/{}/report/narrative", c.cohort)))
+        .bearer_auth(&c.admin)
+        .json(&json!({"background": "สมอ. จัดการอบรมผู้ตรวจประEMIN".replace("EMIN", "เมิน"),
+            "objectives": "เพื่อพัฒนาผู้ตรวจประเมิน", "problems": problems, "suggestions": "ควรทดสอบระบบก่อนวันอบรม"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let r: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/report", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let two = |v: &Value| format!("{:.2}", v.as_f64().unwrap());
+    let want = vec![
+        "รายงานผลการดำเนินโครงการ".to_string(),
+        "หลักการและเหตุผล".into(),
+        "ปัญหาและอุปสรรค".into(),
+        "ข้อเสนอแนะ".into(),
+        "ภาคผนวก รายชื่อผู้เข้าอบรม".into(),
+        "ควรทดสอบระบบก่อนวันอบรม".into(),
+        "ปีงบประมาณ พ.ศ. 2565".into(),
+        "15 กุมภาพันธ์ พ.ศ. 2565".into(),
+        format!("ผู้เข้าอบรม: {} คน", r["enrolled"]),
+        format!(
+            "ผ่านเกณฑ์การอบรม (ได้รับวุฒิบัตร): {} คน (ร้อยละ 25.0)",
+            r["completed"]
+        ),
+        format!(
+            "ร้อยละ {} (n = 3)",
+            two(&r["evaluation"]["posttest"]["mean_percent"])
+        ),
+        two(&r["evaluation"]["satisfaction"]["mean"]),
+        "สำนักงานอุตสาหกรรมจังหวัดเชียงใหม่".into(),
+        "สำนักงานอุตสาหกรรมจังหวัดขอนแก่น".into(),
+    ];
+    let pdf = app
+        .get(
+            &format!("/api/v1/cohorts/{}/report?format=pdf", c.cohort),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf_text = crate::helpers::pdf_text(&pdf.bytes().await.unwrap());
+    let docx = app
+        .get(
+            &format!("/api/v1/cohorts/{}/report?format=docx", c.cohort),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(docx.status(), 200);
+    let docx_text =
+        crate::helpers::pdf_text(&crate::helpers::docx_to_pdf(&docx.bytes().await.unwrap()));
+    for (what, text) in [
+        ("our PDF", &pdf_text),
+        ("LibreOffice's PDF of our DOCX", &docx_text),
+    ] {
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let squeezed: String = text.split_whitespace().collect();
+        for w in &want {
+            assert!(
+                flat.contains(w.as_str()) || squeezed.contains(&w.replace(' ', "")),
+                "{what}: {w:?} is not in its text:\n{text}"
+            );
+        }
+        // The long sentence, whatever the line breaks.
+        assert!(squeezed.contains(problems), "{what}:\n{text}");
+    }
+    // Our PDF numbers its pages: "หน้า 1 / N" … "หน้า N / N".
+    let numbers: Vec<(usize, usize)> = pdf_text
+        .split("หน้า ")
+        .skip(1)
+        .filter_map(|rest| {
+            let mut it = rest.split_whitespace();
+            let n = it.next()?.parse().ok()?;
+            (it.next()? == "/").then_some(())?;
+            Some((n, it.next()?.parse().ok()?))
+        })
+        .collect();
+    let total = numbers.len();
+    assert!(total >= 2, "{pdf_text}");
+    assert_eq!(
+        numbers,
+        (1..=total).map(|n| (n, total)).collect::<Vec<_>>(),
+        "{pdf_text}"
+    );
     // A bad format is a clear error.
     let res = app
         .get(

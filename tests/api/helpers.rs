@@ -398,3 +398,28 @@ pub fn zip_names(bytes: &[u8]) -> Vec<String> {
         .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
         .collect()
 }
+
+/// A DOCX converted to PDF by LibreOffice (headless): an outside reader of our DOCX. `.ci/run`
+/// installs libreoffice-writer-nogui.
+pub fn docx_to_pdf(docx: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.docx");
+    std::fs::write(&file, docx).unwrap();
+    // A profile of its own, so conversions running side by side do not wait for each other.
+    let profile = format!("file://{}", dir.path().join("profile").display());
+    let out = std::process::Command::new("soffice")
+        .arg(format!("-env:UserInstallation={profile}"))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(&file)
+        .output()
+        .expect("LibreOffice (soffice) is installed by .ci/run");
+    let pdf = dir.path().join("report.pdf");
+    assert!(
+        pdf.exists(),
+        "LibreOffice did not convert the DOCX: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(pdf).unwrap()
+}

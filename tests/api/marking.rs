@@ -649,8 +649,9 @@ async fn a_scope_that_requires_an_observed_assessment_is_refused_without_one_and
     let programme = content.join("programme.toml");
     let text = std::fs::read_to_string(&programme).unwrap();
     let text = text.replacen(
-        "min_attendance_percent = 80\n",
-        "min_attendance_percent = 80\nrequires_observation = true\n",
+        // At the start of a line: completion_min_attendance_percent comes first in the file.
+        "\nmin_attendance_percent = 80\n",
+        "\nmin_attendance_percent = 80\nrequires_observation = true\n",
         1,
     );
     std::fs::write(&programme, text).unwrap();

@@ -148,14 +148,16 @@ pub async fn evaluation(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ReportQuery {
-    /// `json` (default) or `xlsx` (the data sheets).
+    /// `json` (default), `xlsx` (the data sheets; the evaluation takes `csv` too), and for the
+    /// report `pdf` or `docx` (the documents, in Thai).
     pub format: Option<String>,
     /// `th` (default) or `en`.
     pub lang: Option<String>,
 }
 
 /// The cohort's closing report (cohort staff): participants, completion, exam results and
-/// credentials by office, the evaluation, and an appendix roster; `?format=xlsx` gives the
+/// credentials by office, the evaluation, and an appendix roster; `?format=pdf|docx` gives the
+/// report as officers file it (A4, Thai, page numbers, charts in the PDF) and `?format=xlsx` the
 /// data sheets.
 #[utoipa::path(get, path = "/api/v1/cohorts/{id}/report", tag = "evaluation", params(ReportQuery),
     responses((status = 200, body = crate::evaluation::report::Report)), security(("bearer" = [])))]
@@ -165,22 +167,80 @@ pub async fn report(
     path: web::Path<CohortId>,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let l = lang(q.lang.as_deref(), &user.0);
+    let format = q.format.clone().unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "xlsx" | "pdf" | "docx") {
+        return Err(AppError::Validation {
+            code: "invalid_format",
+            message: format!("format: json, xlsx, pdf or docx, not '{format}'"),
+        });
+    }
+    // The documents are in Thai, as officers file them.
+    let l = if matches!(format.as_str(), "pdf" | "docx") {
+        Language::Th
+    } else {
+        lang(q.lang.as_deref(), &user.0)
+    };
     let (id, course) = (path.into_inner(), state.course.clone());
-    let r = state
+    let programme_th = state.course.programme.title_th.clone();
+    let (r, cohort) = state
         .db
-        .read(move |conn| crate::evaluation::report::cohort_report(conn, &course, &id, &user.0, l))
+        .read(move |conn| {
+            let r = crate::evaluation::report::cohort_report(conn, &course, &id, &user.0, l)?;
+            let cohort =
+                crate::cohorts::store::find_cohort(conn, &id)?.ok_or(AppError::NotFound)?;
+            Ok((r, cohort))
+        })
         .await?;
-    match q.format.as_deref() {
-        None | Some("json") => Ok(HttpResponse::Ok().json(r)),
-        Some("xlsx") => Ok(crate::http::api::cohorts::xlsx_response(
-            &format!("report-{}.xlsx", r.cohort_id),
+    let header = || {
+        let long = |raw: &str| {
+            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map(|d| crate::dates::format_date_long(d, Language::Th))
+                .unwrap_or_else(|_| raw.to_string())
+        };
+        crate::evaluation::documents::ReportHeader {
+            programme_th: programme_th.clone(),
+            dates_th: format!(
+                "ระหว่างวันที่ {} ถึงวันที่ {}",
+                long(&cohort.starts_on),
+                long(&cohort.ends_on)
+            ),
+            made_on_th: crate::dates::format_date_long(
+                crate::dates::local_date(crate::util::now()),
+                Language::Th,
+            ),
+        }
+    };
+    let file = |ext: &str| format!("report-{}.{ext}", r.cohort_id);
+    match format.as_str() {
+        "xlsx" => Ok(crate::http::api::cohorts::xlsx_response(
+            &file("xlsx"),
             report_xlsx(&r)?,
         )),
-        Some(other) => Err(AppError::Validation {
-            code: "invalid_format",
-            message: format!("format: json or xlsx, not '{other}'"),
-        }),
+        "pdf" => {
+            let blocks = crate::evaluation::documents::blocks(&r, &header());
+            let bytes = crate::evaluation::documents::render_pdf(&blocks)?;
+            Ok(HttpResponse::Ok()
+                .content_type("application/pdf")
+                .insert_header((
+                    "content-disposition",
+                    format!("inline; filename=\"{}\"", file("pdf")),
+                ))
+                .body(bytes))
+        }
+        "docx" => {
+            let blocks = crate::evaluation::documents::blocks(&r, &header());
+            let bytes = crate::evaluation::documents::render_docx(&blocks)?;
+            Ok(HttpResponse::Ok()
+                .content_type(
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                )
+                .insert_header((
+                    "content-disposition",
+                    format!("attachment; filename=\"{}\"", file("docx")),
+                ))
+                .body(bytes))
+        }
+        _ => Ok(HttpResponse::Ok().json(r)),
     }
 }
 
