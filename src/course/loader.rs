@@ -52,6 +52,12 @@ const PROGRAMME_KEYS: &[&str] = &[
     "completion_requires_survey",
     "completion_number_prefix",
     "excused_absence",
+    "target_enrolment_percent",
+    "target_completion_percent",
+    "target_improved_percent",
+    "target_satisfaction_mean",
+    "target_credentialed_percent",
+    "target_offices_per_year",
 ];
 const COMPETENCE_KEYS: &[&str] = &["id", "title_th", "title_en"];
 const SCOPE_KEYS: &[&str] = &[

@@ -96,6 +96,34 @@ pub struct Programme {
     /// eligibility and completion alike.
     #[serde(default, skip_serializing_if = "ExcusedAbsence::is_absent")]
     pub excused_absence: ExcusedAbsence,
+    /// The training project's targets (ตัวชี้วัด), reported against its results.
+    #[serde(default, skip_serializing_if = "Targets::is_empty")]
+    pub targets: Targets,
+}
+
+/// The project's indicators: each, when set, is a threshold the closing report compares the
+/// result with (shares in per cent of the trainees; the satisfaction mean out of 5).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Targets {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolment_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub improved_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction_mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentialed_percent: Option<f64>,
+    /// Provincial Industry Offices reached over a fiscal year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offices_per_year: Option<f64>,
+}
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        *self == Targets::default()
+    }
 }
 
 /// How an excused absence counts in the share of the scheduled time attended.

@@ -75,6 +75,40 @@ fn province(code: &str) -> String {
         .unwrap_or_else(|| office_name(code))
 }
 
+/// The indicators as a table: target, result, met.
+fn indicator_table(list: &[super::report::Indicator]) -> Block {
+    let value = |id: &str, v: f64| {
+        if id == "satisfaction_mean" {
+            format!("{v:.2}")
+        } else if id == "offices" {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    };
+    Block::Table {
+        head: vec!["ตัวชี้วัด".into(), "เป้าหมาย".into(), "ผล".into(), "บรรลุ".into()],
+        rows: list
+            .iter()
+            .map(|i| {
+                vec![
+                    i.name_th.to_string(),
+                    format!("≥ {}", value(i.id, i.target)),
+                    i.result
+                        .map(|r| value(i.id, r))
+                        .unwrap_or_else(|| "–".into()),
+                    match i.met {
+                        Some(true) => "บรรลุ".into(),
+                        Some(false) => "ไม่บรรลุ".into(),
+                        None => "–".into(),
+                    },
+                ]
+            })
+            .collect(),
+        widths: vec![0.52, 0.16, 0.16, 0.16],
+    }
+}
+
 /// The report as blocks, in Thai, in the order of a รายงานผลการดำเนินโครงการ.
 pub fn blocks(r: &Report, h: &ReportHeader) -> Vec<Block> {
     let e = &r.evaluation;
@@ -98,38 +132,43 @@ pub fn blocks(r: &Report, h: &ReportHeader) -> Vec<Block> {
         Block::Para(text_or(&n.background)),
         Block::Heading("2. วัตถุประสงค์".into()),
         Block::Para(text_or(&n.objectives)),
-        Block::Heading("3. ผลการดำเนินงาน".into()),
-        Block::Facts(vec![
-            ("ผู้เข้าอบรม".into(), format!("{} คน", r.enrolled)),
-            (
-                "ผ่านเกณฑ์การอบรม (ได้รับวุฒิบัตร)".into(),
-                format!(
-                    "{} คน (ร้อยละ {})",
-                    r.completed,
-                    share(r.completed, r.enrolled)
-                ),
+        Block::Heading("3. ตัวชี้วัดและผลการดำเนินงาน".into()),
+    ];
+    if !r.indicators.is_empty() {
+        out.push(indicator_table(&r.indicators));
+    }
+    out.extend([Block::Facts(vec![
+        ("ผู้เข้าอบรม".into(), format!("{} คน", r.enrolled)),
+        (
+            "ผ่านเกณฑ์การอบรม (ได้รับวุฒิบัตร)".into(),
+            format!(
+                "{} คน (ร้อยละ {})",
+                r.completed,
+                share(r.completed, r.enrolled)
             ),
-            (
-                "สอบผ่านการประเมินขั้นสุดท้าย".into(),
-                format!(
-                    "{} คน (ร้อยละ {})",
-                    r.passed_exam,
-                    share(r.passed_exam, r.enrolled)
-                ),
+        ),
+        (
+            "สอบผ่านการประเมินขั้นสุดท้าย".into(),
+            format!(
+                "{} คน (ร้อยละ {})",
+                r.passed_exam,
+                share(r.passed_exam, r.enrolled)
             ),
-            (
-                "ได้รับหนังสือรับรองผู้ตรวจประเมิน (ผลิตภัณฑ์)".into(),
-                format!("{} คน", r.credentialed.product),
-            ),
-            (
-                "ได้รับหนังสือรับรองผู้ตรวจประเมิน (งานบริการ)".into(),
-                format!("{} คน", r.credentialed.service),
-            ),
-            (
-                "ชั่วโมงการอบรมตามกำหนดการ".into(),
-                format!("{} ชั่วโมง", num(Some(e.attendance.scheduled_hours), 1)),
-            ),
-        ]),
+        ),
+        (
+            "ได้รับหนังสือรับรองผู้ตรวจประเมิน (ผลิตภัณฑ์)".into(),
+            format!("{} คน", r.credentialed.product),
+        ),
+        (
+            "ได้รับหนังสือรับรองผู้ตรวจประเมิน (งานบริการ)".into(),
+            format!("{} คน", r.credentialed.service),
+        ),
+        (
+            "ชั่วโมงการอบรมตามกำหนดการ".into(),
+            format!("{} ชั่วโมง", num(Some(e.attendance.scheduled_hours), 1)),
+        ),
+    ])]);
+    out.extend([
         Block::Heading("4. ผลการทดสอบก่อนและหลังการอบรม".into()),
         Block::Facts(vec![
             (
@@ -179,7 +218,7 @@ pub fn blocks(r: &Report, h: &ReportHeader) -> Vec<Block> {
                 },
             ),
         ]),
-    ];
+    ]);
     if e.pretest.mean_percent.is_some() || e.posttest.mean_percent.is_some() {
         out.push(Block::Bars {
             caption: "คะแนนเฉลี่ยก่อนและหลังการอบรม (ร้อยละ)".into(),

@@ -39,6 +39,95 @@ pub struct ReportTrainee {
     pub scopes: Vec<String>,
 }
 
+/// One indicator of the project (ตัวชี้วัด): its target and the result.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Indicator {
+    /// `enrolment_percent`, `completion_percent`, `improved_percent`, `satisfaction_mean`,
+    /// `credentialed_percent` or `offices`.
+    pub id: &'static str,
+    pub name_th: &'static str,
+    pub name_en: &'static str,
+    /// The result must be at least this.
+    pub target: f64,
+    /// `None` while there is nothing to measure.
+    pub result: Option<f64>,
+    pub met: Option<bool>,
+}
+
+fn indicator(
+    id: &'static str,
+    name_th: &'static str,
+    name_en: &'static str,
+    target: Option<f64>,
+    result: Option<f64>,
+) -> Option<Indicator> {
+    let target = target?;
+    Some(Indicator {
+        id,
+        name_th,
+        name_en,
+        target,
+        result,
+        met: result.map(|r| r + 1e-9 >= target),
+    })
+}
+
+fn percent_of(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| (10000.0 * part as f64 / whole as f64).round() / 100.0)
+}
+
+/// The programme's targets against a cohort's (or a year's) results.
+fn indicators(
+    t: &crate::course::model::Targets,
+    seats: usize,
+    enrolled: usize,
+    completed: usize,
+    credentialed: usize,
+    improved_percent: Option<f64>,
+    satisfaction_mean: Option<f64>,
+) -> Vec<Indicator> {
+    [
+        indicator(
+            "enrolment_percent",
+            "ผู้เข้าอบรมต่อจำนวนที่รับ (ร้อยละ)",
+            "Seats filled (%)",
+            t.enrolment_percent,
+            percent_of(enrolled, seats),
+        ),
+        indicator(
+            "completion_percent",
+            "ผู้ผ่านเกณฑ์การอบรม (ร้อยละ)",
+            "Trainees who completed the training (%)",
+            t.completion_percent,
+            percent_of(completed, enrolled),
+        ),
+        indicator(
+            "improved_percent",
+            "ผู้มีคะแนนหลังการอบรมสูงขึ้น (ร้อยละ)",
+            "Trainees who improved from pre- to post-test (%)",
+            t.improved_percent,
+            improved_percent,
+        ),
+        indicator(
+            "satisfaction_mean",
+            "ความพึงพอใจเฉลี่ย (เต็ม 5)",
+            "Mean satisfaction (of 5)",
+            t.satisfaction_mean,
+            satisfaction_mean,
+        ),
+        indicator(
+            "credentialed_percent",
+            "ผู้ได้รับหนังสือรับรองผู้ตรวจประเมิน (ร้อยละ)",
+            "Trainees credentialed as assessors (%)",
+            t.credentialed_percent,
+            percent_of(credentialed, enrolled),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// `GET /api/v1/cohorts/{id}/report`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
@@ -53,6 +142,10 @@ pub struct Report {
     /// Passed every final assessment the scheme names (its quizzes of no module).
     pub passed_exam: usize,
     pub credentialed: Credentialed,
+    /// The seats of the cohort (its capacity).
+    pub seats: usize,
+    /// The programme's targets against these results.
+    pub indicators: Vec<Indicator>,
     pub offices: Vec<OfficeFigures>,
     pub trainees: Vec<ReportTrainee>,
     pub evaluation: Evaluation,
@@ -182,7 +275,21 @@ pub fn cohort_report(
             .filter(|t| t.scopes.iter().any(|s| s == scope))
             .count()
     };
+    let completed = trainees.iter().filter(|t| t.completed).count();
+    let credentialed = trainees.iter().filter(|t| !t.scopes.is_empty()).count();
+    let seats = usize::try_from(cohort.capacity).unwrap_or(0);
+    let indicators = indicators(
+        &course.programme.targets,
+        seats,
+        trainees.len(),
+        completed,
+        credentialed,
+        evaluation.paired.improved_percent,
+        evaluation.satisfaction.as_ref().and_then(|s| s.mean),
+    );
     Ok(Report {
+        seats,
+        indicators,
         cohort_id: cohort_id.clone(),
         cohort_name: if lang == Language::En {
             cohort.name_en.clone()
@@ -263,6 +370,10 @@ pub struct FiscalYearReport {
     pub completed: usize,
     pub passed_exam: usize,
     pub credentialed: Credentialed,
+    pub seats: usize,
+    /// The programme's targets against the year's results (the shares over every trainee of
+    /// the year; the satisfaction mean over every response).
+    pub indicators: Vec<Indicator>,
     pub offices: Vec<OfficeFigures>,
     /// Provincial Industry Offices with at least one trainee this year, of all of them.
     pub provincial_offices_reached: usize,
@@ -292,8 +403,23 @@ pub fn fiscal_year_report(
         .collect();
     let mut lines = Vec::new();
     let mut offices: BTreeMap<String, OfficeFigures> = BTreeMap::new();
+    let (mut seats, mut people_credentialed) = (0usize, 0usize);
+    let (mut paired_n, mut improved_n) = (0.0f64, 0.0f64);
+    let (mut rating_n, mut rating_sum) = (0.0f64, 0.0f64);
     for id in &ids {
         let r = cohort_report(conn, course, id, user, lang)?;
+        seats += r.seats;
+        people_credentialed += r.trainees.iter().filter(|t| !t.scopes.is_empty()).count();
+        if let Some(p) = r.evaluation.paired.improved_percent {
+            paired_n += r.evaluation.paired.n as f64;
+            improved_n += p * r.evaluation.paired.n as f64 / 100.0;
+        }
+        if let Some(s) = &r.evaluation.satisfaction {
+            if let Some(m) = s.mean {
+                rating_n += s.n as f64;
+                rating_sum += m * s.n as f64;
+            }
+        }
         for o in &r.offices {
             let t = offices
                 .entry(o.office_code.clone())
@@ -328,7 +454,28 @@ pub fn fiscal_year_report(
         .filter(|p| offices.get(&p.code).is_some_and(|o| o.enrolled > 0))
         .count();
     let sum = |f: &dyn Fn(&CohortLine) -> usize| lines.iter().map(f).sum::<usize>();
+    let t = &course.programme.targets;
+    let mut indicators = indicators(
+        t,
+        seats,
+        sum(&|l| l.enrolled),
+        sum(&|l| l.completed),
+        people_credentialed,
+        (paired_n > 0.0).then(|| (10000.0 * improved_n / paired_n).round() / 100.0),
+        (rating_n > 0.0).then(|| (100.0 * rating_sum / rating_n).round() / 100.0),
+    );
+    if let Some(i) = indicator(
+        "offices",
+        "สำนักงานอุตสาหกรรมจังหวัดที่มีผู้เข้าอบรม (แห่ง)",
+        "Provincial Industry Offices reached",
+        t.offices_per_year,
+        Some(reached as f64),
+    ) {
+        indicators.push(i);
+    }
     Ok(FiscalYearReport {
+        seats,
+        indicators,
         fiscal_year,
         enrolled: sum(&|l| l.enrolled),
         completed: sum(&|l| l.completed),

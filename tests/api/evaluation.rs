@@ -714,6 +714,49 @@ async fn the_closing_report_adds_up_from_the_raw_records_and_opens_in_an_xlsx_re
     assert_eq!(office("TH-40")["credentialed"], 0);
     assert_eq!(r["evaluation"]["satisfaction"]["n"], 3);
     assert_eq!(r["evaluation"]["posttest"]["n"], 3);
+    // The indicators, recomputed from the raw figures against the shipped targets.
+    let cohort: Value = app
+        .get(&format!("/api/v1/cohorts/{}", c.cohort), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let capacity = cohort["capacity"].as_f64().unwrap();
+    let indicator = |id: &str| {
+        r["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("{id}: {r}"))
+            .clone()
+    };
+    let credentialed_people = r["trainees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| !t["scopes"].as_array().unwrap().is_empty())
+        .count() as f64;
+    let sat_mean = r["evaluation"]["satisfaction"]["mean"].as_f64().unwrap();
+    for (id, target, result) in [
+        ("enrolment_percent", 90.0, round2(400.0 / capacity)),
+        ("completion_percent", 80.0, 25.0),
+        (
+            "credentialed_percent",
+            60.0,
+            round2(100.0 * credentialed_people / 4.0),
+        ),
+        ("satisfaction_mean", 3.51, sat_mean),
+    ] {
+        let i = indicator(id);
+        assert_eq!(i["target"].as_f64().unwrap(), target, "{i}");
+        assert_eq!(i["result"].as_f64().unwrap(), result, "{i}");
+        assert_eq!(i["met"].as_bool().unwrap(), result + 1e-9 >= target, "{i}");
+    }
+    assert_eq!(
+        indicator("improved_percent")["result"],
+        r["evaluation"]["paired"]["improved_percent"]
+    );
 
     // The data sheets, read by calamine: the sheets and the same figures.
     let res = app
@@ -1220,6 +1263,30 @@ async fn the_fiscal_year_view_adds_up_its_cohorts_and_counts_the_offices_reached
     // FY2566.
     assert_eq!(fy["provincial_offices"], 76);
     assert_eq!(fy["provincial_offices_reached"], 2, "{fy}");
+    // The year's indicators: the offices reached against the target of all 76.
+    let offices = fy["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "offices")
+        .unwrap()
+        .clone();
+    assert_eq!(offices["target"].as_f64(), Some(76.0));
+    assert_eq!(offices["result"].as_f64(), Some(2.0));
+    assert_eq!(offices["met"], false);
+    let completion = fy["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "completion_percent")
+        .unwrap()
+        .clone();
+    let done = fy["completed"].as_f64().unwrap();
+    assert_eq!(
+        completion["result"].as_f64(),
+        Some(round2(100.0 * done / enrolled as f64)),
+        "{fy}"
+    );
     let next: Value = app
         .get("/api/v1/reports/fiscal-years/2566", Some(&admin))
         .await

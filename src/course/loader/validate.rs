@@ -358,12 +358,36 @@ impl<'a> Checker<'a> {
             posttest: self.optional_ident(&at, "posttest"),
             survey: self.optional_ident(&at, "survey"),
             completion: self.completion(&at),
+            targets: self.targets(&at),
             excused_absence: if at.table.contains_key("excused_absence") {
                 self.one_of(&at, "excused_absence", EXCUSED)
                     .unwrap_or_default()
             } else {
                 ExcusedAbsence::Absent
             },
+        }
+    }
+
+    /// The project's targets (`target_*` keys), each optional and within its range.
+    pub(super) fn targets(&mut self, at: &At<'_>) -> Targets {
+        let mut get = |key: &str, max: f64| -> Option<f64> {
+            if !at.table.contains_key(key) {
+                return None;
+            }
+            let n = self.number(at, key)?;
+            if !(0.0..=max).contains(&n) {
+                self.report_key(at, key, &format!("a number from 0 to {max}"));
+                return None;
+            }
+            Some(n)
+        };
+        Targets {
+            enrolment_percent: get("target_enrolment_percent", 100.0),
+            completion_percent: get("target_completion_percent", 100.0),
+            improved_percent: get("target_improved_percent", 100.0),
+            satisfaction_mean: get("target_satisfaction_mean", 5.0),
+            credentialed_percent: get("target_credentialed_percent", 100.0),
+            offices_per_year: get("target_offices_per_year", 76.0),
         }
     }
 

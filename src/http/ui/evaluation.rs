@@ -197,10 +197,32 @@ async fn render_report(
                    "enrolled": o.enrolled, "completed": o.completed, "credentialed": o.credentialed})
         })
         .collect();
+    let indicators: Vec<Value> = r
+        .indicators
+        .iter()
+        .map(|i| {
+            let f = |v: f64| {
+                if i.id == "satisfaction_mean" {
+                    format!("{v:.2}")
+                } else {
+                    format!("{v:.1}")
+                }
+            };
+            json!({"name": pick(lang, i.name_th, i.name_en), "target": f(i.target),
+            "result": i.result.map(f).unwrap_or_else(|| "–".into()),
+            "met": i.met,
+            "met_label": match i.met {
+                Some(true) => t.get("report_met").cloned().unwrap_or_default(),
+                Some(false) => t.get("report_not_met").cloned().unwrap_or_default(),
+                None => "–".into(),
+            }})
+        })
+        .collect();
     let mut page = Page::new(req);
     page.flash_from_query(req);
     page.ctx.insert("user", &user);
     page.ctx.insert("cohort_id", &cohort_id);
+    page.ctx.insert("indicators", &indicators);
     page.ctx.insert("r", &r);
     page.ctx.insert("trainees", &trainees);
     page.ctx.insert("offices", &offices);
