@@ -350,6 +350,150 @@ pub fn blocks(r: &Report, h: &ReportHeader) -> Vec<Block> {
     out
 }
 
+/// The fiscal-year report as blocks, in Thai: indicators, totals, every cohort, the offices and
+/// the Provincial Industry Offices not reached yet.
+pub fn fiscal_year_blocks(
+    r: &super::report::FiscalYearReport,
+    programme_th: &str,
+    made_on_th: &str,
+) -> Vec<Block> {
+    // Within the year's report a cohort is named without the year ("รุ่นที่ 2").
+    let year_suffix = format!(" ประจำปีงบประมาณ พ.ศ. {}", r.fiscal_year);
+    let short = |name: &str| name.replace(&year_suffix, "");
+    let mut out = vec![
+        Block::Title("รายงานผลการดำเนินโครงการประจำปีงบประมาณ".into()),
+        Block::Subtitle(programme_th.to_string()),
+        Block::Subtitle(format!(
+            "ปีงบประมาณ พ.ศ. {} ({} รุ่น)",
+            r.fiscal_year,
+            r.cohorts.len()
+        )),
+        Block::Heading("1. ตัวชี้วัดโครงการ".into()),
+    ];
+    if !r.indicators.is_empty() {
+        out.push(indicator_table(&r.indicators));
+    }
+    out.push(Block::Heading("2. ผลการดำเนินงานรวม".into()));
+    out.push(Block::Facts(vec![
+        ("ผู้เข้าอบรม".into(), format!("{} คน", r.enrolled)),
+        (
+            "ผ่านเกณฑ์การอบรม (ได้รับวุฒิบัตร)".into(),
+            format!(
+                "{} คน (ร้อยละ {})",
+                r.completed,
+                share(r.completed, r.enrolled)
+            ),
+        ),
+        (
+            "สอบผ่านการประเมินขั้นสุดท้าย".into(),
+            format!("{} คน", r.passed_exam),
+        ),
+        (
+            "ได้รับหนังสือรับรองผู้ตรวจประเมิน (ผลิตภัณฑ์)".into(),
+            format!("{} คน", r.credentialed.product),
+        ),
+        (
+            "ได้รับหนังสือรับรองผู้ตรวจประเมิน (งานบริการ)".into(),
+            format!("{} คน", r.credentialed.service),
+        ),
+        (
+            "สำนักงานอุตสาหกรรมจังหวัดที่มีผู้เข้าอบรม".into(),
+            format!(
+                "{} จาก {} แห่ง",
+                r.provincial_offices_reached, r.provincial_offices
+            ),
+        ),
+    ]));
+    out.push(Block::Heading("3. ผลรายรุ่น".into()));
+    out.push(Block::Table {
+        head: vec![
+            "รุ่น".into(),
+            "ผู้เข้า\u{200B}อบรม".into(),
+            "ผ่านเกณฑ์\u{200B}การอบรม".into(),
+            "สอบผ่าน".into(),
+            "หนังสือ\u{200B}รับรอง".into(),
+            "ความพึง\u{200B}พอใจ".into(),
+            "คะแนน\u{200B}หลังอบรม".into(),
+        ],
+        rows: r
+            .cohorts
+            .iter()
+            .map(|c| {
+                vec![
+                    short(&c.cohort_name),
+                    c.enrolled.to_string(),
+                    c.completed.to_string(),
+                    c.passed_exam.to_string(),
+                    (c.credentialed.product + c.credentialed.service).to_string(),
+                    num(c.satisfaction_mean, 2),
+                    num(c.posttest_mean_percent, 1),
+                ]
+            })
+            .collect(),
+        widths: vec![0.28, 0.11, 0.13, 0.11, 0.12, 0.12, 0.13],
+    });
+    if !r.cohorts.is_empty() {
+        out.push(Block::Bars {
+            caption: "ผู้เข้าอบรมรายรุ่น (คน)".into(),
+            bars: r
+                .cohorts
+                .iter()
+                .map(|c| (short(&c.cohort_name), c.enrolled as f64))
+                .collect(),
+            max: r
+                .cohorts
+                .iter()
+                .map(|c| c.enrolled)
+                .max()
+                .unwrap_or(1)
+                .max(1) as f64,
+        });
+    }
+    out.push(Block::Heading("4. ผู้เข้าอบรมจำแนกตามหน่วยงาน".into()));
+    out.push(Block::Table {
+        head: vec![
+            "หน่วยงาน".into(),
+            "ผู้เข้า\u{200B}อบรม".into(),
+            "ผ่านเกณฑ์\u{200B}การอบรม".into(),
+            "ได้รับ\u{200B}หนังสือ\u{200B}รับรอง".into(),
+        ],
+        rows: r
+            .offices
+            .iter()
+            .map(|o| {
+                vec![
+                    office_name(&o.office_code),
+                    o.enrolled.to_string(),
+                    o.completed.to_string(),
+                    o.credentialed.to_string(),
+                ]
+            })
+            .collect(),
+        widths: vec![0.52, 0.14, 0.17, 0.17],
+    });
+    let missing: Vec<String> = crate::offices::all()
+        .iter()
+        .filter(|o| o.kind == "provincial_industry_office")
+        .filter(|o| {
+            !r.offices
+                .iter()
+                .any(|x| x.office_code == o.code && x.enrolled > 0)
+        })
+        .map(|o| o.province_th.clone())
+        .collect();
+    out.push(Block::Heading(format!(
+        "5. จังหวัดที่ยังไม่มีผู้เข้าอบรม ({} จังหวัด)",
+        missing.len()
+    )));
+    out.push(Block::Para(if missing.is_empty() {
+        "ครบทุกจังหวัด".into()
+    } else {
+        missing.join(" ")
+    }));
+    out.push(Block::Para(format!("จัดทำเมื่อ {made_on_th}")));
+    out
+}
+
 // ----- PDF ------------------------------------------------------------------------------------
 
 struct Fonts {
@@ -642,7 +786,11 @@ impl Layout {
                 y: baseline,
                 size,
                 bold: false,
-                text: format!("{value:.2}"),
+                text: if value.fract() == 0.0 {
+                    format!("{value:.0}")
+                } else {
+                    format!("{value:.2}")
+                },
             });
             self.y += row;
         }

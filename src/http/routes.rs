@@ -164,6 +164,7 @@ route_table! {
     post "/cohorts/{id}/publish" => ui::cohorts::publish;
     post "/cohorts/{id}/issue" => ui::credentials::issue;
     post "/cohorts/{id}/issue-all" => ui::credentials::issue_all;
+    get "/reports/fiscal-years/{fy}" => ui::evaluation::fiscal_year_page;
     post "/cohorts/{id}/completions" => ui::completions::issue;
     post "/cohorts/{id}/signatory" => ui::completions::save_signatory;
     get "/cohorts/{id}/signature.png" => ui::completions::signature;

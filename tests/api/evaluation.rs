@@ -859,16 +859,18 @@ async fn the_closing_report_adds_up_from_the_raw_records_and_opens_in_an_xlsx_re
         ("our PDF", &pdf_text),
         ("LibreOffice's PDF of our DOCX", &docx_text),
     ] {
-        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let squeezed: String = text.split_whitespace().collect();
+        let key = crate::helpers::text_key(text);
         for w in &want {
             assert!(
-                flat.contains(w.as_str()) || squeezed.contains(&w.replace(' ', "")),
+                key.contains(&crate::helpers::text_key(w)),
                 "{what}: {w:?} is not in its text:\n{text}"
             );
         }
         // The long sentence, whatever the line breaks.
-        assert!(squeezed.contains(problems), "{what}:\n{text}");
+        assert!(
+            key.contains(&crate::helpers::text_key(problems)),
+            "{what}:\n{text}"
+        );
     }
     // Our PDF numbers its pages: "หน้า 1 / N" … "หน้า N / N".
     let numbers: Vec<(usize, usize)> = pdf_text
@@ -1287,6 +1289,81 @@ async fn the_fiscal_year_view_adds_up_its_cohorts_and_counts_the_offices_reached
         Some(round2(100.0 * done / enrolled as f64)),
         "{fy}"
     );
+    // The year's documents: our PDF and LibreOffice's reading of our DOCX carry the year, the
+    // indicators, both cohorts and the offices; the XLSX has its sheets and the totals.
+    let names: Vec<String> = fy["cohorts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cohort_name"].as_str().unwrap().to_string())
+        .collect();
+    let mut want = vec![
+        "รายงานผลการดำเนินโครงการประจำปีงบประมาณ".to_string(),
+        "ปีงบประมาณ พ.ศ. 2565 (2 รุ่น)".into(),
+        "ตัวชี้วัดโครงการ".into(),
+        // The offices indicator's target, beside its name (which wraps in its cell).
+        "≥ 76".into(),
+        format!("ผู้เข้าอบรม: {enrolled} คน"),
+        "สำนักงานอุตสาหกรรมจังหวัดที่มีผู้เข้าอบรม: 2 จาก 76 แห่ง".into(),
+        "สำนักงานอุตสาหกรรมจังหวัดเชียงใหม่".into(),
+        "สำนักงานอุตสาหกรรมจังหวัดขอนแก่น".into(),
+        "จังหวัดที่ยังไม่มีผู้เข้าอบรม (74 จังหวัด)".into(),
+    ];
+    // Within the year's report each cohort is named without the year.
+    want.extend(
+        names
+            .iter()
+            .map(|n| n.replace(" ประจำปีงบประมาณ พ.ศ. 2565", "")),
+    );
+    let get = |format: &str| {
+        let (app, admin) = (&app, admin.clone());
+        let url = format!("/api/v1/reports/fiscal-years/2565?format={format}");
+        async move {
+            let res = app.get(&url, Some(&admin)).await;
+            assert_eq!(res.status(), 200, "{url}");
+            res.bytes().await.unwrap().to_vec()
+        }
+    };
+    let pdf_text = crate::helpers::pdf_text(&get("pdf").await);
+    let docx_text = crate::helpers::pdf_text(&crate::helpers::docx_to_pdf(&get("docx").await));
+    for (what, text) in [
+        ("our PDF", &pdf_text),
+        ("LibreOffice's PDF of our DOCX", &docx_text),
+    ] {
+        let key = crate::helpers::text_key(text);
+        for w in &want {
+            assert!(
+                key.contains(&crate::helpers::text_key(w)),
+                "{what}: {w:?} is not in its text:\n{text}"
+            );
+        }
+    }
+    {
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(get("xlsx").await)).unwrap();
+        assert_eq!(book.sheet_names(), ["สรุป", "รุ่น", "สำนักงาน"]);
+        let summary = book.worksheet_range("สรุป").unwrap();
+        let value = |label: &str| {
+            summary
+                .rows()
+                .find(|row| row[0] == label)
+                .map(|row| row[1].to_string())
+                .unwrap_or_else(|| panic!("{label}"))
+        };
+        assert_eq!(value("ผู้เข้าอบรม"), enrolled.to_string());
+        assert_eq!(value("สำนักงานอุตสาหกรรมจังหวัดที่มีผู้เข้าอบรม"), "2");
+        assert_eq!(book.worksheet_range("รุ่น").unwrap().height(), 3);
+    }
+    // The page, for admins.
+    let b = crate::web::sign_in(&app, "admin@example.org").await;
+    let page = crate::web::page(&app, &b, "/reports/fiscal-years/2565").await;
+    for n in &names {
+        assert!(page.contains(n.as_str()), "{n}: {page}");
+    }
+    assert!(page.contains("2 / 76"), "{page}");
+    let list = crate::web::page(&app, &b, "/admin/cohorts").await;
+    assert!(list.contains("/reports/fiscal-years/2566"));
+    assert!(list.contains("/reports/fiscal-years/2565"));
     let next: Value = app
         .get("/api/v1/reports/fiscal-years/2566", Some(&admin))
         .await

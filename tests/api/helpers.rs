@@ -423,3 +423,15 @@ pub fn docx_to_pdf(docx: &[u8]) -> Vec<u8> {
     );
     std::fs::read(pdf).unwrap()
 }
+
+/// Text as a comparison key that survives PDF text extraction: no whitespace, and no Thai
+/// vowel or tone marks (a reader may emit a mark before or after its neighbour, as pdftotext
+/// does with LibreOffice's PDFs); consonants, digits and Latin stay in order.
+pub fn text_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| {
+            !c.is_whitespace()
+                && !matches!(*c, '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}')
+        })
+        .collect()
+}

@@ -385,27 +385,201 @@ fn report_xlsx(r: &crate::evaluation::report::Report) -> Result<Vec<u8>, AppErro
 }
 
 /// Every cohort of a Buddhist-era fiscal year with the totals and the offices reached (admins).
-#[utoipa::path(get, path = "/api/v1/reports/fiscal-years/{fy}", tag = "evaluation", params(LangQuery),
+#[utoipa::path(get, path = "/api/v1/reports/fiscal-years/{fy}", tag = "evaluation", params(ReportQuery),
     responses((status = 200, body = crate::evaluation::report::FiscalYearReport), (status = 422, body = crate::error::ApiError)),
     security(("bearer" = [])))]
 pub async fn fiscal_year(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<i32>,
-    q: web::Query<LangQuery>,
+    q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (fy, course, l) = (
-        path.into_inner(),
-        state.course.clone(),
-        lang(q.lang.as_deref(), &user.0),
-    );
+    let format = q.format.clone().unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "xlsx" | "pdf" | "docx") {
+        return Err(AppError::Validation {
+            code: "invalid_format",
+            message: format!("format: json, xlsx, pdf or docx, not '{format}'"),
+        });
+    }
+    let l = if format == "json" {
+        lang(q.lang.as_deref(), &user.0)
+    } else {
+        Language::Th
+    };
+    let (fy, course) = (path.into_inner(), state.course.clone());
     let r = state
         .db
         .read(move |conn| {
             crate::evaluation::report::fiscal_year_report(conn, &course, fy, &user.0, l)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(r))
+    let file = |ext: &str| format!("report-fy{fy}.{ext}");
+    let blocks = || {
+        crate::evaluation::documents::fiscal_year_blocks(
+            &r,
+            &state.course.programme.title_th,
+            &crate::dates::format_date_long(
+                crate::dates::local_date(crate::util::now()),
+                Language::Th,
+            ),
+        )
+    };
+    match format.as_str() {
+        "xlsx" => Ok(crate::http::api::cohorts::xlsx_response(
+            &file("xlsx"),
+            fiscal_year_xlsx(&r)?,
+        )),
+        "pdf" => Ok(document_response(
+            "application/pdf",
+            &file("pdf"),
+            crate::evaluation::documents::render_pdf(&blocks())?,
+        )),
+        "docx" => Ok(document_response(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            &file("docx"),
+            crate::evaluation::documents::render_docx(&blocks())?,
+        )),
+        _ => Ok(HttpResponse::Ok().json(r)),
+    }
+}
+
+fn document_response(content_type: &str, file: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(body)
+}
+
+/// The fiscal year's data sheets: indicators and totals, cohorts, offices.
+fn fiscal_year_xlsx(r: &crate::evaluation::report::FiscalYearReport) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Unexpected(anyhow::anyhow!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    {
+        let ws = book.add_worksheet();
+        ws.set_name("สรุป").map_err(fail)?;
+        let rows: Vec<(String, f64)> = vec![
+            ("ปีงบประมาณ".into(), f64::from(r.fiscal_year)),
+            ("จำนวนรุ่น".into(), r.cohorts.len() as f64),
+            ("ผู้เข้าอบรม".into(), r.enrolled as f64),
+            ("ผ่านเกณฑ์การอบรม".into(), r.completed as f64),
+            ("สอบผ่าน".into(), r.passed_exam as f64),
+            ("หนังสือรับรอง ผลิตภัณฑ์".into(), r.credentialed.product as f64),
+            ("หนังสือรับรอง งานบริการ".into(), r.credentialed.service as f64),
+            (
+                "สำนักงานอุตสาหกรรมจังหวัดที่มีผู้เข้าอบรม".into(),
+                r.provincial_offices_reached as f64,
+            ),
+        ];
+        ws.write_string_with_format(0, 0, "รายการ", &bold)
+            .map_err(fail)?;
+        ws.write_string_with_format(0, 1, "ค่า", &bold)
+            .map_err(fail)?;
+        ws.write_string_with_format(0, 2, "เป้าหมาย", &bold)
+            .map_err(fail)?;
+        ws.write_string_with_format(0, 3, "บรรลุ", &bold)
+            .map_err(fail)?;
+        let mut row = 1u32;
+        for (label, value) in rows {
+            ws.write_string(row, 0, label).map_err(fail)?;
+            ws.write_number(row, 1, value).map_err(fail)?;
+            row += 1;
+        }
+        for i in &r.indicators {
+            ws.write_string(row, 0, i.name_th).map_err(fail)?;
+            if let Some(v) = i.result {
+                ws.write_number(row, 1, v).map_err(fail)?;
+            }
+            ws.write_number(row, 2, i.target).map_err(fail)?;
+            if let Some(m) = i.met {
+                ws.write_string(
+                    row,
+                    3,
+                    if m {
+                        "บรรลุ"
+                    } else {
+                        "ไม่บรรลุ"
+                    },
+                )
+                .map_err(fail)?;
+            }
+            row += 1;
+        }
+    }
+    {
+        let ws = book.add_worksheet();
+        ws.set_name("รุ่น").map_err(fail)?;
+        for (c, h) in [
+            "รุ่น",
+            "ผู้เข้าอบรม",
+            "ผ่านเกณฑ์การอบรม",
+            "สอบผ่าน",
+            "หนังสือรับรอง ผลิตภัณฑ์",
+            "หนังสือรับรอง งานบริการ",
+            "ความพึงพอใจเฉลี่ย",
+            "คะแนนเฉลี่ยหลังการอบรม",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(fail)?;
+        }
+        for (i, c) in r.cohorts.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_string(row, 0, &c.cohort_name).map_err(fail)?;
+            for (col, v) in [
+                c.enrolled,
+                c.completed,
+                c.passed_exam,
+                c.credentialed.product,
+                c.credentialed.service,
+            ]
+            .iter()
+            .enumerate()
+            {
+                ws.write_number(row, col as u16 + 1, *v as f64)
+                    .map_err(fail)?;
+            }
+            if let Some(m) = c.satisfaction_mean {
+                ws.write_number(row, 6, m).map_err(fail)?;
+            }
+            if let Some(m) = c.posttest_mean_percent {
+                ws.write_number(row, 7, m).map_err(fail)?;
+            }
+        }
+    }
+    {
+        let ws = book.add_worksheet();
+        ws.set_name("สำนักงาน").map_err(fail)?;
+        for (c, h) in [
+            "รหัส",
+            "สำนักงาน",
+            "ผู้เข้าอบรม",
+            "ผ่านเกณฑ์การอบรม",
+            "ได้รับหนังสือรับรอง",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(fail)?;
+        }
+        for (i, o) in r.offices.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_string(row, 0, &o.office_code).map_err(fail)?;
+            ws.write_string(row, 1, &o.office_th).map_err(fail)?;
+            ws.write_number(row, 2, o.enrolled as f64).map_err(fail)?;
+            ws.write_number(row, 3, o.completed as f64).map_err(fail)?;
+            ws.write_number(row, 4, o.credentialed as f64)
+                .map_err(fail)?;
+        }
+    }
+    book.save_to_buffer().map_err(fail)
 }
 
 /// Saves the narrative sections of the cohort's report (cohort staff).

@@ -273,3 +273,68 @@ pub async fn save_report(
         Err(e) => Err(PageError(e)),
     }
 }
+
+/// The fiscal-year view (admins): the indicators, totals, cohorts and offices of a B.E.
+/// fiscal year, with its documents.
+pub async fn fiscal_year_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    PageAdmin(user): PageAdmin,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, PageError> {
+    let lang = lang_of(&req);
+    let fy = path.into_inner();
+    let (u, course) = (user.clone(), state.course.clone());
+    let r = state
+        .db
+        .read(move |conn| {
+            crate::evaluation::report::fiscal_year_report(conn, &course, fy, &u, lang)
+        })
+        .await?;
+    let t = strings(lang);
+    let indicators: Vec<Value> = r
+        .indicators
+        .iter()
+        .map(|i| {
+            let f = |v: f64| match i.id {
+                "satisfaction_mean" => format!("{v:.2}"),
+                "offices" => format!("{v:.0}"),
+                _ => format!("{v:.1}"),
+            };
+            json!({"name": pick(lang, i.name_th, i.name_en), "target": f(i.target),
+            "result": i.result.map(f).unwrap_or_else(|| "–".into()), "met": i.met,
+            "met_label": match i.met {
+                Some(true) => t.get("report_met").cloned().unwrap_or_default(),
+                Some(false) => t.get("report_not_met").cloned().unwrap_or_default(),
+                None => "–".into(),
+            }})
+        })
+        .collect();
+    let offices: Vec<Value> = r
+        .offices
+        .iter()
+        .map(|o| {
+            json!({"name": crate::offices::find(&o.office_code)
+                        .map(|x| pick(lang, &x.province_th, &x.province_en)).unwrap_or_else(|| o.office_code.clone()),
+                   "enrolled": o.enrolled, "completed": o.completed, "credentialed": o.credentialed})
+        })
+        .collect();
+    let missing: Vec<String> = crate::offices::all()
+        .iter()
+        .filter(|o| o.kind == "provincial_industry_office")
+        .filter(|o| {
+            !r.offices
+                .iter()
+                .any(|x| x.office_code == o.code && x.enrolled > 0)
+        })
+        .map(|o| pick(lang, &o.province_th, &o.province_en))
+        .collect();
+    let mut page = Page::new(&req);
+    page.ctx.insert("user", &user);
+    page.ctx.insert("fy", &fy);
+    page.ctx.insert("r", &r);
+    page.ctx.insert("indicators", &indicators);
+    page.ctx.insert("offices", &offices);
+    page.ctx.insert("missing", &missing);
+    page.render(&state, "evaluation/fiscal_year.html", StatusCode::OK)
+}

@@ -89,6 +89,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "email/credential_expiring/body.html",
     "public/verify.html",
     "public/verify_completion.html",
+    "evaluation/fiscal_year.html",
     "public/verify_paste.html",
     "cohorts/page.html",
     "cohorts/module.html",

@@ -433,6 +433,10 @@ pub(super) async fn render_admin_cohorts(
         .db
         .run(move |conn| cohorts::list_cohorts(conn, &u))
         .await?;
+    // The fiscal years that have cohorts, newest first, for their year reports.
+    let mut years: Vec<i32> = list.iter().map(|c| c.fiscal_year).collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
     let lines: Vec<CohortLine> = list
         .into_iter()
         .map(|c| CohortLine {
@@ -447,6 +451,7 @@ pub(super) async fn render_admin_cohorts(
         .collect();
     let mut page = Page::new(req);
     page.ctx.insert("cohorts", &lines);
+    page.ctx.insert("years", &years);
     page.ctx.insert("error", &error);
     page.ctx.insert("user", &user);
     let status = if error.is_some() {
