@@ -139,9 +139,10 @@ pub fn seed(
     let everyone = demo_accounts(conn)?;
     let trainee_email = "trainee01@poi.example";
     if let Some(admin) = everyone.iter().find(|u| u.email == ADMIN_EMAIL) {
+        // The FY2565 cohort, the one the demo walks through.
         let cohort_id = cohorts::list_cohorts(conn, admin)?
             .into_iter()
-            .next()
+            .find(|c| c.fiscal_year == 2565)
             .map(|c| c.id)
             .unwrap_or_default();
         return Ok(DemoAccounts {
@@ -554,6 +555,7 @@ pub fn seed(
         completions = completions.len(),
         "demo completion certificates issued"
     );
+    second_year(conn, course, issuer, &admin, &i1, &hash)?;
     Ok(DemoAccounts {
         admin: ADMIN_EMAIL.into(),
         instructor: INSTRUCTOR_EMAIL.into(),
@@ -700,4 +702,175 @@ fn demo_signature_png() -> Vec<u8> {
     png.extend(chunk(b"IDAT", &idat));
     png.extend(chunk(b"IEND", &[]));
     png
+}
+
+/// Offices of the second year's cohort: other provinces than the first year's, so the
+/// fiscal-year views show the reach growing.
+const OFFICES_2566: [&str; 8] = [
+    "TH-57", "TH-35", "TH-41", "TH-80", "TH-63", "TH-70", "TH-86", "TH-24",
+];
+
+/// A second fiscal year (FY2566): a smaller cohort that has finished its sessions, pre- and
+/// post-test and survey, with its completion certificates and narrative, so both the cohort
+/// report and the fiscal-year view have two years to show.
+fn second_year(
+    conn: &mut DbConnection,
+    course: &Course,
+    issuer: &Issuer,
+    admin: &User,
+    instructor: &User,
+    hash: &str,
+) -> Result<(), AppError> {
+    let mut rng = Lcg(2566);
+    let mut trainees = Vec::new();
+    for i in 0..16 {
+        let given = (i * 3 + 1) % GIVEN.len();
+        let title = if given.is_multiple_of(2) {
+            "นาย"
+        } else {
+            "นางสาว"
+        };
+        let family = FAMILY[(i * 11 + 5) % FAMILY.len()];
+        trainees.push(accounts::create_user(
+            conn,
+            &NewUser {
+                email: model::EmailAddress::parse(&format!("trainee2566-{:02}@poi.example", i + 1))
+                    .map_err(AppError::invalid)?,
+                name: model::PersonName::parse(&format!("{title} {} {family}", GIVEN[given]))
+                    .map_err(AppError::invalid)?,
+                name_en: None,
+                role: model::Role::Trainee,
+                office_code: OFFICES_2566[i % OFFICES_2566.len()].into(),
+                language: model::Language::Th,
+                password_hash: Some(hash.to_string()),
+            },
+            &issuer.base_url,
+        )?);
+    }
+    let cohort = cohorts::create_cohort(
+        conn,
+        &cohorts::NewCohort {
+            programme_id: course.programme.id.clone(),
+            generation: 1,
+            fiscal_year: None,
+            name_th: None,
+            name_en: Some("Generation 1 FY2566".into()),
+            starts_on: NaiveDate::from_ymd_opt(2023, 1, 10).unwrap_or_default(),
+            ends_on: NaiveDate::from_ymd_opt(2023, 2, 28).unwrap_or_default(),
+            capacity: 20,
+            status: cohorts::model::CohortStatus::Open,
+            enrol_opens_at: None,
+            enrol_closes_at: None,
+        },
+    )?;
+    let cid = cohort.id.clone();
+    cohorts::add_member(conn, &cid, &instructor.id, MemberRole::Instructor)?;
+    for t in &trainees {
+        cohorts::join(conn, &cohort.join_code.clone().unwrap_or_default(), t)?;
+    }
+    for (th, en, start, end) in [
+        (
+            "ภาพรวม มอก. เอส และเส้นทางการรับรอง",
+            "TIS-S and the certification path",
+            bkk(2023, 1, 10, 9, 0),
+            bkk(2023, 1, 10, 16, 0),
+        ),
+        (
+            "ฝึกปฏิบัติการตรวจประเมินและการเขียนข้อค้นพบ",
+            "Assessment practice and findings",
+            bkk(2023, 2, 7, 9, 0),
+            bkk(2023, 2, 7, 16, 0),
+        ),
+    ] {
+        let s = cohorts::create_session(
+            conn,
+            &cid,
+            &cohorts::NewSession {
+                title_th: th.into(),
+                title_en: en.into(),
+                starts_at: start,
+                ends_at: end,
+                venue: "ห้องประชุม สมอ.".into(),
+                meeting_url: Some("https://zoom.example/j/2566000001".to_string()),
+                mode: "hybrid".parse().map_err(AppError::invalid)?,
+            },
+        )?;
+        let row = cohorts::store::find_session(conn, &s.id)?.ok_or(AppError::NotFound)?;
+        for (i, t) in trainees.iter().enumerate() {
+            let status = if rng.next() > 0.9 {
+                AttendanceStatus::Absent
+            } else {
+                AttendanceStatus::Present
+            };
+            let via = if i % 3 == 0 { "online" } else { "room" };
+            cohorts::mark_attendance(conn, &row, &t.id, status, Some(via), None)?;
+        }
+    }
+    let (pre, post) = (
+        course.programme.pretest.as_deref(),
+        course.programme.posttest.as_deref(),
+    );
+    for slug in [pre, post].into_iter().flatten() {
+        quizzes::publish_quiz(conn, &cid, slug, admin, None, None)?;
+    }
+    let survey = course
+        .programme
+        .survey
+        .as_deref()
+        .and_then(|s| course.surveys.iter().find(|v| v.slug == s));
+    for (i, t) in trainees.iter().enumerate() {
+        let skill = 0.55 + 0.4 * ((i * 5) % trainees.len()) as f64 / trainees.len() as f64;
+        if let Some(pre) = pre {
+            take_quiz(conn, &cid, pre, t, skill * 0.6, &mut rng)?;
+        }
+        if let Some(post) = post {
+            take_quiz(conn, &cid, post, t, skill, &mut rng)?;
+        }
+        if let Some(survey) = survey {
+            let mut answers = std::collections::BTreeMap::new();
+            for (_, item) in survey.items() {
+                if item.kind == crate::course::model::SurveyItemKind::Scale {
+                    let r = (3.9 + 1.2 * rng.next()).round().clamp(1.0, 5.0);
+                    answers.insert(item.id.clone(), Value::from(r as u64));
+                }
+            }
+            crate::evaluation::respond(conn, course, &cid, &survey.slug, t, &answers)?;
+        }
+    }
+    use base64::Engine;
+    crate::evaluation::completion::save_signatory(
+        conn,
+        &cid,
+        admin,
+        &crate::evaluation::completion::Signatory {
+            name_th: "นางสาววิมลรัตน์ ตั้งมั่น".into(),
+            name_en: "Ms Wimonrat Tangman".into(),
+            position_th: "ผู้อำนวยการกองบริหารการรับรอง สมอ. (ตัวอย่าง)".into(),
+            position_en: "Director, Certification Division, TISI (example)".into(),
+            signature_png: Some(
+                base64::engine::general_purpose::STANDARD.encode(demo_signature_png()),
+            ),
+        },
+    )?;
+    crate::evaluation::completion::issue(conn, issuer, course, &cid, admin)?;
+    crate::evaluation::report::save_narrative(
+        conn,
+        &cid,
+        admin,
+        &crate::evaluation::store::Narrative {
+            background: "สมอ. ร่วมกับสำนักงานอุตสาหกรรมจังหวัด พัฒนาผู้ตรวจประเมิน มอก. เอส เพื่อรองรับคำขอของผู้ประกอบการ SMEs และวิสาหกิจเริ่มต้นที่เพิ่มขึ้นในภูมิภาค (ตัวอย่าง)".into(),
+            objectives: "เพื่อให้บุคลากรของสำนักงานอุตสาหกรรมจังหวัดมีความรู้และทักษะในการตรวจประเมิน มอก. เอส (ตัวอย่าง)".into(),
+            problems: "สัญญาณอินเทอร์เน็ตของผู้เข้าร่วมออนไลน์บางจังหวัดไม่เสถียรในช่วงบ่าย (ตัวอย่าง)".into(),
+            suggestions: "ควรจัดภาคปฏิบัติ ณ สถานประกอบการจริงเพิ่มขึ้น (ตัวอย่าง)".into(),
+        },
+    )?;
+    cohorts::update_cohort(
+        conn,
+        &cid,
+        &cohorts::CohortUpdate {
+            status: Some(cohorts::model::CohortStatus::Closed),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
 }

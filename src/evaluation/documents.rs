@@ -992,7 +992,14 @@ pub fn render_docx(blocks: &[Block]) -> Result<Vec<u8>, AppError> {
                     &["รายการ".to_string(), "ค่า".to_string()],
                     &bars
                         .iter()
-                        .map(|(l, v)| vec![l.clone(), format!("{v:.2}")])
+                        .map(|(l, v)| {
+                            let v = if v.fract() == 0.0 {
+                                format!("{v:.0}")
+                            } else {
+                                format!("{v:.2}")
+                            };
+                            vec![l.clone(), v]
+                        })
                         .collect::<Vec<_>>(),
                     &[0.7, 0.3],
                 ))

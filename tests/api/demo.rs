@@ -35,10 +35,49 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
         .json()
         .await
         .unwrap();
-    assert_eq!(cohorts.len(), 1);
-    assert_eq!(cohorts[0]["name_th"], "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565");
-    assert_eq!(cohorts[0]["trainee_count"], 40);
-    let id = cohorts[0]["id"].as_str().unwrap();
+    // Two fiscal years (issue 26, point 4): the FY2565 cohort the demo walks through, and a
+    // closed FY2566 cohort with its evaluation and completion certificates.
+    assert_eq!(cohorts.len(), 2);
+    let first = cohorts
+        .iter()
+        .find(|c| c["name_th"] == "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565")
+        .unwrap();
+    assert_eq!(first["trainee_count"], 40);
+    let second = cohorts
+        .iter()
+        .find(|c| c["name_th"] == "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2566")
+        .unwrap();
+    assert_eq!(second["trainee_count"], 16);
+    assert_eq!(second["status"], "closed");
+    for fy in [2565, 2566] {
+        let year: Value = app
+            .get(&format!("/api/v1/reports/fiscal-years/{fy}"), Some(&admin))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(year["cohorts"].as_array().unwrap().len(), 1, "{year}");
+        assert!(year["completed"].as_u64().unwrap() > 0, "{year}");
+        assert!(
+            year["provincial_offices_reached"].as_u64().unwrap() >= 8,
+            "{year}"
+        );
+    }
+    let completions: Vec<Value> = app
+        .get(
+            &format!(
+                "/api/v1/cohorts/{}/completions",
+                second["id"].as_str().unwrap()
+            ),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!completions.is_empty());
+    assert_eq!(accounts.cohort_id.as_str(), first["id"].as_str().unwrap());
+    let id = first["id"].as_str().unwrap();
     // Forty different people, each with the title of their given name (issue 22, point 13).
     let roster: Vec<Value> = app
         .get(&format!("/api/v1/cohorts/{id}/roster"), Some(&admin))
@@ -218,7 +257,8 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
         .json()
         .await
         .unwrap();
-    assert_eq!(users.len(), 43);
+    // An admin, two instructors, 40 trainees in FY2565 and 16 in FY2566.
+    assert_eq!(users.len(), 59);
 }
 
 #[tokio::test]
