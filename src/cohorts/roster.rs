@@ -155,3 +155,72 @@ pub fn roster(
     });
     Ok(entries)
 }
+
+/// One held session's attendance, as the closing report counts it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionAttendance {
+    pub session_id: crate::cohorts::model::SessionId,
+    pub title_th: String,
+    pub title_en: String,
+    #[serde(with = "crate::dates::utc")]
+    pub starts_at: NaiveDateTime,
+    pub minutes: i64,
+    /// Trainees present or late in the meeting room.
+    pub room: usize,
+    /// Trainees present or late online.
+    pub online: usize,
+    /// Trainees excused (ลา).
+    pub excused: usize,
+    /// Trainees absent, or with no mark.
+    pub absent: usize,
+}
+
+/// Each held session's attendance: in the room, online, excused and absent, over the cohort's
+/// trainees (a present or late mark without a channel counts in the room).
+pub fn attendance_by_session(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> Result<Vec<SessionAttendance>, AppError> {
+    let t = now();
+    let trainees: Vec<crate::accounts::model::UserId> = store::list_members(conn, cohort_id)?
+        .into_iter()
+        .filter(|m| m.role == MemberRole::Trainee.as_str())
+        .map(|m| m.user_id)
+        .collect();
+    let marks = store::list_attendance_of_cohort(conn, cohort_id)?;
+    let mut out = Vec::new();
+    for s in store::list_sessions(conn, cohort_id)?
+        .into_iter()
+        .filter(|s| s.starts_at <= t)
+    {
+        let (mut room, mut online, mut excused, mut absent) = (0, 0, 0, 0);
+        for u in &trainees {
+            let mark = marks
+                .iter()
+                .find(|a| a.session_id == s.id && &a.user_id == u);
+            match mark.and_then(|a| a.status.parse::<AttendanceStatus>().ok()) {
+                Some(st) if st.attended() => {
+                    if mark.and_then(|a| a.via.as_deref()) == Some("online") {
+                        online += 1;
+                    } else {
+                        room += 1;
+                    }
+                }
+                Some(AttendanceStatus::Excused) => excused += 1,
+                _ => absent += 1,
+            }
+        }
+        out.push(SessionAttendance {
+            minutes: s.minutes(),
+            session_id: s.id,
+            title_th: s.title_th,
+            title_en: s.title_en,
+            starts_at: s.starts_at,
+            room,
+            online,
+            excused,
+            absent,
+        });
+    }
+    Ok(out)
+}

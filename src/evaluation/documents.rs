@@ -168,6 +168,37 @@ pub fn blocks(r: &Report, h: &ReportHeader) -> Vec<Block> {
             format!("{} ชั่วโมง", num(Some(e.attendance.scheduled_hours), 1)),
         ),
     ])]);
+    if !r.sessions.is_empty() {
+        out.push(Block::Para("การเข้าร่วมรายครั้ง (คน):".into()));
+        out.push(Block::Table {
+            head: vec![
+                "วันที่".into(),
+                "หัวข้อ".into(),
+                "ในห้อง\u{200B}ประชุม".into(),
+                "ออนไลน์".into(),
+                "ลา".into(),
+                "ขาด".into(),
+            ],
+            rows: r
+                .sessions
+                .iter()
+                .map(|s| {
+                    vec![
+                        crate::dates::format_date(
+                            crate::dates::local_date(s.starts_at),
+                            crate::accounts::model::Language::Th,
+                        ),
+                        s.title_th.clone(),
+                        s.room.to_string(),
+                        s.online.to_string(),
+                        s.excused.to_string(),
+                        s.absent.to_string(),
+                    ]
+                })
+                .collect(),
+            widths: vec![0.16, 0.44, 0.11, 0.11, 0.09, 0.09],
+        });
+    }
     out.extend([
         Block::Heading("4. ผลการทดสอบก่อนและหลังการอบรม".into()),
         Block::Facts(vec![

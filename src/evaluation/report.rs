@@ -146,6 +146,8 @@ pub struct Report {
     pub seats: usize,
     /// The programme's targets against these results.
     pub indicators: Vec<Indicator>,
+    /// Each held session: trainees in the room, online, excused and absent.
+    pub sessions: Vec<crate::cohorts::SessionAttendance>,
     pub offices: Vec<OfficeFigures>,
     pub trainees: Vec<ReportTrainee>,
     pub evaluation: Evaluation,
@@ -288,6 +290,7 @@ pub fn cohort_report(
         evaluation.satisfaction.as_ref().and_then(|s| s.mean),
     );
     Ok(Report {
+        sessions: cohorts::attendance_by_session(conn, cohort_id)?,
         seats,
         indicators,
         cohort_id: cohort_id.clone(),

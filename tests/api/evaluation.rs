@@ -594,9 +594,11 @@ async fn the_closing_report_adds_up_from_the_raw_records_and_opens_in_an_xlsx_re
             .unwrap();
         assert_eq!(res.status(), 200);
     }
-    // One 5-hour session: trainees 0, 1 and 2 present (100 %), trainee 3 absent.
+    // One 5-hour session: trainees 0, 1 and 2 present (100 %; trainee 2 online), trainee 3
+    // absent.
     let s = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -400, 300).await;
-    for (id, _) in &c.trainees[..3] {
+    for (i, (id, _)) in c.trainees[..3].iter().enumerate() {
+        let via = if i == 2 { "online" } else { "room" };
         let res = app
             .client
             .put(app.url(&format!(
@@ -604,7 +606,7 @@ async fn the_closing_report_adds_up_from_the_raw_records_and_opens_in_an_xlsx_re
                 s["id"].as_str().unwrap()
             )))
             .bearer_auth(&c.admin)
-            .json(&json!({"status": "present"}))
+            .json(&json!({"status": "present", "via": via}))
             .send()
             .await
             .unwrap();
@@ -714,6 +716,13 @@ async fn the_closing_report_adds_up_from_the_raw_records_and_opens_in_an_xlsx_re
     assert_eq!(office("TH-40")["credentialed"], 0);
     assert_eq!(r["evaluation"]["satisfaction"]["n"], 3);
     assert_eq!(r["evaluation"]["posttest"]["n"], 3);
+    // The session's attendance: two in the room, one online, one absent (no mark).
+    let sessions = r["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{r}");
+    assert_eq!(sessions[0]["session_id"], s["id"]);
+    for (k, v) in [("room", 2), ("online", 1), ("excused", 0), ("absent", 1)] {
+        assert_eq!(sessions[0][k], v, "{k}: {}", sessions[0]);
+    }
     // The indicators, recomputed from the raw figures against the shipped targets.
     let cohort: Value = app
         .get(&format!("/api/v1/cohorts/{}", c.cohort), Some(&c.admin))

@@ -61,7 +61,11 @@ async fn a_populated_sqlite_install_moves_keeping_every_row_and_every_credential
         .json()
         .await
         .unwrap();
-    let cohort = cohorts[0]["id"].as_str().unwrap().to_string();
+    // The FY2565 cohort, the one with credentials (the demo's FY2566 cohort has none).
+    let cohort = cohorts.iter().find(|c| c["fiscal_year"] == 2565).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let listed: Vec<Value> = source
         .get(
             &format!("/api/v1/cohorts/{cohort}/credentials"),

@@ -223,6 +223,16 @@ async fn render_report(
     page.ctx.insert("user", &user);
     page.ctx.insert("cohort_id", &cohort_id);
     page.ctx.insert("indicators", &indicators);
+    let sessions: Vec<Value> = r
+        .sessions
+        .iter()
+        .map(|s| {
+            json!({"day": dates::format_date(dates::local_date(s.starts_at), lang),
+                   "title": pick(lang, &s.title_th, &s.title_en),
+                   "room": s.room, "online": s.online, "excused": s.excused, "absent": s.absent})
+        })
+        .collect();
+    page.ctx.insert("sessions", &sessions);
     page.ctx.insert("r", &r);
     page.ctx.insert("trainees", &trainees);
     page.ctx.insert("offices", &offices);
