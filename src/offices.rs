@@ -92,3 +92,93 @@ mod tests {
         assert!(find("TH-10").is_none(), "Bangkok has no provincial office");
     }
 }
+
+/// The six geographic regions of Thailand (the National Geographical Committee's division,
+/// which the province codes of ISO 3166-2:TH follow): north, northeast, central, east, west
+/// and south.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Region {
+    North,
+    Northeast,
+    Central,
+    East,
+    West,
+    South,
+}
+
+impl Region {
+    pub const ALL: [Region; 6] = [
+        Region::North,
+        Region::Northeast,
+        Region::Central,
+        Region::East,
+        Region::West,
+        Region::South,
+    ];
+
+    pub fn name_th(self) -> &'static str {
+        match self {
+            Region::North => "ภาคเหนือ",
+            Region::Northeast => "ภาคตะวันออกเฉียงเหนือ",
+            Region::Central => "ภาคกลาง",
+            Region::East => "ภาคตะวันออก",
+            Region::West => "ภาคตะวันตก",
+            Region::South => "ภาคใต้",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Region::North => "North",
+            Region::Northeast => "Northeast",
+            Region::Central => "Central",
+            Region::East => "East",
+            Region::West => "West",
+            Region::South => "South",
+        }
+    }
+}
+
+/// The region of a province code (`TH-50` → north); `None` for the head office and unknown
+/// codes.
+pub fn region(code: &str) -> Option<Region> {
+    let n: u32 = code.strip_prefix("TH-")?.parse().ok()?;
+    Some(match n {
+        50..=58 => Region::North,
+        30..=49 => Region::Northeast,
+        20..=25 | 27 => Region::East,
+        63 | 70 | 71 | 76 | 77 => Region::West,
+        80..=86 | 90..=96 => Region::South,
+        10..=19 | 26 | 60..=62 | 64..=67 | 72..=75 => Region::Central,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn every_provincial_office_has_a_region_and_the_regions_have_their_sizes() {
+        let mut count = std::collections::BTreeMap::new();
+        for o in all()
+            .iter()
+            .filter(|o| o.kind == "provincial_industry_office")
+        {
+            let r = region(&o.code).unwrap_or_else(|| panic!("{} has no region", o.code));
+            *count.entry(r).or_insert(0) += 1;
+        }
+        // 9 north, 20 northeast, 21 central (Bangkok, the 22nd, has no provincial office),
+        // 7 east, 5 west, 14 south: the 76 Provincial Industry Offices.
+        assert_eq!(count[&Region::North], 9);
+        assert_eq!(count[&Region::Northeast], 20);
+        assert_eq!(count[&Region::Central], 21);
+        assert_eq!(count[&Region::East], 7);
+        assert_eq!(count[&Region::West], 5);
+        assert_eq!(count[&Region::South], 14);
+        assert_eq!(region("TISI"), None);
+        assert_eq!(region("TH-50"), Some(Region::North));
+        assert_eq!(region("TH-63"), Some(Region::West));
+    }
+}

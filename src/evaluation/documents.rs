@@ -34,6 +34,12 @@ pub enum Block {
         rows: Vec<Vec<String>>,
         widths: Vec<f32>,
     },
+    /// Coverage as a picture: per region a row of tiles, one per Provincial Industry Office,
+    /// filled when it had trainees (the figures are in the tables beside it).
+    Tiles {
+        caption: String,
+        rows: Vec<(String, Vec<bool>)>,
+    },
     /// A horizontal bar chart: a caption, and each bar's label and value out of `max`.
     Bars {
         caption: String,
@@ -73,6 +79,59 @@ fn province(code: &str) -> String {
         .map(|o| o.province_th.clone())
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| office_name(code))
+}
+
+/// The figures by region as a table.
+fn region_table(regions: &[super::report::RegionFigures]) -> Block {
+    Block::Table {
+        head: vec![
+            "ภาค".into(),
+            "สอจ. ที่มี\u{200B}ผู้เข้าอบรม".into(),
+            "ผู้เข้า\u{200B}อบรม".into(),
+            "ผ่านเกณฑ์\u{200B}การอบรม".into(),
+            "ได้รับ\u{200B}หนังสือ\u{200B}รับรอง".into(),
+        ],
+        rows: regions
+            .iter()
+            .map(|g| {
+                vec![
+                    g.name_th.to_string(),
+                    format!("{} / {}", g.offices_reached, g.offices),
+                    g.enrolled.to_string(),
+                    g.completed.to_string(),
+                    g.credentialed.to_string(),
+                ]
+            })
+            .collect(),
+        widths: vec![0.32, 0.18, 0.14, 0.18, 0.18],
+    }
+}
+
+/// The coverage picture: per region, one tile per office, filled when reached.
+fn coverage_tiles(offices: &[super::report::OfficeFigures]) -> Block {
+    use crate::offices::{region, Region};
+    Block::Tiles {
+        caption:
+            "ความครอบคลุม 76 สำนักงานอุตสาหกรรมจังหวัด จำแนกตามภาค (ช่องทึบ: มีผู้เข้าอบรม ช่องโปร่ง: ยังไม่มี)"
+                .into(),
+        rows: Region::ALL
+            .iter()
+            .map(|&g| {
+                let tiles = crate::offices::all()
+                    .iter()
+                    .filter(|o| {
+                        o.kind == "provincial_industry_office" && region(&o.code) == Some(g)
+                    })
+                    .map(|o| {
+                        offices
+                            .iter()
+                            .any(|x| x.office_code == o.code && x.enrolled > 0)
+                    })
+                    .collect();
+                (g.name_th().to_string(), tiles)
+            })
+            .collect(),
+    }
 }
 
 /// The indicators as a table: target, result, met.
@@ -334,6 +393,7 @@ pub fn blocks(r: &Report, h: &ReportHeader) -> Vec<Block> {
             .collect(),
         widths: vec![0.52, 0.14, 0.17, 0.17],
     });
+    out.push(region_table(&r.regions));
     out.push(Block::Heading("7. ปัญหาและอุปสรรค".into()));
     out.push(Block::Para(text_or(&n.problems)));
     out.push(Block::Heading("8. ข้อเสนอแนะ".into()));
@@ -502,6 +562,8 @@ pub fn fiscal_year_blocks(
             .collect(),
         widths: vec![0.52, 0.14, 0.17, 0.17],
     });
+    out.push(region_table(&r.regions));
+    out.push(coverage_tiles(&r.offices));
     let missing: Vec<String> = crate::offices::all()
         .iter()
         .filter(|o| o.kind == "provincial_industry_office")
@@ -785,6 +847,50 @@ impl Layout {
         self.y += 8.0;
     }
 
+    fn tiles(&mut self, caption: &str, rows: &[(String, Vec<bool>)]) {
+        // 21 tiles (the central region) and the count fit the text width.
+        let (tile, gap, label_w) = (12.0_f32, 2.5_f32, 140.0_f32);
+        self.room(30.0 + rows.len() as f32 * (tile + 6.0));
+        self.lines(caption, 12.0, true, false);
+        for (label, tiles) in rows {
+            self.room(tile + 6.0);
+            self.text(MARGIN, 11.0, false, label);
+            let reached = tiles.iter().filter(|t| **t).count();
+            let y = self.y + 2.0;
+            for (i, on) in tiles.iter().enumerate() {
+                let x = MARGIN + label_w + i as f32 * (tile + gap);
+                // A filled tile, or an outline (a light tile inside a dark one).
+                self.page().push(Op::Rect {
+                    x,
+                    y,
+                    w: tile,
+                    h: tile,
+                    rgb: (11, 79, 138),
+                });
+                if !on {
+                    self.page().push(Op::Rect {
+                        x: x + 1.2,
+                        y: y + 1.2,
+                        w: tile - 2.4,
+                        h: tile - 2.4,
+                        rgb: (255, 255, 255),
+                    });
+                }
+            }
+            let after = MARGIN + label_w + tiles.len() as f32 * (tile + gap) + 4.0;
+            let baseline = self.y + 11.0;
+            self.page().push(Op::Text {
+                x: after,
+                y: baseline,
+                size: 10.0,
+                bold: false,
+                text: format!("{reached}/{}", tiles.len()),
+            });
+            self.y += tile + 6.0;
+        }
+        self.y += 6.0;
+    }
+
     fn bars(&mut self, caption: &str, bars: &[(String, f64)], max: f64) {
         let size = 11.0;
         let row = 20.0;
@@ -868,6 +974,7 @@ pub fn render_pdf(blocks: &[Block]) -> Result<Vec<u8>, AppError> {
             }
             Block::Table { head, rows, widths } => l.table(head, rows, widths),
             Block::Bars { caption, bars, max } => l.bars(caption, bars, *max),
+            Block::Tiles { caption, rows } => l.tiles(caption, rows),
         }
     }
     let total = l.pages.len();
@@ -1016,6 +1123,26 @@ pub fn render_docx(blocks: &[Block]) -> Result<Vec<u8>, AppError> {
             }
             Block::Table { head, rows, widths } => doc
                 .add_table(table(head, rows, widths))
+                .add_paragraph(Paragraph::new()),
+            Block::Tiles { caption, rows } => doc
+                .add_paragraph(para(caption, 32, true))
+                .add_table(table(
+                    &["ภาค".to_string(), "มีผู้เข้าอบรม / ทั้งหมด".to_string()],
+                    &rows
+                        .iter()
+                        .map(|(label, tiles)| {
+                            vec![
+                                label.clone(),
+                                format!(
+                                    "{} / {}",
+                                    tiles.iter().filter(|t| **t).count(),
+                                    tiles.len()
+                                ),
+                            ]
+                        })
+                        .collect::<Vec<_>>(),
+                    &[0.6, 0.4],
+                ))
                 .add_paragraph(Paragraph::new()),
             Block::Bars { caption, bars, .. } => doc
                 .add_paragraph(para(caption, 32, true))

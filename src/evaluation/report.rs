@@ -26,6 +26,47 @@ pub struct OfficeFigures {
     pub credentialed: usize,
 }
 
+/// One region's figures: its Provincial Industry Offices and how many had trainees.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegionFigures {
+    #[schema(value_type = String)]
+    pub region: crate::offices::Region,
+    pub name_th: &'static str,
+    pub offices: usize,
+    pub offices_reached: usize,
+    pub enrolled: usize,
+    pub completed: usize,
+    pub credentialed: usize,
+}
+
+/// The offices' figures added up by region (every region, also those with no trainee).
+pub fn by_region(offices: &[OfficeFigures]) -> Vec<RegionFigures> {
+    crate::offices::Region::ALL
+        .iter()
+        .map(|&region| {
+            let in_region: Vec<&OfficeFigures> = offices
+                .iter()
+                .filter(|o| crate::offices::region(&o.office_code) == Some(region))
+                .collect();
+            RegionFigures {
+                region,
+                name_th: region.name_th(),
+                offices: crate::offices::all()
+                    .iter()
+                    .filter(|o| {
+                        o.kind == "provincial_industry_office"
+                            && crate::offices::region(&o.code) == Some(region)
+                    })
+                    .count(),
+                offices_reached: in_region.iter().filter(|o| o.enrolled > 0).count(),
+                enrolled: in_region.iter().map(|o| o.enrolled).sum(),
+                completed: in_region.iter().map(|o| o.completed).sum(),
+                credentialed: in_region.iter().map(|o| o.credentialed).sum(),
+            }
+        })
+        .collect()
+}
+
 /// One trainee's line of the appendix roster.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportTrainee {
@@ -149,6 +190,8 @@ pub struct Report {
     /// Each held session: trainees in the room, online, excused and absent.
     pub sessions: Vec<crate::cohorts::SessionAttendance>,
     pub offices: Vec<OfficeFigures>,
+    /// The offices' figures by region of Thailand.
+    pub regions: Vec<RegionFigures>,
     pub trainees: Vec<ReportTrainee>,
     pub evaluation: Evaluation,
     /// What the officers wrote: background, objectives, problems, suggestions.
@@ -291,6 +334,7 @@ pub fn cohort_report(
     );
     Ok(Report {
         sessions: cohorts::attendance_by_session(conn, cohort_id)?,
+        regions: by_region(&offices.values().cloned().collect::<Vec<_>>()),
         seats,
         indicators,
         cohort_id: cohort_id.clone(),
@@ -378,6 +422,7 @@ pub struct FiscalYearReport {
     /// the year; the satisfaction mean over every response).
     pub indicators: Vec<Indicator>,
     pub offices: Vec<OfficeFigures>,
+    pub regions: Vec<RegionFigures>,
     /// Provincial Industry Offices with at least one trainee this year, of all of them.
     pub provincial_offices_reached: usize,
     pub provincial_offices: usize,
@@ -488,6 +533,7 @@ pub fn fiscal_year_report(
             service: sum(&|l| l.credentialed.service),
         },
         cohorts: lines,
+        regions: by_region(&offices.values().cloned().collect::<Vec<_>>()),
         offices: offices.into_values().collect(),
         provincial_offices_reached: reached,
         provincial_offices: provincial.len(),

@@ -1274,6 +1274,30 @@ async fn the_fiscal_year_view_adds_up_its_cohorts_and_counts_the_offices_reached
     // FY2566.
     assert_eq!(fy["provincial_offices"], 76);
     assert_eq!(fy["provincial_offices_reached"], 2, "{fy}");
+    // By region: Chiang Mai in the north (1 of its 9 offices), Khon Kaen in the northeast (1 of
+    // 20); every other region none; the trainees add up to the year's.
+    let regions = fy["regions"].as_array().unwrap();
+    assert_eq!(regions.len(), 6);
+    let region = |id: &str| regions.iter().find(|g| g["region"] == id).unwrap().clone();
+    assert_eq!(region("north")["offices"], 9);
+    assert_eq!(region("north")["offices_reached"], 1);
+    assert_eq!(region("northeast")["offices"], 20);
+    assert_eq!(region("northeast")["offices_reached"], 1);
+    assert_eq!(region("south")["offices_reached"], 0);
+    assert_eq!(
+        regions
+            .iter()
+            .map(|g| g["enrolled"].as_u64().unwrap())
+            .sum::<u64>(),
+        enrolled
+    );
+    assert_eq!(
+        regions
+            .iter()
+            .map(|g| g["offices"].as_u64().unwrap())
+            .sum::<u64>(),
+        76
+    );
     // The year's indicators: the offices reached against the target of all 76.
     let offices = fy["indicators"]
         .as_array()
@@ -1317,6 +1341,7 @@ async fn the_fiscal_year_view_adds_up_its_cohorts_and_counts_the_offices_reached
         "สำนักงานอุตสาหกรรมจังหวัดเชียงใหม่".into(),
         "สำนักงานอุตสาหกรรมจังหวัดขอนแก่น".into(),
         "จังหวัดที่ยังไม่มีผู้เข้าอบรม (74 จังหวัด)".into(),
+        "ภาคตะวันออกเฉียงเหนือ 1 / 20".into(),
     ];
     // Within the year's report each cohort is named without the year.
     want.extend(

@@ -342,6 +342,29 @@ pub async fn fiscal_year_page(
     let mut page = Page::new(&req);
     page.ctx.insert("user", &user);
     page.ctx.insert("fy", &fy);
+    // Coverage by region: one tile per Provincial Industry Office, filled when reached.
+    let regions: Vec<Value> = r
+        .regions
+        .iter()
+        .map(|g| {
+            let tiles: Vec<bool> = crate::offices::all()
+                .iter()
+                .filter(|o| {
+                    o.kind == "provincial_industry_office"
+                        && crate::offices::region(&o.code) == Some(g.region)
+                })
+                .map(|o| {
+                    r.offices
+                        .iter()
+                        .any(|x| x.office_code == o.code && x.enrolled > 0)
+                })
+                .collect();
+            json!({"name": pick(lang, g.name_th, g.region.name_en()), "offices": g.offices,
+                   "reached": g.offices_reached, "enrolled": g.enrolled, "completed": g.completed,
+                   "credentialed": g.credentialed, "tiles": tiles, "width": tiles.len() * 18})
+        })
+        .collect();
+    page.ctx.insert("regions", &regions);
     page.ctx.insert("r", &r);
     page.ctx.insert("indicators", &indicators);
     page.ctx.insert("offices", &offices);
