@@ -182,3 +182,128 @@ mod region_tests {
         assert_eq!(region("TH-63"), Some(Region::West));
     }
 }
+
+/// Where each Provincial Industry Office's province sits on a tile map of Thailand: (column,
+/// row), north at the top, one square per province, placed by hand to keep each province beside
+/// its neighbours (Bangkok, which has no Provincial Industry Office, is left out).
+pub const TILE_MAP: &[(&str, u8, u8)] = &[
+    // North
+    ("TH-57", 3, 0),
+    ("TH-58", 1, 1),
+    ("TH-50", 2, 1),
+    ("TH-56", 4, 1),
+    ("TH-55", 5, 1),
+    ("TH-51", 2, 2),
+    ("TH-52", 3, 2),
+    ("TH-54", 4, 2),
+    ("TH-53", 4, 3),
+    // Central and west
+    ("TH-63", 2, 3),
+    ("TH-64", 3, 3),
+    ("TH-62", 2, 4),
+    ("TH-66", 3, 4),
+    ("TH-65", 4, 4),
+    ("TH-67", 5, 4),
+    ("TH-61", 2, 5),
+    ("TH-60", 3, 5),
+    ("TH-16", 4, 5),
+    ("TH-71", 1, 6),
+    ("TH-72", 2, 6),
+    ("TH-18", 3, 6),
+    ("TH-17", 4, 6),
+    ("TH-19", 5, 6),
+    ("TH-15", 3, 7),
+    ("TH-14", 4, 7),
+    ("TH-26", 5, 7),
+    ("TH-70", 1, 8),
+    ("TH-73", 2, 8),
+    ("TH-12", 3, 8),
+    ("TH-13", 4, 8),
+    ("TH-75", 1, 9),
+    ("TH-74", 2, 9),
+    ("TH-11", 4, 9),
+    ("TH-76", 1, 10),
+    ("TH-77", 1, 11),
+    // East
+    ("TH-25", 6, 7),
+    ("TH-27", 7, 7),
+    ("TH-24", 5, 8),
+    ("TH-20", 5, 9),
+    ("TH-21", 5, 10),
+    ("TH-22", 6, 10),
+    ("TH-23", 7, 10),
+    // Northeast
+    ("TH-43", 7, 2),
+    ("TH-38", 8, 2),
+    ("TH-42", 5, 3),
+    ("TH-39", 6, 3),
+    ("TH-41", 7, 3),
+    ("TH-47", 8, 3),
+    ("TH-48", 9, 3),
+    ("TH-36", 6, 4),
+    ("TH-40", 7, 4),
+    ("TH-46", 8, 4),
+    ("TH-49", 9, 4),
+    ("TH-44", 7, 5),
+    ("TH-45", 8, 5),
+    ("TH-35", 9, 5),
+    ("TH-37", 10, 5),
+    ("TH-30", 6, 6),
+    ("TH-31", 7, 6),
+    ("TH-32", 8, 6),
+    ("TH-33", 9, 6),
+    ("TH-34", 10, 6),
+    // South
+    ("TH-86", 1, 12),
+    ("TH-85", 0, 13),
+    ("TH-84", 1, 13),
+    ("TH-82", 0, 14),
+    ("TH-81", 1, 14),
+    ("TH-80", 2, 14),
+    ("TH-83", 0, 15),
+    ("TH-92", 1, 15),
+    ("TH-93", 2, 15),
+    ("TH-91", 1, 16),
+    ("TH-90", 2, 16),
+    ("TH-94", 3, 16),
+    ("TH-95", 3, 17),
+    ("TH-96", 4, 17),
+];
+
+#[cfg(test)]
+mod tile_map_tests {
+    use super::*;
+
+    #[test]
+    fn the_tile_map_places_every_provincial_office_once_on_its_own_square() {
+        let offices: std::collections::BTreeSet<&str> = all()
+            .iter()
+            .filter(|o| o.kind == "provincial_industry_office")
+            .map(|o| o.code.as_str())
+            .collect();
+        let placed: std::collections::BTreeSet<&str> =
+            TILE_MAP.iter().map(|(c, _, _)| *c).collect();
+        assert_eq!(TILE_MAP.len(), 76);
+        assert_eq!(placed, offices);
+        let squares: std::collections::BTreeSet<(u8, u8)> =
+            TILE_MAP.iter().map(|(_, x, y)| (*x, *y)).collect();
+        assert_eq!(squares.len(), 76, "two provinces on one square");
+        // Neighbours stay neighbours: Chiang Mai beside Lamphun, Songkhla beside Pattani.
+        let at = |code: &str| {
+            TILE_MAP
+                .iter()
+                .find(|(c, _, _)| *c == code)
+                .map(|(_, x, y)| (i32::from(*x), i32::from(*y)))
+                .unwrap()
+        };
+        let near = |a: &str, b: &str| {
+            let ((ax, ay), (bx, by)) = (at(a), at(b));
+            (ax - bx).abs() <= 1 && (ay - by).abs() <= 1
+        };
+        assert!(near("TH-50", "TH-51"));
+        assert!(near("TH-90", "TH-94"));
+        assert!(near("TH-30", "TH-31"));
+        // The north is above the south.
+        assert!(at("TH-57").1 < at("TH-96").1);
+    }
+}

@@ -34,11 +34,10 @@ pub enum Block {
         rows: Vec<Vec<String>>,
         widths: Vec<f32>,
     },
-    /// Coverage as a picture: per region a row of tiles, one per Provincial Industry Office,
-    /// filled when it had trainees (the figures are in the tables beside it).
-    Tiles {
+    /// Coverage as a tile map: (column, row, reached) per Provincial Industry Office.
+    Map {
         caption: String,
-        rows: Vec<(String, Vec<bool>)>,
+        tiles: Vec<(u8, u8, bool)>,
     },
     /// A horizontal bar chart: a caption, and each bar's label and value out of `max`.
     Bars {
@@ -107,28 +106,21 @@ fn region_table(regions: &[super::report::RegionFigures]) -> Block {
     }
 }
 
-/// The coverage picture: per region, one tile per office, filled when reached.
-fn coverage_tiles(offices: &[super::report::OfficeFigures]) -> Block {
-    use crate::offices::{region, Region};
-    Block::Tiles {
-        caption:
-            "ความครอบคลุม 76 สำนักงานอุตสาหกรรมจังหวัด จำแนกตามภาค (ช่องทึบ: มีผู้เข้าอบรม ช่องโปร่ง: ยังไม่มี)"
-                .into(),
-        rows: Region::ALL
+/// The coverage picture: the tile map of Thailand, one square per Provincial Industry Office,
+/// filled when it had trainees.
+fn coverage_map(offices: &[super::report::OfficeFigures]) -> Block {
+    Block::Map {
+        caption: "ความครอบคลุม 76 สำนักงานอุตสาหกรรมจังหวัด (ช่องทึบ: มีผู้เข้าอบรม ช่องโปร่ง: ยังไม่มี)".into(),
+        tiles: crate::offices::TILE_MAP
             .iter()
-            .map(|&g| {
-                let tiles = crate::offices::all()
-                    .iter()
-                    .filter(|o| {
-                        o.kind == "provincial_industry_office" && region(&o.code) == Some(g)
-                    })
-                    .map(|o| {
-                        offices
-                            .iter()
-                            .any(|x| x.office_code == o.code && x.enrolled > 0)
-                    })
-                    .collect();
-                (g.name_th().to_string(), tiles)
+            .map(|(code, x, y)| {
+                (
+                    *x,
+                    *y,
+                    offices
+                        .iter()
+                        .any(|o| o.office_code == *code && o.enrolled > 0),
+                )
             })
             .collect(),
     }
@@ -563,7 +555,7 @@ pub fn fiscal_year_blocks(
         widths: vec![0.52, 0.14, 0.17, 0.17],
     });
     out.push(region_table(&r.regions));
-    out.push(coverage_tiles(&r.offices));
+    out.push(coverage_map(&r.offices));
     let missing: Vec<String> = crate::offices::all()
         .iter()
         .filter(|o| o.kind == "provincial_industry_office")
@@ -847,48 +839,33 @@ impl Layout {
         self.y += 8.0;
     }
 
-    fn tiles(&mut self, caption: &str, rows: &[(String, Vec<bool>)]) {
-        // 21 tiles (the central region) and the count fit the text width.
-        let (tile, gap, label_w) = (12.0_f32, 2.5_f32, 140.0_f32);
-        self.room(30.0 + rows.len() as f32 * (tile + 6.0));
+    fn map(&mut self, caption: &str, tiles: &[(u8, u8, bool)]) {
+        let tile = 11.0_f32;
+        let step = tile + 2.0;
+        let rows = tiles.iter().map(|t| t.1).max().unwrap_or(0) as f32 + 1.0;
+        self.room(30.0 + rows * step);
         self.lines(caption, 12.0, true, false);
-        for (label, tiles) in rows {
-            self.room(tile + 6.0);
-            self.text(MARGIN, 11.0, false, label);
-            let reached = tiles.iter().filter(|t| **t).count();
-            let y = self.y + 2.0;
-            for (i, on) in tiles.iter().enumerate() {
-                let x = MARGIN + label_w + i as f32 * (tile + gap);
-                // A filled tile, or an outline (a light tile inside a dark one).
-                self.page().push(Op::Rect {
-                    x,
-                    y,
-                    w: tile,
-                    h: tile,
-                    rgb: (11, 79, 138),
-                });
-                if !on {
-                    self.page().push(Op::Rect {
-                        x: x + 1.2,
-                        y: y + 1.2,
-                        w: tile - 2.4,
-                        h: tile - 2.4,
-                        rgb: (255, 255, 255),
-                    });
-                }
-            }
-            let after = MARGIN + label_w + tiles.len() as f32 * (tile + gap) + 4.0;
-            let baseline = self.y + 11.0;
-            self.page().push(Op::Text {
-                x: after,
-                y: baseline,
-                size: 10.0,
-                bold: false,
-                text: format!("{reached}/{}", tiles.len()),
+        let (x0, y0) = (MARGIN + 20.0, self.y + 4.0);
+        for (x, y, on) in tiles {
+            let (px, py) = (x0 + f32::from(*x) * step, y0 + f32::from(*y) * step);
+            self.page().push(Op::Rect {
+                x: px,
+                y: py,
+                w: tile,
+                h: tile,
+                rgb: (11, 79, 138),
             });
-            self.y += tile + 6.0;
+            if !on {
+                self.page().push(Op::Rect {
+                    x: px + 1.2,
+                    y: py + 1.2,
+                    w: tile - 2.4,
+                    h: tile - 2.4,
+                    rgb: (255, 255, 255),
+                });
+            }
         }
-        self.y += 6.0;
+        self.y = y0 + rows * step + 8.0;
     }
 
     fn bars(&mut self, caption: &str, bars: &[(String, f64)], max: f64) {
@@ -974,7 +951,7 @@ pub fn render_pdf(blocks: &[Block]) -> Result<Vec<u8>, AppError> {
             }
             Block::Table { head, rows, widths } => l.table(head, rows, widths),
             Block::Bars { caption, bars, max } => l.bars(caption, bars, *max),
-            Block::Tiles { caption, rows } => l.tiles(caption, rows),
+            Block::Map { caption, tiles } => l.map(caption, tiles),
         }
     }
     let total = l.pages.len();
@@ -1124,26 +1101,8 @@ pub fn render_docx(blocks: &[Block]) -> Result<Vec<u8>, AppError> {
             Block::Table { head, rows, widths } => doc
                 .add_table(table(head, rows, widths))
                 .add_paragraph(Paragraph::new()),
-            Block::Tiles { caption, rows } => doc
-                .add_paragraph(para(caption, 32, true))
-                .add_table(table(
-                    &["ภาค".to_string(), "มีผู้เข้าอบรม / ทั้งหมด".to_string()],
-                    &rows
-                        .iter()
-                        .map(|(label, tiles)| {
-                            vec![
-                                label.clone(),
-                                format!(
-                                    "{} / {}",
-                                    tiles.iter().filter(|t| **t).count(),
-                                    tiles.len()
-                                ),
-                            ]
-                        })
-                        .collect::<Vec<_>>(),
-                    &[0.6, 0.4],
-                ))
-                .add_paragraph(Paragraph::new()),
+            // The map is a picture of the region table before it, which the DOCX has.
+            Block::Map { .. } => doc,
             Block::Bars { caption, bars, .. } => doc
                 .add_paragraph(para(caption, 32, true))
                 .add_table(table(

@@ -82,9 +82,21 @@ impl SmtpServer {
     }
 
     pub async fn start_on(port: u16) -> SmtpServer {
-        let listener = TcpListener::bind(("127.0.0.1", port))
-            .await
-            .expect("bind SMTP port");
+        // A restart on the port of a stopped server: the port may still be held for a moment
+        // (the old listener's task is being cancelled, or the system lent the port to an
+        // outgoing connection meanwhile), so binding is retried for up to ten seconds, and
+        // fails with the last error after that.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(l) => break l,
+                Err(e) if port != 0 && std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("bind SMTP port {port}: {e}"),
+            }
+        };
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let store = received.clone();

@@ -365,6 +365,17 @@ pub async fn fiscal_year_page(
         })
         .collect();
     page.ctx.insert("regions", &regions);
+    let map: Vec<Value> = crate::offices::TILE_MAP
+        .iter()
+        .map(|(code, x, y)| {
+            let name = crate::offices::find(code)
+                .map(|o| pick(lang, &o.province_th, &o.province_en))
+                .unwrap_or_default();
+            json!({"x": u32::from(*x) * 18, "y": u32::from(*y) * 18, "name": name,
+                   "on": r.offices.iter().any(|o| o.office_code == *code && o.enrolled > 0)})
+        })
+        .collect();
+    page.ctx.insert("map", &map);
     page.ctx.insert("r", &r);
     page.ctx.insert("indicators", &indicators);
     page.ctx.insert("offices", &offices);
