@@ -1395,6 +1395,9 @@ async fn the_fiscal_year_view_adds_up_its_cohorts_and_counts_the_offices_reached
         assert!(page.contains(n.as_str()), "{n}: {page}");
     }
     assert!(page.contains("2 / 76"), "{page}");
+    // The cohort's report page names its regions too.
+    let report_page = crate::web::page(&app, &b, &format!("/cohorts/{}/report", c.cohort)).await;
+    assert!(report_page.contains("ภาคเหนือ"), "{report_page}");
     let list = crate::web::page(&app, &b, "/admin/cohorts").await;
     assert!(list.contains("/reports/fiscal-years/2566"));
     assert!(list.contains("/reports/fiscal-years/2565"));

@@ -233,6 +233,16 @@ async fn render_report(
         })
         .collect();
     page.ctx.insert("sessions", &sessions);
+    let regions: Vec<Value> = r
+        .regions
+        .iter()
+        .map(|g| {
+            json!({"name": pick(lang, g.name_th, g.region.name_en()), "offices": g.offices,
+                   "reached": g.offices_reached, "enrolled": g.enrolled,
+                   "completed": g.completed, "credentialed": g.credentialed})
+        })
+        .collect();
+    page.ctx.insert("regions", &regions);
     page.ctx.insert("r", &r);
     page.ctx.insert("trainees", &trainees);
     page.ctx.insert("offices", &offices);
