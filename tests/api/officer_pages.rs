@@ -400,3 +400,87 @@ async fn a_new_admin_sees_first_steps_until_a_cohort_exists() {
     let html = page(&app, &web, "/").await;
     assert!(!html.contains("เริ่มต้นใช้งาน"), "{html}");
 }
+
+#[tokio::test]
+async fn one_button_marks_everyone_not_yet_marked_present_and_keeps_the_marks_chosen() {
+    // Issue 22, point 10: 80 drop-downs and no "all present".
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 3).await;
+    let s = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -60, 120).await;
+    let sid = s["id"].as_str().unwrap();
+    let b = crate::web::sign_in(&app, "admin@example.org").await;
+    let path = format!("/sessions/{sid}");
+    let html = crate::web::page(&app, &b, &path).await;
+    assert!(html.contains("ที่ยังไม่เลือกเป็น"), "{html}");
+    // Trainee 0 absent, trainee 1 online and left at "—", trainee 2 left at "—".
+    let (t0, t1, t2) = (&c.trainees[0].0, &c.trainees[1].0, &c.trainees[2].0);
+    let fields = [
+        (format!("status:{t0}"), "absent".to_string()),
+        (format!("via:{t0}"), "room".to_string()),
+        (format!("status:{t1}"), String::new()),
+        (format!("via:{t1}"), "online".to_string()),
+        (format!("status:{t2}"), String::new()),
+        (format!("via:{t2}"), "room".to_string()),
+        ("all".to_string(), "present".to_string()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let res = crate::web::post_form(&app, &b, &format!("{path}/attendance"), &path, &pairs).await;
+    assert_eq!(res.status(), 303);
+    let marks: Value = app
+        .get(
+            &format!("/api/v1/sessions/{sid}/attendance"),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mark = |u: &str| {
+        marks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user_id"] == u)
+            .unwrap_or_else(|| panic!("{u}: {marks}"))
+            .clone()
+    };
+    assert_eq!(mark(t0)["status"], "absent", "{marks}");
+    assert_eq!(mark(t1)["status"], "present");
+    assert_eq!(mark(t1)["via"], "online");
+    assert_eq!(mark(t2)["status"], "present");
+    assert_eq!(mark(t2)["via"], "room");
+    // Save alone leaves a line at "—" unmarked.
+    let s2 = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -30, 60).await;
+    let sid2 = s2["id"].as_str().unwrap();
+    let path2 = format!("/sessions/{sid2}");
+    let status = format!("status:{t0}");
+    let res = crate::web::post_form(
+        &app,
+        &b,
+        &format!("{path2}/attendance"),
+        &path2,
+        &[(status.as_str(), "")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let marks2: Value = app
+        .get(
+            &format!("/api/v1/sessions/{sid2}/attendance"),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !marks2
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["user_id"] == t0.as_str() && !m["status"].is_null()),
+        "{marks2}"
+    );
+}

@@ -161,6 +161,9 @@ pub async fn save_attendance(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let sid = id.clone();
+    // "Everyone not marked is present" (the button beside Save): the marks chosen stay, every
+    // trainee left at "—" is marked present, in the room or online as chosen on their line.
+    let all_present = field(&f, "all") == "present";
     state
         .db
         .run(move |conn| {
@@ -168,6 +171,11 @@ pub async fn save_attendance(
             for (k, v) in &f {
                 let Some(uid) = k.strip_prefix("status:") else {
                     continue;
+                };
+                let v = if v.is_empty() && all_present {
+                    "present"
+                } else {
+                    v.as_str()
                 };
                 if v.is_empty() {
                     continue;
