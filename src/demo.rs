@@ -534,21 +534,7 @@ pub fn seed(
     tracing::info!(issued = issued.len(), "demo credentials issued");
     // The completion certificates (วุฒิบัตร) of those who met the completion rule, signed by a
     // named officer with a (drawn) signature.
-    use base64::Engine;
-    crate::evaluation::completion::save_signatory(
-        conn,
-        &cid,
-        &admin,
-        &crate::evaluation::completion::Signatory {
-            name_th: "นางสาววิมลรัตน์ ตั้งมั่น".into(),
-            name_en: "Ms Wimonrat Tangman".into(),
-            position_th: "ผู้อำนวยการกองบริหารการรับรอง สมอ. (ตัวอย่าง)".into(),
-            position_en: "Director, Certification Division, TISI (example)".into(),
-            signature_png: Some(
-                base64::engine::general_purpose::STANDARD.encode(demo_signature_png()),
-            ),
-        },
-    )?;
+    crate::evaluation::completion::save_signatory(conn, &cid, &admin, &demo_signatory())?;
     let (completions, _) =
         crate::evaluation::completion::issue(conn, issuer, course, &cid, &admin)?;
     tracing::info!(
@@ -664,6 +650,18 @@ fn take_quiz(
         quizzes::save_answer(conn, &row.id, &(&q.id).into(), user, &answer)?;
     }
     Ok(quizzes::submit(conn, &row.id, user)?.has_passed())
+}
+
+/// Who signs the demo's completion certificates, with a drawn signature.
+fn demo_signatory() -> crate::evaluation::completion::Signatory {
+    use base64::Engine;
+    crate::evaluation::completion::Signatory {
+        name_th: "นางสาววิมลรัตน์ ตั้งมั่น".into(),
+        name_en: "Ms Wimonrat Tangman".into(),
+        position_th: "ผู้อำนวยการกองบริหารการรับรอง สมอ. (ตัวอย่าง)".into(),
+        position_en: "Director, Certification Division, TISI (example)".into(),
+        signature_png: Some(base64::engine::general_purpose::STANDARD.encode(demo_signature_png())),
+    }
 }
 
 /// A drawn signature for the demo's signatory: a greyscale PNG of a looping stroke.
@@ -837,21 +835,7 @@ fn second_year(
             crate::evaluation::respond(conn, course, &cid, &survey.slug, t, &answers)?;
         }
     }
-    use base64::Engine;
-    crate::evaluation::completion::save_signatory(
-        conn,
-        &cid,
-        admin,
-        &crate::evaluation::completion::Signatory {
-            name_th: "นางสาววิมลรัตน์ ตั้งมั่น".into(),
-            name_en: "Ms Wimonrat Tangman".into(),
-            position_th: "ผู้อำนวยการกองบริหารการรับรอง สมอ. (ตัวอย่าง)".into(),
-            position_en: "Director, Certification Division, TISI (example)".into(),
-            signature_png: Some(
-                base64::engine::general_purpose::STANDARD.encode(demo_signature_png()),
-            ),
-        },
-    )?;
+    crate::evaluation::completion::save_signatory(conn, &cid, admin, &demo_signatory())?;
     crate::evaluation::completion::issue(conn, issuer, course, &cid, admin)?;
     crate::evaluation::report::save_narrative(
         conn,

@@ -93,6 +93,13 @@ mod tests {
     }
 }
 
+/// The 76 Provincial Industry Offices (every office but the head office).
+pub fn provincial() -> impl Iterator<Item = &'static Office> {
+    all()
+        .iter()
+        .filter(|o| o.kind == "provincial_industry_office")
+}
+
 /// The six geographic regions of Thailand (the National Geographical Committee's division,
 /// which the province codes of ISO 3166-2:TH follow): north, northeast, central, east, west
 /// and south.

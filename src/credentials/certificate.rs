@@ -77,7 +77,7 @@ fn runs(text: &str) -> Vec<(bool, String)> {
 }
 
 /// Width of a shaped run in points.
-fn width(data: &[u8], text: &str, size: f32) -> f32 {
+pub(crate) fn width(data: &[u8], text: &str, size: f32) -> f32 {
     let Some(face) = rustybuzz::Face::from_slice(data, 0) else {
         return 0.0;
     };
@@ -144,8 +144,6 @@ fn rect(s: &mut Surface<'_>, x: f32, y: f32, w: f32, h: f32) {
 /// Renders the certificate (A4 landscape) as PDF bytes.
 pub fn render(c: &CertificateText) -> Result<Vec<u8>, AppError> {
     let f = fonts()?;
-    let qr = qrcode::QrCode::new(c.verify_url.as_bytes())
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code: {e}")))?;
     let (w, h) = (842.0_f32, 595.0_f32);
     let mut doc = Document::new();
     let settings = PageSettings::from_wh(w, h)
@@ -240,26 +238,13 @@ pub fn render(c: &CertificateText) -> Result<Vec<u8>, AppError> {
         );
         line(&mut s, f, &c.verify_url, 8.0, false, At::Left(70.0, 552.0));
         // QR code, one square per dark module, with a quiet zone.
-        let n = qr.width();
-        let module = 130.0 / (n as f32 + 8.0);
-        let (qx, qy) = (w - 70.0 - 130.0, h - 60.0 - 130.0);
-        s.set_fill(Some(fill(255, 255, 255)));
-        rect(&mut s, qx, qy, 130.0, 130.0);
-        s.set_fill(Some(fill(0, 0, 0)));
-        let colors = qr.to_colors();
-        for yy in 0..n {
-            for xx in 0..n {
-                if colors.get(yy * n + xx) == Some(&qrcode::Color::Dark) {
-                    rect(
-                        &mut s,
-                        qx + (xx as f32 + 4.0) * module,
-                        qy + (yy as f32 + 4.0) * module,
-                        module + 0.01,
-                        module + 0.01,
-                    );
-                }
-            }
-        }
+        qr(
+            &mut s,
+            &c.verify_url,
+            w - 70.0 - 130.0,
+            h - 60.0 - 130.0,
+            130.0,
+        )?;
         s.finish();
     }
     page.finish();

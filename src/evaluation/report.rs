@@ -39,6 +39,20 @@ pub struct RegionFigures {
     pub credentialed: usize,
 }
 
+/// Whether the office had at least one trainee in these figures.
+pub fn reached(offices: &[OfficeFigures], code: &str) -> bool {
+    offices
+        .iter()
+        .any(|o| o.office_code == code && o.enrolled > 0)
+}
+
+/// The Provincial Industry Offices that had no trainee in these figures.
+pub fn not_reached(offices: &[OfficeFigures]) -> Vec<&'static crate::offices::Office> {
+    crate::offices::provincial()
+        .filter(|o| !reached(offices, &o.code))
+        .collect()
+}
+
 /// The offices' figures added up by region (every region, also those with no trainee).
 pub fn by_region(offices: &[OfficeFigures]) -> Vec<RegionFigures> {
     crate::offices::Region::ALL
@@ -51,12 +65,8 @@ pub fn by_region(offices: &[OfficeFigures]) -> Vec<RegionFigures> {
             RegionFigures {
                 region,
                 name_th: region.name_th(),
-                offices: crate::offices::all()
-                    .iter()
-                    .filter(|o| {
-                        o.kind == "provincial_industry_office"
-                            && crate::offices::region(&o.code) == Some(region)
-                    })
+                offices: crate::offices::provincial()
+                    .filter(|o| crate::offices::region(&o.code) == Some(region))
                     .count(),
                 offices_reached: in_region.iter().filter(|o| o.enrolled > 0).count(),
                 enrolled: in_region.iter().map(|o| o.enrolled).sum(),
@@ -93,6 +103,18 @@ pub struct Indicator {
     /// `None` while there is nothing to measure.
     pub result: Option<f64>,
     pub met: Option<bool>,
+}
+
+impl Indicator {
+    /// A value of this indicator as reports print it: the mean with two decimals, a count of
+    /// offices whole, a share with one decimal.
+    pub fn shown(&self, v: f64) -> String {
+        match self.id {
+            "satisfaction_mean" => format!("{v:.2}"),
+            "offices" => format!("{v:.0}"),
+            _ => format!("{v:.1}"),
+        }
+    }
 }
 
 fn indicator(
@@ -332,9 +354,10 @@ pub fn cohort_report(
         evaluation.paired.improved_percent,
         evaluation.satisfaction.as_ref().and_then(|s| s.mean),
     );
+    let offices: Vec<OfficeFigures> = offices.into_values().collect();
     Ok(Report {
         sessions: cohorts::attendance_by_session(conn, cohort_id)?,
-        regions: by_region(&offices.values().cloned().collect::<Vec<_>>()),
+        regions: by_region(&offices),
         seats,
         indicators,
         cohort_id: cohort_id.clone(),
@@ -351,7 +374,7 @@ pub fn cohort_report(
             product: holders("product"),
             service: holders("service"),
         },
-        offices: offices.into_values().collect(),
+        offices,
         trainees,
         evaluation,
         narrative: store::narrative(conn, cohort_id)?.unwrap_or_default(),
@@ -493,14 +516,9 @@ pub fn fiscal_year_report(
             posttest_mean_percent: r.evaluation.posttest.mean_percent,
         });
     }
-    let provincial: Vec<&crate::offices::Office> = crate::offices::all()
-        .iter()
-        .filter(|o| o.kind == "provincial_industry_office")
-        .collect();
-    let reached = provincial
-        .iter()
-        .filter(|p| offices.get(&p.code).is_some_and(|o| o.enrolled > 0))
-        .count();
+    let offices: Vec<OfficeFigures> = offices.into_values().collect();
+    let provincial = crate::offices::provincial().count();
+    let reached = provincial - not_reached(&offices).len();
     let sum = |f: &dyn Fn(&CohortLine) -> usize| lines.iter().map(f).sum::<usize>();
     let t = &course.programme.targets;
     let mut indicators = indicators(
@@ -533,9 +551,9 @@ pub fn fiscal_year_report(
             service: sum(&|l| l.credentialed.service),
         },
         cohorts: lines,
-        regions: by_region(&offices.values().cloned().collect::<Vec<_>>()),
-        offices: offices.into_values().collect(),
+        regions: by_region(&offices),
+        offices,
         provincial_offices_reached: reached,
-        provincial_offices: provincial.len(),
+        provincial_offices: provincial,
     })
 }

@@ -167,19 +167,8 @@ pub async fn report(
     path: web::Path<CohortId>,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let format = q.format.clone().unwrap_or_else(|| "json".into());
-    if !matches!(format.as_str(), "json" | "xlsx" | "pdf" | "docx") {
-        return Err(AppError::Validation {
-            code: "invalid_format",
-            message: format!("format: json, xlsx, pdf or docx, not '{format}'"),
-        });
-    }
-    // The documents are in Thai, as officers file them.
-    let l = if matches!(format.as_str(), "pdf" | "docx") {
-        Language::Th
-    } else {
-        lang(q.lang.as_deref(), &user.0)
-    };
+    let format = ReportFormat::of(&q)?;
+    let l = format.language(&q, &user.0);
     let (id, course) = (path.into_inner(), state.course.clone());
     let programme_th = state.course.programme.title_th.clone();
     let (r, cohort) = state
@@ -211,36 +200,17 @@ pub async fn report(
         }
     };
     let file = |ext: &str| format!("report-{}.{ext}", r.cohort_id);
-    match format.as_str() {
-        "xlsx" => Ok(crate::http::api::cohorts::xlsx_response(
+    match format {
+        ReportFormat::Json => Ok(HttpResponse::Ok().json(r)),
+        ReportFormat::Xlsx => Ok(crate::http::api::cohorts::xlsx_response(
             &file("xlsx"),
             report_xlsx(&r)?,
         )),
-        "pdf" => {
-            let blocks = crate::evaluation::documents::blocks(&r, &header());
-            let bytes = crate::evaluation::documents::render_pdf(&blocks)?;
-            Ok(HttpResponse::Ok()
-                .content_type("application/pdf")
-                .insert_header((
-                    "content-disposition",
-                    format!("inline; filename=\"{}\"", file("pdf")),
-                ))
-                .body(bytes))
-        }
-        "docx" => {
-            let blocks = crate::evaluation::documents::blocks(&r, &header());
-            let bytes = crate::evaluation::documents::render_docx(&blocks)?;
-            Ok(HttpResponse::Ok()
-                .content_type(
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                )
-                .insert_header((
-                    "content-disposition",
-                    format!("attachment; filename=\"{}\"", file("docx")),
-                ))
-                .body(bytes))
-        }
-        _ => Ok(HttpResponse::Ok().json(r)),
+        document => document_response(
+            document,
+            &format!("report-{}", r.cohort_id),
+            &crate::evaluation::documents::blocks(&r, &header()),
+        ),
     }
 }
 
@@ -394,18 +364,8 @@ pub async fn fiscal_year(
     path: web::Path<i32>,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let format = q.format.clone().unwrap_or_else(|| "json".into());
-    if !matches!(format.as_str(), "json" | "xlsx" | "pdf" | "docx") {
-        return Err(AppError::Validation {
-            code: "invalid_format",
-            message: format!("format: json, xlsx, pdf or docx, not '{format}'"),
-        });
-    }
-    let l = if format == "json" {
-        lang(q.lang.as_deref(), &user.0)
-    } else {
-        Language::Th
-    };
+    let format = ReportFormat::of(&q)?;
+    let l = format.language(&q, &user.0);
     let (fy, course) = (path.into_inner(), state.course.clone());
     let r = state
         .db
@@ -413,44 +373,90 @@ pub async fn fiscal_year(
             crate::evaluation::report::fiscal_year_report(conn, &course, fy, &user.0, l)
         })
         .await?;
-    let file = |ext: &str| format!("report-fy{fy}.{ext}");
-    let blocks = || {
-        crate::evaluation::documents::fiscal_year_blocks(
-            &r,
-            &state.course.programme.title_th,
-            &crate::dates::format_date_long(
-                crate::dates::local_date(crate::util::now()),
-                Language::Th,
-            ),
-        )
-    };
-    match format.as_str() {
-        "xlsx" => Ok(crate::http::api::cohorts::xlsx_response(
-            &file("xlsx"),
+    let file = format!("report-fy{fy}");
+    match format {
+        ReportFormat::Json => Ok(HttpResponse::Ok().json(r)),
+        ReportFormat::Xlsx => Ok(crate::http::api::cohorts::xlsx_response(
+            &format!("{file}.xlsx"),
             fiscal_year_xlsx(&r)?,
         )),
-        "pdf" => Ok(document_response(
-            "application/pdf",
-            &file("pdf"),
-            crate::evaluation::documents::render_pdf(&blocks())?,
-        )),
-        "docx" => Ok(document_response(
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            &file("docx"),
-            crate::evaluation::documents::render_docx(&blocks())?,
-        )),
-        _ => Ok(HttpResponse::Ok().json(r)),
+        document => document_response(
+            document,
+            &file,
+            &crate::evaluation::documents::fiscal_year_blocks(
+                &r,
+                &state.course.programme.title_th,
+                &crate::dates::format_date_long(
+                    crate::dates::local_date(crate::util::now()),
+                    Language::Th,
+                ),
+            ),
+        ),
     }
 }
 
-fn document_response(content_type: &str, file: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type.to_string())
+/// What a report is asked for as: `?format=json|xlsx|pdf|docx`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReportFormat {
+    Json,
+    Xlsx,
+    Pdf,
+    Docx,
+}
+
+impl ReportFormat {
+    fn of(q: &ReportQuery) -> Result<ReportFormat, AppError> {
+        match q.format.as_deref().unwrap_or("json") {
+            "json" => Ok(ReportFormat::Json),
+            "xlsx" => Ok(ReportFormat::Xlsx),
+            "pdf" => Ok(ReportFormat::Pdf),
+            "docx" => Ok(ReportFormat::Docx),
+            other => Err(AppError::Validation {
+                code: "invalid_format",
+                message: format!("format: json, xlsx, pdf or docx, not '{other}'"),
+            }),
+        }
+    }
+
+    /// The documents and data sheets are in Thai, as officers file them; the JSON is in the
+    /// language asked for.
+    fn language(self, q: &ReportQuery, user: &crate::accounts::User) -> Language {
+        if self == ReportFormat::Json {
+            lang(q.lang.as_deref(), user)
+        } else {
+            Language::Th
+        }
+    }
+}
+
+/// A report as a PDF (shown in the browser) or a DOCX (downloaded), named `{file}.pdf|docx`.
+fn document_response(
+    format: ReportFormat,
+    file: &str,
+    blocks: &[crate::evaluation::documents::Block],
+) -> Result<HttpResponse, AppError> {
+    let (content_type, disposition, ext, body) = if format == ReportFormat::Docx {
+        (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "attachment",
+            "docx",
+            crate::evaluation::documents::render_docx(blocks)?,
+        )
+    } else {
+        (
+            "application/pdf",
+            "inline",
+            "pdf",
+            crate::evaluation::documents::render_pdf(blocks)?,
+        )
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
         .insert_header((
             "content-disposition",
-            format!("attachment; filename=\"{file}\""),
+            format!("{disposition}; filename=\"{file}.{ext}\""),
         ))
-        .body(body)
+        .body(body))
 }
 
 /// The fiscal year's data sheets: indicators and totals, cohorts, offices.

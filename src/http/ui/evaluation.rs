@@ -197,27 +197,7 @@ async fn render_report(
                    "enrolled": o.enrolled, "completed": o.completed, "credentialed": o.credentialed})
         })
         .collect();
-    let indicators: Vec<Value> = r
-        .indicators
-        .iter()
-        .map(|i| {
-            let f = |v: f64| {
-                if i.id == "satisfaction_mean" {
-                    format!("{v:.2}")
-                } else {
-                    format!("{v:.1}")
-                }
-            };
-            json!({"name": pick(lang, i.name_th, i.name_en), "target": f(i.target),
-            "result": i.result.map(f).unwrap_or_else(|| "–".into()),
-            "met": i.met,
-            "met_label": match i.met {
-                Some(true) => t.get("report_met").cloned().unwrap_or_default(),
-                Some(false) => t.get("report_not_met").cloned().unwrap_or_default(),
-                None => "–".into(),
-            }})
-        })
-        .collect();
+    let indicators = indicator_lines(&r.indicators, lang);
     let mut page = Page::new(req);
     page.flash_from_query(req);
     page.ctx.insert("user", &user);
@@ -233,16 +213,7 @@ async fn render_report(
         })
         .collect();
     page.ctx.insert("sessions", &sessions);
-    let regions: Vec<Value> = r
-        .regions
-        .iter()
-        .map(|g| {
-            json!({"name": pick(lang, g.name_th, g.region.name_en()), "offices": g.offices,
-                   "reached": g.offices_reached, "enrolled": g.enrolled,
-                   "completed": g.completed, "credentialed": g.credentialed})
-        })
-        .collect();
-    page.ctx.insert("regions", &regions);
+    page.ctx.insert("regions", &region_lines(&r.regions, lang));
     page.ctx.insert("r", &r);
     page.ctx.insert("trainees", &trainees);
     page.ctx.insert("offices", &offices);
@@ -311,25 +282,7 @@ pub async fn fiscal_year_page(
             crate::evaluation::report::fiscal_year_report(conn, &course, fy, &u, lang)
         })
         .await?;
-    let t = strings(lang);
-    let indicators: Vec<Value> = r
-        .indicators
-        .iter()
-        .map(|i| {
-            let f = |v: f64| match i.id {
-                "satisfaction_mean" => format!("{v:.2}"),
-                "offices" => format!("{v:.0}"),
-                _ => format!("{v:.1}"),
-            };
-            json!({"name": pick(lang, i.name_th, i.name_en), "target": f(i.target),
-            "result": i.result.map(f).unwrap_or_else(|| "–".into()), "met": i.met,
-            "met_label": match i.met {
-                Some(true) => t.get("report_met").cloned().unwrap_or_default(),
-                Some(false) => t.get("report_not_met").cloned().unwrap_or_default(),
-                None => "–".into(),
-            }})
-        })
-        .collect();
+    let indicators = indicator_lines(&r.indicators, lang);
     let offices: Vec<Value> = r
         .offices
         .iter()
@@ -339,42 +292,14 @@ pub async fn fiscal_year_page(
                    "enrolled": o.enrolled, "completed": o.completed, "credentialed": o.credentialed})
         })
         .collect();
-    let missing: Vec<String> = crate::offices::all()
-        .iter()
-        .filter(|o| o.kind == "provincial_industry_office")
-        .filter(|o| {
-            !r.offices
-                .iter()
-                .any(|x| x.office_code == o.code && x.enrolled > 0)
-        })
+    let missing: Vec<String> = crate::evaluation::report::not_reached(&r.offices)
+        .into_iter()
         .map(|o| pick(lang, &o.province_th, &o.province_en))
         .collect();
     let mut page = Page::new(&req);
     page.ctx.insert("user", &user);
     page.ctx.insert("fy", &fy);
-    // Coverage by region: one tile per Provincial Industry Office, filled when reached.
-    let regions: Vec<Value> = r
-        .regions
-        .iter()
-        .map(|g| {
-            let tiles: Vec<bool> = crate::offices::all()
-                .iter()
-                .filter(|o| {
-                    o.kind == "provincial_industry_office"
-                        && crate::offices::region(&o.code) == Some(g.region)
-                })
-                .map(|o| {
-                    r.offices
-                        .iter()
-                        .any(|x| x.office_code == o.code && x.enrolled > 0)
-                })
-                .collect();
-            json!({"name": pick(lang, g.name_th, g.region.name_en()), "offices": g.offices,
-                   "reached": g.offices_reached, "enrolled": g.enrolled, "completed": g.completed,
-                   "credentialed": g.credentialed, "tiles": tiles, "width": tiles.len() * 18})
-        })
-        .collect();
-    page.ctx.insert("regions", &regions);
+    page.ctx.insert("regions", &region_lines(&r.regions, lang));
     let map: Vec<Value> = crate::offices::TILE_MAP
         .iter()
         .map(|(code, x, y)| {
@@ -382,7 +307,7 @@ pub async fn fiscal_year_page(
                 .map(|o| pick(lang, &o.province_th, &o.province_en))
                 .unwrap_or_default();
             json!({"x": u32::from(*x) * 18, "y": u32::from(*y) * 18, "name": name,
-                   "on": r.offices.iter().any(|o| o.office_code == *code && o.enrolled > 0)})
+                   "on": crate::evaluation::report::reached(&r.offices, code)})
         })
         .collect();
     page.ctx.insert("map", &map);
@@ -391,4 +316,37 @@ pub async fn fiscal_year_page(
     page.ctx.insert("offices", &offices);
     page.ctx.insert("missing", &missing);
     page.render(&state, "evaluation/fiscal_year.html", StatusCode::OK)
+}
+
+/// The regions' figures as the report pages list them.
+fn region_lines(
+    regions: &[crate::evaluation::report::RegionFigures],
+    lang: Language,
+) -> Vec<Value> {
+    regions
+        .iter()
+        .map(|g| {
+            json!({"name": pick(lang, g.name_th, g.region.name_en()), "offices": g.offices,
+                   "reached": g.offices_reached, "enrolled": g.enrolled,
+                   "completed": g.completed, "credentialed": g.credentialed})
+        })
+        .collect()
+}
+
+/// The indicators as the report pages list them: name, target, result and whether met, in
+/// words.
+fn indicator_lines(list: &[crate::evaluation::report::Indicator], lang: Language) -> Vec<Value> {
+    let t = strings(lang);
+    list.iter()
+        .map(|i| {
+            json!({"name": pick(lang, i.name_th, i.name_en), "target": i.shown(i.target),
+            "result": i.result.map(|v| i.shown(v)).unwrap_or_else(|| "–".into()),
+            "met": i.met,
+            "met_label": match i.met {
+                Some(true) => t.get("report_met").cloned().unwrap_or_default(),
+                Some(false) => t.get("report_not_met").cloned().unwrap_or_default(),
+                None => "–".into(),
+            }})
+        })
+        .collect()
 }
