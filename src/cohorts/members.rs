@@ -124,6 +124,7 @@ pub fn remove_member(
     write_tx(conn, |conn| {
         let role = store::find_member_role(conn, cohort_id, user_id)?.ok_or(AppError::NotFound)?;
         store::delete_member(conn, cohort_id, user_id)?;
+        store::delete_lead(conn, cohort_id, user_id)?;
         if role == MemberRole::Trainee.as_str() {
             store::add_seat(conn, cohort_id, -1)?;
         } else {
@@ -140,6 +141,65 @@ pub fn remove_member(
         )?;
         Ok(())
     })
+}
+
+/// Names (or, with `lead == false`, un-names) one of the cohort's instructors as a lead
+/// instructor (admins). When the two markers of a written answer disagree, an admin or a lead
+/// instructor who did not mark it decides. Audited; naming twice changes nothing.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn set_lead(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    user_id: &crate::accounts::model::UserId,
+    lead: bool,
+    actor: &User,
+) -> Result<(), AppError> {
+    if actor.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let t = now();
+    write_tx(conn, |conn| {
+        store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
+        if store::find_member_role(conn, cohort_id, user_id)?.as_deref()
+            != Some(MemberRole::Instructor.as_str())
+        {
+            return Err(AppError::from(CohortError::RoleMismatch(
+                "only an instructor of this cohort can be its lead instructor".into(),
+            )));
+        }
+        let changed = if lead {
+            store::insert_lead(conn, cohort_id, user_id, &actor.id, t)?
+        } else {
+            store::delete_lead(conn, cohort_id, user_id)?
+        };
+        if changed > 0 {
+            crate::credentials::store::audit(
+                conn,
+                Some(&actor.id),
+                if lead { "lead_named" } else { "lead_unnamed" },
+                AuditSubject::of(cohort_id),
+                &serde_json::json!({"user_id": user_id}),
+                t,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Whether a person may moderate a cohort's written answers: an admin, or a lead instructor.
+pub fn may_moderate(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    user: &User,
+) -> Result<bool, AppError> {
+    if user.role == Role::Admin {
+        return Ok(true);
+    }
+    Ok(
+        store::find_member_role(conn, cohort_id, &user.id)?.as_deref()
+            == Some(MemberRole::Instructor.as_str())
+            && store::is_lead(conn, cohort_id, &user.id)?,
+    )
 }
 
 /// Gives the cohort's calendar feed a new secret link (staff, e.g. after a link leaked).

@@ -50,24 +50,32 @@ pub struct TrainingTime {
 
 impl TrainingTime {
     /// Minutes attended by one person.
-    pub fn attended_by(&self, user_id: &str) -> i64 {
-        self.attended.get(user_id).copied().unwrap_or(0)
+    pub fn attended_by(&self, user_id: &crate::accounts::model::UserId) -> i64 {
+        self.attended.get(user_id.as_str()).copied().unwrap_or(0)
     }
 
     /// The scheduled minutes one trainee is measured against: all of them, or (when excused
     /// absence is excluded) less the sessions they were excused from.
-    pub fn scheduled_for(&self, user_id: &str, rule: ExcusedAbsence) -> i64 {
+    pub fn scheduled_for(
+        &self,
+        user_id: &crate::accounts::model::UserId,
+        rule: ExcusedAbsence,
+    ) -> i64 {
         match rule {
             ExcusedAbsence::Absent => self.scheduled,
             ExcusedAbsence::Excluded => {
-                (self.scheduled - self.excused.get(user_id).copied().unwrap_or(0)).max(0)
+                (self.scheduled - self.excused.get(user_id.as_str()).copied().unwrap_or(0)).max(0)
             }
         }
     }
 
     /// One trainee's attended share of their scheduled time, in per cent; `None` while
     /// nothing is scheduled for them.
-    pub fn percent(&self, user_id: &str, rule: ExcusedAbsence) -> Option<f64> {
+    pub fn percent(
+        &self,
+        user_id: &crate::accounts::model::UserId,
+        rule: ExcusedAbsence,
+    ) -> Option<f64> {
         let of = self.scheduled_for(user_id, rule);
         (of > 0).then(|| 100.0 * self.attended_by(user_id) as f64 / of as f64)
     }
@@ -110,7 +118,7 @@ pub fn attendance_rates(
     let members = store::list_members(conn, cohort_id)?;
     let mut out = std::collections::HashMap::new();
     for m in members.iter().filter(|m| m.role == "trainee") {
-        out.insert(m.user_id.clone(), time.percent(m.user_id.as_str(), rule));
+        out.insert(m.user_id.clone(), time.percent(&m.user_id, rule));
     }
     Ok(out)
 }

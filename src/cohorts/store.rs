@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    attendance, cohort_members, cohort_sessions, cohort_staff_history, cohorts, users, zoom_rows,
+    attendance, cohort_leads, cohort_members, cohort_sessions, cohort_staff_history, cohorts,
+    users, zoom_rows,
 };
 use crate::db::DbConnection;
 
@@ -136,6 +137,61 @@ pub fn find_member_role(
         .select(cohort_members::role)
         .first(conn)
         .optional()
+}
+
+/// Whether an instructor is one of the cohort's lead instructors.
+pub fn is_lead(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<bool> {
+    Ok(cohort_leads::table
+        .find((cohort_id, user_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// The cohort's lead instructors.
+pub fn leads_of(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+) -> QueryResult<Vec<crate::accounts::model::UserId>> {
+    cohort_leads::table
+        .filter(cohort_leads::cohort_id.eq(cohort_id))
+        .select(cohort_leads::user_id)
+        .order(cohort_leads::named_at.asc())
+        .load(conn)
+}
+
+/// Names a lead instructor (once; naming again changes nothing).
+pub fn insert_lead(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    user_id: &crate::accounts::model::UserId,
+    named_by: &crate::accounts::model::UserId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    if is_lead(conn, cohort_id, user_id)? {
+        return Ok(0);
+    }
+    diesel::insert_into(cohort_leads::table)
+        .values((
+            cohort_leads::cohort_id.eq(cohort_id),
+            cohort_leads::user_id.eq(user_id),
+            cohort_leads::named_by.eq(named_by),
+            cohort_leads::named_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Ends a lead instructor's naming.
+pub fn delete_lead(
+    conn: &mut DbConnection,
+    cohort_id: &crate::cohorts::model::CohortId,
+    user_id: &crate::accounts::model::UserId,
+) -> QueryResult<usize> {
+    diesel::delete(cohort_leads::table.find((cohort_id, user_id))).execute(conn)
 }
 
 pub fn insert_member(

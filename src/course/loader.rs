@@ -181,7 +181,18 @@ pub fn load_course(dir: &Path) -> Result<Course, Vec<Problem>> {
     let mut problems = Vec::new();
     let (modules, module_slugs) = load_modules(&root, &mut problems);
     let module_set: BTreeSet<String> = module_slugs.into_iter().collect();
-    let (quizzes, quiz_slugs) = load_quizzes(&root, &module_set, &mut problems);
+    // A written task's case may show an image beside a module's text, named
+    // `<module slug>/<file>` (served at `/media/<module slug>/<file>`).
+    let course_images: BTreeSet<String> = modules
+        .iter()
+        .flat_map(|m| {
+            m.images
+                .iter()
+                .filter(|i| !i.contains('/'))
+                .map(move |i| format!("{}/{i}", m.slug))
+        })
+        .collect();
+    let (quizzes, quiz_slugs) = load_quizzes(&root, &module_set, &course_images, &mut problems);
     for q in &quizzes {
         for r in &q.requires.quizzes {
             if r == &q.slug || !quiz_slugs.contains(r) {
@@ -794,6 +805,7 @@ impl ModuleFiles<'_> {
 fn load_quizzes(
     root: &Path,
     modules: &BTreeSet<String>,
+    images: &BTreeSet<String>,
     problems: &mut Vec<Problem>,
 ) -> (Vec<Quiz>, BTreeSet<String>) {
     let Some(dir) = content_folder(root, "quizzes", problems) else {
@@ -821,12 +833,50 @@ fn load_quizzes(
         };
         match quiz_from_text(slug, &rel, &text, Some(modules)) {
             Ok(quiz) => {
+                check_case_images(&rel, &text, &quiz, images, problems);
                 quizzes.insert(quiz.slug.clone(), quiz);
             }
             Err(mut found) => problems.append(&mut found),
         }
     }
     (quizzes.into_values().collect(), slugs)
+}
+
+/// The images and links of a written task's case (Markdown): an image is a module's image
+/// named `<module slug>/<file>`, as the page serves it from `/media/`. Problems are reported
+/// at the question's `id` line.
+fn check_case_images(
+    rel: &str,
+    text: &str,
+    quiz: &Quiz,
+    images: &BTreeSet<String>,
+    problems: &mut Vec<Problem>,
+) {
+    for q in &quiz.questions {
+        if !matches!(q.body, QuestionBody::Essay { .. }) {
+            continue;
+        }
+        let line = text
+            .lines()
+            .position(|l| {
+                let l = l.trim();
+                l.starts_with("id") && l.contains(&format!("\"{}\"", q.id))
+            })
+            .map_or(1, |i| i + 1);
+        for prompt in [&q.prompt_th, &q.prompt_en] {
+            let mut found = Vec::new();
+            markdown::check_body(rel, prompt, line, images, &mut found);
+            for mut p in found {
+                // One line for the question: the prompt's own line numbers are not the file's.
+                p.line = line;
+                p.message = p.message.replace(
+                    "in the module folder",
+                    "of a module, named <module slug>/<file>",
+                );
+                problems.push(p);
+            }
+        }
+    }
 }
 
 /// A quiz file with `questions_from = "<slug>"` takes its `[[blueprint]]` and `[[questions]]`

@@ -146,6 +146,15 @@ diesel::joinable!(attendance -> cohort_sessions (session_id));
 diesel::joinable!(attendance -> users (user_id));
 
 diesel::table! {
+    cohort_leads (cohort_id, user_id) {
+        cohort_id -> Text,
+        user_id -> Text,
+        named_by -> Text,
+        named_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     cohort_staff_history (cohort_id, user_id, started_at) {
         cohort_id -> Text,
         user_id -> Text,
@@ -411,6 +420,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_emails,
     cohorts,
     cohort_members,
+    cohort_leads,
     cohort_sessions,
     attendance,
     zoom_rows,

@@ -33,6 +33,7 @@ pub const TABLES: &[&str] = &[
     "outbox_emails",
     "cohorts",
     "cohort_members",
+    "cohort_leads",
     "cohort_staff_history",
     "cohort_sessions",
     "attendance",

@@ -6,7 +6,6 @@
 //! assessor credential.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -14,31 +13,16 @@ use super::*;
 use crate::accounts::model::UserId;
 use crate::cohorts::model::CohortId;
 use crate::credentials::Issuer;
-use crate::db::schema::{cohort_signatories, completions};
 use crate::ids::AuditSubject;
+
+/// One stored certificate (kept in `store`, with its queries).
+pub use super::store::CompletionRow;
 
 crate::id_type!(
     /// A completion certificate's id (a UUID; `/verify/{id}`).
     CompletionId
 );
 crate::audited!(CompletionId, "completion");
-
-/// One stored certificate.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = completions)]
-pub struct CompletionRow {
-    pub id: CompletionId,
-    pub number: String,
-    pub user_id: UserId,
-    pub cohort_id: CohortId,
-    pub minutes: i32,
-    pub issued_at: NaiveDateTime,
-    pub issued_by: Option<String>,
-    pub signatory_name: String,
-    pub signatory_position: String,
-    pub kid: String,
-    pub credential_jwt: String,
-}
 
 /// Who signs a cohort's certificates.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -121,26 +105,7 @@ pub fn signatory(
     conn: &mut DbConnection,
     cohort_id: &CohortId,
 ) -> Result<Option<Signatory>, AppError> {
-    let row: Option<(String, String, String, String, Option<String>)> = cohort_signatories::table
-        .find(cohort_id)
-        .select((
-            cohort_signatories::name_th,
-            cohort_signatories::name_en,
-            cohort_signatories::position_th,
-            cohort_signatories::position_en,
-            cohort_signatories::signature_png,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(
-        |(name_th, name_en, position_th, position_en, signature_png)| Signatory {
-            name_th,
-            name_en,
-            position_th,
-            position_en,
-            signature_png,
-        },
-    ))
+    Ok(store::signatory(conn, cohort_id)?)
 }
 
 /// Names who signs the cohort's certificates (admins). A new signature replaces the old; an
@@ -196,19 +161,7 @@ pub fn save_signatory(
     };
     let t = crate::util::now();
     write_tx(conn, |conn| {
-        diesel::delete(cohort_signatories::table.find(cohort_id)).execute(conn)?;
-        diesel::insert_into(cohort_signatories::table)
-            .values((
-                cohort_signatories::cohort_id.eq(cohort_id),
-                cohort_signatories::name_th.eq(&out.name_th),
-                cohort_signatories::name_en.eq(&out.name_en),
-                cohort_signatories::position_th.eq(&out.position_th),
-                cohort_signatories::position_en.eq(&out.position_en),
-                cohort_signatories::signature_png.eq(&out.signature_png),
-                cohort_signatories::updated_by.eq(&user.id),
-                cohort_signatories::updated_at.eq(t),
-            ))
-            .execute(conn)?;
+        store::replace_signatory(conn, cohort_id, &out, &user.id, t)?;
         crate::credentials::store::audit(
             conn,
             Some(&user.id),
@@ -222,20 +175,9 @@ pub fn save_signatory(
     Ok(out)
 }
 
-fn rows_of_cohort(
-    conn: &mut DbConnection,
-    cohort_id: &CohortId,
-) -> Result<Vec<CompletionRow>, AppError> {
-    Ok(completions::table
-        .filter(completions::cohort_id.eq(cohort_id))
-        .order(completions::number.asc())
-        .select(CompletionRow::as_select())
-        .load(conn)?)
-}
-
 fn views(conn: &mut DbConnection, cohort_id: &CohortId) -> Result<Vec<CompletionView>, AppError> {
     let members = cohorts::store::list_members(conn, cohort_id)?;
-    Ok(rows_of_cohort(conn, cohort_id)?
+    Ok(store::completions_of_cohort(conn, cohort_id)?
         .into_iter()
         .map(|r| {
             let m = members.iter().find(|m| m.user_id == r.user_id);
@@ -269,12 +211,7 @@ pub fn of_trainee(
     cohort_id: &CohortId,
     user_id: &UserId,
 ) -> Result<Option<CompletionRow>, AppError> {
-    Ok(completions::table
-        .filter(completions::cohort_id.eq(cohort_id))
-        .filter(completions::user_id.eq(user_id))
-        .select(CompletionRow::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(store::completion_of_trainee(conn, cohort_id, user_id)?)
 }
 
 /// The Open Badges 3.0 document of a certificate.
@@ -407,9 +344,7 @@ pub fn issue(
             let (jwt, kid) = crate::credentials::sign_credential(conn, issuer, &payload)?;
             row.kid = kid;
             row.credential_jwt = jwt;
-            diesel::insert_into(completions::table)
-                .values(&row)
-                .execute(conn)?;
+            store::insert_completion(conn, &row)?;
             crate::credentials::store::audit(
                 conn,
                 Some(&actor.id),
@@ -431,12 +366,7 @@ pub fn verify(
     course: &Course,
     id: &CompletionId,
 ) -> Result<Option<PublicCompletion>, AppError> {
-    let Some(row) = completions::table
-        .find(id)
-        .select(CompletionRow::as_select())
-        .first(conn)
-        .optional()?
-    else {
+    let Some(row) = store::find_completion(conn, id)? else {
         return Ok(None);
     };
     public(conn, course, row).map(Some)
@@ -448,11 +378,7 @@ pub fn id_by_number(conn: &mut DbConnection, number: &str) -> Result<Option<Stri
     if number.is_empty() || number.len() > 64 {
         return Ok(None);
     }
-    Ok(completions::table
-        .filter(completions::number.eq(number))
-        .select(completions::id)
-        .first::<String>(conn)
-        .optional()?)
+    Ok(store::completion_id_by_number(conn, &number)?)
 }
 
 fn public(
@@ -493,12 +419,7 @@ pub fn pdf(
     id: &CompletionId,
     user: &User,
 ) -> Result<(String, Vec<u8>), AppError> {
-    let row = completions::table
-        .find(id)
-        .select(CompletionRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)?;
+    let row = store::find_completion(conn, id)?.ok_or(AppError::NotFound)?;
     if row.user_id != user.id
         && cohorts::authorize(conn, &row.cohort_id, user, Access::Staff).is_err()
     {
@@ -572,7 +493,7 @@ pub fn zip(
 ) -> Result<Vec<u8>, AppError> {
     use std::io::Write;
     cohorts::authorize(conn, cohort_id, user, Access::Staff)?;
-    let rows = rows_of_cohort(conn, cohort_id)?;
+    let rows = store::completions_of_cohort(conn, cohort_id)?;
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -594,11 +515,6 @@ pub fn purge_issued_before(
     conn: &mut DbConnection,
     cutoff: NaiveDateTime,
     dry_run: bool,
-) -> QueryResult<i64> {
-    let old = completions::table.filter(completions::issued_at.lt(cutoff));
-    if dry_run {
-        old.count().get_result(conn)
-    } else {
-        diesel::delete(old).execute(conn).map(|n| n as i64)
-    }
+) -> diesel::result::QueryResult<i64> {
+    store::purge_completions_issued_before(conn, cutoff, dry_run)
 }

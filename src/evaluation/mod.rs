@@ -414,12 +414,12 @@ pub fn evaluation(
         .into_iter()
         .filter(|m| m.role == MemberRole::Trainee.as_str())
     {
-        let mine = time.attended_by(m.user_id.as_str()) as f64 / 60.0;
+        let mine = time.attended_by(&m.user_id) as f64 / 60.0;
         trainees.push(TraineeFigures {
             pretest_percent: pre.get(m.user_id.as_str()).copied(),
             posttest_percent: post.get(m.user_id.as_str()).copied(),
             attended_hours: round2(mine),
-            percent: time.percent(m.user_id.as_str(), rule).map(round2),
+            percent: time.percent(&m.user_id, rule).map(round2),
             user_id: m.user_id,
         });
     }

@@ -1,8 +1,15 @@
-//! Survey persistence: answers without the person, and who has responded, kept apart.
+//! Survey persistence: answers without the person, and who has responded, kept apart; the
+//! completion certificates and who signs them.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{cohort_report_texts, survey_respondents, survey_responses};
+use super::completion::{CompletionId, Signatory};
+use crate::accounts::model::UserId;
+use crate::cohorts::model::CohortId;
+use crate::db::schema::{
+    cohort_report_texts, cohort_signatories, completions, survey_respondents, survey_responses,
+};
 use crate::db::DbConnection;
 
 /// Whether this person has answered this survey in this cohort.
@@ -165,5 +172,140 @@ pub fn purge_cohort_respondents(
         rows.count().get_result(conn)
     } else {
         diesel::delete(rows).execute(conn).map(|n| n as i64)
+    }
+}
+
+/// One stored completion certificate.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = completions)]
+pub struct CompletionRow {
+    pub id: CompletionId,
+    pub number: String,
+    pub user_id: UserId,
+    pub cohort_id: CohortId,
+    pub minutes: i32,
+    pub issued_at: NaiveDateTime,
+    pub issued_by: Option<String>,
+    pub signatory_name: String,
+    pub signatory_position: String,
+    pub kid: String,
+    pub credential_jwt: String,
+}
+
+/// The cohort's signatory, if one was named.
+pub fn signatory(conn: &mut DbConnection, cohort_id: &CohortId) -> QueryResult<Option<Signatory>> {
+    let row: Option<(String, String, String, String, Option<String>)> = cohort_signatories::table
+        .find(cohort_id)
+        .select((
+            cohort_signatories::name_th,
+            cohort_signatories::name_en,
+            cohort_signatories::position_th,
+            cohort_signatories::position_en,
+            cohort_signatories::signature_png,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(
+        |(name_th, name_en, position_th, position_en, signature_png)| Signatory {
+            name_th,
+            name_en,
+            position_th,
+            position_en,
+            signature_png,
+        },
+    ))
+}
+
+/// Saves (replaces) the cohort's signatory.
+pub fn replace_signatory(
+    conn: &mut DbConnection,
+    cohort_id: &CohortId,
+    s: &Signatory,
+    by: &UserId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(cohort_signatories::table.find(cohort_id)).execute(conn)?;
+    diesel::insert_into(cohort_signatories::table)
+        .values((
+            cohort_signatories::cohort_id.eq(cohort_id),
+            cohort_signatories::name_th.eq(&s.name_th),
+            cohort_signatories::name_en.eq(&s.name_en),
+            cohort_signatories::position_th.eq(&s.position_th),
+            cohort_signatories::position_en.eq(&s.position_en),
+            cohort_signatories::signature_png.eq(&s.signature_png),
+            cohort_signatories::updated_by.eq(by),
+            cohort_signatories::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// The cohort's certificates, by number.
+pub fn completions_of_cohort(
+    conn: &mut DbConnection,
+    cohort_id: &CohortId,
+) -> QueryResult<Vec<CompletionRow>> {
+    completions::table
+        .filter(completions::cohort_id.eq(cohort_id))
+        .order(completions::number.asc())
+        .select(CompletionRow::as_select())
+        .load(conn)
+}
+
+/// The certificate of one trainee in a cohort, if issued.
+pub fn completion_of_trainee(
+    conn: &mut DbConnection,
+    cohort_id: &CohortId,
+    user_id: &UserId,
+) -> QueryResult<Option<CompletionRow>> {
+    completions::table
+        .filter(completions::cohort_id.eq(cohort_id))
+        .filter(completions::user_id.eq(user_id))
+        .select(CompletionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A certificate by its id.
+pub fn find_completion(
+    conn: &mut DbConnection,
+    id: &CompletionId,
+) -> QueryResult<Option<CompletionRow>> {
+    completions::table
+        .find(id)
+        .select(CompletionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a new certificate.
+pub fn insert_completion(conn: &mut DbConnection, row: &CompletionRow) -> QueryResult<usize> {
+    diesel::insert_into(completions::table)
+        .values(row)
+        .execute(conn)
+}
+
+/// The id of the certificate with this number (as stored).
+pub fn completion_id_by_number(
+    conn: &mut DbConnection,
+    number: &str,
+) -> QueryResult<Option<String>> {
+    completions::table
+        .filter(completions::number.eq(number))
+        .select(completions::id)
+        .first::<String>(conn)
+        .optional()
+}
+
+/// Removes (or, on a dry run, counts) the certificates issued before `cutoff` (retention).
+pub fn purge_completions_issued_before(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+    dry_run: bool,
+) -> QueryResult<i64> {
+    let old = completions::table.filter(completions::issued_at.lt(cutoff));
+    if dry_run {
+        old.count().get_result(conn)
+    } else {
+        diesel::delete(old).execute(conn).map(|n| n as i64)
     }
 }

@@ -51,6 +51,8 @@ route_table! {
     post "/api/v1/cohorts/{id}/members" => api::cohorts::add_member;
     post "/api/v1/cohorts/{id}/members/bulk" => api::cohorts::add_members_bulk;
     delete "/api/v1/cohorts/{id}/members/{user_id}" => api::cohorts::remove_member;
+    put "/api/v1/cohorts/{id}/leads/{user_id}" => api::cohorts::name_lead;
+    delete "/api/v1/cohorts/{id}/leads/{user_id}" => api::cohorts::unname_lead;
     post "/api/v1/cohorts/{id}/calendar/rotate" => api::cohorts::rotate_calendar;
     get "/api/v1/cohorts/{id}/roster" => api::cohorts::roster;
     get "/api/v1/cohorts/{id}/sessions" => api::cohorts::list_sessions;
@@ -162,6 +164,8 @@ route_table! {
     post "/join" => ui::cohorts::join;
     get "/cohorts/{id}" => ui::cohorts::cohort_page;
     post "/cohorts/{id}/publish" => ui::cohorts::publish;
+    post "/cohorts/{id}/members" => ui::cohorts::members::add_member;
+    post "/cohorts/{id}/leads" => ui::cohorts::members::set_lead;
     post "/cohorts/{id}/issue" => ui::credentials::issue;
     post "/cohorts/{id}/issue-all" => ui::credentials::issue_all;
     get "/reports/fiscal-years/{fy}" => ui::evaluation::fiscal_year_page;
@@ -181,6 +185,8 @@ route_table! {
     get "/attempts/{id}" => ui::quizzes::attempt_page;
     post "/attempts/{id}/submit" => ui::quizzes::submit;
     get "/cohorts/{id}/marking" => ui::marking::queue_page;
+    get "/cohorts/{id}/conflicts" => ui::marking::conflicts_page;
+    post "/cohorts/{id}/conflicts" => ui::marking::declare_conflict;
     get "/cohorts/{id}/surveys/{slug}" => ui::evaluation::survey_page;
     get "/cohorts/{id}/report" => ui::evaluation::report_page;
     post "/cohorts/{id}/report" => ui::evaluation::save_report;

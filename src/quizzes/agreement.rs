@@ -15,6 +15,11 @@ use super::store::MarkRow;
 /// Koch's scale.
 pub const LOW_KAPPA: f64 = 0.6;
 
+/// Fewer answers than this (marked by both markers of a pair, or by two markers of a
+/// question) give no verdict: the figures are shown with `few_answers`, not `low_agreement`
+/// (one disagreement among two answers says little about a rubric).
+pub const MIN_ANSWERS: usize = 5;
+
 /// Agreement weights between category `i` and `j` of `k`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weights {
@@ -74,14 +79,83 @@ pub struct PairAgreement {
     pub exact: f64,
     /// Quadratic-weighted kappa over the question's points; `None` with too little variety.
     pub weighted_kappa: Option<f64>,
-    /// `low_agreement` when the kappa is below [`LOW_KAPPA`].
+    /// `few_answers` below [`MIN_ANSWERS`], else `low_agreement` when the kappa is below
+    /// [`LOW_KAPPA`].
     pub flags: Vec<&'static str>,
 }
 
-/// Agreement per question and marker pair from the markers' marks (moderation left out: a
-/// moderator decides, they do not mark blind beside the others). `points` gives each
-/// question's maximum, the number of categories less one.
-pub fn agreement(marks: &[MarkRow], points: &BTreeMap<String, u32>) -> Vec<PairAgreement> {
+/// Agreement of all markers on one question: every pair of marks given to the same answer,
+/// pooled.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QuestionAgreement {
+    pub question_id: String,
+    /// Pairs of marks given to the same answer (an answer with two markers gives one).
+    pub answers: usize,
+    /// Share of those pairs with the same total (0–1).
+    pub exact: f64,
+    /// Quadratic-weighted kappa of the pooled pairs, each counted in both orders (markers are
+    /// not fixed raters across answers, so the table is made symmetric).
+    pub weighted_kappa: Option<f64>,
+    /// `few_answers` below [`MIN_ANSWERS`], else `low_agreement` when the kappa is below
+    /// [`LOW_KAPPA`].
+    pub flags: Vec<&'static str>,
+}
+
+fn flags_of(answers: usize, kappa: Option<f64>) -> Vec<&'static str> {
+    if answers < MIN_ANSWERS {
+        vec!["few_answers"]
+    } else if kappa.is_some_and(|k| k < LOW_KAPPA) {
+        vec!["low_agreement"]
+    } else {
+        vec![]
+    }
+}
+
+/// A (max+1)×(max+1) table of counts from pairs of totals (rounded to whole points).
+fn table_of(totals: &[(f64, f64)], max: usize, symmetric: bool) -> Vec<Vec<f64>> {
+    let k = max + 1;
+    let mut table = vec![vec![0.0; k]; k];
+    let cell = |t: f64| (t.round().max(0.0) as usize).min(max);
+    for (ta, tb) in totals {
+        table[cell(*ta)][cell(*tb)] += 1.0;
+        if symmetric {
+            table[cell(*tb)][cell(*ta)] += 1.0;
+        }
+    }
+    table
+}
+
+fn exact_share(totals: &[(f64, f64)]) -> f64 {
+    totals.iter().filter(|(x, y)| (x - y).abs() < 1e-9).count() as f64 / totals.len() as f64
+}
+
+/// Agreement per question, all its markers pooled (see [`QuestionAgreement`]).
+pub fn per_question(marks: &[MarkRow], points: &BTreeMap<String, u32>) -> Vec<QuestionAgreement> {
+    let mut by_question: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for ((question, _, _), totals) in pairs_of(marks) {
+        by_question.entry(question).or_default().extend(totals);
+    }
+    by_question
+        .into_iter()
+        .map(|(question_id, totals)| {
+            let max = points.get(&question_id).copied().unwrap_or(0) as usize;
+            let kappa = weighted_kappa(&table_of(&totals, max, true), Weights::Quadratic);
+            QuestionAgreement {
+                answers: totals.len(),
+                exact: exact_share(&totals),
+                weighted_kappa: kappa,
+                flags: flags_of(totals.len(), kappa),
+                question_id,
+            }
+        })
+        .collect()
+}
+
+/// (question, marker a, marker b) → [(a's total, b's total)] over the answers both marked,
+/// a < b; moderation left out.
+type Pairs = BTreeMap<(String, String, String), Vec<(f64, f64)>>;
+
+fn pairs_of(marks: &[MarkRow]) -> Pairs {
     // (question, attempt) → [(marker, total)]
     let mut by_answer: BTreeMap<(String, String), Vec<(String, f64)>> = BTreeMap::new();
     for m in marks
@@ -93,8 +167,7 @@ pub fn agreement(marks: &[MarkRow], points: &BTreeMap<String, u32>) -> Vec<PairA
             .or_default()
             .push((m.marker_id.to_string(), m.points));
     }
-    // (question, marker a, marker b) → [(a's total, b's total)], a < b.
-    let mut pairs: BTreeMap<(String, String, String), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut pairs: Pairs = BTreeMap::new();
     for ((question, _), list) in &by_answer {
         for (x, (ma, pa)) in list.iter().enumerate() {
             for (mb, pb) in list.iter().skip(x + 1) {
@@ -111,31 +184,25 @@ pub fn agreement(marks: &[MarkRow], points: &BTreeMap<String, u32>) -> Vec<PairA
         }
     }
     pairs
+}
+
+/// Agreement per question and marker pair from the markers' marks (moderation left out: a
+/// moderator decides, they do not mark blind beside the others). `points` gives each
+/// question's maximum, the number of categories less one.
+pub fn agreement(marks: &[MarkRow], points: &BTreeMap<String, u32>) -> Vec<PairAgreement> {
+    pairs_of(marks)
         .into_iter()
         .map(|((question_id, a, b), totals)| {
             let max = points.get(&question_id).copied().unwrap_or(0) as usize;
-            let k = max + 1;
-            let mut table = vec![vec![0.0; k]; k];
-            for (ta, tb) in &totals {
-                let i = (ta.round().max(0.0) as usize).min(max);
-                let j = (tb.round().max(0.0) as usize).min(max);
-                table[i][j] += 1.0;
-            }
-            let exact = totals.iter().filter(|(x, y)| (x - y).abs() < 1e-9).count() as f64
-                / totals.len() as f64;
-            let kappa = weighted_kappa(&table, Weights::Quadratic);
+            let kappa = weighted_kappa(&table_of(&totals, max, false), Weights::Quadratic);
             PairAgreement {
                 question_id,
                 marker_a: a.into(),
                 marker_b: b.into(),
                 answers: totals.len(),
-                exact,
+                exact: exact_share(&totals),
                 weighted_kappa: kappa,
-                flags: if kappa.is_some_and(|k| k < LOW_KAPPA) {
-                    vec!["low_agreement"]
-                } else {
-                    vec![]
-                },
+                flags: flags_of(totals.len(), kappa),
             }
         })
         .collect()
@@ -223,6 +290,69 @@ mod tests {
         assert_eq!(a[0].marker_a, *"m1");
         assert_eq!(a[0].answers, 3);
         assert!((a[0].exact - 2.0 / 3.0).abs() < 1e-12);
-        assert!(a[0].flags.contains(&"low_agreement"), "{:?}", a[0]);
+        // Three answers give figures but no verdict.
+        assert_eq!(a[0].flags, ["few_answers"], "{:?}", a[0]);
+        // Five, two of them far apart: low agreement.
+        let mut more = marks.clone();
+        more.extend([
+            mark("q", "a4", "m1", 4.0),
+            mark("q", "a4", "m2", 0.0),
+            mark("q", "a5", "m2", 3.0),
+            mark("q", "a5", "m1", 3.0),
+        ]);
+        let a = agreement(&more, &points);
+        assert_eq!(a[0].answers, 5);
+        assert!(a[0].weighted_kappa.unwrap() < LOW_KAPPA, "{:?}", a[0]);
+        assert_eq!(a[0].flags, ["low_agreement"], "{:?}", a[0]);
+    }
+
+    #[test]
+    fn a_question_pools_every_pair_of_its_markers() {
+        // m1·m2 agree on a1–a3; m3·m1 on a4 and a5; m2·m3 disagree by one point on a6.
+        let marks = vec![
+            mark("q", "a1", "m1", 1.0),
+            mark("q", "a1", "m2", 1.0),
+            mark("q", "a2", "m1", 2.0),
+            mark("q", "a2", "m2", 2.0),
+            mark("q", "a3", "m1", 0.0),
+            mark("q", "a3", "m2", 0.0),
+            mark("q", "a4", "m3", 2.0),
+            mark("q", "a4", "m1", 2.0),
+            mark("q", "a5", "m3", 1.0),
+            mark("q", "a5", "m1", 1.0),
+            mark("q", "a6", "m2", 1.0),
+            mark("q", "a6", "m3", 2.0),
+        ];
+        let points = BTreeMap::from([("q".to_string(), 2u32)]);
+        assert_eq!(agreement(&marks, &points).len(), 3);
+        let q = per_question(&marks, &points);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].answers, 6);
+        assert!((q[0].exact - 5.0 / 6.0).abs() < 1e-12);
+        // By hand: the symmetric table of 12 ordered pairs is diag (2, 4, 4) plus (1,2) and (2,1)
+        // once each; margins 2/12, 5/12, 5/12 on both sides. Quadratic weights over 3
+        // categories: 1 on the diagonal, 0.75 one apart, 0 two apart.
+        // po = (10 + 2·0.75) / 12 = 0.958333…; pe = Σ w·r_i·c_j = 0.739583…;
+        // kappa = (po − pe) / (1 − pe) = 0.84.
+        let pe = {
+            let m = [2.0 / 12.0, 5.0 / 12.0, 5.0 / 12.0];
+            let w = |i: usize, j: usize| 1.0 - ((i as f64 - j as f64) / 2.0).powi(2);
+            let mut pe = 0.0;
+            for i in 0..3 {
+                for j in 0..3 {
+                    pe += w(i, j) * m[i] * m[j];
+                }
+            }
+            pe
+        };
+        let po = (10.0 + 2.0 * 0.75) / 12.0;
+        let expected = (po - pe) / (1.0 - pe);
+        assert!((expected - 0.84).abs() < 1e-9, "{expected}");
+        assert!(
+            (q[0].weighted_kappa.unwrap() - expected).abs() < 1e-9,
+            "{:?}",
+            q[0]
+        );
+        assert!(q[0].flags.is_empty(), "{:?}", q[0]);
     }
 }

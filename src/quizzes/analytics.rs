@@ -34,6 +34,9 @@ pub struct QuizStats {
     /// Written questions: how the markers agree, per question and marker pair.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub marker_agreement: Vec<super::agreement::PairAgreement>,
+    /// Written questions: how all their markers agree, pooled per question.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub question_agreement: Vec<super::agreement::QuestionAgreement>,
 }
 
 /// One graded attempt: percent, and per question (score, max points).
@@ -137,6 +140,7 @@ pub fn compute(attempts: &[GradedAttempt], order: &[String]) -> QuizStats {
         cronbach_alpha,
         questions,
         marker_agreement: Vec::new(),
+        question_agreement: Vec::new(),
     }
 }
 

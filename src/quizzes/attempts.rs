@@ -405,7 +405,13 @@ pub struct AttemptView {
     pub id: AttemptId,
     pub cohort_id: crate::cohorts::model::CohortId,
     pub quiz_slug: String,
-    pub user_id: crate::accounts::model::UserId,
+    /// Whose attempt it is; `null` for staff while its written answers wait for their marks
+    /// (marking is blind: the queue gives markers the attempt's id, and this view must not
+    /// name the writer behind it).
+    pub user_id: Option<crate::accounts::model::UserId>,
+    /// Whose attempt it is, for the service's own pages (never sent).
+    #[serde(skip)]
+    pub owner: crate::accounts::model::UserId,
     pub attempt_no: i32,
     /// `open`, `submitted` or `expired` (closed by the deadline).
     pub state: AttemptState,
@@ -516,7 +522,8 @@ pub fn get_attempt(
         id: row.id,
         cohort_id: row.cohort_id,
         quiz_slug: row.quiz_slug,
-        user_id: row.user_id,
+        user_id: (!(staff && marked == Some(MarkingState::Pending))).then(|| row.user_id.clone()),
+        owner: row.user_id,
         attempt_no: row.attempt_no,
         started_at: row.started_at,
         deadline: row.deadline,

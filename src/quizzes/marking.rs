@@ -139,6 +139,8 @@ pub fn queue(
     lang: Language,
 ) -> Result<Vec<MarkingItem>, AppError> {
     cohorts::authorize(conn, cohort_id, user, Access::Staff)?;
+    // Answers whose markers disagree go only to those who may decide them.
+    let moderator = cohorts::may_moderate(conn, cohort_id, user)?;
     let pending = store::pending_marking_of_cohort(conn, cohort_id)?;
     let ids: Vec<AttemptId> = pending.iter().map(|a| a.id.clone()).collect();
     let marks = store::marks_of(conn, &ids)?;
@@ -177,8 +179,8 @@ pub fn queue(
             }
             let stage = match answer_marking(&mine, quiz.marking) {
                 AnswerMarking::Waiting => MarkStage::Mark,
-                AnswerMarking::Moderation => MarkStage::Moderation,
-                AnswerMarking::Final(_) => continue,
+                AnswerMarking::Moderation if moderator => MarkStage::Moderation,
+                AnswerMarking::Moderation | AnswerMarking::Final(_) => continue,
             };
             let text = answers
                 .get(&q.id)
@@ -248,7 +250,7 @@ pub fn mark(
     link: &str,
 ) -> Result<MarkOutcome, AppError> {
     let row = store::find_attempt(conn, attempt_id)?.ok_or(AppError::NotFound)?;
-    let (_, role) = cohorts::authorize(conn, &row.cohort_id, user, Access::Staff)?;
+    cohorts::authorize(conn, &row.cohort_id, user, Access::Staff)?;
     if row.user_id == user.id {
         return Err(AppError::Forbidden);
     }
@@ -309,8 +311,7 @@ pub fn mark(
         }));
     }
     let levels_json = serde_json::to_string(levels).map_err(bad_state)?;
-    let admin = user.role == Role::Admin;
-    let lead = admin || role == Some(MemberRole::Instructor);
+    let lead = cohorts::may_moderate(conn, &row.cohort_id, user)?;
     let t = now();
     let (stage, answer_status, graded) = write_tx(conn, |conn| {
         // Marks of one attempt are taken one at a time (the attempt's lock), so two markers
@@ -334,7 +335,8 @@ pub fn mark(
             AnswerMarking::Moderation if lead => MarkStage::Moderation,
             AnswerMarking::Moderation => {
                 return Err(AppError::from(QuizError::ModeratorNeeded(
-                    "the markers disagree: an admin or an instructor who did not mark it decides"
+                    "the markers disagree: an admin or a lead instructor who did not mark it \
+                     decides"
                         .into(),
                 )))
             }

@@ -78,5 +78,6 @@ pub fn cohort_analytics(
         .flat_map(|q| q.questions.iter().map(|qq| (qq.id.clone(), qq.points)))
         .collect();
     stats.marker_agreement = agreement::agreement(&marks, &points);
+    stats.question_agreement = agreement::per_question(&marks, &points);
     Ok((stats, table))
 }

@@ -172,6 +172,14 @@ fn form_body(path: &str, persona: &str) -> Vec<(&'static str, String)> {
                 f.push((k, String::new()));
             }
         }
+        "/cohorts/{id}/members" => {
+            f.push(("email", "nobody@example.org".into()));
+            f.push(("role", "bogus".into()));
+        }
+        "/cohorts/{id}/leads" => {
+            f.push(("user_id", "nope".into()));
+            f.push(("lead", "1".into()));
+        }
         "/cohorts/{id}/publish" => {
             f.push(("kind", "module".into()));
             f.push(("slug", "01-what-is-tis-s".into()));

@@ -420,6 +420,24 @@ async fn a_written_task_is_written_offline_marked_on_two_phones_moderated_and_re
     ] {
         assert!(review.contains(expected), "{expected}: {review}");
     }
+    // The levels each marker chose, in the rubric's words (read from the shipped file): the
+    // first criterion's top level (marker 1, the moderator) and its lowest (marker 2).
+    let file: toml::Value = toml::from_str(
+        &std::fs::read_to_string("course_content/quizzes/final-written.toml").unwrap(),
+    )
+    .unwrap();
+    let levels = file["questions"][0]["rubric"][0]["levels"]
+        .as_array()
+        .unwrap();
+    for level in [&levels[0], levels.last().unwrap()] {
+        let text: String = level["text_th"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .take(40)
+            .collect();
+        assert!(review.contains(&text), "level {text}: {review}");
+    }
     j.check(&phone, "written-review").await;
     phone.close().await;
     assert!(

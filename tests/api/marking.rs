@@ -264,6 +264,26 @@ async fn written_answers_are_marked_blind_by_two_markers_and_moderated_when_they
         assert_eq!(item["stage"], "mark");
         assert_eq!(item["attempt_id"], a.as_str());
     }
+    // Nor does the attempt the queue points to, while its marks are awaited: a marker who
+    // opens it sees no owner (the trainee still sees their own).
+    for staff in [&one, &s.admin] {
+        let view: Value = app
+            .get(&format!("/api/v1/attempts/{a}"), Some(staff))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(view["user_id"], Value::Null, "{view}");
+        let text = view.to_string();
+        assert!(!text.contains(s.trainee_id.as_str()), "{text}");
+    }
+    let own: Value = app
+        .get(&format!("/api/v1/attempts/{a}"), Some(&s.trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["user_id"], s.trainee_id.as_str());
     let finding = items
         .iter()
         .find(|i| i["question_id"] == "finding")
@@ -373,6 +393,54 @@ async fn written_answers_are_marked_blind_by_two_markers_and_moderated_when_they
     )
     .await;
     assert_eq!(error_code(m1, 409).await, "already_marked");
+    // Nor may an instructor who is not a lead instructor: the queue does not offer it, and a
+    // mark is refused.
+    assert!(queue(&app, &s, &three).await.is_empty());
+    let plain = mark(
+        &app,
+        &three,
+        &a,
+        "finding",
+        json!({"requirement": "partial", "evidence": "some"}),
+    )
+    .await;
+    assert_eq!(error_code(plain, 409).await, "moderator_needed");
+    // Only an admin names a lead instructor, and only among the cohort's instructors.
+    let three_id = app
+        .get("/api/v1/me", Some(&three))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lead_path = format!("/api/v1/cohorts/{}/leads/{three_id}", s.cohort);
+    let by = |token: &str| {
+        app.client
+            .put(app.url(&lead_path))
+            .bearer_auth(token.to_string())
+            .send()
+    };
+    assert_eq!(by(&one).await.unwrap().status(), 403);
+    let not_staff = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/cohorts/{}/leads/{}",
+            s.cohort, s.trainee_id
+        )))
+        .bearer_auth(&s.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(not_staff, 422).await, "role_mismatch");
+    assert_eq!(by(&s.admin).await.unwrap().status(), 204);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'lead_named'")
+            .await,
+        1
+    );
+    // Named lead, the third person is offered the decision, with both marks and no marker named.
     let items = queue(&app, &s, &three).await;
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["stage"], "moderation");
@@ -401,8 +469,16 @@ async fn written_answers_are_marked_blind_by_two_markers_and_moderated_when_they
     assert_eq!(m["result"]["score"], 8.5);
     assert_eq!(m["result"]["percent"], 70.83);
     assert_eq!(m["result"]["passed"], true);
-    // The trainee is told once; nothing more can be marked.
+    // The trainee is told once; nothing more can be marked. Marked, the attempt names its owner
+    // to staff again.
     assert_eq!(mails_to(&app, "attempt_marked", &trainee_email).await, 1);
+    let graded: Value = app
+        .get(&format!("/api/v1/attempts/{a}"), Some(&one))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(graded["user_id"], s.trainee_id.as_str());
     let admin_marks = mark(&app, &s.admin, &a, "plan", json!({"overall": "p0"})).await;
     assert_eq!(error_code(admin_marks, 409).await, "marking_complete");
     assert!(queue(&app, &s, &s.admin).await.is_empty());
@@ -515,6 +591,21 @@ async fn written_answers_are_marked_blind_by_two_markers_and_moderated_when_they
     for a in agreement {
         assert_eq!(a["answers"], 1);
         assert_eq!(a["exact"], 0.0, "{a}");
+        // One answer per pair: the figures, and no verdict on the rubric yet.
+        assert!(a.get("weighted_kappa").is_some(), "{a}");
+        assert_eq!(a["flags"], json!(["few_answers"]), "{a}");
+    }
+    // Per question, every pair of its markers pooled.
+    let pooled = stats["question_agreement"].as_array().unwrap();
+    let mut ids: Vec<&str> = pooled
+        .iter()
+        .map(|q| q["question_id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["finding", "plan"], "{stats}");
+    for q in pooled {
+        assert_eq!(q["answers"], 1, "{q}");
+        assert_eq!(q["flags"], json!(["few_answers"]), "{q}");
     }
     // The result counts for the quiz.
     let results: Value = app
@@ -533,6 +624,136 @@ async fn written_answers_are_marked_blind_by_two_markers_and_moderated_when_they
         .find(|r| r["quiz_slug"] == "case-study")
         .unwrap();
     assert_eq!(r["passed"], true, "{results}");
+}
+
+#[tokio::test]
+async fn marks_reach_the_trainee_only_as_the_review_policy_allows() {
+    for policy in [ReviewPolicy::AfterClose, ReviewPolicy::Never] {
+        let app = spawn_app().await;
+        let s = setup(&app, case_study(policy)).await;
+        let (a, _) = answer_and_submit(&app, &s).await;
+        let one = instructor(&app, &s, "marker.one@example.org").await;
+        let two = instructor(&app, &s, "marker.two@example.org").await;
+        for t in [&one, &two] {
+            marked(
+                &app,
+                t,
+                &a,
+                "finding",
+                json!({"requirement": "full", "evidence": "all"}),
+            )
+            .await;
+            marked(&app, t, &a, "plan", json!({"overall": "p4"})).await;
+        }
+        let own = |app: &TestApp| {
+            let (a, token) = (a.clone(), s.trainee.clone());
+            let url = app.url(&format!("/api/v1/attempts/{a}"));
+            let client = app.client.clone();
+            async move {
+                client
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<Value>()
+                    .await
+                    .unwrap()
+            }
+        };
+        // Graded and told: the result, but neither the levels nor the comments yet.
+        let graded = own(&app).await;
+        assert_eq!(graded["result"]["marking"], "complete", "{graded}");
+        assert_eq!(graded["result"]["passed"], true, "{graded}");
+        assert!(graded.get("review").is_none(), "{policy:?}: {graded}");
+        assert!(
+            !graded.to_string().contains("ระบุข้อกำหนดได้"),
+            "{policy:?}: {graded}"
+        );
+        // The cohort closes: after_close shows the marks, never still does not.
+        let res = app
+            .client
+            .patch(app.url(&format!("/api/v1/cohorts/{}", s.cohort)))
+            .bearer_auth(&s.admin)
+            .json(&json!({"status": "closed"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let after = own(&app).await;
+        let text = after.to_string();
+        match policy {
+            ReviewPolicy::AfterClose => {
+                let review = after["review"].as_array().expect("review after close");
+                let finding = review
+                    .iter()
+                    .find(|r| r["question_id"] == "finding")
+                    .unwrap();
+                assert_eq!(finding["marks"].as_array().unwrap().len(), 2, "{after}");
+                assert!(text.contains("ระบุข้อกำหนดได้"), "{after}");
+            }
+            _ => {
+                assert!(after.get("review").is_none(), "{after}");
+                assert!(!text.contains("ระบุข้อกำหนดได้"), "{after}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_marker_declares_a_conflict_on_the_queue_page_and_the_answer_leaves_the_queue() {
+    use crate::web::{page, post_form, sign_in};
+    let app = spawn_app().await;
+    let s = setup(&app, case_study(ReviewPolicy::AfterSubmit)).await;
+    let (a, _) = answer_and_submit(&app, &s).await;
+    instructor(&app, &s, "page.conflict@example.org").await;
+    let b = sign_in(&app, "page.conflict@example.org").await;
+    let queue_path = format!("/cohorts/{}/marking", s.cohort);
+    let conflicts_path = format!("/cohorts/{}/conflicts", s.cohort);
+    let before = page(&app, &b, &queue_path).await;
+    assert!(
+        before.contains(&format!("/marking/{a}/finding")),
+        "{before}"
+    );
+    assert!(before.contains(&conflicts_path), "{before}");
+    // The form, on its own page, names the cohort's trainees (the queue names no one).
+    let form = page(&app, &b, &conflicts_path).await;
+    assert!(
+        form.contains(&format!("<option value=\"{}\">", s.trainee_id)),
+        "{form}"
+    );
+    let res = post_form(
+        &app,
+        &b,
+        &conflicts_path,
+        &conflicts_path,
+        &[("user_id", &s.trainee_id), ("statement", "เป็นญาติ")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let after = page(&app, &b, &format!("{queue_path}?done=conflict_declared")).await;
+    assert!(!after.contains(&format!("/marking/{a}/")), "{after}");
+    assert!(after.contains("บันทึกการแจ้งแล้ว"), "{after}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'declare_conflict'")
+            .await,
+        1
+    );
+    // An empty statement is refused with a Thai page, and nothing is recorded.
+    let res = post_form(
+        &app,
+        &b,
+        &conflicts_path,
+        &conflicts_path,
+        &[("user_id", &s.trainee_id), ("statement", " ")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'declare_conflict'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -894,6 +1115,11 @@ async fn a_written_task_is_written_marked_and_reviewed_through_the_pages() {
     assert!(stats.contains("ความสอดคล้องของผู้ตรวจงานเขียน"), "{stats}");
     assert!(stats.contains("page.marker1@example.org"), "{stats}");
     assert!(!stats.contains("low_agreement"), "{stats}");
+    // One answer marked by the pair: the figures, and in words that it is too early to judge;
+    // the pooled row for each question comes first.
+    assert!(stats.contains("คำตอบยังน้อย ยังไม่สรุป"), "{stats}");
+    assert!(stats.contains("ผู้ตรวจทุกคน"), "{stats}");
+    assert!(!stats.contains("ความสอดคล้องต่ำ</span>"), "{stats}");
 }
 
 #[tokio::test]

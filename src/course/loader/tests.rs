@@ -389,6 +389,54 @@ fn images_are_listed_and_checked() {
     );
 }
 
+#[test]
+fn a_written_task_shows_a_modules_image_and_an_unknown_one_is_refused() {
+    let dir = shipped_copy();
+    let folder = dir.path().join("modules/05-evidence-findings-report");
+    fs::write(folder.join("delivery-note.png"), b"png").expect("write image");
+    let rel = "quizzes/final-written.toml";
+    edit(
+        dir.path(),
+        rel,
+        "### กรณีศึกษา:",
+        "![ใบส่งของ](05-evidence-findings-report/delivery-note.png)\n\n### กรณีศึกษา:",
+    );
+    let course = load_course(dir.path()).unwrap_or_else(|p| panic!("problems:\n{}", describe(&p)));
+    let written = course
+        .quizzes
+        .iter()
+        .find(|q| q.slug == "final-written")
+        .expect("final-written");
+    assert!(written.questions[0]
+        .prompt_th
+        .contains("05-evidence-findings-report/delivery-note.png"));
+
+    // A file no module holds, and a path outside the modules, are refused at the question.
+    edit(
+        dir.path(),
+        rel,
+        "05-evidence-findings-report/delivery-note.png",
+        "05-evidence-findings-report/missing.png",
+    );
+    let line = line_of(dir.path(), rel, "id = \"wt-finding-ceramic-mug-release\"");
+    let problems = load_err(dir.path());
+    assert!(
+        has(
+            &problems,
+            rel,
+            line,
+            "image \"05-evidence-findings-report/missing.png\""
+        ),
+        "{}",
+        describe(&problems)
+    );
+    assert!(
+        has(&problems, rel, line, "<module slug>/<file>"),
+        "{}",
+        describe(&problems)
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_outside_the_folder_is_refused() {

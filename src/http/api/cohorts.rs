@@ -341,6 +341,45 @@ pub async fn remove_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Names one of the cohort's instructors a lead instructor (admins): when the two markers of
+/// a written answer disagree, an admin or a lead instructor who did not mark it decides.
+#[utoipa::path(put, path = "/api/v1/cohorts/{id}/leads/{user_id}", tag = "cohorts",
+    responses((status = 204), (status = 422, body = crate::error::ApiError)), security(("bearer" = [])))]
+pub async fn name_lead(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<(
+        crate::cohorts::model::CohortId,
+        crate::accounts::model::UserId,
+    )>,
+) -> Result<HttpResponse, AppError> {
+    let (id, user_id) = path.into_inner();
+    state
+        .db
+        .run(move |conn| cohorts::set_lead(conn, &id, &user_id, true, &admin.0))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends a lead instructor's naming (admins); they stay an instructor of the cohort.
+#[utoipa::path(delete, path = "/api/v1/cohorts/{id}/leads/{user_id}", tag = "cohorts",
+    responses((status = 204), (status = 422, body = crate::error::ApiError)), security(("bearer" = [])))]
+pub async fn unname_lead(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<(
+        crate::cohorts::model::CohortId,
+        crate::accounts::model::UserId,
+    )>,
+) -> Result<HttpResponse, AppError> {
+    let (id, user_id) = path.into_inner();
+    state
+        .db
+        .run(move |conn| cohorts::set_lead(conn, &id, &user_id, false, &admin.0))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Gives the cohort's calendar feed a new secret link; the old link stops working (staff).
 /// Removing a member does the same.
 #[utoipa::path(post, path = "/api/v1/cohorts/{id}/calendar/rotate", tag = "cohorts",

@@ -89,7 +89,7 @@ impl Modify for ErrorResponses {
         users::get_user, users::update_user,
         outbox::list_outbox, outbox::retry_mail,
         cohorts::create_cohort, cohorts::list_cohorts, cohorts::get_cohort, cohorts::update_cohort,
-        cohorts::join_cohort, cohorts::add_member, cohorts::add_members_bulk, cohorts::remove_member, cohorts::rotate_calendar,
+        cohorts::join_cohort, cohorts::add_member, cohorts::add_members_bulk, cohorts::remove_member, cohorts::name_lead, cohorts::unname_lead, cohorts::rotate_calendar,
         cohorts::roster, cohorts::create_session, cohorts::list_sessions, cohorts::session_attendance,
         cohorts::mark_attendance, cohorts::checkin_code, cohorts::checkin, cohorts::import_zoom,
         cohorts::zoom_rows, cohorts::match_zoom,

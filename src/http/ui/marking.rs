@@ -50,6 +50,70 @@ pub async fn queue_page(
     page.render(&state, "marking/queue.html", StatusCode::OK)
 }
 
+/// The form to declare a conflict of interest with one of the cohort's trainees (cohort staff),
+/// on its own page: the marking queue names no one.
+pub async fn conflicts_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    PageUser(user): PageUser,
+    path: web::Path<crate::cohorts::model::CohortId>,
+) -> Result<HttpResponse, PageError> {
+    let lang = lang_of(&req);
+    let (cid, u) = (path.into_inner(), user.clone());
+    let c = cid.clone();
+    let (name, trainees) = state
+        .db
+        .read(move |conn| {
+            cohorts::authorize(conn, &c, &u, Access::Staff)?;
+            let cohort = cohorts::get_cohort(conn, &c, &u)?;
+            let trainees: Vec<Value> = cohorts::store::list_members(conn, &c)?
+                .into_iter()
+                .filter(|m| m.role == MemberRole::Trainee.as_str())
+                .map(|m| {
+                    json!({"user_id": m.user_id,
+                           "label": format!("{} · {} · {}", m.name, m.office_code, m.email)})
+                })
+                .collect();
+            Ok((pick(lang, &cohort.name_th, &cohort.name_en), trainees))
+        })
+        .await?;
+    let mut page = Page::new(&req);
+    page.ctx.insert("user", &user);
+    page.ctx.insert("cohort_id", &cid);
+    page.ctx.insert("cohort_name", &name);
+    page.ctx.insert("trainees", &trainees);
+    page.render(&state, "marking/conflicts.html", StatusCode::OK)
+}
+
+/// Cohort staff declare a conflict of interest with one of its trainees (a relative, a former
+/// colleague, a business they advised): that trainee's written answers leave their queue.
+pub async fn declare_conflict(
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    path: web::Path<crate::cohorts::model::CohortId>,
+    CsrfForm(f): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let field = |k: &str| {
+        f.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let req = crate::governance::ConflictDeclaration {
+        user_id: field("user_id").into(),
+        statement: field("statement"),
+    };
+    let cid = id.clone();
+    state
+        .db
+        .run(move |conn| crate::governance::declare_conflict(conn, &cid, &user, &req))
+        .await?;
+    Ok(see_other(&format!(
+        "/cohorts/{id}/marking?done=conflict_declared"
+    )))
+}
+
 async fn render_mark(
     state: &AppState,
     req: &HttpRequest,

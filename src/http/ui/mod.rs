@@ -44,6 +44,7 @@ macro_rules! embedded_templates {
 const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "base.html",
     "marking/queue.html",
+    "marking/conflicts.html",
     "evaluation/survey.html",
     "evaluation/report.html",
     "marking/mark.html",

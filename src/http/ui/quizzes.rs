@@ -127,9 +127,10 @@ pub(crate) fn mark_lines(
         .collect()
 }
 
-/// A written task's case (Markdown) as sanitised HTML.
+/// A written task's case (Markdown) as sanitised HTML; its images are modules' images, named
+/// `<module slug>/<file>` in the quiz file.
 pub(crate) fn case_html(markdown: &str) -> String {
-    crate::course::render::render_markdown(markdown, "/media/quizzes/")
+    crate::course::render::render_markdown(markdown, "/media/")
         .unwrap_or_else(|_| crate::error::escape_html(markdown))
 }
 
@@ -275,9 +276,9 @@ pub async fn attempt_page(
                 .and_then(|l| l.into_iter().find(|q| q.slug == v.quiz_slug))
                 .map(|q| (q.title, q.attempts_allowed))
                 .unwrap_or((v.quiz_slug.clone(), 1));
-            let used = quizzes::store::attempts_of(conn, &v.cohort_id, &v.quiz_slug, &v.user_id)?
+            let used = quizzes::store::attempts_of(conn, &v.cohort_id, &v.quiz_slug, &v.owner)?
                 .len() as u32;
-            let remaining = if v.user_id == u.id && v.state != AttemptState::Open {
+            let remaining = if v.owner == u.id && v.state != AttemptState::Open {
                 remaining_work(conn, &course, &v.cohort_id, &u, lang)?
             } else {
                 Vec::new()
@@ -290,7 +291,7 @@ pub async fn attempt_page(
     page.ctx.insert("user", &user);
     page.ctx.insert("cohort_id", &view.cohort_id);
     page.ctx.insert("slug", &view.quiz_slug);
-    if view.state == AttemptState::Open && view.user_id == user.id {
+    if view.state == AttemptState::Open && view.owner == user.id {
         let questions: Vec<Value> = view
             .questions
             .iter()
@@ -375,7 +376,7 @@ pub async fn attempt_page(
         .is_some_and(|r| r.marking == Some(quizzes::model::MarkingState::Pending));
     page.ctx.insert("result", &view.result.as_ref().map(|r| json!({"percent": r.percent.map(|p| format!("{p:.0}")), "passed": r.has_passed(), "pending": pending, "score": format!("{:.2}", r.score), "max_score": r.max_score})));
     page.ctx.insert("review", &review);
-    let own = view.user_id == user.id;
+    let own = view.owner == user.id;
     let passed = view.result.as_ref().is_some_and(|r| r.has_passed());
     let t = strings(lang);
     let label = |k: &str| t.get(k).cloned().unwrap_or_default();
@@ -473,7 +474,7 @@ pub async fn submit(
                         let _ = quizzes::save_answer(conn, &aid, &(&q.id).into(), &u, &a);
                     }
                 }
-                if summary_first && view.user_id == u.id && view.deadline > crate::util::now() {
+                if summary_first && view.owner == u.id && view.deadline > crate::util::now() {
                     let view = quizzes::get_attempt(conn, &aid, &u, lang)?;
                     let title = quizzes::cohort_quizzes(conn, &view.cohort_id, &u, lang)?
                         .into_iter()
@@ -573,7 +574,16 @@ pub async fn analytics_page(
                         "discrimination": q.discrimination.map(|d| format!("{d:.2}")).unwrap_or_else(|| "–".into()),
                         "flags": q.flags.iter().map(|f| flag(f)).collect::<Vec<_>>()}))
         .collect();
-    let agreement: Vec<Value> = stats
+    let all_markers = t.get("all_markers").cloned().unwrap_or_default();
+    let mut agreement: Vec<Value> = stats
+        .question_agreement
+        .iter()
+        .map(|a| json!({"question": a.question_id, "markers": all_markers, "pooled": true,
+                        "answers": a.answers, "exact": format!("{:.0}%", a.exact * 100.0),
+                        "kappa": a.weighted_kappa.map(|k| format!("{k:.2}")).unwrap_or_else(|| "–".into()),
+                        "flags": a.flags.iter().map(|f| flag(f)).collect::<Vec<_>>()}))
+        .collect();
+    agreement.extend(stats
         .marker_agreement
         .iter()
         .map(|a| json!({"question": a.question_id,
@@ -581,8 +591,7 @@ pub async fn analytics_page(
                                            names.get(a.marker_b.as_str()).cloned().unwrap_or_default()),
                         "answers": a.answers, "exact": format!("{:.0}%", a.exact * 100.0),
                         "kappa": a.weighted_kappa.map(|k| format!("{k:.2}")).unwrap_or_else(|| "–".into()),
-                        "flags": a.flags.iter().map(|f| flag(f)).collect::<Vec<_>>()}))
-        .collect();
+                        "flags": a.flags.iter().map(|f| flag(f)).collect::<Vec<_>>()})));
     let mut page = Page::new(&req);
     page.ctx.insert(
         "chart",
@@ -610,4 +619,16 @@ pub async fn analytics_page(
     page.ctx.insert("slug", &slug);
     page.ctx.insert("user", &user);
     page.render(&state, "quizzes/analytics.html", StatusCode::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cases_image_is_served_from_its_modules_folder() {
+        let html = super::case_html("![ใบส่งของ](05-evidence-findings-report/delivery-note.png)");
+        assert!(
+            html.contains("src=\"/media/05-evidence-findings-report/delivery-note.png\""),
+            "{html}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! The cohort page (sessions, modules, quizzes, progress, eligibility), joining with a code, publishing, and the admins' cohort list and form.
 
+pub mod members;
 pub mod sessions;
 
 use crate::http::ui::pages::*;
@@ -84,6 +85,7 @@ pub async fn cohort_page(
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
     let id = path.into_inner();
+    let cohort_id_for_members = id.clone();
     let (u, course, issuer) = (user.clone(), state.course.clone(), state.issuer.clone());
     let excused_rule = state.course.programme.excused_absence;
     let data = state
@@ -217,7 +219,7 @@ pub async fn cohort_page(
                 // A trainee's own training hours: attended of scheduled so far.
                 let time = crate::cohorts::training_time(conn, &id2)?;
                 let rule = c2.programme.excused_absence;
-                let me = u2.id.as_str();
+                let me = &u2.id;
                 let my_hours = (!staff)
                     .then(|| time.percent(me, rule))
                     .flatten()
@@ -358,6 +360,14 @@ pub async fn cohort_page(
     page.ctx.insert("competences", &competences);
     page.ctx.insert("trainee_choices", &trainee_choices);
     page.ctx.insert("is_admin", &(user.role == Role::Admin));
+    if user.role == Role::Admin {
+        let cid = cohort_id_for_members.clone();
+        let instructors = state
+            .db
+            .read(move |conn| members::instructors(conn, &cid))
+            .await?;
+        page.ctx.insert("instructors", &instructors);
+    }
     let scopes: Vec<Value> = state
         .course
         .programme

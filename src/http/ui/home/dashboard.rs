@@ -94,7 +94,7 @@ pub async fn dashboard(
                         }
                     }
                     let time = cohorts::training_time(conn, &c.id)?;
-                    let me = u.id.as_str();
+                    let me = &u.id;
                     let hours = time.percent(me, excused_rule).map(|p| {
                         (
                             format!("{:.1}", time.attended_by(me) as f64 / 60.0),
