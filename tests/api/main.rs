@@ -14,6 +14,7 @@ mod crash;
 mod credentials;
 mod crosssite;
 mod demo;
+mod deploy_guide;
 mod email;
 mod evaluation;
 mod foundation;
