@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::cohorts::error::CohortError;
+use crate::cohorts::model::AttendanceSource;
 
 /// One trainee's attendance of a session.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -53,7 +54,9 @@ pub fn mark_attendance(
             )));
         }
     }
-    if store::find_member_role(conn, &session.cohort_id, user_id)?.as_deref() != Some("trainee") {
+    if store::find_member_role(conn, &session.cohort_id, user_id)?
+        != Some(crate::cohorts::model::MemberRole::Trainee)
+    {
         return Err(AppError::from(CohortError::NotATrainee(
             "the user is not a trainee of this cohort".into(),
         )));
@@ -64,7 +67,7 @@ pub fn mark_attendance(
         status: status.as_str().into(),
         via: via.map(str::to_string),
         minutes,
-        source: "instructor".into(),
+        source: AttendanceSource::Instructor.as_str().into(),
         updated_at: now(),
     };
     write_tx(conn, |conn| store::save_attendance(conn, &row))?;
@@ -133,13 +136,13 @@ pub fn check_in(
         status: if late { "late" } else { "present" }.into(),
         via: Some(via.into()),
         minutes: Some(minutes),
-        source: "self".into(),
+        source: AttendanceSource::SelfCheckin.as_str().into(),
         updated_at: now(),
     };
     write_tx(conn, |conn| {
         // An instructor's mark is not overwritten by a self check-in.
         if let Some(existing) = store::find_attendance(conn, &session.id, &user.id)? {
-            if existing.source == "instructor" {
+            if AttendanceSource::of(&existing.source) == AttendanceSource::Instructor {
                 return Ok(existing);
             }
         }

@@ -125,7 +125,7 @@ pub fn remove_member(
         let role = store::find_member_role(conn, cohort_id, user_id)?.ok_or(AppError::NotFound)?;
         store::delete_member(conn, cohort_id, user_id)?;
         store::delete_lead(conn, cohort_id, user_id)?;
-        if role == MemberRole::Trainee.as_str() {
+        if role == MemberRole::Trainee {
             store::add_seat(conn, cohort_id, -1)?;
         } else {
             store::end_staff_history(conn, cohort_id, user_id, &actor.id, t)?;
@@ -160,9 +160,7 @@ pub fn set_lead(
     let t = now();
     write_tx(conn, |conn| {
         store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
-        if store::find_member_role(conn, cohort_id, user_id)?.as_deref()
-            != Some(MemberRole::Instructor.as_str())
-        {
+        if store::find_member_role(conn, cohort_id, user_id)? != Some(MemberRole::Instructor) {
             return Err(AppError::from(CohortError::RoleMismatch(
                 "only an instructor of this cohort can be its lead instructor".into(),
             )));
@@ -196,8 +194,7 @@ pub fn may_moderate(
         return Ok(true);
     }
     Ok(
-        store::find_member_role(conn, cohort_id, &user.id)?.as_deref()
-            == Some(MemberRole::Instructor.as_str())
+        store::find_member_role(conn, cohort_id, &user.id)? == Some(MemberRole::Instructor)
             && store::is_lead(conn, cohort_id, &user.id)?,
     )
 }
@@ -232,9 +229,7 @@ pub fn ever_taught(
     cohort_id: &crate::cohorts::model::CohortId,
     user_id: &crate::accounts::model::UserId,
 ) -> Result<bool, AppError> {
-    if store::find_member_role(conn, cohort_id, user_id)?.as_deref()
-        == Some(MemberRole::Instructor.as_str())
-    {
+    if store::find_member_role(conn, cohort_id, user_id)? == Some(MemberRole::Instructor) {
         return Ok(true);
     }
     Ok(!store::staff_history(conn, cohort_id, user_id)?.is_empty())

@@ -112,10 +112,7 @@ pub fn authorize(
     need: Access,
 ) -> Result<(CohortRow, Option<MemberRole>), AppError> {
     let row = store::find_cohort(conn, cohort_id)?.ok_or(AppError::NotFound)?;
-    let role = store::find_member_role(conn, cohort_id, &user.id)?
-        .map(|r| r.parse::<MemberRole>())
-        .transpose()
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    let role = store::find_member_role(conn, cohort_id, &user.id)?;
     let admin = user.role == Role::Admin;
     if role.is_none() && !admin {
         return Err(AppError::NotFound);

@@ -110,6 +110,35 @@ impl FromStr for MemberRole {
     }
 }
 
+/// Who recorded an attendance mark: staff on the session page, the trainee with the check-in
+/// code, or the Zoom participant report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttendanceSource {
+    Instructor,
+    SelfCheckin,
+    Zoom,
+}
+
+impl AttendanceSource {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttendanceSource::Instructor => "instructor",
+            AttendanceSource::SelfCheckin => "self",
+            AttendanceSource::Zoom => "zoom",
+        }
+    }
+
+    /// The source of a stored mark (an unknown name counts as the trainee's own).
+    pub fn of(stored: &str) -> AttendanceSource {
+        match stored {
+            "instructor" => AttendanceSource::Instructor,
+            "zoom" => AttendanceSource::Zoom,
+            _ => AttendanceSource::SelfCheckin,
+        }
+    }
+}
+
 /// How a trainee attended a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -74,7 +74,9 @@ pub fn record(
     req: &ObservationRequest,
 ) -> Result<Observation, AppError> {
     authorize(conn, cohort_id, user, Access::Staff)?;
-    if store::find_member_role(conn, cohort_id, &req.user_id)?.as_deref() != Some("trainee") {
+    if store::find_member_role(conn, cohort_id, &req.user_id)?
+        != Some(crate::cohorts::model::MemberRole::Trainee)
+    {
         return Err(AppError::from(CohortError::NotATrainee(
             "user_id: not a trainee of this cohort".into(),
         )));
@@ -118,9 +120,14 @@ pub fn record(
         return Err(invalid("notes: at most 2000 characters"));
     }
     let observer = req.observer_id.clone().unwrap_or_else(|| user.id.clone());
-    let observer_is_staff = store::find_member_role(conn, cohort_id, &observer)?.as_deref()
-        == Some("instructor")
-        || accounts::store::find_user(conn, &observer)?.is_some_and(|u| u.role == "admin");
+    let observer_is_admin = match accounts::get_user(conn, &observer) {
+        Ok(u) => u.role == crate::accounts::model::Role::Admin,
+        Err(AppError::NotFound) => false,
+        Err(e) => return Err(e),
+    };
+    let observer_is_staff = observer_is_admin
+        || store::find_member_role(conn, cohort_id, &observer)?
+            == Some(crate::cohorts::model::MemberRole::Instructor);
     if !observer_is_staff {
         return Err(invalid(
             "observer_id: an admin or an instructor of this cohort observes",

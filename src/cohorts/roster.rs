@@ -117,7 +117,10 @@ pub fn attendance_rates(
     let time = training_time(conn, cohort_id)?;
     let members = store::list_members(conn, cohort_id)?;
     let mut out = std::collections::HashMap::new();
-    for m in members.iter().filter(|m| m.role == "trainee") {
+    for m in members
+        .iter()
+        .filter(|m| m.member_role() == Some(crate::cohorts::model::MemberRole::Trainee))
+    {
         out.insert(m.user_id.clone(), time.percent(&m.user_id, rule));
     }
     Ok(out)
@@ -192,7 +195,7 @@ pub fn attendance_by_session(
     let t = now();
     let trainees: Vec<crate::accounts::model::UserId> = store::list_members(conn, cohort_id)?
         .into_iter()
-        .filter(|m| m.role == MemberRole::Trainee.as_str())
+        .filter(|m| m.member_role() == Some(MemberRole::Trainee))
         .map(|m| m.user_id)
         .collect();
     let marks = store::list_attendance_of_cohort(conn, cohort_id)?;

@@ -127,16 +127,18 @@ pub fn add_seat(
         .execute(conn)
 }
 
+/// A user's role in a cohort (`None`: not a member).
 pub fn find_member_role(
     conn: &mut DbConnection,
     cohort_id: &crate::cohorts::model::CohortId,
     user_id: &crate::accounts::model::UserId,
-) -> QueryResult<Option<String>> {
-    cohort_members::table
+) -> QueryResult<Option<crate::cohorts::model::MemberRole>> {
+    Ok(cohort_members::table
         .find((cohort_id, user_id))
         .select(cohort_members::role)
-        .first(conn)
-        .optional()
+        .first::<String>(conn)
+        .optional()?
+        .and_then(|r| r.parse().ok()))
 }
 
 /// Whether an instructor is one of the cohort's lead instructors.
@@ -297,6 +299,13 @@ pub struct MemberRow {
     pub office_code: String,
     pub role: String,
     pub joined_at: NaiveDateTime,
+}
+
+impl MemberRow {
+    /// The member's role in the cohort.
+    pub fn member_role(&self) -> Option<crate::cohorts::model::MemberRole> {
+        self.role.parse().ok()
+    }
 }
 
 pub fn list_members(

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::cohorts::error::CohortError;
+use crate::cohorts::model::AttendanceSource;
 
 /// One row of a Zoom participant report, matched or waiting for an instructor.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -82,7 +83,10 @@ pub fn import_zoom_report(
         ));
     }
     let members = store::list_members(conn, &session.cohort_id)?;
-    let trainees: Vec<&store::MemberRow> = members.iter().filter(|m| m.role == "trainee").collect();
+    let trainees: Vec<&store::MemberRow> = members
+        .iter()
+        .filter(|m| m.member_role() == Some(crate::cohorts::model::MemberRole::Trainee))
+        .collect();
     let t = now();
     write_tx(conn, |conn| {
         for (name, email, minutes) in &parsed {
@@ -147,7 +151,8 @@ pub fn match_zoom_row(
     user_id: &crate::accounts::model::UserId,
 ) -> Result<Vec<ZoomEntry>, AppError> {
     write_tx(conn, |conn| {
-        if store::find_member_role(conn, &session.cohort_id, user_id)?.as_deref() != Some("trainee")
+        if store::find_member_role(conn, &session.cohort_id, user_id)?
+            != Some(crate::cohorts::model::MemberRole::Trainee)
         {
             return Err(AppError::from(CohortError::NotATrainee(
                 "the user is not a trainee of this cohort".into(),
@@ -174,8 +179,9 @@ pub(super) fn recredit_zoom(conn: &mut DbConnection, session: &SessionRow) -> Re
     }
     for (user_id, minutes) in totals {
         if let Some(existing) = store::find_attendance(conn, &session.id, &user_id)? {
-            if existing.source == "instructor"
-                || (existing.source == "self" && existing.via.as_deref() == Some("room"))
+            if AttendanceSource::of(&existing.source) == AttendanceSource::Instructor
+                || (AttendanceSource::of(&existing.source) == AttendanceSource::SelfCheckin
+                    && existing.via.as_deref() == Some("room"))
             {
                 continue;
             }
@@ -189,7 +195,7 @@ pub(super) fn recredit_zoom(conn: &mut DbConnection, session: &SessionRow) -> Re
                 status: credit(minutes, session_minutes).as_str().into(),
                 via: Some("online".into()),
                 minutes: Some(minutes),
-                source: "zoom".into(),
+                source: AttendanceSource::Zoom.as_str().into(),
                 updated_at: now(),
             },
         )?;

@@ -47,10 +47,10 @@ pub fn eligibility(
     let rates = cohorts::attendance_rates(conn, cohort_id, course.programme.excused_absence)?;
     let observed = cohorts::observations::competent(conn, cohort_id)?;
     let mut out = Vec::new();
-    for m in members
-        .iter()
-        .filter(|m| m.role == "trainee" && only_user.is_none_or(|u| *u == m.user_id))
-    {
+    for m in members.iter().filter(|m| {
+        m.member_role() == Some(crate::cohorts::model::MemberRole::Trainee)
+            && only_user.is_none_or(|u| *u == m.user_id)
+    }) {
         for scope in &course.programme.scopes {
             let mut criteria = Vec::new();
             for module in &scope.required_modules {

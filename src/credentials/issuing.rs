@@ -54,8 +54,8 @@ pub fn issue(
     check_independent(conn, req.cohort_id, req.user_id, actor)?;
     let scope = scope_of(course, req.scope)?;
     let cohort = cohorts::store::find_cohort(conn, req.cohort_id)?.ok_or(AppError::NotFound)?;
-    if cohorts::store::find_member_role(conn, req.cohort_id, req.user_id)?.as_deref()
-        != Some(MemberRole::Trainee.as_str())
+    if cohorts::store::find_member_role(conn, req.cohort_id, req.user_id)?
+        != Some(MemberRole::Trainee)
     {
         return Err(AppError::from(CredentialError::NotATrainee(
             "the user is not a trainee of this cohort".into(),

@@ -412,7 +412,7 @@ pub fn evaluation(
     let mut trainees = Vec::new();
     for m in cohorts::store::list_members(conn, cohort_id)?
         .into_iter()
-        .filter(|m| m.role == MemberRole::Trainee.as_str())
+        .filter(|m| m.member_role() == Some(MemberRole::Trainee))
     {
         let mine = time.attended_by(&m.user_id) as f64 / 60.0;
         trainees.push(TraineeFigures {

@@ -280,7 +280,7 @@ pub fn cohort_report(
     let mut trainees = Vec::new();
     for m in members
         .iter()
-        .filter(|m| m.role == MemberRole::Trainee.as_str())
+        .filter(|m| m.member_role() == Some(MemberRole::Trainee))
     {
         let hours = evaluation
             .attendance

@@ -45,7 +45,7 @@ pub fn recommend(
         )));
     }
     let role = cohorts::store::find_member_role(conn, cohort_id, &req.user_id)?;
-    if role.as_deref() != Some(MemberRole::Trainee.as_str()) {
+    if role != Some(MemberRole::Trainee) {
         return Err(AppError::from(GovernanceError::Invalid(
             "user_id: not a trainee of this cohort".into(),
         )));
@@ -437,8 +437,8 @@ pub fn declare_conflict(
 ) -> Result<(), AppError> {
     cohorts::authorize(conn, cohort_id, user, cohorts::Access::Staff)?;
     let statement = text("statement", &req.statement, 2000)?;
-    if cohorts::store::find_member_role(conn, cohort_id, &req.user_id)?.as_deref()
-        != Some("trainee")
+    if cohorts::store::find_member_role(conn, cohort_id, &req.user_id)?
+        != Some(crate::cohorts::model::MemberRole::Trainee)
     {
         return Err(AppError::from(GovernanceError::Invalid(
             "user_id: not a trainee of this cohort".into(),

@@ -464,7 +464,7 @@ pub fn get_attempt(
     let owner = row.user_id == user.id;
     let staff = !owner && {
         let role = cohorts::store::find_member_role(conn, &row.cohort_id, &user.id)?;
-        user.role == Role::Admin || role.as_deref() == Some("instructor")
+        user.role == Role::Admin || role == Some(crate::cohorts::model::MemberRole::Instructor)
     };
     if !owner && !staff {
         return Err(AppError::NotFound);
@@ -548,7 +548,8 @@ pub fn set_override(
             "extra_seconds must be 0–86400 and extra_attempts 0–20".into(),
         )));
     }
-    if cohorts::store::find_member_role(conn, cohort_id, trainee_id)?.as_deref() != Some("trainee")
+    if cohorts::store::find_member_role(conn, cohort_id, trainee_id)?
+        != Some(crate::cohorts::model::MemberRole::Trainee)
     {
         return Err(AppError::from(QuizError::NotATrainee(
             "the user is not a trainee of this cohort".into(),

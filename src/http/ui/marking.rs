@@ -68,7 +68,7 @@ pub async fn conflicts_page(
             let cohort = cohorts::get_cohort(conn, &c, &u)?;
             let trainees: Vec<Value> = cohorts::store::list_members(conn, &c)?
                 .into_iter()
-                .filter(|m| m.role == MemberRole::Trainee.as_str())
+                .filter(|m| m.member_role() == Some(MemberRole::Trainee))
                 .map(|m| {
                     json!({"user_id": m.user_id,
                            "label": format!("{} · {} · {}", m.name, m.office_code, m.email)})

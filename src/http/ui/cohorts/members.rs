@@ -12,7 +12,7 @@ pub fn instructors(
     let leads = cohorts::store::leads_of(conn, cohort_id)?;
     Ok(cohorts::store::list_members(conn, cohort_id)?
         .into_iter()
-        .filter(|m| m.role == MemberRole::Instructor.as_str())
+        .filter(|m| m.member_role() == Some(MemberRole::Instructor))
         .map(|m| {
             json!({"user_id": m.user_id, "name": m.name, "email": m.email,
                    "office": m.office_code, "lead": leads.contains(&m.user_id)})
