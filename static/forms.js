@@ -1,7 +1,17 @@
 // Progress feedback for long form actions (bulk import, issuing to a whole cohort): a form with
-// data-busy="…" shows that text with a busy indicator and cannot be sent twice while it runs.
+// data-busy="…" shows that text with a busy indicator and cannot be sent twice while it runs;
+// one with data-confirm="…" asks before it is sent.
 (function () {
   "use strict";
+  // A form with data-confirm="…" (issuing a credential) asks first; declined, nothing is sent.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+    form.addEventListener("submit", function (e) {
+      if (!window.confirm(form.dataset.confirm)) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+      }
+    });
+  });
   Array.prototype.forEach.call(document.querySelectorAll("form[data-busy]"), function (form) {
     form.addEventListener("submit", function () {
       if (form.dataset.sent) { return; }
@@ -21,4 +31,19 @@
       form.appendChild(note);
     });
   });
+})();
+
+// The session page's check-in code changes every minute: a code shown with data-checkin-url
+// is fetched again every 15 seconds, so the screen in the room never shows a stale one.
+(function () {
+  "use strict";
+  var el = document.querySelector("[data-checkin-url]");
+  if (!el || !window.fetch) { return; }
+  function refresh() {
+    fetch(el.dataset.checkinUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) { if (d && d.code && el.textContent !== d.code) { el.textContent = d.code; } })
+      .catch(function () { /* offline for a moment: the next round tries again */ });
+  }
+  setInterval(refresh, 15000);
 })();

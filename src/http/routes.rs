@@ -164,6 +164,7 @@ route_table! {
     post "/join" => ui::cohorts::join;
     get "/cohorts/{id}" => ui::cohorts::cohort_page;
     post "/cohorts/{id}/publish" => ui::cohorts::publish;
+    post "/cohorts/{id}/publish-scheme" => ui::cohorts::publish_scheme;
     post "/cohorts/{id}/members" => ui::cohorts::members::add_member;
     post "/cohorts/{id}/leads" => ui::cohorts::members::set_lead;
     post "/cohorts/{id}/issue" => ui::credentials::issue;

@@ -642,9 +642,29 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
     let issue_all = format!(
         "form[action='/cohorts/{cohort_id}/issue-all']:has(input[name=scope][value=product])"
     );
+    // Issuing asks first (issue 22, point 3): declined, nothing is sent and nothing is busy.
+    let declined = admin
+        .js(
+            "var f = document.querySelector(arguments[0]);
+             window.confirm = function (m) { window.__asked = m; return false; };
+             f.querySelector('button').click();
+             return [window.__asked || null, f.getAttribute('aria-busy'), location.pathname];",
+            json!([issue_all]),
+        )
+        .await;
+    assert!(
+        declined[0]
+            .as_str()
+            .unwrap_or("")
+            .contains("ออกหนังสือรับรองผู้ตรวจประเมินให้ทุกคนที่มีสิทธิ์"),
+        "{declined}"
+    );
+    assert_eq!(declined[1], Value::Null, "{declined}");
+    assert_eq!(declined[2], format!("/cohorts/{cohort_id}"), "{declined}");
     let busy = admin
         .js(
             "var f = document.querySelector(arguments[0]);
+             window.confirm = function () { return true; };
              f.addEventListener('submit', function (e) { e.preventDefault(); });
              f.querySelector('button').click();
              var note = f.querySelector('.busy');
@@ -660,6 +680,13 @@ async fn the_whole_story_runs_in_chromium_on_phone_and_desktop_with_no_injected_
     );
     assert_eq!(busy[2], "status");
     admin.goto(&j.url(&format!("/cohorts/{cohort_id}"))).await;
+    // The admin answers the question with "OK".
+    admin
+        .js(
+            "window.confirm = function () { return true; }; return 1;",
+            json!([]),
+        )
+        .await;
     admin
         .click(&admin.find(&format!("{issue_all} button")).await)
         .await;

@@ -484,3 +484,94 @@ async fn one_button_marks_everyone_not_yet_marked_present_and_keeps_the_marks_ch
         "{marks2}"
     );
 }
+
+#[tokio::test]
+async fn a_new_cohort_gets_what_the_scheme_requires_in_one_step_and_recertification_asks_first() {
+    // Issue 22, point 10: a new cohort needed 16 publish clicks, and the recertification quiz
+    // could be published to a first-time cohort without a word.
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin, "admin@example.org").await;
+    let c = crate::cohorts::create_cohort(&app, &admin, 1, 30).await;
+    let id = c["id"].as_str().unwrap();
+    let b = sign_in(&app, "admin@example.org").await;
+    let path = format!("/cohorts/{id}");
+    let res = post_form(&app, &b, &format!("{path}/publish-scheme"), &path, &[]).await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    // What the shipped scheme asks (read here from programme.toml, not from the service): the
+    // modules and quizzes of both scopes, and the pre- and post-test.
+    let programme: toml::Value =
+        toml::from_str(&std::fs::read_to_string("course_content/programme.toml").unwrap()).unwrap();
+    let mut modules = std::collections::BTreeSet::new();
+    let mut quizzes = std::collections::BTreeSet::new();
+    for scope in programme["scopes"].as_array().unwrap() {
+        for m in scope["required_modules"].as_array().unwrap() {
+            modules.insert(m.as_str().unwrap().to_string());
+        }
+        for q in scope["required_quizzes"].as_array().unwrap() {
+            quizzes.insert(q.as_str().unwrap().to_string());
+        }
+    }
+    for key in ["pretest", "posttest"] {
+        quizzes.insert(programme[key].as_str().unwrap().to_string());
+    }
+    assert!(
+        to.contains(&format!(
+            "done=scheme_published&n={}",
+            modules.len() + quizzes.len()
+        )),
+        "{to}"
+    );
+    let published = |kind: &'static str| {
+        let (app, admin, id) = (&app, admin.clone(), id.to_string());
+        async move {
+            let list: Vec<Value> = app
+                .get(&format!("/api/v1/cohorts/{id}/{kind}"), Some(&admin))
+                .await
+                .json()
+                .await
+                .unwrap();
+            list.iter()
+                // Staff see every item, each with whether it is published.
+                .filter(|x| x.get("published").is_none_or(|p| p == true))
+                .map(|x| x["slug"].as_str().unwrap().to_string())
+                .collect::<std::collections::BTreeSet<String>>()
+        }
+    };
+    assert_eq!(published("modules").await, modules);
+    assert_eq!(published("quizzes").await, quizzes);
+    assert!(!quizzes.contains("recert"));
+    let html = page(&app, &b, &to).await;
+    assert!(
+        html.contains(&format!(
+            "เผยแพร่ตามหลักเกณฑ์แล้ว {} รายการ",
+            modules.len() + quizzes.len()
+        )),
+        "{html}"
+    );
+
+    // The recertification quiz: a page that says what it is and asks; nothing published yet.
+    let res = post_form(
+        &app,
+        &b,
+        &format!("{path}/publish"),
+        &path,
+        &[("kind", "quiz"), ("slug", "recert")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let ask = res.text().await.unwrap();
+    assert!(ask.contains("สำหรับผู้ถือหนังสือรับรองที่ขอต่ออายุเท่านั้น"), "{ask}");
+    assert!(!published("quizzes").await.contains("recert"));
+    // Confirmed, it is published.
+    let res = post_form(
+        &app,
+        &b,
+        &format!("{path}/publish"),
+        &path,
+        &[("kind", "quiz"), ("slug", "recert"), ("confirm", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert!(published("quizzes").await.contains("recert"));
+}

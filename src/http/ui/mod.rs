@@ -45,6 +45,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "base.html",
     "marking/queue.html",
     "marking/conflicts.html",
+    "cohorts/confirm_recert.html",
     "evaluation/survey.html",
     "evaluation/report.html",
     "marking/mark.html",
@@ -285,6 +286,14 @@ impl Page {
                 .unwrap_or(0);
             self.ctx
                 .insert("flash", &msg.replace("{n}", &n.to_string()));
+        }
+    }
+
+    /// On a public page: the header of a visitor who is signed in shows them signed in (their
+    /// menu and the sign-out button), as every other page does.
+    pub async fn visitor(&mut self, req: &HttpRequest) {
+        if let Ok(user) = crate::http::extract::resolve(req.clone()).await {
+            self.ctx.insert("user", &user);
         }
     }
 

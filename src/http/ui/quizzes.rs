@@ -567,10 +567,34 @@ pub async fn analytics_page(
             .cloned()
             .unwrap_or_else(|| f.to_string())
     };
+    // Each question with the start of its text, in the page's language (from the course).
+    let texts: HashMap<String, String> = state
+        .course
+        .quizzes
+        .iter()
+        .find(|q| q.slug == slug)
+        .map(|quiz| {
+            quiz.questions
+                .iter()
+                .map(|q| {
+                    let prompt = crate::http::ui::pick(lang, &q.prompt_th, &q.prompt_en);
+                    let plain: String = prompt
+                        .split_whitespace()
+                        .filter(|w| !w.starts_with('#') && !w.starts_with("!["))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let short: String = plain.chars().take(90).collect();
+                    let more = plain.chars().count() > 90;
+                    (q.id.clone(), if more { format!("{short}…") } else { short })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let text_of = |id: &str| texts.get(id).cloned().unwrap_or_default();
     let rows: Vec<Value> = stats
         .questions
         .iter()
-        .map(|q| json!({"id": q.question_id, "responses": q.responses, "facility": format!("{:.2}", q.facility),
+        .map(|q| json!({"id": q.question_id, "text": text_of(&q.question_id), "responses": q.responses, "facility": format!("{:.2}", q.facility),
                         "discrimination": q.discrimination.map(|d| format!("{d:.2}")).unwrap_or_else(|| "–".into()),
                         "flags": q.flags.iter().map(|f| flag(f)).collect::<Vec<_>>()}))
         .collect();
@@ -578,7 +602,7 @@ pub async fn analytics_page(
     let mut agreement: Vec<Value> = stats
         .question_agreement
         .iter()
-        .map(|a| json!({"question": a.question_id, "markers": all_markers, "pooled": true,
+        .map(|a| json!({"question": a.question_id, "text": text_of(&a.question_id), "markers": all_markers, "pooled": true,
                         "answers": a.answers, "exact": format!("{:.0}%", a.exact * 100.0),
                         "kappa": a.weighted_kappa.map(|k| format!("{k:.2}")).unwrap_or_else(|| "–".into()),
                         "flags": a.flags.iter().map(|f| flag(f)).collect::<Vec<_>>()}))
@@ -586,7 +610,7 @@ pub async fn analytics_page(
     agreement.extend(stats
         .marker_agreement
         .iter()
-        .map(|a| json!({"question": a.question_id,
+        .map(|a| json!({"question": a.question_id, "text": text_of(&a.question_id),
                         "markers": format!("{} · {}", names.get(a.marker_a.as_str()).cloned().unwrap_or_default(),
                                            names.get(a.marker_b.as_str()).cloned().unwrap_or_default()),
                         "answers": a.answers, "exact": format!("{:.0}%", a.exact * 100.0),

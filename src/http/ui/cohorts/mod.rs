@@ -389,17 +389,31 @@ pub async fn cohort_page(
 pub struct PublishForm {
     kind: String,
     slug: String,
+    /// `1` once staff confirmed publishing a recertification-only item.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 /// Staff publish the newest revision of a module or quiz from the cohort page.
 pub async fn publish(
     state: web::Data<AppState>,
+    req: HttpRequest,
     PageUser(user): PageUser,
     path: web::Path<crate::cohorts::model::CohortId>,
     form: CsrfForm<PublishForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let f = form.into_inner();
+    // The recertification refresher and quiz are for holders renewing a credential: published
+    // to a cohort they would show first-time trainees work that is not theirs. Staff confirm.
+    if state.course.is_renewal_only(&f.slug) && f.confirm.as_deref() != Some("1") {
+        let mut page = Page::new(&req);
+        page.ctx.insert("user", &user);
+        page.ctx.insert("cohort_id", &id);
+        page.ctx.insert("kind", &f.kind);
+        page.ctx.insert("slug", &f.slug);
+        return page.render(&state, "cohorts/confirm_recert.html", StatusCode::OK);
+    }
     let cid = id.clone();
     state
         .db
@@ -410,6 +424,57 @@ pub async fn publish(
         })
         .await?;
     Ok(see_other(&format!("/cohorts/{id}?done=published_ok")))
+}
+
+/// Staff publish, in one step, every module and quiz the scheme requires of its scopes (the
+/// pre- and post-test too), at their newest revisions; the recertification items stay out.
+pub async fn publish_scheme(
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    path: web::Path<crate::cohorts::model::CohortId>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let programme = &state.course.programme;
+    let mut modules: Vec<String> = Vec::new();
+    let mut quizzes_wanted: Vec<String> = Vec::new();
+    for scope in &programme.scopes {
+        for m in &scope.required_modules {
+            if !modules.contains(m) {
+                modules.push(m.clone());
+            }
+        }
+        for q in &scope.required_quizzes {
+            if !quizzes_wanted.contains(q) {
+                quizzes_wanted.push(q.clone());
+            }
+        }
+    }
+    for q in [&programme.pretest, &programme.posttest]
+        .into_iter()
+        .flatten()
+    {
+        if !quizzes_wanted.contains(q) {
+            quizzes_wanted.push(q.clone());
+        }
+    }
+    let cid = id.clone();
+    let n = state
+        .db
+        .run(move |conn| {
+            cohorts::authorize(conn, &cid, &user, Access::Staff)?;
+            for m in &modules {
+                crate::course::publish_module(conn, &cid, m, &user)?;
+            }
+            for q in &quizzes_wanted {
+                quizzes::publish_quiz(conn, &cid, q, &user, None, None)?;
+            }
+            Ok(modules.len() + quizzes_wanted.len())
+        })
+        .await?;
+    Ok(see_other(&format!(
+        "/cohorts/{id}?done=scheme_published&n={n}"
+    )))
 }
 
 /// Progress feedback for long form actions (every page loads it).

@@ -117,7 +117,7 @@ pub async fn page(
         .filter(|r| r.role == MemberRole::Trainee)
         .map(|r| {
             let m = by_user.get(r.user_id.as_str());
-            json!({"user_id": r.user_id, "name": r.name, "status": m.map(|m| m.status.as_str()), "via": m.and_then(|m| m.via.clone()), "minutes": m.and_then(|m| m.minutes)})
+            json!({"user_id": r.user_id, "name": r.name, "who": format!("{} · {} · {}", r.name, r.office_code, r.email), "contact": format!("{} · {}", r.office_code, r.email), "status": m.map(|m| m.status.as_str()), "via": m.and_then(|m| m.via.clone()), "minutes": m.and_then(|m| m.minutes)})
         })
         .collect();
     let statuses: Vec<serde_json::Value> = ["present", "late", "absent", "excused"]

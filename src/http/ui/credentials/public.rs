@@ -62,6 +62,7 @@ pub async fn verify_page(
     let t = strings(lang);
     let url = format!("{}verify/{}", state.issuer.base_url, c.id);
     let mut page = Page::new(&req);
+    page.visitor(&req).await;
     page.ctx.insert("status", status_str);
     let label_key = match c.status_detail.as_deref() {
         Some(SCOPE_WITHDRAWN) if status == Some(CredentialStatus::Revoked) => {
@@ -146,6 +147,7 @@ async fn completion_page(
             .unwrap_or_else(|_| raw.to_string())
     };
     let mut page = Page::new(req);
+    page.visitor(req).await;
     let pick = |th: &str, en_text: &str| {
         if en {
             en_text.to_string()
@@ -285,6 +287,7 @@ pub async fn register_page(
         })
         .collect();
     let mut page = Page::new(&req);
+    page.visitor(&req).await;
     page.ctx.insert("entries", &lines);
     page.ctx.insert("changes", &changes);
     page.ctx.insert("offices", &offices);
@@ -367,6 +370,7 @@ pub async fn paste_submit(
         .await?;
     let t = strings(lang_of(&req));
     let mut page = Page::new(&req);
+    page.visitor(&req).await;
     page.ctx.insert(
         "result",
         &serde_json::json!({

@@ -311,10 +311,16 @@ async fn render_recommend(
                     .into_iter()
                     .filter(|r| r.role == MemberRole::Trainee)
                     .map(|r| Choice {
-                        label: match (&r.name_en, lang) {
-                            (Some(en), Language::En) if !en.trim().is_empty() => en.clone(),
-                            _ => r.name.clone(),
-                        },
+                        // Name, office and e-mail: two trainees may share a name.
+                        label: format!(
+                            "{} · {} · {}",
+                            match (&r.name_en, lang) {
+                                (Some(en), Language::En) if !en.trim().is_empty() => en.clone(),
+                                _ => r.name.clone(),
+                            },
+                            r.office_code,
+                            r.email
+                        ),
                         value: r.user_id.into(),
                     })
                     .collect();

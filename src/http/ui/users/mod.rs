@@ -179,7 +179,7 @@ pub async fn import_users(
         role: None,
     };
     match result {
-        Ok(_) => Ok(see_other("/admin/users?done=imported")),
+        Ok(n) => Ok(see_other(&format!("/admin/users?done=imported&n={n}"))),
         Err(
             e @ (crate::error::AppError::Rejected { .. }
             | crate::error::AppError::Validation { .. }),
