@@ -578,13 +578,15 @@ pub async fn analytics_page(
                 .iter()
                 .map(|q| {
                     let prompt = crate::http::ui::pick(lang, &q.prompt_th, &q.prompt_en);
+                    // The first line of text, without Markdown's marks.
                     let plain: String = prompt
-                        .split_whitespace()
-                        .filter(|w| !w.starts_with('#') && !w.starts_with("!["))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let short: String = plain.chars().take(90).collect();
-                    let more = plain.chars().count() > 90;
+                        .lines()
+                        .map(|l| l.trim_start_matches(['#', '>', '-', ' ']).trim())
+                        .find(|l| !l.is_empty() && !l.starts_with("!["))
+                        .unwrap_or_default()
+                        .replace(['*', '_', '`'], "");
+                    let short: String = plain.chars().take(80).collect();
+                    let more = plain.chars().count() > 80;
                     (q.id.clone(), if more { format!("{short}…") } else { short })
                 })
                 .collect()
