@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::cohorts::error::CohortError;
-use crate::cohorts::model::AttendanceSource;
+use crate::cohorts::model::{AttendanceSource, AttendanceVia, SessionMode};
 
 /// One trainee's attendance of a session.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -48,7 +48,7 @@ pub fn mark_attendance(
         ))));
     }
     if let Some(v) = via {
-        if v != "room" && v != "online" {
+        if v.parse::<AttendanceVia>().is_err() {
             return Err(AppError::from(CohortError::Invalid(
                 "via must be room or online".into(),
             )));
@@ -121,11 +121,12 @@ pub fn check_in(
         )));
     }
     let late = at > session.starts_at + chrono::Duration::seconds(model::LATE_AFTER_S);
-    let via = if session.mode == "online" {
-        "online"
+    let via = if session.mode.parse::<SessionMode>() == Ok(SessionMode::Online) {
+        AttendanceVia::Online
     } else {
-        "room"
-    };
+        AttendanceVia::Room
+    }
+    .as_str();
     // Time in the session counts from the check-in (or the start) to the end.
     let minutes = (session.ends_at - at.max(session.starts_at))
         .num_minutes()

@@ -219,6 +219,39 @@ impl FromStr for SessionMode {
     }
 }
 
+/// How a trainee attended a session: in the room or online.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttendanceVia {
+    Room,
+    Online,
+}
+
+impl AttendanceVia {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttendanceVia::Room => "room",
+            AttendanceVia::Online => "online",
+        }
+    }
+
+    /// The way of a stored mark, if it has one.
+    pub fn of(stored: Option<&str>) -> Option<AttendanceVia> {
+        stored.and_then(|s| s.parse().ok())
+    }
+}
+
+impl FromStr for AttendanceVia {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "room" => Ok(AttendanceVia::Room),
+            "online" => Ok(AttendanceVia::Online),
+            other => Err(format!("unknown way '{other}': use room or online")),
+        }
+    }
+}
+
 /// Seconds a check-in code stays valid (the displayed code changes this often).
 pub const CHECKIN_PERIOD_S: i64 = 60;
 /// Check-in opens this long before a session starts.

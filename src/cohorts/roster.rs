@@ -1,6 +1,7 @@
 //! The roster: who is in a cohort, with progress and attendance rates.
 
 use super::*;
+use crate::cohorts::model::AttendanceVia;
 
 /// One line of a cohort's roster.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -211,7 +212,9 @@ pub fn attendance_by_session(
                 .find(|a| a.session_id == s.id && &a.user_id == u);
             match mark.and_then(|a| a.status.parse::<AttendanceStatus>().ok()) {
                 Some(st) if st.attended() => {
-                    if mark.and_then(|a| a.via.as_deref()) == Some("online") {
+                    if AttendanceVia::of(mark.and_then(|a| a.via.as_deref()))
+                        == Some(AttendanceVia::Online)
+                    {
                         online += 1;
                     } else {
                         room += 1;

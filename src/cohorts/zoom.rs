@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::cohorts::error::CohortError;
-use crate::cohorts::model::AttendanceSource;
+use crate::cohorts::model::{AttendanceSource, AttendanceVia};
 
 /// One row of a Zoom participant report, matched or waiting for an instructor.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -181,7 +181,7 @@ pub(super) fn recredit_zoom(conn: &mut DbConnection, session: &SessionRow) -> Re
         if let Some(existing) = store::find_attendance(conn, &session.id, &user_id)? {
             if AttendanceSource::of(&existing.source) == AttendanceSource::Instructor
                 || (AttendanceSource::of(&existing.source) == AttendanceSource::SelfCheckin
-                    && existing.via.as_deref() == Some("room"))
+                    && AttendanceVia::of(existing.via.as_deref()) == Some(AttendanceVia::Room))
             {
                 continue;
             }
@@ -193,7 +193,7 @@ pub(super) fn recredit_zoom(conn: &mut DbConnection, session: &SessionRow) -> Re
                 session_id: session.id.clone(),
                 user_id,
                 status: credit(minutes, session_minutes).as_str().into(),
-                via: Some("online".into()),
+                via: Some(AttendanceVia::Online.as_str().into()),
                 minutes: Some(minutes),
                 source: AttendanceSource::Zoom.as_str().into(),
                 updated_at: now(),

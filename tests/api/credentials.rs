@@ -408,7 +408,13 @@ async fn an_eligible_trainee_gets_an_open_badges_3_credential_that_verifies() {
     let res = issue(&app, &c, &uid, "product", None).await;
     assert_eq!(res.status(), 201);
     let cred: Value = res.json().await.unwrap();
-    let fy = academy::dates::fiscal_year_be(chrono::Utc::now().date_naive());
+    // The fiscal year by hand, not by the service's function: the date in Thailand (UTC+7),
+    // in the Buddhist era, and from 1 October the next year's.
+    let fy = {
+        use chrono::Datelike;
+        let bangkok = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+        bangkok.year() + 543 + i32::from(bangkok.month() >= 10)
+    };
     assert_eq!(cred["number"], format!("TISI-S-{fy}-0001"));
     assert_eq!(cred["status"], "active");
     let jwt = cred["credential_jwt"].as_str().unwrap();
@@ -922,8 +928,12 @@ async fn unknown_and_odd_ids_get_the_same_404_and_the_cli_verifies_offline() {
 }
 
 /// Parses a binary PGM (P5) image as pdftoppm writes it.
-/// The text of the one QR code printed on a PDF's page (rendered by poppler's pdftoppm).
-pub fn qr_in_pdf(pdf: &[u8]) -> String {
+/// The text of the one QR code printed on a PDF's page (rendered by poppler's pdftoppm);
+/// `None`, printing why, where poppler is missing outside CI.
+pub fn qr_in_pdf(pdf: &[u8]) -> Option<String> {
+    if !crate::helpers::outside_tool("pdftoppm", "poppler-utils", "reading the QR code of a PDF") {
+        return None;
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.pdf"), pdf).unwrap();
     let out = std::process::Command::new("pdftoppm")
@@ -941,7 +951,7 @@ pub fn qr_in_pdf(pdf: &[u8]) -> String {
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code on the page");
-    grids[0].decode().unwrap().1
+    Some(grids[0].decode().unwrap().1)
 }
 
 fn read_pgm(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
@@ -988,8 +998,9 @@ async fn the_pdf_certificate_embeds_a_qr_code_that_decodes_to_the_verification_u
         std::fs::write(std::path::Path::new(&dir).join("certificate.pdf"), &pdf).unwrap();
     }
     // Rendered by poppler and read back: exactly one QR code, the verification URL.
-    let content = qr_in_pdf(&pdf);
-    assert_eq!(content, format!("{}/verify/{id}", app.address));
+    if let Some(content) = qr_in_pdf(&pdf) {
+        assert_eq!(content, format!("{}/verify/{id}", app.address));
+    }
     // The cohort ZIP holds one PDF per credential; others cannot fetch it.
     let res = app
         .get(

@@ -111,19 +111,25 @@ async fn an_invitation_reaches_a_real_smtp_server_with_exactly_the_expected_head
     // RFC 2047's reading (whitespace between encoded-words is not text) gives the name exactly;
     // the newer policy keeps that whitespace too, so a seam shows as a doubled space between
     // words, never as a space inside one.
-    let read = read_with_python(&m.data);
-    assert_eq!(
-        read["strict"], "นาย สมชาย ใจดี <somchai@example.org>",
-        "{read}"
-    );
-    let name = read["display_name"].as_str().unwrap();
-    assert_eq!(
-        name.split_whitespace().collect::<Vec<_>>(),
-        ["นาย", "สมชาย", "ใจดี"],
-        "{read}"
-    );
-    assert_eq!(read["address"], "somchai@example.org", "{read}");
-    assert_eq!(read["words"], json!(["นาย ", "สมชาย ", "ใจดี"]), "{read}");
+    if crate::helpers::outside_tool(
+        "python3",
+        "python3",
+        "reading the mail with Python's email package",
+    ) {
+        let read = read_with_python(&m.data);
+        assert_eq!(
+            read["strict"], "นาย สมชาย ใจดี <somchai@example.org>",
+            "{read}"
+        );
+        let name = read["display_name"].as_str().unwrap();
+        assert_eq!(
+            name.split_whitespace().collect::<Vec<_>>(),
+            ["นาย", "สมชาย", "ใจดี"],
+            "{read}"
+        );
+        assert_eq!(read["address"], "somchai@example.org", "{read}");
+        assert_eq!(read["words"], json!(["นาย ", "สมชาย ", "ใจดี"]), "{read}");
+    }
     assert!(m
         .header("Message-ID")
         .unwrap()

@@ -363,6 +363,10 @@ pub fn ob3_schema_verdict(payload: &Value) -> Option<Result<(), String>> {
 pub fn assert_valid_ob3(payload: &Value, what: &str) -> bool {
     match ob3_schema_verdict(payload) {
         None => {
+            assert!(
+                !in_ci(),
+                "{what}: CI checks against 1EdTech's schema, but {OB3_SCHEMA} is absent"
+            );
             eprintln!("SKIPPED the OB 3.0 schema check of {what}: {OB3_SCHEMA} is absent");
             false
         }
@@ -371,9 +375,61 @@ pub fn assert_valid_ob3(payload: &Value, what: &str) -> bool {
     }
 }
 
+/// Whether CI runs the tests (`CI=true`, as CI runs `.ci/run`): there every outside reader must
+/// be present, and a missing one fails the test instead of skipping it.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Whether an outside program that a test reads our output with (poppler, LibreOffice, Python,
+/// OpenSSL) is on this machine's PATH. Missing: under CI the test fails, naming the package;
+/// elsewhere it prints what it skips and why (`SKIPPED …`), and the caller returns.
+pub fn outside_tool(program: &str, package: &str, what: &str) -> bool {
+    let found = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(program)).is_ok_and(|m| {
+                m.is_file()
+                    && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0
+            })
+        })
+    });
+    if !found {
+        assert!(
+            !in_ci(),
+            "{what}: `{program}` is required in CI (apt-get install {package}; .ci/run installs it)"
+        );
+        eprintln!("SKIPPED {what}: `{program}` is not installed (apt-get install {package})");
+    }
+    found
+}
+
+/// Whether a Thai font is installed for LibreOffice (fonts-thai-tlwg): without one it writes
+/// Thai with a fallback font whose text pdftotext cannot read back.
+pub fn thai_font(what: &str) -> bool {
+    let found = std::process::Command::new("fc-list")
+        .arg(":lang=th")
+        .output()
+        .is_ok_and(|o| o.status.success() && !o.stdout.is_empty());
+    if !found {
+        assert!(
+            !in_ci(),
+            "{what}: a Thai font is required in CI (apt-get install fonts-thai-tlwg)"
+        );
+        eprintln!("SKIPPED {what}: no Thai font for LibreOffice (apt-get install fonts-thai-tlwg)");
+    }
+    found
+}
+
 /// The text of a PDF as poppler's `pdftotext` reads it (an outside reader; `.ci/run` installs
-/// poppler-utils).
-pub fn pdf_text(pdf: &[u8]) -> String {
+/// poppler-utils); `None`, printing why, where poppler is missing outside CI.
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    if !outside_tool(
+        "pdftotext",
+        "poppler-utils",
+        "reading a PDF back with pdftotext",
+    ) {
+        return None;
+    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("doc.pdf");
     std::fs::write(&file, pdf).unwrap();
@@ -388,7 +444,7 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         "pdftotext: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 /// The names of the files in a ZIP, in order.
@@ -400,8 +456,13 @@ pub fn zip_names(bytes: &[u8]) -> Vec<String> {
 }
 
 /// A DOCX converted to PDF by LibreOffice (headless): an outside reader of our DOCX. `.ci/run`
-/// installs libreoffice-writer-nogui.
-pub fn docx_to_pdf(docx: &[u8]) -> Vec<u8> {
+/// installs libreoffice-writer-nogui and a Thai font; `None`, printing why, where either is
+/// missing outside CI.
+pub fn docx_to_pdf(docx: &[u8]) -> Option<Vec<u8>> {
+    let what = "opening the DOCX in LibreOffice";
+    if !outside_tool("soffice", "libreoffice-writer-nogui", what) || !thai_font(what) {
+        return None;
+    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.docx");
     std::fs::write(&file, docx).unwrap();
@@ -421,7 +482,7 @@ pub fn docx_to_pdf(docx: &[u8]) -> Vec<u8> {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    std::fs::read(pdf).unwrap()
+    Some(std::fs::read(pdf).unwrap())
 }
 
 /// Text as a comparison key that survives PDF text extraction: no whitespace, and no Thai

@@ -7,8 +7,8 @@ with its result; the first failure ends the run with exit status 1.
 
     checks.py SITE CA_FILE ADMIN_EMAIL ADMIN_PASSWORD QUIZ_FILE OUT_DIR PID_OF_FIRST_INSTANCE
 
-SITE is the public host name (resolved to 127.0.0.1 by /etc/hosts), CA_FILE the self-signed
-certificate nginx serves, QUIZ_FILE the shipped q01.toml (the answers come from it, not from
+SITE is the public host name (resolved to 127.0.0.1 by /etc/hosts), CA_FILE the drill CA that
+signed nginx's certificate, QUIZ_FILE the shipped q01.toml (the answers come from it, not from
 the service), OUT_DIR where the issued credential and its id are written for the drill's
 offline verification and restore steps.
 """

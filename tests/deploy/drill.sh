@@ -118,8 +118,8 @@ WORK="$(mktemp -d /tmp/academy-drill.XXXXXX)"
 trap cleanup EXIT
 
 step "Debian packages the guide names (section 1) and nginx (section 5)"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential pkg-config libpq-dev nginx openssl >/dev/null
-guide 'apt-get install build-essential pkg-config libpq-dev'
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential nginx openssl >/dev/null
+guide 'apt-get install build-essential'
 pass "nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(openssl version | cut -d' ' -f1-2)"
 
 step "Section 1: build and install"
@@ -205,11 +205,18 @@ ps -o user= -p "$(pgrep -f 'academy serve --bind 127.0.0.1:8081' | head -1)" | g
 
 step "Section 5: nginx with TLS (self-signed certificate at the guide's paths; $SITE → 127.0.0.1)"
 mkdir -p /etc/letsencrypt/live/$SITE
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$SITE" -addext "subjectAltName=DNS:$SITE" \
-  -keyout /etc/letsencrypt/live/$SITE/privkey.pem -out /etc/letsencrypt/live/$SITE/fullchain.pem 2>/dev/null
+# A drill CA and the site's certificate signed by it, as a public CA's chain (a self-signed
+# certificate used as its own trust anchor is refused by rustls).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Academy drill CA" \
+  -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=$SITE" \
+  -keyout /etc/letsencrypt/live/$SITE/privkey.pem -out "$WORK/site.csr" 2>/dev/null
+printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n' "$SITE" >"$WORK/site.ext"
+openssl x509 -req -in "$WORK/site.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
+  -days 2 -extfile "$WORK/site.ext" -out /etc/letsencrypt/live/$SITE/fullchain.pem 2>/dev/null
 echo "127.0.0.1 $SITE" >>/etc/hosts
-# Trusted as a public CA's certificate would be: by the system's store (curl, the verifier).
-cp /etc/letsencrypt/live/$SITE/fullchain.pem /usr/local/share/ca-certificates/academy-drill.crt
+# The drill CA is trusted as a public CA would be: by the system's store (curl, the verifier).
+cp "$WORK/ca.pem" /usr/local/share/ca-certificates/academy-drill.crt
 update-ca-certificates >/dev/null 2>&1
 block nginx 1 >/etc/nginx/conf.d/academy.conf
 nginx -t 2>&1 | sed 's/^/  /'
@@ -223,7 +230,7 @@ guide 'sudo systemd-run --pipe --wait -p User=academy -p EnvironmentFile=/etc/ac
     --email admin@example.org --name "นางสาว ผู้ดูแล ระบบ" --password-stdin' <"$WORK/admin-pw"
 
 step "Checks through https:// at nginx"
-python3 "$ROOT/tests/deploy/checks.py" "$SITE" "/etc/letsencrypt/live/$SITE/fullchain.pem" \
+python3 "$ROOT/tests/deploy/checks.py" "$SITE" "$WORK/ca.pem" \
   admin@example.org "$ADMIN_PASSWORD" "$ROOT/course_content/quizzes/q01.toml" "$WORK" "$FIRST_PID"
 wait "$FIRST_PID" 2>/dev/null && pass "instance 8080 stopped cleanly on SIGTERM (exit 0)" \
   || fail "instance 8080 ended with status $? on SIGTERM"

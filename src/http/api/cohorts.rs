@@ -353,12 +353,7 @@ pub async fn name_lead(
         crate::accounts::model::UserId,
     )>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, user_id) = path.into_inner();
-    state
-        .db
-        .run(move |conn| cohorts::set_lead(conn, &id, &user_id, true, &admin.0))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    set_lead(state, admin, path.into_inner(), true).await
 }
 
 /// Ends a lead instructor's naming (admins); they stay an instructor of the cohort.
@@ -372,10 +367,21 @@ pub async fn unname_lead(
         crate::accounts::model::UserId,
     )>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, user_id) = path.into_inner();
+    set_lead(state, admin, path.into_inner(), false).await
+}
+
+async fn set_lead(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    (id, user_id): (
+        crate::cohorts::model::CohortId,
+        crate::accounts::model::UserId,
+    ),
+    lead: bool,
+) -> Result<HttpResponse, AppError> {
     state
         .db
-        .run(move |conn| cohorts::set_lead(conn, &id, &user_id, false, &admin.0))
+        .run(move |conn| cohorts::set_lead(conn, &id, &user_id, lead, &admin.0))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

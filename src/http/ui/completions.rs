@@ -33,6 +33,7 @@ pub async fn save_signatory(
     form: CsrfMultipart,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
+    let form = form.read().await?;
     if form
         .files
         .get("signature")

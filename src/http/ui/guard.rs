@@ -154,14 +154,23 @@ const MAX_MULTIPART_FIELD: usize = 4096;
 /// smaller limit).
 const MAX_MULTIPART_FILE: usize = 1024 * 1024;
 
-/// A `multipart/form-data` form (one with a file) whose CSRF token was checked before any
-/// field is interpreted: its text fields, and its files by field name (empty files left out).
+/// A `multipart/form-data` form (one with a file): taken as the handler's argument, read with
+/// [`CsrfMultipart::read`], which checks the CSRF token before any field is interpreted. (It is
+/// read in the handler, after the sign-in and role extractors have answered, so a person without
+/// the role gets "not allowed" whatever body they sent.)
 pub struct CsrfMultipart {
+    req: HttpRequest,
+    multipart: actix_multipart::Multipart,
+}
+
+/// The fields of a multipart form whose CSRF token was checked: its text fields, and its files
+/// by field name (empty files left out).
+pub struct MultipartForm {
     pub fields: std::collections::HashMap<String, String>,
     pub files: std::collections::HashMap<String, Vec<u8>>,
 }
 
-impl CsrfMultipart {
+impl MultipartForm {
     /// A text field, or the empty string.
     pub fn field(&self, name: &str) -> String {
         self.fields.get(name).cloned().unwrap_or_default()
@@ -170,57 +179,59 @@ impl CsrfMultipart {
 
 impl FromRequest for CsrfMultipart {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(CsrfMultipart {
+            req: req.clone(),
+            multipart: actix_multipart::Multipart::new(req.headers(), payload.take()),
+        }))
+    }
+}
+
+impl CsrfMultipart {
+    /// Reads the whole form (text fields up to 4 KB, files up to 1 MB) and checks its token.
+    pub async fn read(self) -> Result<MultipartForm, PageError> {
         use futures_util::StreamExt;
-        let multipart = actix_multipart::Multipart::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let bad = |m: &str| -> actix_web::Error {
-                PageError(AppError::BadRequest(m.to_string())).into()
+        let bad = |m: &str| PageError(AppError::BadRequest(m.to_string()));
+        let mut form = self.multipart;
+        let mut fields = std::collections::HashMap::new();
+        let mut files = std::collections::HashMap::new();
+        while let Some(field) = form.next().await {
+            let mut field = field.map_err(|_| bad("could not read the form"))?;
+            let name = field.name().unwrap_or("").to_string();
+            let is_file = field
+                .content_disposition()
+                .is_some_and(|d| d.get_filename().is_some());
+            let limit = if is_file {
+                MAX_MULTIPART_FILE
+            } else {
+                MAX_MULTIPART_FIELD
             };
-            let mut form = multipart.await?;
-            let mut fields = std::collections::HashMap::new();
-            let mut files = std::collections::HashMap::new();
-            while let Some(field) = form.next().await {
-                let mut field = field.map_err(|_| bad("could not read the form"))?;
-                let name = field.name().unwrap_or("").to_string();
-                let is_file = field
-                    .content_disposition()
-                    .is_some_and(|d| d.get_filename().is_some());
-                let limit = if is_file {
-                    MAX_MULTIPART_FILE
-                } else {
-                    MAX_MULTIPART_FIELD
-                };
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(|_| bad("could not read the form"))?;
-                    if bytes.len() + chunk.len() > limit {
-                        return Err(PageError(AppError::Validation {
-                            code: "invalid_input",
-                            message: format!("{name}: at most {} KB", limit.div_ceil(1024)),
-                        })
-                        .into());
-                    }
-                    bytes.extend_from_slice(&chunk);
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|_| bad("could not read the form"))?;
+                if bytes.len() + chunk.len() > limit {
+                    return Err(PageError(AppError::Validation {
+                        code: "invalid_input",
+                        message: format!("{name}: at most {} KB", limit.div_ceil(1024)),
+                    }));
                 }
-                if is_file {
-                    if !bytes.is_empty() {
-                        files.insert(name, bytes);
-                    }
-                } else {
-                    let text =
-                        String::from_utf8(bytes).map_err(|_| bad("the form is not UTF-8"))?;
-                    fields.insert(name, text);
+                bytes.extend_from_slice(&chunk);
+            }
+            if is_file {
+                if !bytes.is_empty() {
+                    files.insert(name, bytes);
                 }
+            } else {
+                let text = String::from_utf8(bytes).map_err(|_| bad("the form is not UTF-8"))?;
+                fields.insert(name, text);
             }
-            let token = fields.get("csrf").map(String::as_str).unwrap_or("");
-            if !csrf_accepted(&req, token) {
-                return Err(cross_site().into());
-            }
-            Ok(CsrfMultipart { fields, files })
-        })
+        }
+        let token = fields.get("csrf").map(String::as_str).unwrap_or("");
+        if !csrf_accepted(&self.req, token) {
+            return Err(cross_site());
+        }
+        Ok(MultipartForm { fields, files })
     }
 }

@@ -94,15 +94,9 @@ pub async fn declare_conflict(
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let field = |k: &str| {
-        f.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
     let req = crate::governance::ConflictDeclaration {
-        user_id: field("user_id").into(),
-        statement: field("statement"),
+        user_id: field(&f, "user_id").into(),
+        statement: field(&f, "statement").to_string(),
     };
     let cid = id.clone();
     state

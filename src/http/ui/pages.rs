@@ -19,6 +19,15 @@ pub(crate) use crate::http::ui::{lang_of, pick, see_other, strings, Page};
 pub(crate) use crate::http::AppState;
 pub(crate) use crate::quizzes;
 
+/// A field of a form read as its list of fields, or the empty string.
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
 pub(crate) fn status_label(lang: Language, status: impl std::fmt::Display) -> String {
     strings(lang)
         .get(&format!("status_{status}"))

@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use super::pages::field;
 use super::{lang_of, see_other, strings, Page};
 use crate::accounts::{model::Language, User};
 use crate::cohorts::{self, Access};
@@ -424,14 +425,7 @@ pub async fn submit(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let summary_first = field("review") == "1";
+    let summary_first = field(&fields, "review") == "1";
     let id = path.into_inner();
     let aid = id.clone();
     let u = user.clone();

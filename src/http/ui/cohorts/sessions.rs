@@ -16,13 +16,7 @@ use crate::error::{AppError, PageError};
 use crate::http::ui::{lang_of, see_other, strings, Page};
 use crate::http::AppState;
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
+use crate::http::ui::pages::field;
 
 /// Staff schedule a session from the cohort page.
 pub async fn create(
