@@ -367,12 +367,22 @@ pub fn assert_valid_ob3(payload: &Value, what: &str) -> bool {
                 !in_ci(),
                 "{what}: CI checks against 1EdTech's schema, but {OB3_SCHEMA} is absent"
             );
-            eprintln!("SKIPPED the OB 3.0 schema check of {what}: {OB3_SCHEMA} is absent");
+            say_skipped(&format!(
+                "the OB 3.0 schema check of {what}: {OB3_SCHEMA} is absent"
+            ));
             false
         }
         Some(Err(e)) => panic!("{what} fails 1EdTech's OB 3.0 schema:\n{e}\n{payload:#}"),
         Some(Ok(())) => true,
     }
+}
+
+/// Says that a test skipped a part and why, on the terminal even while the test harness
+/// captures the test's output (a direct write to standard error is not captured), so that
+/// `cargo test` shows every skip.
+pub fn say_skipped(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {message}");
 }
 
 /// Whether CI runs the tests (`CI=true`, as CI runs `.ci/run`): there every outside reader must
@@ -398,7 +408,9 @@ pub fn outside_tool(program: &str, package: &str, what: &str) -> bool {
             !in_ci(),
             "{what}: `{program}` is required in CI (apt-get install {package}; .ci/run installs it)"
         );
-        eprintln!("SKIPPED {what}: `{program}` is not installed (apt-get install {package})");
+        say_skipped(&format!(
+            "{what}: `{program}` is not installed (apt-get install {package})"
+        ));
     }
     found
 }
@@ -415,7 +427,9 @@ pub fn thai_font(what: &str) -> bool {
             !in_ci(),
             "{what}: a Thai font is required in CI (apt-get install fonts-thai-tlwg)"
         );
-        eprintln!("SKIPPED {what}: no Thai font for LibreOffice (apt-get install fonts-thai-tlwg)");
+        say_skipped(&format!(
+            "{what}: no Thai font for LibreOffice (apt-get install fonts-thai-tlwg)"
+        ));
     }
     found
 }

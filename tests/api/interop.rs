@@ -55,7 +55,7 @@ async fn an_independent_open_badges_3_verifier_accepts_ours_and_reports_revocati
             !crate::helpers::in_ci(),
             "CI runs the independent verifier: .ci/run sets OB3_PYTHON to a Python with openbadgeslib"
         );
-        eprintln!("SKIPPED the independent Open Badges verifier: set OB3_PYTHON to a Python with openbadgeslib (.ci/run does)");
+        crate::helpers::say_skipped("the independent Open Badges verifier: set OB3_PYTHON to a Python with openbadgeslib (.ci/run does)");
         return;
     };
     let app = spawn_app().await;

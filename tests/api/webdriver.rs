@@ -21,7 +21,7 @@ pub fn available(test: &str) -> bool {
         if std::env::var("BROWSER_TESTS").as_deref() == Ok("required") || crate::helpers::in_ci() {
             panic!("{test}: chromium and chromium-driver are required (apt-get install chromium chromium-driver)");
         }
-        eprintln!("{test}: SKIPPED, no {CHROMIUM} / {CHROMEDRIVER} (bash .ci/run installs them)");
+        crate::helpers::say_skipped(&format!("{test}: no {CHROMIUM} / {CHROMEDRIVER} (apt-get install chromium chromium-driver; bash .ci/run installs them)"));
     }
     present
 }
