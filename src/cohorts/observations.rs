@@ -28,6 +28,24 @@ pub struct ObservationRequest {
     pub notes: String,
 }
 
+/// The observer's judgement of an observed joint assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObservationOutcome {
+    Competent,
+    NotYet,
+}
+
+impl std::str::FromStr for ObservationOutcome {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "competent" => Ok(ObservationOutcome::Competent),
+            "not_yet" => Ok(ObservationOutcome::NotYet),
+            other => Err(format!("unknown outcome '{other}': competent or not_yet")),
+        }
+    }
+}
+
 /// A recorded observation.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Observation {
@@ -112,7 +130,7 @@ pub fn record(
             competences.push(c.clone());
         }
     }
-    if !matches!(req.outcome.as_str(), "competent" | "not_yet") {
+    if req.outcome.parse::<ObservationOutcome>().is_err() {
         return Err(invalid("outcome: competent or not_yet"));
     }
     let notes = req.notes.trim();
@@ -184,7 +202,7 @@ pub fn competent(
 ) -> Result<Vec<(crate::accounts::model::UserId, String)>, AppError> {
     Ok(store::observations_of_cohort(conn, cohort_id)?
         .into_iter()
-        .filter(|o| o.outcome == "competent")
+        .filter(|o| o.outcome.parse() == Ok(ObservationOutcome::Competent))
         .map(|o| (o.user_id, o.scope))
         .collect())
 }
