@@ -17,6 +17,9 @@
 # the machine (a system user, /etc/academy.env, an nginx site, two databases, /etc/hosts) and
 # undoes it at the end. Usage: bash tests/deploy/drill.sh
 set -euo pipefail
+# The guide builds into the checkout's own target/ folder; a CARGO_TARGET_DIR elsewhere would
+# leave its `install target/release/academy` without a binary.
+unset CARGO_TARGET_DIR
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUN_IN="$ROOT"
 GUIDE="$ROOT/docs/DEPLOY.md"
