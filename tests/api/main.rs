@@ -28,6 +28,7 @@ mod integrity;
 mod interop;
 mod lifecycle;
 mod marking;
+mod marking_pages;
 mod officer_pages;
 mod proxy;
 mod quizzes;
