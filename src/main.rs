@@ -247,9 +247,12 @@ async fn purge(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     let backend = app.db().backend().name();
+    // The port is read back from the listener: with ACADEMY_BIND=…:0 the system chose it, and a
+    // supervisor (or a test) learns it from this line.
     println!(
-        "Assessor Academy is serving at {} ({backend})",
-        app.base_url()
+        "Assessor Academy is serving at {} ({backend}; listening on port {})",
+        app.base_url(),
+        app.port()
     );
     let admins = app.db().run(accounts::count_admins).await.unwrap_or(1);
     if admins == 0 {

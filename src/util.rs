@@ -13,10 +13,13 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// Now by this clock, in UTC.
+    /// Now by this clock, in UTC, to the microsecond: the finest time PostgreSQL keeps, so a
+    /// time stored on SQLite is the same after a move to PostgreSQL and back (with nanoseconds,
+    /// `academy export`/`import` dropped the last three digits of every stored time).
     pub fn now(&self) -> NaiveDateTime {
+        use chrono::SubsecRound;
         let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
-        chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(offset)
+        (chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(offset)).trunc_subsecs(6)
     }
 
     /// Moves this clock (and every clone of it) forward by `by` (for tests).
@@ -42,9 +45,10 @@ pub fn with_clock<T>(clock: &Clock, f: impl FnOnce() -> T) -> T {
 /// Now, in UTC, as stored (rows keep naive UTC times): by the clock of the service whose work
 /// runs on this thread, else the system's.
 pub fn now() -> NaiveDateTime {
+    use chrono::SubsecRound;
     CLOCK
         .with(|c| c.borrow().as_ref().map(Clock::now))
-        .unwrap_or_else(|| chrono::Utc::now().naive_utc())
+        .unwrap_or_else(|| chrono::Utc::now().naive_utc().trunc_subsecs(6))
 }
 
 /// Lower-case hexadecimal of some bytes.

@@ -17,6 +17,7 @@ async fn a_backup_taken_while_serving_restores_with_every_credential_still_verif
         let res = app
             .post_json("/api/v1/credentials", Some(&c.admin), &json!({"cohort_id": c.cohort, "user_id": uid, "scope": "product", "override_reason": "drill"}))
             .await;
+        assert_eq!(res.status(), 201);
         creds.push(res.json::<Value>().await.unwrap());
     }
     let revoked = creds[1]["id"].as_str().unwrap().to_string();
@@ -35,7 +36,9 @@ async fn a_backup_taken_while_serving_restores_with_every_credential_still_verif
     };
     let backup_dir = tempfile::tempdir().unwrap();
     let backup = backup_dir.path().join("backup.db");
-    // The service keeps running (and writing) while the backup is taken.
+    // The service keeps running (and writing) while the backup is taken: the backup starts
+    // once the first of 20 writes is acknowledged, and every write must be.
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel();
     let writer = {
         let (client, url, admin) = (
             app.client.clone(),
@@ -43,16 +46,25 @@ async fn a_backup_taken_while_serving_restores_with_every_credential_still_verif
             c.admin.clone(),
         );
         tokio::spawn(async move {
+            let mut first = Some(first_tx);
+            let mut statuses = Vec::new();
             for i in 0..20 {
-                let _ = client
+                let status = client
                     .post(&url)
                     .bearer_auth(&admin)
                     .json(&json!({"email": format!("late{i}@example.org"), "name": "นาย ระหว่าง สำรอง", "role": "trainee", "office_code": "TH-50", "password": "correct horse battery"}))
                     .send()
-                    .await;
+                    .await
+                    .map(|r| r.status().as_u16());
+                statuses.push(status);
+                if let Some(tx) = first.take() {
+                    let _ = tx.send(());
+                }
             }
+            statuses
         })
     };
+    first_rx.await.expect("the first write was sent");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_academy"))
         .arg("backup")
         .arg(&backup)
@@ -69,7 +81,60 @@ async fn a_backup_taken_while_serving_restores_with_every_credential_still_verif
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    writer.await.unwrap();
+    let statuses = writer.await.unwrap();
+    assert!(
+        statuses.iter().all(|s| matches!(s, Ok(201))),
+        "every write during the backup is acknowledged: {statuses:?}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM users WHERE email LIKE 'late%'")
+            .await,
+        20
+    );
+    // The copy passes SQLite's own checks, and holds the writes up to one point in time: the
+    // late users it has are late0, late1, … with no gap (a torn copy would skip or cut one).
+    {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            line: String,
+        }
+        let mut copy = diesel::sqlite::SqliteConnection::establish(backup.to_str().unwrap())
+            .expect("the backup opens");
+        let check: Vec<Line> =
+            diesel::sql_query("SELECT integrity_check AS line FROM pragma_integrity_check")
+                .load(&mut copy)
+                .unwrap();
+        let check: Vec<&str> = check.iter().map(|l| l.line.as_str()).collect();
+        assert_eq!(check, ["ok"], "PRAGMA integrity_check on the backup");
+        let fk: Vec<Line> =
+            diesel::sql_query("SELECT \"table\" AS line FROM pragma_foreign_key_check")
+                .load(&mut copy)
+                .unwrap();
+        assert!(fk.is_empty(), "PRAGMA foreign_key_check on the backup");
+        let late: Vec<Line> =
+            diesel::sql_query("SELECT email AS line FROM users WHERE email LIKE 'late%'")
+                .load(&mut copy)
+                .unwrap();
+        let mut have: Vec<usize> = late
+            .iter()
+            .map(|l| {
+                l.line
+                    .trim_start_matches("late")
+                    .trim_end_matches("@example.org")
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        have.sort_unstable();
+        assert!(!have.is_empty(), "the backup began after the first write");
+        assert_eq!(
+            have,
+            (0..have.len()).collect::<Vec<_>>(),
+            "a prefix of the writes"
+        );
+    }
     // Refuses to overwrite.
     let again = std::process::Command::new(env!("CARGO_BIN_EXE_academy"))
         .arg("backup")

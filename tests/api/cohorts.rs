@@ -1,8 +1,7 @@
 use academy::accounts::model::Role;
-use academy::cohorts::model::checkin_code;
 use serde_json::{json, Value};
 
-use crate::helpers::{error_code, spawn_app, TestApp};
+use crate::helpers::{align_to_minute, error_code, expected_checkin_code, spawn_app, TestApp};
 
 pub async fn create_cohort(app: &TestApp, admin: &str, generation: i32, capacity: i32) -> Value {
     create_cohort_on(app, admin, generation, capacity, "2022-02-15", "2022-03-31").await
@@ -345,10 +344,17 @@ async fn check_in_accepts_only_the_current_code_and_only_during_the_session() {
 
     let s = session_now(&app, &itok, id, -5, 120).await;
     let sid = s["id"].as_str().unwrap();
+    // The minute has just begun on the service's clock: the code below stays current.
+    align_to_minute(&app);
     let res = app
         .get(&format!("/api/v1/sessions/{sid}/checkin-code"), Some(&itok))
         .await;
     assert_eq!(res.status(), 200);
+    let shown: Value = res.json().await.unwrap();
+    let secret = secret_of(&app, sid).await;
+    let now = app.db.clock().now();
+    let current = expected_checkin_code(&secret, now);
+    assert_eq!(shown["code"], current.as_str(), "the code follows the rule");
     // Trainees cannot read the code.
     assert_eq!(
         app.get(&format!("/api/v1/sessions/{sid}/checkin-code"), Some(&t))
@@ -360,11 +366,8 @@ async fn check_in_accepts_only_the_current_code_and_only_during_the_session() {
     // An earlier minute's code is refused. Two minutes' codes may coincide by chance, so the
     // test takes the latest earlier code that differs from the current one (it used to skip
     // the check silently when they were equal; issue 28).
-    let secret = secret_of(&app, sid).await;
-    let now = chrono::Utc::now().timestamp();
-    let current = checkin_code(&secret, now);
     let old = (1..=10)
-        .map(|m| checkin_code(&secret, now - 60 * m))
+        .map(|m| expected_checkin_code(&secret, now - chrono::Duration::minutes(m)))
         .find(|c| *c != current)
         .expect("ten earlier minutes all had the current code");
     let res = app
@@ -375,18 +378,12 @@ async fn check_in_accepts_only_the_current_code_and_only_during_the_session() {
         )
         .await;
     assert_eq!(error_code(res, 422).await, "wrong_code");
-    // The code on display now is accepted (fetched again in case the minute turned).
-    let code: Value = app
-        .get(&format!("/api/v1/sessions/{sid}/checkin-code"), Some(&itok))
-        .await
-        .json()
-        .await
-        .unwrap();
+    // The code on display is accepted (the minute it belongs to is still running).
     let res = app
         .post_json(
             &format!("/api/v1/sessions/{sid}/checkin"),
             Some(&t),
-            &json!({"code": code["code"]}),
+            &json!({"code": current}),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -406,7 +403,7 @@ async fn check_in_accepts_only_the_current_code_and_only_during_the_session() {
         .await,
         "checkin_closed"
     );
-    let right_code = checkin_code(&secret_of(&app, lid).await, chrono::Utc::now().timestamp());
+    let right_code = expected_checkin_code(&secret_of(&app, lid).await, app.db.clock().now());
     let res = app
         .post_json(
             &format!("/api/v1/sessions/{lid}/checkin"),
@@ -418,7 +415,7 @@ async fn check_in_accepts_only_the_current_code_and_only_during_the_session() {
     // A session that ended: refused too.
     let past = session_now(&app, &itok, id, -180, 60).await;
     let pid = past["id"].as_str().unwrap();
-    let right_code = checkin_code(&secret_of(&app, pid).await, chrono::Utc::now().timestamp());
+    let right_code = expected_checkin_code(&secret_of(&app, pid).await, app.db.clock().now());
     let res = app
         .post_json(
             &format!("/api/v1/sessions/{pid}/checkin"),

@@ -22,7 +22,17 @@ use crate::helpers::{backend_name, fresh_database};
 const CYCLES: usize = 20;
 const PASSWORD: &str = "correct horse battery";
 const BASE_URL: &str = "http://academy.crash.example/";
-const QUIZZES: [&str; 6] = ["q01", "q02", "q03", "q04", "q05", "q06"];
+const QUIZZES: [&str; 7] = ["q01", "q02", "q03", "q04", "q05", "q06", "final-exam"];
+/// What the final exam requires (course_content/quizzes/final-exam.toml): every trainee meets it
+/// before the load, so the final exam is in the mix like any quiz.
+const FINAL_MODULES: [&str; 5] = [
+    "01-what-is-tis-s",
+    "02-certification-path",
+    "03-assessor-role-ethics",
+    "04-planning-onsite-assessment",
+    "05-evidence-findings-report",
+];
+const FINAL_QUIZZES: [&str; 5] = ["q01", "q02", "q03", "q04", "q05"];
 
 fn url_string(url: &DatabaseUrl) -> String {
     match url {
@@ -37,14 +47,11 @@ struct Server {
 }
 
 fn start(db: &DatabaseUrl, dir: &std::path::Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_academy"))
+    // Port 0: the system picks a free port and the service says which on its first line
+    // (picking one here and releasing it for the child raced with other tests).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_academy"))
         .env("ACADEMY_DATABASE_URL", url_string(db))
-        .env("ACADEMY_BIND", format!("127.0.0.1:{port}"))
+        .env("ACADEMY_BIND", "127.0.0.1:0")
         .env("ACADEMY_BASE_URL", BASE_URL)
         .env("ACADEMY_DATA_DIR", dir)
         .env("ACADEMY_CONTENT_DIR", "course_content")
@@ -52,10 +59,14 @@ fn start(db: &DatabaseUrl, dir: &std::path::Path) -> Server {
         .env("ACADEMY_LOG", "error")
         .env_remove("ACADEMY_SMTP_URL")
         .env_remove("ACADEMY_JWT_SECRET")
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("the academy binary starts");
+    let port = crate::helpers::announced_port(
+        child.stdout.take().expect("piped stdout"),
+        "listening on port ",
+    );
     Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
@@ -90,6 +101,11 @@ struct Log {
     gone: HashSet<String>,
     /// Keys with a write in flight: one writer per answer at a time, as on one trainee's page.
     inflight: HashSet<(String, String)>,
+    /// Every request the server acknowledged (2xx), of any kind: a cycle must add some.
+    acks: usize,
+    /// The answer kinds (and the quizzes) of which some autosave was acknowledged.
+    kinds_saved: HashSet<String>,
+    quizzes_saved: HashSet<&'static str>,
 }
 
 struct Trainee {
@@ -103,7 +119,16 @@ struct Open {
     quiz: &'static str,
     attempt: String,
     token: String,
-    questions: Vec<(String, String, Vec<String>)>,
+    questions: Vec<Shown>,
+}
+
+/// A question as the trainee is shown it: id, kind, option ids, matching item ids.
+#[derive(Clone)]
+struct Shown {
+    id: String,
+    kind: String,
+    options: Vec<String>,
+    items: Vec<String>,
 }
 
 struct World {
@@ -115,15 +140,36 @@ struct World {
     seq: AtomicU64,
 }
 
-fn answer_for(kind: &str, options: &[String], seq: u64) -> Option<Value> {
-    match kind {
+/// A valid answer of the shown question's kind; `seq` varies it, so saves change the value.
+/// Every kind a trainee autosaves is here (a written answer, `essay`, is not in these quizzes).
+fn answer_for(q: &Shown, seq: u64) -> Option<Value> {
+    let pick = |k: u64| q.options.get(k as usize % q.options.len().max(1)).cloned();
+    match q.kind.as_str() {
         "short_text" => Some(json!(format!("v{seq}"))),
         "numeric" => Some(json!(format!("{seq}"))),
-        "single" => options
-            .get(seq as usize % options.len().max(1))
-            .map(|o| json!(o)),
+        "single" => pick(seq).map(|o| json!(o)),
         "true_false" => Some(json!(seq.is_multiple_of(2))),
-        _ => None,
+        // One to all of the options, chosen by the bits of seq.
+        "multiple" => {
+            let n = q.options.len();
+            let chosen: Vec<&String> = q
+                .options
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (seq >> (i % 63)) & 1 == 1 || *i == seq as usize % n.max(1))
+                .map(|(_, o)| o)
+                .collect();
+            (!chosen.is_empty()).then(|| json!(chosen))
+        }
+        // Each item matched to an option, rotated by seq.
+        "matching" => {
+            let mut m = serde_json::Map::new();
+            for (i, item) in q.items.iter().enumerate() {
+                m.insert(item.clone(), json!(pick(seq + i as u64)?));
+            }
+            Some(Value::Object(m))
+        }
+        other => panic!("the crash test does not autosave {other} answers: add it"),
     }
 }
 
@@ -160,23 +206,26 @@ async fn load(
                     let Ok(v) = r.json::<Value>().await else {
                         continue;
                     };
+                    log.lock().unwrap().acks += 1;
+                    let ids = |q: &Value, list: &str| -> Vec<String> {
+                        q[list]
+                            .as_array()
+                            .map(|o| {
+                                o.iter()
+                                    .map(|x| x["id"].as_str().unwrap().to_string())
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    };
                     let questions = v["questions"]
                         .as_array()
                         .unwrap()
                         .iter()
-                        .map(|q| {
-                            (
-                                q["id"].as_str().unwrap().to_string(),
-                                q["kind"].as_str().unwrap().to_string(),
-                                q["options"]
-                                    .as_array()
-                                    .map(|o| {
-                                        o.iter()
-                                            .map(|x| x["id"].as_str().unwrap().to_string())
-                                            .collect()
-                                    })
-                                    .unwrap_or_default(),
-                            )
+                        .map(|q| Shown {
+                            id: q["id"].as_str().unwrap().to_string(),
+                            kind: q["kind"].as_str().unwrap().to_string(),
+                            options: ids(q, "options"),
+                            items: ids(q, "items"),
                         })
                         .collect();
                     world.open.lock().unwrap().push(Open {
@@ -210,7 +259,10 @@ async fn load(
                 .send()
                 .await;
             if matches!(&res, Ok(r) if r.status().is_success()) {
-                log.lock().unwrap().submitted.insert(open.attempt);
+                let mut l = log.lock().unwrap();
+                l.acks += 1;
+                l.submitted.insert(open.attempt);
+                drop(l);
                 // The override allows many attempts: this quiz may be started again.
                 world
                     .started
@@ -236,7 +288,9 @@ async fn load(
                 .await;
             match res.map(|r| r.status().as_u16()) {
                 Ok(200) => {
-                    log.lock().unwrap().revoked.insert(id);
+                    let mut l = log.lock().unwrap();
+                    l.acks += 1;
+                    l.revoked.insert(id);
                 }
                 // Revoked by a request the kill cut off before its answer: skip it from now on.
                 Ok(409) => {
@@ -261,10 +315,9 @@ async fn load(
             if let Ok(r) = res {
                 if r.status().as_u16() == 201 {
                     if let Ok(v) = r.json::<Value>().await {
-                        log.lock()
-                            .unwrap()
-                            .credentials
-                            .insert(v["id"].as_str().unwrap().to_string());
+                        let mut l = log.lock().unwrap();
+                        l.acks += 1;
+                        l.credentials.insert(v["id"].as_str().unwrap().to_string());
                     }
                 }
             }
@@ -278,8 +331,9 @@ async fn load(
                 tokio::time::sleep(Duration::from_millis(5)).await;
                 continue;
             };
-            let (qid, kind, options) = &open.questions[rng.random_range(0..open.questions.len())];
-            let Some(value) = answer_for(kind, options, seq) else {
+            let shown = &open.questions[rng.random_range(0..open.questions.len())];
+            let qid = &shown.id;
+            let Some(value) = answer_for(shown, seq) else {
                 continue;
             };
             let key = (open.attempt.clone(), qid.clone());
@@ -304,10 +358,62 @@ async fn load(
             let mut l = log.lock().unwrap();
             if matches!(&res, Ok(r) if r.status().is_success()) {
                 l.answers.get_mut(&key).unwrap()[index].1 = true;
+                l.acks += 1;
+                l.kinds_saved.insert(shown.kind.clone());
+                l.quizzes_saved.insert(open.quiz);
             }
             l.inflight.remove(&key);
         }
     }
+}
+
+/// Takes one attempt of a shipped quiz, answered from its file, and checks it passed.
+async fn pass_from_file(
+    client: &reqwest::Client,
+    base: &str,
+    cohort: &str,
+    token: &str,
+    quiz: &str,
+) {
+    let started: Value = client
+        .post(format!(
+            "{base}/api/v1/cohorts/{cohort}/quizzes/{quiz}/attempts"
+        ))
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attempt = started["attempt_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("start {quiz}: {started}"));
+    let key = crate::credentials::shipped_key(quiz);
+    for shown in started["questions"].as_array().unwrap() {
+        let qid = shown["id"].as_str().unwrap();
+        let answer = crate::credentials::answer_from_file(&key[qid], shown);
+        let r = client
+            .put(format!("{base}/api/v1/attempts/{attempt}/answers/{qid}"))
+            .bearer_auth(token)
+            .json(&json!({ "answer": answer }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{quiz} {qid}: {}", r.status());
+    }
+    let result: Value = client
+        .post(format!("{base}/api/v1/attempts/{attempt}/submit"))
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["passed"], true, "{quiz}: {result}");
 }
 
 #[derive(QueryableByName)]
@@ -515,6 +621,26 @@ fn invariants(conn: &mut DbConnection, log: &Log) -> (usize, usize, usize) {
         creds.len(),
         "one credential_issued mail per credential"
     );
+    // Revoking queues the holder's mail in the same transaction: one per revoked credential.
+    let revoked_mails = mails
+        .iter()
+        .filter(|m| m.template == "credential_revoked")
+        .count();
+    let revoked = creds.iter().filter(|c| c.status == "revoked").count();
+    assert_eq!(
+        revoked_mails, revoked,
+        "one credential_revoked mail per revoked credential"
+    );
+    // Nothing else writes mail here (the set-up may invite the trainees).
+    for m in &mails {
+        assert!(
+            ["credential_issued", "credential_revoked", "invitation"]
+                .contains(&m.template.as_str()),
+            "unexpected mail {} ({})",
+            m.id,
+            m.template
+        );
+    }
     (acked, log.submitted.len(), creds.len())
 }
 
@@ -586,6 +712,18 @@ async fn twenty_sigkills_under_load_lose_no_acknowledged_write_and_double_nothin
         .await
         .unwrap();
     let cohort_id = cohort["id"].as_str().unwrap().to_string();
+    for m in FINAL_MODULES {
+        let r = client
+            .post(format!(
+                "{base}/api/v1/cohorts/{cohort_id}/modules/{m}/publish"
+            ))
+            .bearer_auth(&admin)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "publish {m}");
+    }
     for q in QUIZZES {
         let r = client
             .post(format!(
@@ -633,6 +771,22 @@ async fn twenty_sigkills_under_load_lose_no_acknowledged_write_and_double_nothin
                 .unwrap();
             assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
         }
+        // The final exam's prerequisites, met over the API with answers from the shipped files.
+        for m in FINAL_MODULES {
+            let r = client
+                .post(format!(
+                    "{base}/api/v1/cohorts/{cohort_id}/modules/{m}/complete"
+                ))
+                .bearer_auth(&token)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 204, "complete {m}");
+        }
+        for q in FINAL_QUIZZES {
+            pass_from_file(&client, &base, &cohort_id, &token, q).await;
+        }
         trainees.push(Trainee {
             id: u["id"].as_str().unwrap().to_string(),
             token,
@@ -650,6 +804,7 @@ async fn twenty_sigkills_under_load_lose_no_acknowledged_write_and_double_nothin
     let db = Db::connect(&db_url, 1).unwrap();
 
     let mut rng = rand::rng();
+    let mut acks_before = 0;
     for cycle in 1..=CYCLES {
         if cycle > 1 {
             server = start(&db_url, dir.path());
@@ -682,27 +837,69 @@ async fn twenty_sigkills_under_load_lose_no_acknowledged_write_and_double_nothin
         let mut conn = db.get().unwrap();
         integrity(&mut conn);
         let (answers, submits, creds) = invariants(&mut conn, &log_now);
+        // A cycle whose every request failed would check nothing: the load must have landed.
+        assert!(
+            log_now.acks > acks_before,
+            "cycle {cycle}: no request was acknowledged"
+        );
+        acks_before = log_now.acks;
         eprintln!(
             "crash cycle {cycle}/{CYCLES} ({}): integrity ok; {answers} acknowledged answers, {submits} submissions, {creds} credentials all present",
             backend_name()
         );
     }
 
-    // Finally the mail: every row is delivered exactly once (rows claimed when a kill hit stay
-    // leased for two minutes and are then sent; they may already have their one file).
+    // The load did each kind of write, on every answer kind and every quiz (the final exam too).
+    {
+        let l = log.lock().unwrap();
+        assert!(!l.submitted.is_empty(), "no submission was acknowledged");
+        assert!(!l.credentials.is_empty(), "no credential was issued");
+        assert!(!l.revoked.is_empty(), "no revocation was acknowledged");
+        for kind in [
+            "single",
+            "multiple",
+            "true_false",
+            "short_text",
+            "numeric",
+            "matching",
+        ] {
+            assert!(
+                l.kinds_saved.contains(kind),
+                "no {kind} answer was saved: {:?}",
+                l.kinds_saved
+            );
+        }
+        for q in QUIZZES {
+            assert!(l.quizzes_saved.contains(q), "no answer saved in {q}");
+        }
+    }
+
+    // Finally the mail. Rows a worker had claimed when a kill hit stay leased for two minutes;
+    // the lease is ended here as its expiry would end it (the child's clock cannot be moved).
+    // A row sent but not yet marked is sent again under the same name and Message-ID, as a mail
+    // server would deduplicate it.
+    let mut conn = db.get().unwrap();
+    diesel::sql_query(
+        "UPDATE outbox_emails SET locked_until = NULL, locked_by = NULL WHERE status <> 'sent'",
+    )
+    .execute(&mut conn)
+    .unwrap();
     let mut server = start(&db_url, dir.path());
     wait_healthy(&client, &mut server).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut conn = db.get().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pending: Count = diesel::sql_query(
-            "SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'sent' AND locked_until IS NULL",
-        )
-        .get_result(&mut conn)
-        .unwrap();
-        if pending.n == 0 || Instant::now() > deadline {
+        let pending: Count =
+            diesel::sql_query("SELECT COUNT(*) AS n FROM outbox_emails WHERE status <> 'sent'")
+                .get_result(&mut conn)
+                .unwrap();
+        if pending.n == 0 {
             break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "{} mails still not sent after 60 s",
+            pending.n
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     server.child.kill().unwrap();
@@ -710,31 +907,21 @@ async fn twenty_sigkills_under_load_lose_no_acknowledged_write_and_double_nothin
     let mails: Vec<MailRow> = diesel::sql_query("SELECT id, template, status FROM outbox_emails")
         .load(&mut conn)
         .unwrap();
-    let files: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().to_string())
-                .filter(|n| n.ends_with(".eml"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let files: HashSet<String> = std::fs::read_dir(dir.path().join("outbox"))
+        .expect("the outbox folder exists")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
     let rows: HashSet<String> = mails.iter().map(|m| format!("{}.eml", m.id)).collect();
-    for f in &files {
-        assert!(rows.contains(f), "a mail file without an outbox row: {f}");
-    }
-    for m in &mails {
-        if m.status == "sent" {
-            assert!(
-                files.contains(&format!("{}.eml", m.id)),
-                "sent mail {} has no file",
-                m.id
-            );
-        }
-    }
-    let sent = mails.iter().filter(|m| m.status == "sent").count();
-    assert!(sent > 0, "mail was delivered");
+    assert!(!rows.is_empty(), "the load queued mail");
+    assert_eq!(
+        files, rows,
+        "one file per outbox row, none missing, none extra"
+    );
+    assert!(mails.iter().all(|m| m.status == "sent"));
     eprintln!(
-        "crash test ({}): {CYCLES} SIGKILL cycles; {} mails in the outbox, {sent} delivered, one file each",
+        "crash test ({}): {CYCLES} SIGKILL cycles; {} mails in the outbox, all delivered, one file each",
         backend_name(),
         mails.len()
     );

@@ -61,6 +61,13 @@ evil-ui@example.org,Evil UI,admin,TISI
 </form>
 <script>
   window.results = {{}};
+  // Done when the four forms' answers have loaded in their frames and both fetches settled:
+  // by then every request has been answered, so whatever it wrote is in the database.
+  var pending = 6;
+  function settled() {{ if (--pending === 0) {{ window.results.done = true; }} }}
+  ["sink1", "sink2", "sink3", "sink4"].forEach(function (n) {{
+    document.getElementsByName(n)[0].onload = settled;
+  }});
   // A cookie planted on the host (cookies ignore ports): the old double-submit token.
   document.cookie = "academy_csrf={planted}; path=/";
   document.getElementById("f1").submit();
@@ -71,13 +78,14 @@ evil-ui@example.org,Evil UI,admin,TISI
   fetch("{app}/api/v1/users", {{method: "POST", mode: "no-cors", credentials: "include",
         headers: {{"Content-Type": "text/plain"}}, body: body}})
     .then(function (r) {{ window.results.fetch_users = r.type; }})
-    .catch(function (e) {{ window.results.fetch_users = "error " + e; }});
+    .catch(function (e) {{ window.results.fetch_users = "error " + e; }})
+    .then(settled);
   fetch("{app}/api/v1/users/import", {{method: "POST", mode: "no-cors", credentials: "include",
         headers: {{"Content-Type": "text/plain"}},
         body: "email,name,role,office_code\nevil-fetch-csv@example.org,Evil,admin,TISI\n"}})
     .then(function (r) {{ window.results.fetch_import = r.type; }})
-    .catch(function (e) {{ window.results.fetch_import = "error " + e; }});
-  setTimeout(function () {{ window.results.done = true; }}, 1500);
+    .catch(function (e) {{ window.results.fetch_import = "error " + e; }})
+    .then(settled);
 </script>
 </body></html>"#
     )
@@ -123,8 +131,6 @@ async fn a_page_on_another_origin_cannot_act_as_the_signed_in_admin() {
         "the attack to run",
     )
     .await;
-    // Give the forms' posts time to land.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let results = s.js("return window.results;", json!([])).await;
 
     let users: Value = app

@@ -588,6 +588,8 @@ async fn seventy_nine_percent_of_the_time_is_not_enough_and_eighty_is() {
     let c = cohort_with_trainees(&app, 2).await;
     for (_, token) in &c.trainees {
         crate::credentials::make_eligible(&app, &c, token).await;
+        // and the service scope's module 6 and its quiz: both scopes ask for 80 %.
+        crate::credentials::complete(&app, &c, token, &["06-tis-s-services"], &["q06"]).await;
     }
     app.post_json(
         &format!("/api/v1/cohorts/{}/quizzes/posttest/publish", c.cohort),
@@ -648,16 +650,26 @@ async fn seventy_nine_percent_of_the_time_is_not_enough_and_eighty_is() {
         .json()
         .await
         .unwrap();
-    let product = |u: &str| {
+    let eligible = |u: &str, scope: &str| {
         elig.as_array()
             .unwrap()
             .iter()
-            .find(|e| e["user_id"] == u && e["scope"] == "product")
+            .find(|e| e["user_id"] == u && e["scope"] == scope)
             .unwrap()["eligible"]
             .clone()
     };
-    assert_eq!(product(&c.trainees[0].0), false, "{elig}");
-    assert_eq!(product(&c.trainees[1].0), true, "{elig}");
+    for scope in ["product", "service"] {
+        assert_eq!(
+            eligible(&c.trainees[0].0, scope),
+            false,
+            "{scope} at 79 %: {elig}"
+        );
+        assert_eq!(
+            eligible(&c.trainees[1].0, scope),
+            true,
+            "{scope} at 80 %: {elig}"
+        );
+    }
     let r: Value = app
         .get(
             &format!("/api/v1/cohorts/{}/report", c.cohort),

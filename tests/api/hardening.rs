@@ -265,24 +265,13 @@ async fn the_calendar_feed_link_changes_on_removal_and_on_request() {
     assert_eq!(r.status(), 403, "a trainee cannot");
 }
 
-/// A free port of 127.0.0.1, so the service's base URL (and its credentials' status list
-/// URLs) can name the address it really listens on.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn the_offline_verifier_refuses_a_status_list_and_fails_for_revoked_or_suspended() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg) = fresh_database(dir.path());
-    let mut settings = test_settings(dir.path(), url);
-    let port = free_port();
-    settings.bind = format!("127.0.0.1:{port}");
-    settings.base_url = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    // Bind and base URL on port 0: the service puts the port it was given into its base URL,
+    // so the credential's status list URL names the address it really listens on.
+    let settings = test_settings(dir.path(), url);
     let app = spawn_with(settings, dir, pg).await;
     let c = crate::credentials::cohort_with_trainees(&app, 1).await;
     let cred: Value = app

@@ -63,6 +63,11 @@ pub fn fresh_database(dir: &std::path::Path) -> (DatabaseUrl, Option<PgDatabase>
             let name = format!("test_{}", uuid::Uuid::new_v4().simple());
             let mut url = url::Url::parse(&base).expect("TEST_DATABASE_URL is a URL");
             url.set_path(&format!("/{name}"));
+            // A test database need not wait for the disk at each commit (the server keeps
+            // every commit while it runs; only a crash of PostgreSQL itself could lose the last
+            // ones, which no test does): without this the suite waited on fsync most of its time.
+            // (Spelt with %20: libpq does not read '+' as a space.)
+            url.set_query(Some("options=-c%20synchronous_commit%3Doff"));
             let mut admin = url.clone();
             admin.set_path("/postgres");
             (
@@ -509,4 +514,54 @@ pub fn text_key(s: &str) -> String {
                 && !matches!(*c, '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}')
         })
         .collect()
+}
+
+/// Reads a child's standard output up to the line that holds `marker` followed by a port, and
+/// returns that port: the child (`academy serve`: "listening on port ", chromedriver: "on port ")
+/// was started on port 0, so nothing else could take the port between choosing and binding. The rest of the output is drained in the background, so the
+/// child never blocks on a full pipe. Panics (failing the test) when the child ends first.
+pub fn announced_port(stdout: std::process::ChildStdout, marker: &str) -> u16 {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut seen = Vec::new();
+    let port = loop {
+        let Some(Ok(line)) = lines.next() else {
+            panic!("the service ended before saying its port; it printed: {seen:?}");
+        };
+        if let Some(rest) = line.split(marker).nth(1) {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(port) = digits.parse::<u16>() {
+                if port != 0 {
+                    break port;
+                }
+            }
+        }
+        seen.push(line);
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    port
+}
+
+/// Moves the service's clock to one second past the start of its next minute, so a check-in
+/// code read now stays the current code for the next 59 seconds (codes turn each minute; a
+/// test that read a code and then signed in could straddle the turn).
+pub fn align_to_minute(app: &TestApp) {
+    use chrono::Timelike;
+    let now = app.db.clock().now();
+    let to_next = 60 - i64::from(now.second()) + 1;
+    app.db.clock().advance(
+        chrono::Duration::seconds(to_next)
+            - chrono::Duration::nanoseconds(i64::from(now.nanosecond() % 1_000_000_000)),
+    );
+}
+
+/// The check-in code of a session's secret at a time, computed here from the rule as written
+/// (SHA-256 of `secret:minute-number`, first four bytes big-endian, modulo 10^6, six digits),
+/// not with the service's own function.
+pub fn expected_checkin_code(secret: &str, at: chrono::NaiveDateTime) -> String {
+    use sha2::{Digest, Sha256};
+    let minute = at.and_utc().timestamp().div_euclid(60);
+    let digest = Sha256::digest(format!("{secret}:{minute}").as_bytes());
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    format!("{:06}", n % 1_000_000)
 }

@@ -67,6 +67,9 @@ impl Received {
 pub struct SmtpServer {
     pub port: u16,
     pub received: Arc<Mutex<Vec<Received>>>,
+    /// While false, every connection is answered "421" and closed: the port is held (no other
+    /// program can take it between two phases of a test) but the mail service is down.
+    up: Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -81,27 +84,36 @@ impl SmtpServer {
         Self::start_on(0).await
     }
 
-    pub async fn start_on(port: u16) -> SmtpServer {
-        // A restart on the port of a stopped server: the port may still be held for a moment
-        // (the old listener's task is being cancelled, or the system lent the port to an
-        // outgoing connection meanwhile), so binding is retried for up to ten seconds, and
-        // fails with the last error after that.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let listener = loop {
-            match TcpListener::bind(("127.0.0.1", port)).await {
-                Ok(l) => break l,
-                Err(e) if port != 0 && std::time::Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-                Err(e) => panic!("bind SMTP port {port}: {e}"),
-            }
-        };
+    /// A server that holds its port but refuses mail (421) until `bring_up`.
+    pub async fn start_down() -> SmtpServer {
+        let server = Self::start().await;
+        server.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        server
+    }
+
+    /// From now on the server takes mail.
+    pub fn bring_up(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    async fn start_on(port: u16) -> SmtpServer {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap_or_else(|e| panic!("bind SMTP port {port}: {e}"));
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let store = received.clone();
+        let serving = up.clone();
         let task = tokio::spawn(async move {
-            while let Ok((sock, _)) = listener.accept().await {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                if !serving.load(std::sync::atomic::Ordering::SeqCst) {
+                    use tokio::io::AsyncWriteExt;
+                    let _ = sock
+                        .write_all(b"421 test.local Service not available\r\n")
+                        .await;
+                    continue;
+                }
                 let store = store.clone();
                 tokio::spawn(async move {
                     let _ = session(sock, store).await;
@@ -111,6 +123,7 @@ impl SmtpServer {
         SmtpServer {
             port,
             received,
+            up,
             task,
         }
     }

@@ -43,17 +43,18 @@ impl Drop for Driver {
 
 impl Driver {
     pub async fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // Port 0: chromedriver binds a free port and prints it ("… started successfully on
+        // port N."); choosing a port here and releasing it raced with the other tests.
+        let mut child = Command::new(CHROMEDRIVER)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
+        let port = crate::helpers::announced_port(
+            child.stdout.take().expect("piped stdout"),
+            "successfully on port ",
+        );
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
