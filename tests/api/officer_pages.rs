@@ -575,3 +575,174 @@ async fn a_new_cohort_gets_what_the_scheme_requires_in_one_step_and_recertificat
     assert_eq!(res.status(), 303);
     assert!(published("quizzes").await.contains("recert"));
 }
+
+/// A trainee's cohort page says, scope by scope, what is still to do, each item a link to the
+/// module or quiz that meets it, with the attendance rule; when a scope is complete it says the
+/// credential waits for an administrator (issue 22, point 2).
+#[tokio::test]
+async fn a_trainee_sees_what_is_left_for_each_scope_with_links() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let web = sign_in(&app, "trainee0@example.org").await;
+    let path = format!("/cohorts/{}", c.cohort);
+    // (Attribute values come escaped: "/" as &#x2F;.)
+    let html = page(&app, &web, &path).await.replace("&#x2F;", "/");
+    let left = html
+        .split("id=\"left\"")
+        .nth(1)
+        .expect("a what-is-left section")
+        .split("</section>")
+        .next()
+        .unwrap()
+        .to_string();
+    // Both scopes, named in Thai as the programme file names them.
+    let programme: toml::Value =
+        toml::from_str(&std::fs::read_to_string("course_content/programme.toml").unwrap()).unwrap();
+    let scopes = programme["scopes"].as_array().unwrap();
+    assert_eq!(scopes.len(), 2);
+    for s in scopes {
+        let title = s["title_th"].as_str().unwrap();
+        assert!(left.contains(title), "{title} missing: {left}");
+    }
+    // Links to the first module and to the final exam, and the attendance rule.
+    assert!(
+        left.contains(&format!(
+            "href=\"/cohorts/{}/modules/01-what-is-tis-s\"",
+            c.cohort
+        )),
+        "{left}"
+    );
+    assert!(
+        left.contains(&format!(
+            "href=\"/cohorts/{}/quizzes/final-exam\"",
+            c.cohort
+        )),
+        "{left}"
+    );
+    assert!(
+        !left.contains("module:") && !left.contains("quiz:"),
+        "raw criteria: {left}"
+    );
+    // The service scope does not list the product scope's items again: it points back to them
+    // and lists its own (module 6).
+    assert_eq!(
+        left.matches("/modules/01-what-is-tis-s\"").count(),
+        1,
+        "listed twice: {left}"
+    );
+    assert!(
+        left.contains("ทุกข้อที่ยังเหลือของ ผู้ตรวจประเมิน มอก. เอส (ผลิตภัณฑ์) ข้างบน และ"),
+        "{left}"
+    );
+    assert!(
+        left.contains("อ่านบทเรียน มอก. เอส งานบริการ: การท่องเที่ยว CIV"),
+        "{left}"
+    );
+    // Before any session is held there is no time to miss; once one was held without the
+    // trainee, the attendance rule is listed, pointing at the sessions.
+    assert!(!left.contains("ร้อยละ 80"), "{left}");
+    let s = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -300, 100).await;
+    let html = page(&app, &web, &path).await.replace("&#x2F;", "/");
+    assert!(
+        html.contains("<a href=\"#sessions\">เข้าร่วมการอบรมไม่น้อยกว่าร้อยละ 80"),
+        "{html}"
+    );
+    let r = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/sessions/{}/attendance/{}",
+            s["id"].as_str().unwrap(),
+            c.trainees[0].0
+        )))
+        .bearer_auth(&c.admin)
+        .json(&serde_json::json!({"status": "present", "minutes": 100}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+
+    // The product scope complete: said so; the service scope still needs module 6 and q06.
+    crate::credentials::make_eligible(&app, &c, &c.trainees[0].1).await;
+    let html = page(&app, &web, &path).await.replace("&#x2F;", "/");
+    let left = html
+        .split("id=\"left\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        left.matches("ครบทุกเกณฑ์แล้ว").count(),
+        1,
+        "product only: {left}"
+    );
+    assert!(
+        left.contains(&format!(
+            "href=\"/cohorts/{}/modules/06-tis-s-services\"",
+            c.cohort
+        )) && left.contains(&format!("href=\"/cohorts/{}/quizzes/q06\"", c.cohort)),
+        "{left}"
+    );
+    assert!(
+        !left.contains("/modules/01-what-is-tis-s"),
+        "a read module is not listed: {left}"
+    );
+    // Staff do not get the section.
+    let admin = sign_in(&app, "admin@example.org").await;
+    assert!(!page(&app, &admin, &path).await.contains("id=\"left\""));
+}
+
+/// A refused cohort form comes back as typed, with the reason in Thai (it came back empty,
+/// with an English developer message, and the officer typed everything again).
+#[tokio::test]
+async fn a_refused_cohort_form_keeps_what_was_typed_and_says_why_in_thai() {
+    let app = spawn_app().await;
+    app.user_with_token(Role::Admin, "admin@example.org").await;
+    let web = sign_in(&app, "admin@example.org").await;
+    let r = post_form(
+        &app,
+        &web,
+        "/admin/cohorts",
+        "/admin/cohorts",
+        &[
+            ("generation", "3"),
+            ("starts_on", "31/02/2570"),
+            ("ends_on", "31/03/2570"),
+            ("capacity", "45"),
+            ("name_th", "รุ่นที่ 3 ทดลองพิมพ์"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap().replace("&#x2F;", "/");
+    assert!(html.contains("ไม่มีวันที่นี้ในปฏิทิน"), "{html}");
+    for typed in [
+        "value=\"3\"",
+        "value=\"31/02/2570\"",
+        "value=\"31/03/2570\"",
+        "value=\"45\"",
+        "value=\"รุ่นที่ 3 ทดลองพิมพ์\"",
+    ] {
+        assert!(html.contains(typed), "{typed} not kept: {html}");
+    }
+    // Nothing typed for the generation: said in Thai, not in a developer's English.
+    let r = post_form(
+        &app,
+        &web,
+        "/admin/cohorts",
+        "/admin/cohorts",
+        &[
+            ("generation", ""),
+            ("starts_on", "2027-01-15"),
+            ("ends_on", "2027-03-31"),
+            ("capacity", "45"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("กรอกรุ่นที่ จำนวนที่รับ"), "{html}");
+    assert!(!html.contains("are required"), "{html}");
+    assert!(html.contains("value=\"2027-01-15\""), "{html}");
+}

@@ -76,6 +76,99 @@ pub(super) fn progress_chart(rows: &[ProgressRow], total: usize, label: &str) ->
     svg
 }
 
+/// A trainee's scopes, each with the criteria still unmet as links to the module or quiz that
+/// meets them (issue 22, point 2): the attendance rule with the trainee's share so far, the
+/// observed assessment, and once all are met, that the credential waits for an admin.
+fn what_is_left(
+    state: &AppState,
+    lang: Language,
+    cohort: &crate::cohorts::model::CohortId,
+    mine: &[credentials::Eligibility],
+    modules: &[crate::course::ModuleListItem],
+    quizzes: &[crate::quizzes::QuizListItem],
+) -> Vec<Value> {
+    let t = strings(lang);
+    let say = |k: &str| t.get(k).cloned().unwrap_or_default();
+    let course = &state.course;
+    // What an earlier scope already lists is not listed again (on a phone the service scope
+    // repeated all thirteen items of the product scope): one line points back to it.
+    let mut listed: Vec<(String, Value)> = Vec::new();
+    mine.iter()
+        .map(|e| {
+            let all: Vec<Value> = e
+                .criteria
+                .iter()
+                .filter(|c| !c.met)
+                .map(|c| {
+                    if let Some(slug) = c.name.strip_prefix("module:") {
+                        let title = modules
+                            .iter()
+                            .find(|m| m.slug == slug)
+                            .map(|m| m.title.clone())
+                            .or_else(|| {
+                                course
+                                    .modules
+                                    .iter()
+                                    .find(|m| m.slug == slug)
+                                    .map(|m| pick(lang, &m.th.title, &m.en.title))
+                            })
+                            .unwrap_or_else(|| slug.to_string());
+                        let open = modules.iter().any(|m| m.slug == slug && m.unlocked);
+                        json!({"text": format!("{} {title}", say("left_read")),
+                               "href": open.then(|| format!("/cohorts/{cohort}/modules/{slug}"))})
+                    } else if let Some(slug) = c.name.strip_prefix("quiz:") {
+                        let title = quizzes
+                            .iter()
+                            .find(|q| q.slug == slug)
+                            .map(|q| q.title.clone())
+                            .unwrap_or_else(|| slug.to_string());
+                        let open = quizzes.iter().any(|q| q.slug == slug);
+                        json!({"text": format!("{} {title}", say("left_pass")),
+                               "href": open.then(|| format!("/cohorts/{cohort}/quizzes/{slug}"))})
+                    } else if let Some(rule) = c.name.strip_prefix("attendance>=") {
+                        let percent = rule.trim_end_matches('%');
+                        json!({"text": say("left_attendance").replace("{p}", percent), "href": "#sessions"})
+                    } else {
+                        json!({"text": say("left_observation"), "href": null})
+                    }
+                })
+                .collect();
+            let before = listed
+                .iter()
+                .filter(|(_, item)| all.contains(item))
+                .map(|(scope, _)| scope.clone())
+                .next();
+            let mut left: Vec<Value> = Vec::new();
+            if let Some(scope) = &before {
+                left.push(json!({"text": say("left_as_above").replace("{scope}", scope), "href": null}));
+            }
+            let title = credentials::scope_title(course, &e.scope, lang);
+            for item in &all {
+                if before.is_none() || !listed.iter().any(|(_, i)| i == item) {
+                    left.push(item.clone());
+                    listed.push((title.clone(), item.clone()));
+                }
+            }
+            // Nothing of its own left: no trailing "and".
+            if before.is_some() && left.len() == 1 {
+                if let Some(scope) = &before {
+                    left[0] = json!({"text": say("left_as_above_only").replace("{scope}", scope), "href": null});
+                }
+            }
+            let left_count = all.len();
+            let progress = say("left_progress")
+                .replace("{done}", &(e.criteria.len() - left_count).to_string())
+                .replace("{total}", &e.criteria.len().to_string());
+            json!({
+                "scope": title,
+                "eligible": e.eligible,
+                "progress": progress,
+                "left": left,
+            })
+        })
+        .collect()
+}
+
 /// The cohort page: sessions, modules, quizzes; for staff also progress and eligibility.
 pub async fn cohort_page(
     state: web::Data<AppState>,
@@ -153,12 +246,18 @@ pub async fn cohort_page(
                     });
                 }
             }
+            // A trainee's own standing, scope by scope: what is left to do.
+            let mine = if staff {
+                Vec::new()
+            } else {
+                credentials::eligibility(conn, &id, &course, Some(&u.id))?
+            };
             Ok((
-                cohort, staff, sessions, marks, modules, quiz_list, results, progress,
+                cohort, staff, sessions, marks, modules, quiz_list, results, progress, mine,
             ))
         })
         .await?;
-    let (cohort, staff, sessions, marks, modules, quiz_list, results, mut progress) = data;
+    let (cohort, staff, sessions, marks, modules, quiz_list, results, mut progress, mine) = data;
     let t = strings(lang);
     for e in progress.iter_mut().flat_map(|r| r.eligibility.iter_mut()) {
         if let Some(label) = t.get(&format!("scope_short_{}", e.scope)) {
@@ -187,6 +286,7 @@ pub async fn cohort_page(
             mark: marks.get(&s.id).map(|m| status_label(lang, m)),
         })
         .collect();
+    let what_is_left = what_is_left(&state, lang, &cohort.id, &mine, &modules, &quiz_list);
     let quizzes_view: Vec<Value> = quiz_list
         .iter()
         .map(|q| {
@@ -312,6 +412,7 @@ pub async fn cohort_page(
     page.ctx.insert("evaluation", &evaluation_view);
     page.ctx.insert("observations", &observation_lines);
     page.ctx.insert("my_hours", &my_hours);
+    page.ctx.insert("what_is_left", &what_is_left);
     let completion_lines: Vec<Value> = completions
         .iter()
         .map(|c| {
@@ -501,6 +602,7 @@ pub(super) async fn render_admin_cohorts(
     req: &HttpRequest,
     user: User,
     error: Option<String>,
+    typed: Option<&CohortForm>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(req);
     let u = user.clone();
@@ -528,6 +630,14 @@ pub(super) async fn render_admin_cohorts(
     page.ctx.insert("cohorts", &lines);
     page.ctx.insert("years", &years);
     page.ctx.insert("error", &error);
+    // A refused form comes back as it was typed (it was cleared, and the officer typed again).
+    page.ctx.insert(
+        "typed",
+        &typed.map(|f| {
+            json!({"generation": f.generation, "starts_on": f.starts_on, "ends_on": f.ends_on,
+                   "capacity": f.capacity, "name_th": f.name_th, "name_en": f.name_en})
+        }),
+    );
     page.ctx.insert("user", &user);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -543,10 +653,10 @@ pub async fn admin_cohorts(
     req: HttpRequest,
     PageAdmin(user): PageAdmin,
 ) -> Result<HttpResponse, PageError> {
-    render_admin_cohorts(&state, &req, user, None).await
+    render_admin_cohorts(&state, &req, user, None, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 pub struct CohortForm {
     generation: String,
     starts_on: String,
@@ -571,20 +681,18 @@ pub async fn create_cohort(
     ) {
         (Ok(s), Ok(e)) => (s, e),
         (Err(m), _) | (_, Err(m)) => {
-            return render_admin_cohorts(&state, &req, user, Some(m)).await;
+            return render_admin_cohorts(&state, &req, user, Some(m), Some(&f)).await;
         }
     };
     let (Ok(generation), Ok(capacity)) = (
         f.generation.trim().parse::<i32>(),
         f.capacity.trim().parse::<i32>(),
     ) else {
-        return render_admin_cohorts(
-            &state,
-            &req,
-            user,
-            Some("generation, capacity and both dates are required".into()),
-        )
-        .await;
+        let message = strings(lang_of(&req))
+            .get("cohort_form_required")
+            .cloned()
+            .unwrap_or_default();
+        return render_admin_cohorts(&state, &req, user, Some(message), Some(&f)).await;
     };
     let new = cohorts::NewCohort {
         programme_id: state.course.programme.id.clone(),
@@ -592,10 +700,12 @@ pub async fn create_cohort(
         fiscal_year: None,
         name_th: f
             .name_th
+            .clone()
             .filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().to_string()),
         name_en: f
             .name_en
+            .clone()
             .filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().to_string()),
         starts_on,
@@ -613,7 +723,7 @@ pub async fn create_cohort(
         Ok(c) => Ok(see_other(&format!("/cohorts/{}?done=cohort_created", c.id))),
         Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
             let message = crate::http::ui::error_text(lang_of(&req), &e);
-            render_admin_cohorts(&state, &req, user, Some(message)).await
+            render_admin_cohorts(&state, &req, user, Some(message), Some(&f)).await
         }
         Err(e) => Err(PageError(e)),
     }

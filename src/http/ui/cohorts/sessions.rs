@@ -49,7 +49,9 @@ pub async fn create(
         mode: field(&f, "mode").parse().map_err(AppError::invalid)?,
     };
     if new.title_th.is_empty() || new.venue.is_empty() {
-        return Err(PageError(AppError::invalid("title and venue are required")));
+        return Err(PageError(AppError::invalid(
+            "กรอกหัวข้อและสถานที่ให้ครบ / the title and the venue are required",
+        )));
     }
     let cid = id.clone();
     state
