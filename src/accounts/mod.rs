@@ -105,6 +105,17 @@ pub fn create_user(
     new: &NewUser,
     base_url: &url::Url,
 ) -> Result<User, AppError> {
+    create_user_invited_to(conn, new, base_url, None)
+}
+
+/// The same, with what the person is invited to (a cohort's name and dates, shown in the
+/// invitation mail).
+pub fn create_user_invited_to(
+    conn: &mut DbConnection,
+    new: &NewUser,
+    base_url: &url::Url,
+    invited_to: Option<&serde_json::Value>,
+) -> Result<User, AppError> {
     let id = model::UserId::random();
     let now = now_naive();
     write_tx(conn, |conn| {
@@ -132,7 +143,7 @@ pub fn create_user(
             },
         )?;
         if new.password_hash.is_none() {
-            queue_invitation(conn, &id, new, base_url, now)?;
+            queue_invitation(conn, &id, new, base_url, now, invited_to)?;
         }
         Ok(())
     })?;
@@ -735,7 +746,7 @@ pub fn import_users(
                 },
             )?;
             if invite {
-                queue_invitation(conn, &id, new, base_url, now)?;
+                queue_invitation(conn, &id, new, base_url, now, None)?;
             }
         }
         Ok::<_, AppError>(())
@@ -749,6 +760,7 @@ fn queue_invitation(
     new: &NewUser,
     base_url: &url::Url,
     now: NaiveDateTime,
+    invited_to: Option<&serde_json::Value>,
 ) -> Result<(), AppError> {
     let expires = now + Duration::hours(INVITATION_TTL_HOURS);
     let token = store::create_one_time_token(conn, user_id, "invitation", expires, now)?;
@@ -767,6 +779,7 @@ fn queue_invitation(
                 "link": link.as_str(),
                 "expires_at": expires.and_utc().to_rfc3339(),
                 "role": new.role.as_str(),
+                "cohort": invited_to,
             }),
         },
     )?;

@@ -751,3 +751,88 @@ async fn a_refused_cohort_form_keeps_what_was_typed_and_says_why_in_thai() {
     assert!(!html.contains("are required"), "{html}");
     assert!(html.contains("value=\"2027-01-15\""), "{html}");
 }
+
+/// An admin invites one new person into a cohort from its page: the account is made, the
+/// invitation mail names the cohort and its dates, and the person is in the cohort (issue 22,
+/// point 9). An unknown address without a name is refused with what to do.
+#[tokio::test]
+async fn one_new_person_is_invited_into_a_cohort_and_the_mail_names_it() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let web = sign_in(&app, "admin@example.org").await;
+    let path = format!("/cohorts/{}", c.cohort);
+    let r = post_form(
+        &app,
+        &web,
+        &format!("{path}/members"),
+        &path,
+        &[("email", "nobody@example.org"), ("role", "trainee")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let next = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(page(&app, &web, &next).await.contains("เพื่อเชิญทางอีเมล"));
+
+    let r = post_form(
+        &app,
+        &web,
+        &format!("{path}/members"),
+        &path,
+        &[
+            ("email", "somsri@example.org"),
+            ("role", "trainee"),
+            ("name", "นางสาว สมศรี มีสุข"),
+            ("office_code", "TH-50"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let next = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(next.contains("done=member_invited"), "{next}");
+    assert!(page(&app, &web, &next)
+        .await
+        .contains("ส่งคำเชิญทางอีเมลและเพิ่มเข้ารุ่นแล้ว"));
+    let roster: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/roster", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        roster.to_string().contains("somsri@example.org"),
+        "{roster}"
+    );
+    let cohort: Value = app
+        .get(&format!("/api/v1/cohorts/{}", c.cohort), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mail = app
+        .last_mail_context("somsri@example.org", "invitation")
+        .await;
+    assert_eq!(mail["cohort"]["name_th"], cohort["name_th"], "{mail}");
+    assert!(
+        mail["cohort"]["dates_th"]
+            .as_str()
+            .is_some_and(|d| d.contains("25")),
+        "B.E. dates: {mail}"
+    );
+    // The mail is rendered with the cohort and sent (a template error would keep it queued).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app
+        .mailer
+        .captured()
+        .iter()
+        .any(|m| m.to.iter().any(|t| t.contains("somsri@example.org")))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the invitation was not sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

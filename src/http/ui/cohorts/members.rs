@@ -24,6 +24,12 @@ pub fn instructors(
 pub struct AddMemberForm {
     email: String,
     role: String,
+    /// For someone without an account: their name and office; they are invited by e-mail,
+    /// the mail naming this cohort, and added to it.
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    office_code: String,
 }
 
 /// An admin adds one person, known by e-mail, as trainee or instructor.
@@ -41,11 +47,44 @@ pub async fn add_member(
         _ => return Err(AppError::invalid("role must be trainee or instructor").into()),
     };
     let cid = id.clone();
-    let emails = vec![f.email];
+    let emails = vec![f.email.clone()];
     let report = state
         .db
         .run(move |conn| cohorts::add_members_by_email(conn, &cid, &emails, role))
         .await?;
+    if !report.unknown.is_empty() && !f.name.trim().is_empty() {
+        // A new person: an account and an invitation that names the cohort, then the seat.
+        let new = crate::accounts::NewUser {
+            email: crate::accounts::model::EmailAddress::parse(&f.email)
+                .map_err(AppError::invalid)?,
+            name: crate::accounts::model::PersonName::parse(&f.name).map_err(AppError::invalid)?,
+            name_en: None,
+            role: match role {
+                MemberRole::Instructor => Role::Instructor,
+                _ => Role::Trainee,
+            },
+            office_code: crate::accounts::parse_office_code(&f.office_code)?,
+            language: Language::Th,
+            password_hash: None,
+        };
+        let (cid, base_url, admin) = (id.clone(), state.settings.base_url.clone(), _admin);
+        state
+            .db
+            .run(move |conn| {
+                let cohort = cohorts::get_cohort(conn, &cid, &admin)?;
+                let to = json!({
+                    "name_th": cohort.name_th, "name_en": cohort.name_en,
+                    "dates_th": date_range(Language::Th, &cohort.starts_on, &cohort.ends_on),
+                    "dates_en": date_range(Language::En, &cohort.starts_on, &cohort.ends_on),
+                });
+                crate::accounts::create_user_invited_to(conn, &new, &base_url, Some(&to))?;
+                cohorts::add_members_by_email(conn, &cid, &[new.email.to_string()], role)
+            })
+            .await?;
+        return Ok(see_other(&format!(
+            "/cohorts/{id}?done=member_invited#members"
+        )));
+    }
     let done = if !report.added.is_empty() {
         "member_added"
     } else if !report.already_members.is_empty() {
