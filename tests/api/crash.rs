@@ -367,6 +367,19 @@ async fn load(
     }
 }
 
+/// POSTs `{}` with a bearer token and answers the status.
+async fn post_empty(client: &reqwest::Client, url: &str, token: &str) -> u16 {
+    client
+        .post(url)
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Takes one attempt of a shipped quiz, answered from its file, and checks it passed.
 async fn pass_from_file(
     client: &reqwest::Client,
@@ -713,28 +726,12 @@ async fn twenty_sigkills_under_load_lose_no_acknowledged_write_and_double_nothin
         .unwrap();
     let cohort_id = cohort["id"].as_str().unwrap().to_string();
     for m in FINAL_MODULES {
-        let r = client
-            .post(format!(
-                "{base}/api/v1/cohorts/{cohort_id}/modules/{m}/publish"
-            ))
-            .bearer_auth(&admin)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "publish {m}");
+        let url = format!("{base}/api/v1/cohorts/{cohort_id}/modules/{m}/publish");
+        assert_eq!(post_empty(&client, &url, &admin).await, 200, "publish {m}");
     }
     for q in QUIZZES {
-        let r = client
-            .post(format!(
-                "{base}/api/v1/cohorts/{cohort_id}/quizzes/{q}/publish"
-            ))
-            .bearer_auth(&admin)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        let url = format!("{base}/api/v1/cohorts/{cohort_id}/quizzes/{q}/publish");
+        assert_eq!(post_empty(&client, &url, &admin).await, 200);
     }
     let mut trainees = Vec::new();
     for i in 0..10 {
@@ -773,16 +770,8 @@ async fn twenty_sigkills_under_load_lose_no_acknowledged_write_and_double_nothin
         }
         // The final exam's prerequisites, met over the API with answers from the shipped files.
         for m in FINAL_MODULES {
-            let r = client
-                .post(format!(
-                    "{base}/api/v1/cohorts/{cohort_id}/modules/{m}/complete"
-                ))
-                .bearer_auth(&token)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 204, "complete {m}");
+            let url = format!("{base}/api/v1/cohorts/{cohort_id}/modules/{m}/complete");
+            assert_eq!(post_empty(&client, &url, &token).await, 204, "complete {m}");
         }
         for q in FINAL_QUIZZES {
             pass_from_file(&client, &base, &cohort_id, &token, q).await;

@@ -35,7 +35,7 @@ pub struct AddMemberForm {
 /// An admin adds one person, known by e-mail, as trainee or instructor.
 pub async fn add_member(
     state: web::Data<AppState>,
-    PageAdmin(_admin): PageAdmin,
+    PageAdmin(admin): PageAdmin,
     path: web::Path<crate::cohorts::model::CohortId>,
     form: CsrfForm<AddMemberForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -67,7 +67,7 @@ pub async fn add_member(
             language: Language::Th,
             password_hash: None,
         };
-        let (cid, base_url, admin) = (id.clone(), state.settings.base_url.clone(), _admin);
+        let (cid, base_url) = (id.clone(), state.settings.base_url.clone());
         state
             .db
             .run(move |conn| {
