@@ -67,13 +67,24 @@ const OFFICES: [&str; 8] = [
     "TH-50", "TH-30", "TH-90", "TH-40", "TH-20", "TH-65", "TH-83", "TH-34",
 ];
 
+/// The trainee who has just joined the current cohort (nothing done yet).
+pub const NEWCOMER_EMAIL: &str = "newcomer01@poi.example";
+/// The trainee half-way through the current cohort (three modules read, their quizzes passed).
+pub const HALFWAY_EMAIL: &str = "newcomer02@poi.example";
+
 /// What the demo printed: one account of each role.
 pub struct DemoAccounts {
     pub admin: String,
     pub instructor: String,
+    /// A trainee at the start of the current cohort.
     pub trainee: String,
+    /// A trainee half-way through the current cohort.
+    pub trainee_halfway: String,
     pub password: &'static str,
+    /// The FY2565 cohort: the programme's first generation, closed, with its credentials.
     pub cohort_id: crate::cohorts::model::CohortId,
+    /// The cohort in training now (started three weeks before the demo was made).
+    pub current_cohort_id: crate::cohorts::model::CohortId,
     /// False when the demo data was already there (nothing was added).
     pub seeded: bool,
 }
@@ -137,23 +148,33 @@ pub fn seed(
     issuer: &Issuer,
 ) -> Result<DemoAccounts, AppError> {
     let everyone = demo_accounts(conn)?;
-    let trainee_email = "trainee01@poi.example";
     if let Some(admin) = everyone.iter().find(|u| u.email == ADMIN_EMAIL) {
-        // The FY2565 cohort, the one the demo walks through.
-        let cohort_id = cohorts::list_cohorts(conn, admin)?
-            .into_iter()
+        let list = cohorts::list_cohorts(conn, admin)?;
+        let cohort_id = list
+            .iter()
             .find(|c| c.fiscal_year == 2565)
-            .map(|c| c.id)
+            .map(|c| c.id.clone())
+            .unwrap_or_default();
+        let current_cohort_id = list
+            .iter()
+            .max_by_key(|c| c.starts_on.clone())
+            .map(|c| c.id.clone())
             .unwrap_or_default();
         return Ok(DemoAccounts {
             admin: ADMIN_EMAIL.into(),
             instructor: INSTRUCTOR_EMAIL.into(),
-            trainee: trainee_email.into(),
+            trainee: NEWCOMER_EMAIL.into(),
+            trainee_halfway: HALFWAY_EMAIL.into(),
             password: DEMO_PASSWORD,
             cohort_id,
+            current_cohort_id,
             seeded: false,
         });
     }
+    // The programme's history is seeded at the dates it happened (so the FY2565 credentials
+    // are issued on the cohort's last day and numbered in FY2565), the current cohort now.
+    let clock = crate::util::Clock::at(bkk(2022, 1, 24, 9, 0));
+    let _dated = crate::util::clock_guard(clock.clone());
     let hash = accounts::hash_password(
         &model::NewPassword::parse(DEMO_PASSWORD).map_err(AppError::invalid)?,
     )?;
@@ -248,6 +269,7 @@ pub fn seed(
     let cid = cohort.id.clone();
     cohorts::add_member(conn, &cid, &i1.id, MemberRole::Instructor)?;
     cohorts::add_member(conn, &cid, &i2.id, MemberRole::Instructor)?;
+    clock.set(bkk(2022, 2, 7, 10, 0));
     for t in &trainees {
         cohorts::join(conn, &cohort.join_code.clone().unwrap_or_default(), t)?;
     }
@@ -282,6 +304,7 @@ pub fn seed(
         ),
     ];
     let mut rng = Lcg(2565);
+    clock.set(bkk(2022, 2, 8, 10, 0));
     for (th, en, start, end, mode) in sessions {
         let s = cohorts::create_session(
             conn,
@@ -298,6 +321,7 @@ pub fn seed(
             },
         )?;
         let row = cohorts::store::find_session(conn, &s.id)?.ok_or(AppError::NotFound)?;
+        let marking = crate::util::clock_guard(crate::util::Clock::at(end));
         for (i, t) in trainees.iter().enumerate() {
             let r = rng.next();
             let status = if i == 39 || r > 0.95 {
@@ -314,6 +338,7 @@ pub fn seed(
             };
             cohorts::mark_attendance(conn, &row, &t.id, status, Some(via), None)?;
         }
+        drop(marking);
     }
     // The training cohort gets the training content; the refresher and the recertification
     // quiz belong to a later recertification cohort.
@@ -327,6 +352,7 @@ pub fn seed(
         .iter()
         .filter(|q| !course.is_renewal_only(&q.slug))
         .collect();
+    clock.set(bkk(2022, 2, 14, 16, 0));
     for m in &training_modules {
         crate::course::publish_module(conn, &cid, &m.slug, &admin)?;
     }
@@ -334,7 +360,9 @@ pub fn seed(
         quizzes::publish_quiz(conn, &cid, &q.slug, &admin, None, None)?;
     }
     // Progress: most read everything; some are behind. Skill sets each trainee's accuracy.
+    // Each trainee's work is dated on a day of the course (pre-test on the first morning).
     for (i, t) in trainees.iter().enumerate() {
+        clock.set(bkk(2022, 2, 15, 8, 0) + chrono::Duration::minutes(i as i64));
         let read = if i < 30 {
             training_modules.len()
         } else {
@@ -356,6 +384,7 @@ pub fn seed(
         if let Some(pre) = pre {
             take_quiz(conn, &cid, pre, t, skill * 0.55, &mut rng)?;
         }
+        clock.set(bkk(2022, 3, 1 + (i % 20) as u32, 10, 0) + chrono::Duration::minutes(i as i64));
         let mut order: Vec<&crate::quizzes::model::Quiz> = training_quizzes
             .iter()
             .copied()
@@ -389,6 +418,7 @@ pub fn seed(
         }
         // Those who finished the reading take the post-test and most answer the survey
         // (ratings mostly 4 and 5, the online system rated a little lower, a few comments).
+        clock.set(bkk(2022, 3, 29, 13, 0) + chrono::Duration::minutes(i as i64));
         if read >= 5 {
             if let Some(post) = post {
                 take_quiz(conn, &cid, post, t, skill, &mut rng)?;
@@ -437,6 +467,7 @@ pub fn seed(
             (t.id.to_string(), skill)
         })
         .collect();
+    clock.set(bkk(2022, 3, 30, 9, 0));
     mark_written(conn, issuer, &cid, [&i1, &i2], &admin, &skills, &mut rng)?;
     cohorts::update_cohort(
         conn,
@@ -446,73 +477,12 @@ pub fn seed(
             ..Default::default()
         },
     )?;
+    clock.set(bkk(2022, 3, 31, 15, 0));
     let report = credentials::issue_all_eligible(conn, issuer, course, &admin, &cid, "product")?;
     let issued = report.get("issued").cloned().unwrap_or_default();
     let creds = credentials::of_cohort(conn, issuer, &cid)?;
-    if let Some(c) = creds.first() {
-        credentials::change_status(
-            conn,
-            issuer,
-            course,
-            &admin,
-            &c.id,
-            StatusAction::Suspend,
-            "อยู่ระหว่างพิจารณาข้อร้องเรียนจากสถานประกอบการ (ตัวอย่าง)",
-        )?;
-    }
-    if let Some(c) = creds.get(1) {
-        credentials::change_status(
-            conn,
-            issuer,
-            course,
-            &admin,
-            &c.id,
-            StatusAction::Revoke,
-            "ขาดคุณสมบัติภายหลังการออกหนังสือรับรอง (ตัวอย่าง)",
-        )?;
-    }
-    // Certification governance, one of each: a scope withdrawn while products stay, the
-    // suspended holder's open appeal, and an instructor's recommendation awaiting a decision.
-    if let Some(c) = creds.get(2) {
-        let service = credentials::issue(
-            conn,
-            issuer,
-            course,
-            &admin,
-            &credentials::IssueRequest {
-                cohort_id: &cid,
-                user_id: &c.user_id,
-                scope: "service",
-                override_reason: Some("ผ่านการอบรมงานบริการจากโครงการเดิม (ตัวอย่าง)"),
-                renews_id: None,
-                decision_id: None,
-            },
-        )?;
-        credentials::change_status(
-            conn,
-            issuer,
-            course,
-            &admin,
-            &service.id,
-            StatusAction::Withdraw,
-            "ไม่ได้ปฏิบัติงานตรวจประเมินงานบริการตามที่โครงการกำหนด (ตัวอย่าง)",
-        )?;
-    }
-    if let Some(c) = creds.first() {
-        if let Some(holder) = trainees.iter().find(|t| t.id == c.user_id) {
-            crate::governance::file_appeal(
-                conn,
-                holder,
-                &crate::governance::AppealRequest {
-                    subject_type: "credential".into(),
-                    subject_id: c.id.to_string(),
-                    grounds:
-                        "ข้อร้องเรียนเกิดจากความเข้าใจผิดของสถานประกอบการ มีบันทึกการตรวจเป็นหลักฐาน (ตัวอย่าง)"
-                            .into(),
-                },
-            )?;
-        }
-    }
+    // An instructor's recommendation awaiting a decision: a trainee with no credential.
+    clock.set(bkk(2022, 3, 31, 16, 30));
     if let Some(t) = trainees
         .iter()
         .find(|t| !creds.iter().any(|c| c.user_id == t.id))
@@ -534,6 +504,7 @@ pub fn seed(
     tracing::info!(issued = issued.len(), "demo credentials issued");
     // The completion certificates (วุฒิบัตร) of those who met the completion rule, signed by a
     // named officer with a (drawn) signature.
+    clock.set(bkk(2022, 3, 31, 17, 0));
     crate::evaluation::completion::save_signatory(conn, &cid, &admin, &demo_signatory())?;
     let (completions, _) =
         crate::evaluation::completion::issue(conn, issuer, course, &cid, &admin)?;
@@ -541,13 +512,101 @@ pub fn seed(
         completions = completions.len(),
         "demo completion certificates issued"
     );
-    second_year(conn, course, issuer, &admin, &i1, &hash)?;
+    clock.set(bkk(2022, 4, 1, 9, 0));
+    cohorts::update_cohort(
+        conn,
+        &cid,
+        &cohorts::CohortUpdate {
+            status: Some(cohorts::model::CohortStatus::Closed),
+            ..Default::default()
+        },
+    )?;
+    second_year(conn, course, issuer, &admin, &i1, &hash, &clock)?;
+    // Certification governance over the years: a credential revoked, a scope withdrawn while
+    // products stay, holders renewed along the recertification path, and (lately) a renewed
+    // credential suspended with its holder's appeal open.
+    if let Some(c) = creds.get(1) {
+        clock.set(bkk(2023, 6, 12, 10, 0));
+        credentials::change_status(
+            conn,
+            issuer,
+            course,
+            &admin,
+            &c.id,
+            StatusAction::Revoke,
+            "ขาดคุณสมบัติภายหลังการออกหนังสือรับรอง (ตัวอย่าง)",
+        )?;
+    }
+    let renewed = renewals(conn, course, issuer, &admin, &i2, &creds, &clock)?;
+    // A renewed holder is granted the service scope on the record of an earlier project, and
+    // it is withdrawn a year later while the product scope stays.
+    if let Some(c) = renewed.get(1) {
+        clock.set(bkk(2025, 6, 16, 10, 0));
+        let service = credentials::issue(
+            conn,
+            issuer,
+            course,
+            &admin,
+            &credentials::IssueRequest {
+                cohort_id: &cid,
+                user_id: &c.user_id,
+                scope: "service",
+                override_reason: Some("ผ่านการอบรมงานบริการจากโครงการเดิม (ตัวอย่าง)"),
+                renews_id: None,
+                decision_id: None,
+            },
+        )?;
+        clock.set(bkk(2026, 9, 1, 10, 0));
+        credentials::change_status(
+            conn,
+            issuer,
+            course,
+            &admin,
+            &service.id,
+            StatusAction::Withdraw,
+            "ไม่ได้ปฏิบัติงานตรวจประเมินงานบริการตามที่โครงการกำหนด (ตัวอย่าง)",
+        )?;
+    }
+    let (current, code, newcomer) =
+        current_cohort(conn, course, &admin, &i1, &hash, &clock, issuer)?;
+    let today = chrono::Utc::now().naive_utc();
+    if let Some(c) = renewed.first() {
+        clock.set(today - chrono::Duration::days(6));
+        credentials::change_status(
+            conn,
+            issuer,
+            course,
+            &admin,
+            &c.id,
+            StatusAction::Suspend,
+            "อยู่ระหว่างพิจารณาข้อร้องเรียนจากสถานประกอบการ (ตัวอย่าง)",
+        )?;
+        if let Some(holder) = trainees.iter().find(|t| t.id == c.user_id) {
+            clock.set(today - chrono::Duration::days(2));
+            crate::governance::file_appeal(
+                conn,
+                holder,
+                &crate::governance::AppealRequest {
+                    subject_type: "credential".into(),
+                    subject_id: c.id.to_string(),
+                    grounds:
+                        "ข้อร้องเรียนเกิดจากความเข้าใจผิดของสถานประกอบการ มีบันทึกการตรวจเป็นหลักฐาน (ตัวอย่าง)"
+                            .into(),
+                },
+            )?;
+        }
+    }
+    // The newcomer joins the current cohort today, with nothing done yet.
+    clock.set(today - chrono::Duration::hours(1));
+    cohorts::join(conn, &code, &newcomer)?;
     Ok(DemoAccounts {
         admin: ADMIN_EMAIL.into(),
         instructor: INSTRUCTOR_EMAIL.into(),
-        trainee: trainee_email.into(),
+        trainee: NEWCOMER_EMAIL.into(),
+        trainee_halfway: HALFWAY_EMAIL.into(),
         password: DEMO_PASSWORD,
         cohort_id: cid,
+        current_cohort_id: current,
         seeded: true,
     })
 }
@@ -718,7 +777,9 @@ fn second_year(
     admin: &User,
     instructor: &User,
     hash: &str,
+    clock: &crate::util::Clock,
 ) -> Result<(), AppError> {
+    clock.set(bkk(2022, 12, 20, 9, 0));
     let mut rng = Lcg(2566);
     let mut trainees = Vec::new();
     for i in 0..16 {
@@ -763,6 +824,7 @@ fn second_year(
     )?;
     let cid = cohort.id.clone();
     cohorts::add_member(conn, &cid, &instructor.id, MemberRole::Instructor)?;
+    clock.set(bkk(2023, 1, 5, 9, 0));
     for t in &trainees {
         cohorts::join(conn, &cohort.join_code.clone().unwrap_or_default(), t)?;
     }
@@ -794,6 +856,7 @@ fn second_year(
             },
         )?;
         let row = cohorts::store::find_session(conn, &s.id)?.ok_or(AppError::NotFound)?;
+        let marking = crate::util::clock_guard(crate::util::Clock::at(end));
         for (i, t) in trainees.iter().enumerate() {
             let status = if rng.next() > 0.9 {
                 AttendanceStatus::Absent
@@ -803,6 +866,7 @@ fn second_year(
             let via = if i % 3 == 0 { "online" } else { "room" };
             cohorts::mark_attendance(conn, &row, &t.id, status, Some(via), None)?;
         }
+        drop(marking);
     }
     let (pre, post) = (
         course.programme.pretest.as_deref(),
@@ -818,9 +882,11 @@ fn second_year(
         .and_then(|s| course.surveys.iter().find(|v| v.slug == s));
     for (i, t) in trainees.iter().enumerate() {
         let skill = 0.55 + 0.4 * ((i * 5) % trainees.len()) as f64 / trainees.len() as f64;
+        clock.set(bkk(2023, 1, 10, 8, 0) + chrono::Duration::minutes(i as i64));
         if let Some(pre) = pre {
             take_quiz(conn, &cid, pre, t, skill * 0.6, &mut rng)?;
         }
+        clock.set(bkk(2023, 2, 27, 13, 0) + chrono::Duration::minutes(i as i64));
         if let Some(post) = post {
             take_quiz(conn, &cid, post, t, skill, &mut rng)?;
         }
@@ -835,8 +901,10 @@ fn second_year(
             crate::evaluation::respond(conn, course, &cid, &survey.slug, t, &answers)?;
         }
     }
+    clock.set(bkk(2023, 2, 28, 16, 0));
     crate::evaluation::completion::save_signatory(conn, &cid, admin, &demo_signatory())?;
     crate::evaluation::completion::issue(conn, issuer, course, &cid, admin)?;
+    clock.set(bkk(2023, 3, 10, 10, 0));
     crate::evaluation::report::save_narrative(
         conn,
         &cid,
@@ -857,4 +925,306 @@ fn second_year(
         },
     )?;
     Ok(())
+}
+
+/// The recertification cohort of FY2568: the FY2565 product holders still in good standing read
+/// the refresher and pass the recertification quiz in the six months before their credentials
+/// expire, and an admin renews those who completed the path. Returns the renewed credentials.
+fn renewals(
+    conn: &mut DbConnection,
+    course: &Course,
+    issuer: &Issuer,
+    admin: &User,
+    instructor: &User,
+    creds: &[credentials::CredentialView],
+    clock: &crate::util::Clock,
+) -> Result<Vec<credentials::CredentialView>, AppError> {
+    clock.set(bkk(2024, 10, 15, 9, 0));
+    let cohort = cohorts::create_cohort(
+        conn,
+        &cohorts::NewCohort {
+            programme_id: course.programme.id.clone(),
+            generation: 1,
+            fiscal_year: None,
+            name_th: Some("รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2568 (ต่ออายุหนังสือรับรอง)".into()),
+            name_en: Some("Generation 1 FY2568 (recertification)".into()),
+            starts_on: NaiveDate::from_ymd_opt(2024, 11, 18).unwrap_or_default(),
+            ends_on: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap_or_default(),
+            capacity: 40,
+            status: cohorts::model::CohortStatus::Open,
+            enrol_opens_at: None,
+            enrol_closes_at: None,
+        },
+    )?;
+    let cid = cohort.id.clone();
+    cohorts::add_member(conn, &cid, &instructor.id, MemberRole::Instructor)?;
+    // The holders: product credentials, less the one revoked in 2023.
+    let mut holders = Vec::new();
+    for c in creds
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i != 1 && c.scope == "product")
+    {
+        holders.push((c.1.id.clone(), accounts::get_user(conn, &c.1.user_id)?));
+        if holders.len() == 12 {
+            break;
+        }
+    }
+    clock.set(bkk(2024, 11, 12, 9, 0));
+    for (_, h) in &holders {
+        cohorts::join(conn, &cohort.join_code.clone().unwrap_or_default(), h)?;
+    }
+    clock.set(bkk(2024, 11, 15, 16, 0));
+    for m in course
+        .modules
+        .iter()
+        .filter(|m| course.is_renewal_only(&m.slug))
+    {
+        crate::course::publish_module(conn, &cid, &m.slug, admin)?;
+    }
+    let recert: Vec<&crate::quizzes::model::Quiz> = course
+        .quizzes
+        .iter()
+        .filter(|q| course.is_renewal_only(&q.slug))
+        .collect();
+    for q in &recert {
+        quizzes::publish_quiz(conn, &cid, &q.slug, admin, None, None)?;
+    }
+    let mut rng = Lcg(2568);
+    for (i, (_, h)) in holders.iter().enumerate() {
+        clock.set(bkk(2024, 12, 2 + (i % 20) as u32, 10, 0));
+        for m in course
+            .modules
+            .iter()
+            .filter(|m| course.is_renewal_only(&m.slug))
+        {
+            crate::course::complete_module(conn, &cid, &m.slug, h)?;
+        }
+        for q in &recert {
+            for n in 0..q.attempts_allowed {
+                if take_quiz(conn, &cid, &q.slug, h, 0.9 + 0.04 * f64::from(n), &mut rng)? {
+                    break;
+                }
+            }
+        }
+    }
+    clock.set(bkk(2025, 1, 31, 15, 0));
+    let mut renewed = Vec::new();
+    for (id, _) in &holders {
+        if credentials::recertification_for(conn, course, id, admin)?.ready {
+            renewed.push(credentials::renew(
+                conn,
+                issuer,
+                course,
+                admin,
+                id,
+                "อ่านบทเรียนทบทวนและสอบต่ออายุผ่านในรุ่นต่ออายุ พ.ศ. 2568 (ตัวอย่าง)",
+                None,
+            )?);
+        }
+    }
+    clock.set(bkk(2025, 2, 3, 9, 0));
+    cohorts::update_cohort(
+        conn,
+        &cid,
+        &cohorts::CohortUpdate {
+            status: Some(cohorts::model::CohortStatus::Closed),
+            ..Default::default()
+        },
+    )?;
+    Ok(renewed)
+}
+
+/// Offices of the current cohort.
+const OFFICES_NOW: [&str; 6] = ["TH-12", "TH-13", "TH-60", "TH-71", "TH-84", "TH-47"];
+
+/// The cohort in training now: it started three weeks ago, two of its four sessions are held.
+/// `newcomer02` is half-way (pre-test, three modules read, their quizzes passed), the others
+/// are spread between; `newcomer01` is returned with the join code, to join today.
+fn current_cohort(
+    conn: &mut DbConnection,
+    course: &Course,
+    admin: &User,
+    instructor: &User,
+    hash: &str,
+    clock: &crate::util::Clock,
+    issuer: &Issuer,
+) -> Result<(crate::cohorts::model::CohortId, String, User), AppError> {
+    let today = Utc::now()
+        .with_timezone(&crate::dates::bangkok())
+        .date_naive();
+    let starts = today - chrono::Duration::days(24);
+    let ends = starts + chrono::Duration::days(70);
+    let at = |d: NaiveDate, h: u32| {
+        use chrono::Datelike;
+        bkk(d.year(), d.month(), d.day(), h, 0)
+    };
+    clock.set(at(starts - chrono::Duration::days(14), 9));
+    let mut trainees = Vec::new();
+    for i in 0..12 {
+        let given = (i * 3 + 2) % GIVEN.len();
+        let title = if given.is_multiple_of(2) {
+            "นาย"
+        } else if i % 3 == 0 {
+            "นาง"
+        } else {
+            "นางสาว"
+        };
+        let family = FAMILY[(i * 13 + 9) % FAMILY.len()];
+        trainees.push(accounts::create_user(
+            conn,
+            &NewUser {
+                email: model::EmailAddress::parse(&format!("newcomer{:02}@poi.example", i + 1))
+                    .map_err(AppError::invalid)?,
+                name: model::PersonName::parse(&format!("{title} {} {family}", GIVEN[given]))
+                    .map_err(AppError::invalid)?,
+                name_en: None,
+                role: model::Role::Trainee,
+                office_code: OFFICES_NOW[i % OFFICES_NOW.len()].into(),
+                language: model::Language::Th,
+                password_hash: Some(hash.to_string()),
+            },
+            &issuer.base_url,
+        )?);
+    }
+    let fy = crate::dates::fiscal_year_be(starts);
+    let cohort = cohorts::create_cohort(
+        conn,
+        &cohorts::NewCohort {
+            programme_id: course.programme.id.clone(),
+            generation: 1,
+            fiscal_year: None,
+            name_th: None,
+            name_en: Some(format!("Generation 1 FY{fy}")),
+            starts_on: starts,
+            ends_on: ends,
+            capacity: 40,
+            status: cohorts::model::CohortStatus::Open,
+            enrol_opens_at: None,
+            enrol_closes_at: None,
+        },
+    )?;
+    let cid = cohort.id.clone();
+    let code = cohort.join_code.clone().unwrap_or_default();
+    cohorts::add_member(conn, &cid, &instructor.id, MemberRole::Instructor)?;
+    clock.set(at(starts - chrono::Duration::days(7), 10));
+    for t in trainees.iter().skip(1) {
+        cohorts::join(conn, &code, t)?;
+    }
+    clock.set(at(starts - chrono::Duration::days(3), 16));
+    let training = |slug: &str| !course.is_renewal_only(slug);
+    for m in course.modules.iter().filter(|m| training(&m.slug)) {
+        crate::course::publish_module(conn, &cid, &m.slug, admin)?;
+    }
+    for q in course.quizzes.iter().filter(|q| training(&q.slug)) {
+        quizzes::publish_quiz(conn, &cid, &q.slug, admin, None, None)?;
+    }
+    let sessions = [
+        (
+            "พิธีเปิดและภาพรวม มอก. เอส",
+            "Opening and TIS-S overview",
+            starts,
+            (9, 12),
+            "hybrid",
+        ),
+        (
+            "ฝึกปฏิบัติการตรวจประเมิน ณ สถานประกอบการ",
+            "On-site assessment practice",
+            starts + chrono::Duration::days(14),
+            (9, 16),
+            "onsite",
+        ),
+        (
+            "การเขียนข้อค้นพบและรายงานผลการตรวจประเมิน",
+            "Writing findings and the assessment report",
+            today + chrono::Duration::days(3),
+            (9, 12),
+            "hybrid",
+        ),
+        (
+            "มอก. เอส งานบริการ และการสอบประมวลความรู้",
+            "TIS-S for services, and the final exam",
+            ends - chrono::Duration::days(7),
+            (9, 16),
+            "hybrid",
+        ),
+    ];
+    let mut rng = Lcg(2570);
+    for (th, en, day, (from, to), mode) in sessions {
+        let s = cohorts::create_session(
+            conn,
+            &cid,
+            &cohorts::NewSession {
+                title_th: th.into(),
+                title_en: en.into(),
+                starts_at: at(day, from),
+                ends_at: at(day, to),
+                venue: "ห้องประชุม สมอ.".into(),
+                meeting_url: (mode != "onsite")
+                    .then(|| "https://zoom.example/j/2570000001".to_string()),
+                mode: mode.parse().map_err(AppError::invalid)?,
+            },
+        )?;
+        if day >= today {
+            continue;
+        }
+        let row = cohorts::store::find_session(conn, &s.id)?.ok_or(AppError::NotFound)?;
+        let marking = crate::util::clock_guard(crate::util::Clock::at(at(day, to)));
+        for (i, t) in trainees.iter().enumerate().skip(1) {
+            let status = if rng.next() > 0.92 {
+                AttendanceStatus::Absent
+            } else {
+                AttendanceStatus::Present
+            };
+            let via = if mode == "hybrid" && i % 2 == 1 {
+                "online"
+            } else {
+                "room"
+            };
+            cohorts::mark_attendance(conn, &row, &t.id, status, Some(via), None)?;
+        }
+        drop(marking);
+    }
+    clock.set(at(starts, 8));
+    cohorts::update_cohort(
+        conn,
+        &cid,
+        &cohorts::CohortUpdate {
+            status: Some(cohorts::model::CohortStatus::Running),
+            ..Default::default()
+        },
+    )?;
+    // Modules read by each trainee (the newcomer none, the half-way trainee three).
+    const READ: [usize; 12] = [0, 3, 1, 2, 4, 2, 3, 1, 4, 2, 3, 1];
+    let modules: Vec<&crate::course::model::Module> = course
+        .modules
+        .iter()
+        .filter(|m| training(&m.slug))
+        .collect();
+    let pre = course.programme.pretest.as_deref();
+    for (i, t) in trainees.iter().enumerate().skip(1) {
+        let skill = if i == 1 { 0.97 } else { 0.6 + 0.03 * i as f64 };
+        clock.set(at(starts, 8) + chrono::Duration::minutes(i as i64));
+        if let Some(pre) = pre {
+            take_quiz(conn, &cid, pre, t, skill * 0.55, &mut rng)?;
+        }
+        for (k, m) in modules.iter().take(READ[i]).enumerate() {
+            clock.set(at(starts + chrono::Duration::days(2 + 4 * k as i64), 19));
+            crate::course::complete_module(conn, &cid, &m.slug, t)?;
+            for q in course
+                .quizzes
+                .iter()
+                .filter(|q| q.module.as_deref() == Some(m.slug.as_str()) && q.requires.is_empty())
+            {
+                for n in 0..q.attempts_allowed {
+                    let revised = (skill + 0.1 * f64::from(n)).min(0.99);
+                    if take_quiz(conn, &cid, &q.slug, t, revised, &mut rng)? {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let newcomer = trainees.swap_remove(0);
+    Ok((cid, code, newcomer))
 }

@@ -595,7 +595,7 @@ async fn demo(mut settings: Settings) -> anyhow::Result<()> {
     drop(db);
     let course = academy::startup::load_content(&settings.content_dir).await?;
     let prefix = settings.credential_prefix.clone();
-    println!("Preparing the demo (a cohort of 40 trainees with their progress)…");
+    println!("Preparing the demo (four cohorts from FY2565 to now, with their progress)…");
     let app = Application::build(settings).await?;
     let issuer = academy::credentials::Issuer {
         base_url: app.base_url().clone(),
@@ -614,9 +614,21 @@ async fn demo(mut settings: Settings) -> anyhow::Result<()> {
     println!("Sign in with password {} as:", accounts.password);
     println!("  admin       {}", accounts.admin);
     println!("  instructor  {}", accounts.instructor);
-    println!("  trainee     {}", accounts.trainee);
     println!(
-        "The cohort: {}cohorts/{}",
+        "  trainee     {} (just joined the current cohort)",
+        accounts.trainee
+    );
+    println!(
+        "  trainee     {} (half-way through it)",
+        accounts.trainee_halfway
+    );
+    println!(
+        "The current cohort: {}cohorts/{}",
+        app.base_url(),
+        accounts.current_cohort_id
+    );
+    println!(
+        "The first generation (FY2565, closed): {}cohorts/{}",
         app.base_url(),
         accounts.cohort_id
     );

@@ -22,6 +22,21 @@ impl Clock {
         (chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(offset)).trunc_subsecs(6)
     }
 
+    /// A clock that reads `at` now and runs on from there (the demo dates its history at the
+    /// time it happened).
+    pub fn at(at: NaiveDateTime) -> Clock {
+        let clock = Clock::default();
+        clock.set(at);
+        clock
+    }
+
+    /// Sets this clock (and every clone of it) to read `at` now.
+    pub fn set(&self, at: NaiveDateTime) {
+        let offset = (at - chrono::Utc::now().naive_utc()).num_milliseconds();
+        self.offset_ms
+            .store(offset, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Moves this clock (and every clone of it) forward by `by` (for tests).
     pub fn advance(&self, by: chrono::Duration) {
         self.offset_ms
@@ -40,6 +55,22 @@ pub fn with_clock<T>(clock: &Clock, f: impl FnOnce() -> T) -> T {
     let out = f();
     CLOCK.with(|c| *c.borrow_mut() = before);
     out
+}
+
+/// Sets `clock` as the time [`now`] tells on this thread until the guard is dropped (the demo
+/// seeds each part of its history at its own date).
+pub fn clock_guard(clock: Clock) -> ClockGuard {
+    ClockGuard(CLOCK.with(|c| c.replace(Some(clock))))
+}
+
+/// Puts back the clock that was in force before [`clock_guard`].
+pub struct ClockGuard(Option<Clock>);
+
+impl Drop for ClockGuard {
+    fn drop(&mut self) {
+        let before = self.0.take();
+        CLOCK.with(|c| *c.borrow_mut() = before);
+    }
 }
 
 /// Now, in UTC, as stored (rows keep naive UTC times): by the clock of the service whose work

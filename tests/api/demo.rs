@@ -1,7 +1,7 @@
 use academy::accounts::model::Role;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_demo, TestApp};
 
 fn issuer(app: &TestApp) -> academy::credentials::Issuer {
     academy::credentials::Issuer {
@@ -18,13 +18,7 @@ fn course() -> std::sync::Arc<academy::course::model::Course> {
 
 #[tokio::test]
 async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
-    let app = spawn_app().await;
-    let (c, i) = (course(), issuer(&app));
-    let accounts = app
-        .db
-        .run(move |conn| academy::demo::seed(conn, &c, &i))
-        .await
-        .unwrap();
+    let (app, accounts) = spawn_demo().await;
     assert!(accounts.seeded);
     let pw = accounts.password;
 
@@ -35,14 +29,16 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
         .json()
         .await
         .unwrap();
-    // Two fiscal years (issue 26, point 4): the FY2565 cohort the demo walks through, and a
-    // closed FY2566 cohort with its evaluation and completion certificates.
-    assert_eq!(cohorts.len(), 2);
+    // The programme's years (issue 26, point 4; issue 22, point 13): the FY2565 cohort, closed;
+    // a closed FY2566 cohort with its evaluation and completion certificates; the FY2568
+    // recertification cohort; and the cohort in training now.
+    assert_eq!(cohorts.len(), 4, "{cohorts:?}");
     let first = cohorts
         .iter()
         .find(|c| c["name_th"] == "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565")
         .unwrap();
     assert_eq!(first["trainee_count"], 40);
+    assert_eq!(first["status"], "closed", "FY2565 ended in March 2022");
     let second = cohorts
         .iter()
         .find(|c| c["name_th"] == "รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2566")
@@ -140,8 +136,41 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
     assert!(
         statuses.contains(&"suspended")
             && statuses.contains(&"revoked")
-            && statuses.contains(&"active"),
+            && statuses.contains(&"active")
+            && statuses.contains(&"expired"),
         "{statuses:?}"
+    );
+    // Dated when they happened (issue 22, point 13): issued on the cohort's last day and
+    // numbered in FY2565; renewed on 31 Jan 2025 (FY2568) before the first ones expired.
+    let first_issue: Vec<&Value> = creds
+        .iter()
+        .filter(|c| c["renews_id"].is_null() && c["scope"] == "product")
+        .collect();
+    assert!(first_issue.len() >= 10, "{creds:?}");
+    for c in &first_issue {
+        assert!(
+            c["issued_at"].as_str().unwrap().starts_with("2022-03-31T"),
+            "{c}"
+        );
+        assert!(c["number"].as_str().unwrap().contains("-2565-"), "{c}");
+    }
+    let renewed: Vec<&Value> = creds
+        .iter()
+        .filter(|c| c["renews_id"].is_string())
+        .collect();
+    assert!(renewed.len() >= 5, "{creds:?}");
+    for c in &renewed {
+        assert!(
+            c["issued_at"].as_str().unwrap().starts_with("2025-01-31T"),
+            "{c}"
+        );
+        assert!(c["number"].as_str().unwrap().contains("-2568-"), "{c}");
+        let old = creds.iter().find(|o| o["id"] == c["renews_id"]).unwrap();
+        assert_eq!(old["status"], "expired", "{old}");
+    }
+    assert!(
+        renewed.iter().any(|c| c["status"] == "suspended"),
+        "the suspended credential is a renewed one: {creds:?}"
     );
     // Governance, one of each: a withdrawn scope, an open appeal, a pending recommendation.
     let changes: Vec<Value> = app
@@ -215,22 +244,66 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
         .iter()
         .any(|r| r["attendance_percent"].as_f64().is_some_and(|p| p < 100.0)));
 
-    let trainee = app.token(&accounts.trainee, pw).await;
-    let modules: Vec<Value> = app
-        .get(&format!("/api/v1/cohorts/{id}/modules"), Some(&trainee))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(!modules.is_empty());
-    assert!(modules.iter().all(|m| m["completed"] == true));
+    // The printed trainees are in the cohort running now: one has just joined, one is half-way.
+    let now_id = accounts.current_cohort_id.as_str();
+    let current = cohorts.iter().find(|c| c["id"] == now_id).unwrap();
+    assert_eq!(current["status"], "running", "{current}");
+    assert_eq!(current["trainee_count"], 12, "{current}");
     let sessions: Vec<Value> = app
-        .get(&format!("/api/v1/cohorts/{id}/sessions"), Some(&trainee))
+        .get(&format!("/api/v1/cohorts/{now_id}/sessions"), Some(&admin))
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(sessions.len(), 4);
+    let trainee = app.token(&accounts.trainee, pw).await;
+    let modules: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{now_id}/modules"), Some(&trainee))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(modules.len(), 6, "{modules:?}");
+    assert!(
+        modules.iter().all(|m| m["completed"] == false),
+        "{modules:?}"
+    );
+    let halfway = app.token(&accounts.trainee_halfway, pw).await;
+    let modules: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{now_id}/modules"), Some(&halfway))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let read: Vec<bool> = modules.iter().map(|m| m["completed"] == true).collect();
+    assert_eq!(read, [true, true, true, false, false, false], "{modules:?}");
+    let results: Vec<Value> = app
+        .get(&format!("/api/v1/cohorts/{now_id}/results"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let people: Vec<Value> = app
+        .get("/api/v1/users", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let halfway_id = people
+        .iter()
+        .find(|u| u["email"] == accounts.trainee_halfway.as_str())
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let passed: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter(|r| r["user_id"] == halfway_id.as_str() && r["passed"] == true)
+        .map(|r| r["quiz_slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        ["q01", "q02", "q03"].iter().all(|q| passed.contains(q)),
+        "{passed:?}"
+    );
+    assert!(!passed.contains("final-exam"), "{passed:?}");
     let home = app
         .client
         .get(app.url("/"))
@@ -241,7 +314,10 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
         .text()
         .await
         .unwrap();
-    assert!(home.contains("รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2565"), "{home}");
+    assert!(
+        home.contains(current["name_th"].as_str().unwrap()),
+        "{home}"
+    );
 
     // Twice: nothing is added.
     let (c, i) = (course(), issuer(&app));
@@ -257,8 +333,8 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
         .json()
         .await
         .unwrap();
-    // An admin, two instructors, 40 trainees in FY2565 and 16 in FY2566.
-    assert_eq!(users.len(), 59);
+    // An admin, two instructors, 40 trainees in FY2565, 16 in FY2566 and 12 now.
+    assert_eq!(users.len(), 71);
 }
 
 #[tokio::test]

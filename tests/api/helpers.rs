@@ -128,6 +128,51 @@ pub async fn spawn_with(
     let app = Application::build(settings.clone())
         .await
         .expect("application builds");
+    start(app, settings, dir, pg_drop)
+}
+
+/// A fresh service with the demo seeded as `academy demo` does it: before the background jobs
+/// start (the demo dates its history in the past, and the job that submits overdue attempts
+/// would otherwise close the demo's attempts while they are being answered).
+pub async fn spawn_demo() -> (TestApp, academy::demo::DemoAccounts) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, pg) = fresh_database(dir.path());
+    let settings = test_settings(dir.path(), url);
+    spawn_with_demo(settings, dir, pg).await
+}
+
+/// [`spawn_demo`] with the given settings.
+pub async fn spawn_with_demo(
+    settings: Settings,
+    dir: tempfile::TempDir,
+    pg_drop: Option<PgDatabase>,
+) -> (TestApp, academy::demo::DemoAccounts) {
+    academy::telemetry::init("warn");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("application builds");
+    let issuer = academy::credentials::Issuer {
+        base_url: app.base_url().clone(),
+        prefix: settings.credential_prefix.clone(),
+    };
+    let course = std::sync::Arc::new(
+        academy::course::loader::load_course(std::path::Path::new("course_content")).unwrap(),
+    );
+    let accounts = app
+        .db()
+        .run(move |conn| academy::demo::seed(conn, &course, &issuer))
+        .await
+        .expect("the demo seeds");
+    (start(app, settings, dir, pg_drop), accounts)
+}
+
+/// Serves `app` (with its background jobs) for a test.
+fn start(
+    app: Application,
+    settings: Settings,
+    dir: tempfile::TempDir,
+    pg_drop: Option<PgDatabase>,
+) -> TestApp {
     let port = app.port();
     let db = app.db().clone();
     let mailer = app.mailer();

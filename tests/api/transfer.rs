@@ -2,13 +2,12 @@
 //! keeps every row, and every credential still verifies with its status; and the moved
 //! install (PostgreSQL on the PostgreSQL pass) exports back to SQLite with the same rows.
 
-use std::path::Path;
 use std::process::Command;
 
 use academy::db::{transfer, DatabaseUrl, Db};
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_database, spawn_with, test_settings};
+use crate::helpers::{fresh_database, spawn_with, spawn_with_demo, test_settings};
 
 fn url_string(url: &DatabaseUrl) -> String {
     match url {
@@ -199,19 +198,7 @@ async fn a_populated_sqlite_install_moves_keeping_every_row_and_every_credential
     let source_dir = tempfile::tempdir().unwrap();
     let source_url = DatabaseUrl::Sqlite(source_dir.path().join("source.db"));
     let settings = test_settings(source_dir.path(), source_url.clone());
-    let source = spawn_with(settings, tempfile::tempdir().unwrap(), None).await;
-    let course = std::sync::Arc::new(
-        academy::course::loader::load_course(Path::new("course_content")).unwrap(),
-    );
-    let issuer = academy::credentials::Issuer {
-        base_url: url::Url::parse(&format!("{}/", source.address)).unwrap(),
-        prefix: "TISI-S".into(),
-    };
-    let accounts = source
-        .db
-        .run(move |conn| academy::demo::seed(conn, &course, &issuer))
-        .await
-        .unwrap();
+    let (source, accounts) = spawn_with_demo(settings, tempfile::tempdir().unwrap(), None).await;
     let admin = source.token(&accounts.admin, accounts.password).await;
     let cohorts: Vec<Value> = source
         .get("/api/v1/cohorts", Some(&admin))
