@@ -126,12 +126,22 @@ async fn a_status_change_says_what_happened_and_attempts_are_named_in_words() {
     // Each sentence as the Thai strings file has it (read here, not from the service).
     let th: toml::Table =
         toml::from_str(&std::fs::read_to_string("templates/i18n/th.toml").unwrap()).unwrap();
+    // The message names the credential (number and holder) and the page opens at its row
+    // (issue 22, point 3); the name is said once, and a link cannot make the page say a name.
+    let named = format!(
+        "{} · {}",
+        cred["number"].as_str().unwrap(),
+        cred["holder_name"].as_str().unwrap()
+    );
     for (action, key) in [
         ("suspend", "credential_suspended"),
         ("reinstate", "credential_reinstated"),
         ("revoke", "credential_revoked"),
     ] {
-        let said = th[key].as_str().unwrap();
+        let said = th[&format!("{key}_item")]
+            .as_str()
+            .unwrap()
+            .replace("{name}", &named);
         let r = post_form(
             &app,
             &web,
@@ -142,16 +152,38 @@ async fn a_status_change_says_what_happened_and_attempts_are_named_in_words() {
         .await;
         assert_eq!(r.status(), 303, "{action}");
         let next = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            next.ends_with(&format!("#cred-{id}")),
+            "{action}: opens at the credential's row: {next}"
+        );
         let html = page(&app, &web, &next).await;
         assert!(
             html.contains("class=\"flash\""),
             "{action}: no message after {next}"
         );
         assert!(
-            html.contains(said),
+            html.replace("&#x2F;", "/").contains(&said),
             "{action}: '{said}' not said after {next}"
         );
+        assert!(
+            html.contains(&format!("id=\"cred-{id}\"")),
+            "the anchor is on the page"
+        );
+        // Seen again (a reload), the message no longer names it: the name was for that page.
+        let again = page(&app, &web, &next).await;
+        assert!(again.contains(th[key].as_str().unwrap()), "{action}");
+        assert!(!again.contains(&named), "{action}: said twice");
     }
+    let html = page(
+        &app,
+        &web,
+        "/admin/credentials?done=credential_suspended_item&name=x",
+    )
+    .await;
+    assert!(
+        !html.contains("class=\"flash\""),
+        "an _item key alone says nothing"
+    );
     // A trainee's attempts are named in words on the quiz page, not by internal codes.
     let trainee = c.trainees[0].1.clone();
     let r = app
@@ -789,9 +821,10 @@ async fn one_new_person_is_invited_into_a_cohort_and_the_mail_names_it() {
     assert_eq!(r.status(), 303);
     let next = r.headers()["location"].to_str().unwrap().to_string();
     assert!(next.contains("done=member_invited"), "{next}");
+    // The message names the person invited (issue 22, point 3).
     assert!(page(&app, &web, &next)
         .await
-        .contains("ส่งคำเชิญทางอีเมลและเพิ่มเข้ารุ่นแล้ว"));
+        .contains("ส่งคำเชิญทางอีเมลถึง นางสาว สมศรี มีสุข (somsri@example.org) และเพิ่มเข้ารุ่นแล้ว"));
     let roster: Value = app
         .get(
             &format!("/api/v1/cohorts/{}/roster", c.cohort),
@@ -834,5 +867,229 @@ async fn one_new_person_is_invited_into_a_cohort_and_the_mail_names_it() {
             "the invitation was not sent"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_refused_session_form_comes_back_open_on_the_cohort_page_as_typed_and_says_why() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    app.create_user(Role::Admin, "officer@example.org", "correct horse battery")
+        .await;
+    let web = sign_in(&app, "officer@example.org").await;
+    let cohort: Value = app
+        .get(&format!("/api/v1/cohorts/{}", c.cohort), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let starts_on =
+        chrono::NaiveDate::parse_from_str(cohort["starts_on"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap();
+    let th: toml::Table =
+        toml::from_str(&std::fs::read_to_string("templates/i18n/th.toml").unwrap()).unwrap();
+    let say = |k: &str| th[k].as_str().unwrap().to_string();
+    let day = starts_on.format("%Y-%m-%d").to_string();
+    let be_year = starts_on.format("%Y").to_string().parse::<i32>().unwrap() + 543;
+    let outside = format!(
+        "{}-01-01T09:00",
+        starts_on.format("%Y").to_string().parse::<i32>().unwrap() + 5
+    );
+    let path = format!("/cohorts/{}/sessions", c.cohort);
+    let back = format!("/cohorts/{}", c.cohort);
+    let title = "ฝึกเขียนรายงาน <b>ภาคบ่าย</b>";
+    // Each refusal: the cohort page (422), the form open with what was typed, the reason in Thai.
+    for (starts, ends, mode, url, reason) in [
+        (
+            format!("{day}T13:00"),
+            format!("{day}T09:00"),
+            "onsite",
+            "",
+            say("session_end_before_start"),
+        ),
+        (
+            outside.clone(),
+            outside.replace("09:00", "12:00"),
+            "onsite",
+            "",
+            "ตรวจดูปี พ.ศ.".to_string(),
+        ),
+        (
+            format!("{day}T09:00"),
+            format!("{day}T12:00"),
+            "hybrid",
+            "",
+            say("session_needs_link"),
+        ),
+    ] {
+        let r = post_form(
+            &app,
+            &web,
+            &path,
+            &back,
+            &[
+                ("title_th", title),
+                ("starts_at", &starts),
+                ("ends_at", &ends),
+                ("venue", "ห้อง 2"),
+                ("mode", mode),
+                ("meeting_url", url),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 422, "{starts} {mode}");
+        let html = r.text().await.unwrap().replace("&#x2F;", "/");
+        assert!(html.contains("id=\"new-session\" open"), "the form is open");
+        assert!(
+            html.contains(&reason.replace('"', "&quot;")),
+            "says '{reason}'"
+        );
+        assert!(html.contains(&say("session_form_refused")));
+        assert!(
+            html.contains("value=\"ฝึกเขียนรายงาน &lt;b&gt;ภาคบ่าย&lt;/b&gt;\""),
+            "the title as typed, escaped"
+        );
+        assert!(
+            html.contains(&format!("value=\"{starts}\"")),
+            "the start as typed"
+        );
+        assert!(
+            html.contains(&format!("<option value=\"{mode}\" selected>")),
+            "the mode as chosen"
+        );
+        assert!(html.contains(&say("sessions")), "it is the cohort page");
+    }
+    let sessions: Vec<Value> = app
+        .get(
+            &format!("/api/v1/cohorts/{}/sessions", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        sessions.is_empty(),
+        "nothing refused was saved: {sessions:?}"
+    );
+    // Accepted, typed in B.E.: the message names the session and the page opens at it.
+    let be = format!(
+        "{}/{}/{be_year} 09:00",
+        starts_on.format("%d"),
+        starts_on.format("%m")
+    );
+    let r = post_form(
+        &app,
+        &web,
+        &path,
+        &back,
+        &[
+            ("title_th", title),
+            ("starts_at", &be),
+            ("ends_at", &be.replace("09:00", "12:00")),
+            ("venue", "ห้อง 2"),
+            ("mode", "onsite"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let next = r.headers()["location"].to_str().unwrap().to_string();
+    let sessions: Vec<Value> = app
+        .get(
+            &format!("/api/v1/cohorts/{}/sessions", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
+    let sid = sessions[0]["id"].as_str().unwrap();
+    assert!(next.ends_with(&format!("#s-{sid}")), "{next}");
+    let html = page(&app, &web, &next).await;
+    assert!(html.contains(&format!("id=\"s-{sid}\"")));
+    let said = say("session_created_item")
+        .replace("{name}", "ฝึกเขียนรายงาน &lt;b&gt;ภาคบ่าย&lt;&#x2F;b&gt;");
+    assert!(
+        html.contains(&said.replace('"', "&quot;")),
+        "names the session: {said}"
+    );
+    // Publishing names what was published and opens at it.
+    let r = post_form(
+        &app,
+        &web,
+        &format!("/cohorts/{}/publish", c.cohort),
+        &back,
+        &[("kind", "module"), ("slug", "02-certification-path")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let next = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(next.ends_with("#m-02-certification-path"), "{next}");
+    let html = page(&app, &web, &next).await;
+    assert!(html.contains("id=\"m-02-certification-path\""));
+    let module_title =
+        std::fs::read_to_string("course_content/modules/02-certification-path/th.md").unwrap();
+    let module_title = module_title
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("title = ")
+                .or_else(|| l.strip_prefix("title: "))
+        })
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    assert!(
+        html.contains(&module_title),
+        "names the module: {module_title}"
+    );
+}
+
+#[tokio::test]
+async fn a_cohort_form_out_of_range_says_why_in_thai() {
+    let app = spawn_app().await;
+    app.create_user(Role::Admin, "officer@example.org", "correct horse battery")
+        .await;
+    let web = sign_in(&app, "officer@example.org").await;
+    let th: toml::Table =
+        toml::from_str(&std::fs::read_to_string("templates/i18n/th.toml").unwrap()).unwrap();
+    for (generation, starts, ends, capacity, key) in [
+        ("1", "2570-03-31", "2570-01-15", "40", "cohort_dates_order"),
+        (
+            "0",
+            "2570-01-15",
+            "2570-03-31",
+            "40",
+            "cohort_generation_range",
+        ),
+        (
+            "1",
+            "2570-01-15",
+            "2570-03-31",
+            "0",
+            "cohort_capacity_range",
+        ),
+    ] {
+        let r = post_form(
+            &app,
+            &web,
+            "/admin/cohorts",
+            "/admin/cohorts",
+            &[
+                ("generation", generation),
+                ("starts_on", starts),
+                ("ends_on", ends),
+                ("capacity", capacity),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 422, "{key}");
+        let html = r.text().await.unwrap();
+        let said = th[key].as_str().unwrap();
+        assert!(html.contains(said), "{key}: '{said}'");
+        assert!(
+            !html.contains(" must be "),
+            "{key}: no English developer text"
+        );
     }
 }

@@ -397,7 +397,15 @@ async fn a_pasted_credential_is_verified_on_the_public_page() {
 #[tokio::test]
 async fn sessions_are_scheduled_marked_and_checked_into_from_the_pages() {
     let app = spawn_app().await;
-    let c = crate::credentials::cohort_with_trainees(&app, 2).await;
+    // A cohort running now: the page refuses a session outside its cohort's dates.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let c = crate::credentials::cohort_with_trainees_on(
+        &app,
+        2,
+        &(today - chrono::Duration::days(7)).to_string(),
+        &(today + chrono::Duration::days(30)).to_string(),
+    )
+    .await;
     let instructor = app
         .create_user(Role::Instructor, "i@example.org", "correct horse battery")
         .await;

@@ -278,8 +278,34 @@ impl Page {
 
     /// Shows the UI string named by a `?done=` key as a flash message (unknown keys show nothing).
     /// A `{n}` in the string is replaced by the request's `?n=` number (a count of results).
+    /// When the action named its item ([`see_other_item`]), the `<key>_item` string says which,
+    /// once: the item's cookie is cleared with this page.
     pub fn flash(&mut self, req: &HttpRequest, done: Option<&str>) {
-        if let Some(msg) = done.and_then(|k| strings(lang_of(req)).get(k)) {
+        // The `_item` strings need their item's name: never shown from a query alone.
+        let done = done.filter(|k| !k.ends_with("_item"));
+        let table = strings(lang_of(req));
+        let item = req.cookie(FLASH_ITEM_COOKIE).and_then(|c| {
+            url::form_urlencoded::parse(c.value().as_bytes())
+                .next()
+                .map(|(k, _)| k.into_owned())
+                .filter(|k| !k.trim().is_empty())
+        });
+        if item.is_some() {
+            self.cookies.push(
+                Cookie::build(FLASH_ITEM_COOKIE, "")
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Strict)
+                    .max_age(actix_web::cookie::time::Duration::ZERO)
+                    .finish(),
+            );
+        }
+        let named = done.zip(item.as_deref()).and_then(|(k, name)| {
+            table
+                .get(&format!("{k}_item"))
+                .map(|m| m.replace("{name}", name))
+        });
+        if let Some(msg) = named.or_else(|| done.and_then(|k| table.get(k)).cloned()) {
             let n = url::form_urlencoded::parse(req.query_string().as_bytes())
                 .find(|(k, _)| k == "n")
                 .and_then(|(_, v)| v.parse::<u32>().ok())
@@ -350,6 +376,30 @@ pub fn form_status(e: &AppError) -> Option<actix_web::http::StatusCode> {
 }
 
 /// A 303 redirect after a form post.
+/// The cookie that carries the name of the item an action changed to the page the action
+/// redirects to (set by [`see_other_item`], read and cleared by [`Page::flash`]). A cookie and not
+/// the query: a link from elsewhere cannot make our page say a name it chose.
+const FLASH_ITEM_COOKIE: &str = "flash_item";
+
+/// A redirect after an action on one item: the page's message names it (the `<done>_item`
+/// string, with `{name}`), and `location` ends with the item's `#anchor`, so the page opens at
+/// the item (the message stays in view above it).
+pub fn see_other_item(location: &str, name: &str) -> HttpResponse {
+    let name: String = name.chars().take(200).collect();
+    let value: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .cookie(
+            Cookie::build(FLASH_ITEM_COOKIE, value)
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .max_age(actix_web::cookie::time::Duration::seconds(60))
+                .finish(),
+        )
+        .finish()
+}
+
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))

@@ -15,7 +15,7 @@ pub(crate) use crate::cohorts::{self, model::MemberRole, Access};
 pub(crate) use crate::credentials;
 pub(crate) use crate::dates;
 pub(crate) use crate::error::{escape_html, AppError, PageError};
-pub(crate) use crate::http::ui::{lang_of, pick, see_other, strings, Page};
+pub(crate) use crate::http::ui::{lang_of, pick, see_other, see_other_item, strings, Page};
 pub(crate) use crate::http::AppState;
 pub(crate) use crate::quizzes;
 

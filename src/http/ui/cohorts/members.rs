@@ -81,9 +81,10 @@ pub async fn add_member(
                 cohorts::add_members_by_email(conn, &cid, &[new.email.to_string()], role)
             })
             .await?;
-        return Ok(see_other(&format!(
-            "/cohorts/{id}?done=member_invited#members"
-        )));
+        return Ok(crate::http::ui::see_other_item(
+            &format!("/cohorts/{id}?done=member_invited#members"),
+            &format!("{} ({})", f.name.trim(), f.email.trim()),
+        ));
     }
     let done = if !report.added.is_empty() {
         "member_added"
@@ -94,7 +95,10 @@ pub async fn add_member(
     } else {
         "member_refused"
     };
-    Ok(see_other(&format!("/cohorts/{id}?done={done}#members")))
+    Ok(crate::http::ui::see_other_item(
+        &format!("/cohorts/{id}?done={done}#members"),
+        f.email.trim(),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -117,10 +117,18 @@ fn what_is_left(
                         json!({"text": format!("{} {title}", say("left_read")),
                                "href": open.then(|| format!("/cohorts/{cohort}/modules/{slug}"))})
                     } else if let Some(slug) = c.name.strip_prefix("quiz:") {
+                        // Named from the course when the quiz is not published here yet.
                         let title = quizzes
                             .iter()
                             .find(|q| q.slug == slug)
                             .map(|q| q.title.clone())
+                            .or_else(|| {
+                                course
+                                    .quizzes
+                                    .iter()
+                                    .find(|q| q.slug == slug)
+                                    .map(|q| pick(lang, &q.title_th, &q.title_en))
+                            })
                             .unwrap_or_else(|| slug.to_string());
                         let open = quizzes.iter().any(|q| q.slug == slug);
                         json!({"text": format!("{} {title}", say("left_pass")),
@@ -176,8 +184,32 @@ pub async fn cohort_page(
     PageUser(user): PageUser,
     path: web::Path<crate::cohorts::model::CohortId>,
 ) -> Result<HttpResponse, PageError> {
+    render_cohort_page(&state, &req, user, path.into_inner(), None).await
+}
+
+/// A refused session form, as typed, with the reason, shown in place on the cohort page.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SessionEcho {
+    pub title_th: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub venue: String,
+    pub meeting_url: String,
+    pub mode: String,
+    pub error: String,
+}
+
+/// Renders the cohort page; with `session_form`, the session form is open, holds what was
+/// typed and says why it was refused (422).
+pub(crate) async fn render_cohort_page(
+    state: &AppState,
+    req: &HttpRequest,
+    user: User,
+    id: crate::cohorts::model::CohortId,
+    session_form: Option<SessionEcho>,
+) -> Result<HttpResponse, PageError> {
+    let req = req.clone();
     let lang = lang_of(&req);
-    let id = path.into_inner();
     let cohort_id_for_members = id.clone();
     let (u, course, issuer) = (user.clone(), state.course.clone(), state.issuer.clone());
     let excused_rule = state.course.programme.excused_absence;
@@ -286,7 +318,7 @@ pub async fn cohort_page(
             mark: marks.get(&s.id).map(|m| status_label(lang, m)),
         })
         .collect();
-    let what_is_left = what_is_left(&state, lang, &cohort.id, &mine, &modules, &quiz_list);
+    let what_is_left = what_is_left(state, lang, &cohort.id, &mine, &modules, &quiz_list);
     let quizzes_view: Vec<Value> = quiz_list
         .iter()
         .map(|q| {
@@ -412,6 +444,25 @@ pub async fn cohort_page(
     page.ctx.insert("evaluation", &evaluation_view);
     page.ctx.insert("observations", &observation_lines);
     page.ctx.insert("my_hours", &my_hours);
+    // The attendance the scheme asks (the highest of its scopes'), stated from the first day.
+    let attendance_pct = state
+        .course
+        .programme
+        .scopes
+        .iter()
+        .map(|s| u32::from(s.min_attendance_percent))
+        .chain(
+            state
+                .course
+                .programme
+                .completion
+                .as_ref()
+                .map(|c| c.min_attendance_percent),
+        )
+        .max()
+        .unwrap_or(0);
+    page.ctx
+        .insert("attendance_pct", &attendance_pct.to_string());
     page.ctx.insert("what_is_left", &what_is_left);
     let completion_lines: Vec<Value> = completions
         .iter()
@@ -483,7 +534,13 @@ pub async fn cohort_page(
     page.ctx.insert("progress", &progress);
     page.ctx.insert("chart", &chart);
     page.ctx.insert("user", &user);
-    page.render(&state, "cohorts/page.html", StatusCode::OK)
+    let status = if session_form.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page.ctx.insert("session_form", &session_form);
+    page.render(state, "cohorts/page.html", status)
 }
 
 #[derive(Deserialize)]
@@ -516,6 +573,7 @@ pub async fn publish(
         return page.render(&state, "cohorts/confirm_recert.html", StatusCode::OK);
     }
     let cid = id.clone();
+    let (kind, slug) = (f.kind.clone(), f.slug.clone());
     state
         .db
         .run(move |conn| match f.kind.as_str() {
@@ -524,7 +582,28 @@ pub async fn publish(
             _ => Err(AppError::invalid("kind must be module or quiz")),
         })
         .await?;
-    Ok(see_other(&format!("/cohorts/{id}?done=published_ok")))
+    // The message names what was published, and the page opens at it.
+    let lang = lang_of(&req);
+    let title = if kind == "module" {
+        state
+            .course
+            .modules
+            .iter()
+            .find(|m| m.slug == slug)
+            .map(|m| pick(lang, &m.th.title, &m.en.title))
+    } else {
+        state
+            .course
+            .quizzes
+            .iter()
+            .find(|q| q.slug == slug)
+            .map(|q| pick(lang, &q.title_th, &q.title_en))
+    };
+    let anchor = format!("{}-{slug}", if kind == "module" { "m" } else { "q" });
+    Ok(see_other_item(
+        &format!("/cohorts/{id}?done=published_ok#{anchor}"),
+        &title.unwrap_or(slug),
+    ))
 }
 
 /// Staff publish, in one step, every module and quiz the scheme requires of its scopes (the
@@ -574,7 +653,7 @@ pub async fn publish_scheme(
         })
         .await?;
     Ok(see_other(&format!(
-        "/cohorts/{id}?done=scheme_published&n={n}"
+        "/cohorts/{id}?done=scheme_published&n={n}#modules"
     )))
 }
 
@@ -694,6 +773,20 @@ pub async fn create_cohort(
             .unwrap_or_default();
         return render_admin_cohorts(&state, &req, user, Some(message), Some(&f)).await;
     };
+    // The service's own checks, said in the reader's language (they were English developer text).
+    let refused = if ends_on < starts_on {
+        Some("cohort_dates_order")
+    } else if !(1..=999).contains(&generation) {
+        Some("cohort_generation_range")
+    } else if !(1..=10_000).contains(&capacity) {
+        Some("cohort_capacity_range")
+    } else {
+        None
+    };
+    if let Some(key) = refused {
+        let message = strings(lang_of(&req)).get(key).cloned().unwrap_or_default();
+        return render_admin_cohorts(&state, &req, user, Some(message), Some(&f)).await;
+    }
     let new = cohorts::NewCohort {
         programme_id: state.course.programme.id.clone(),
         generation,

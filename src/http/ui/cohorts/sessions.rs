@@ -16,11 +16,14 @@ use crate::error::{AppError, PageError};
 use crate::http::ui::{lang_of, see_other, strings, Page};
 use crate::http::AppState;
 
-use crate::http::ui::pages::field;
+use crate::http::ui::pages::{date_range, field};
 
-/// Staff schedule a session from the cohort page.
+/// Staff schedule a session from the cohort page. A refused form comes back on the cohort page,
+/// open, as typed, saying why in the reader's language (it was an error page, and the typing
+/// was lost).
 pub async fn create(
     state: web::Data<AppState>,
+    req: HttpRequest,
     PageUser(user): PageUser,
     path: web::Path<crate::cohorts::model::CohortId>,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
@@ -28,40 +31,76 @@ pub async fn create(
     let id = path.into_inner();
     // Access first, so outsiders learn nothing from validation messages.
     let (cid, u) = (id.clone(), user.clone());
-    state
+    let cohort = state
         .db
-        .run(move |conn| cohorts::authorize(conn, &cid, &u, Access::Staff).map(|_| ()))
+        .run(move |conn| {
+            cohorts::authorize(conn, &cid, &u, Access::Staff)?;
+            cohorts::get_cohort(conn, &cid, &u)
+        })
         .await?;
-    // Thailand time, typed or picked, in either era (2570 is 2027).
-    let starts_at = dates::parse_local_datetime_input(field(&f, "starts_at"))
-        .map_err(|m| PageError(AppError::invalid(m)))?;
-    let ends_at = dates::parse_local_datetime_input(field(&f, "ends_at"))
-        .map_err(|m| PageError(AppError::invalid(m)))?;
+    let lang = lang_of(&req);
+    let say = |key: &str| strings(lang).get(key).cloned().unwrap_or_default();
     let title = field(&f, "title_th").trim().to_string();
     let url = field(&f, "meeting_url").trim().to_string();
+    let venue = field(&f, "venue").trim().to_string();
+    let mode: Option<cohorts::model::SessionMode> = field(&f, "mode").parse().ok();
+    // Thailand time, typed or picked, in either era (2570 is 2027).
+    let starts_at = dates::parse_local_datetime_input(field(&f, "starts_at"));
+    let ends_at = dates::parse_local_datetime_input(field(&f, "ends_at"));
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let within = |t: &chrono::NaiveDateTime| match (day(&cohort.starts_on), day(&cohort.ends_on)) {
+        (Some(from), Some(to)) => (from..=to).contains(&dates::local_date(*t)),
+        _ => true,
+    };
+    let refusal = match (&starts_at, &ends_at) {
+        _ if title.is_empty() || venue.is_empty() => Some(say("session_form_required")),
+        (Err(m), _) | (_, Err(m)) => Some(m.clone()),
+        (Ok(s), Ok(e)) if e <= s => Some(say("session_end_before_start")),
+        (Ok(s), Ok(_)) if !within(s) => Some(say("session_outside_cohort").replace(
+            "{dates}",
+            &date_range(lang, &cohort.starts_on, &cohort.ends_on),
+        )),
+        _ if mode.is_none() => Some(say("session_mode_unknown")),
+        _ if mode != Some(cohorts::model::SessionMode::Onsite) && url.is_empty() => {
+            Some(say("session_needs_link"))
+        }
+        _ => None,
+    };
+    let (Some(mode), Ok(starts_at), Ok(ends_at), None) = (mode, &starts_at, &ends_at, &refusal)
+    else {
+        let echo = crate::http::ui::cohorts::SessionEcho {
+            title_th: title,
+            starts_at: field(&f, "starts_at").to_string(),
+            ends_at: field(&f, "ends_at").to_string(),
+            venue,
+            meeting_url: url,
+            mode: field(&f, "mode").to_string(),
+            error: refusal.unwrap_or_default(),
+        };
+        return crate::http::ui::cohorts::render_cohort_page(&state, &req, user, id, Some(echo))
+            .await;
+    };
     let new = cohorts::NewSession {
         title_en: title.clone(),
-        title_th: title,
-        starts_at,
-        ends_at,
-        venue: field(&f, "venue").trim().to_string(),
+        title_th: title.clone(),
+        starts_at: *starts_at,
+        ends_at: *ends_at,
+        venue,
         meeting_url: (!url.is_empty()).then_some(url),
-        mode: field(&f, "mode").parse().map_err(AppError::invalid)?,
+        mode,
     };
-    if new.title_th.is_empty() || new.venue.is_empty() {
-        return Err(PageError(AppError::invalid(
-            "กรอกหัวข้อและสถานที่ให้ครบ / the title and the venue are required",
-        )));
-    }
     let cid = id.clone();
-    state
+    let session = state
         .db
         .run(move |conn| {
             cohorts::authorize(conn, &cid, &user, Access::Staff)?;
             cohorts::create_session(conn, &cid, &new)
         })
         .await?;
-    Ok(see_other(&format!("/cohorts/{id}?done=session_created")))
+    Ok(crate::http::ui::see_other_item(
+        &format!("/cohorts/{id}?done=session_created#s-{}", session.id),
+        &title,
+    ))
 }
 
 /// The session page: staff get the check-in code, the attendance list and the Zoom import;

@@ -51,7 +51,7 @@ async fn render(
     };
     let history: Vec<serde_json::Value> = history
         .iter()
-        .map(|r| json!({"id": r.id, "created": dates::format_datetime(r.created_at, lang), "source": r.source, "title_th": r.title_th,
+        .map(|r| json!({"id": r.id, "created": dates::format_datetime(r.created_at, lang), "source": super::strings(lang).get(&format!("revision_source_{}", r.source)).cloned().unwrap_or_else(|| r.source.to_string()), "title_th": r.title_th,
                         "status": r.status, "status_label": super::strings(lang).get(&format!("revision_status_{}", r.status)).cloned().unwrap_or_else(|| r.status.to_string())}))
         .collect();
     let mut page = Page::new(req);
@@ -199,11 +199,59 @@ pub async fn diff_page(
         .db
         .run(move |conn| course::diff_revisions(conn, &from, &to, lang))
         .await?;
+    let skipped = super::strings(lang)
+        .get("diff_unchanged")
+        .cloned()
+        .unwrap_or_default();
+    let lines = fold_unchanged(lines, DIFF_CONTEXT, &skipped);
     let mut page = Page::new(&req);
     page.ctx.insert("slug", &slug);
     page.ctx.insert("lines", &lines);
     page.ctx.insert("user", &user);
     page.render(&state, "modules/diff.html", StatusCode::OK)
+}
+
+/// Unchanged lines kept around each change on the diff page.
+const DIFF_CONTEXT: usize = 3;
+
+/// The changes with `context` unchanged lines around each; every longer unchanged run is one
+/// line saying how many lines it hides (`{n}` in `skipped`). The whole file was shown, an "="
+/// on every line, and a one-line change was hard to find in a 300-line module.
+fn fold_unchanged(
+    lines: Vec<course::DiffLine>,
+    context: usize,
+    skipped: &str,
+) -> Vec<course::DiffLine> {
+    let changed: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.op != "=")
+        .map(|(i, _)| i)
+        .collect();
+    let near = |i: usize| changed.iter().any(|&c| c.abs_diff(i) <= context);
+    let mut out = Vec::new();
+    let mut hidden = 0usize;
+    for (i, l) in lines.into_iter().enumerate() {
+        if l.op != "=" || near(i) {
+            if hidden > 0 {
+                out.push(course::DiffLine {
+                    op: "…",
+                    text: skipped.replace("{n}", &hidden.to_string()),
+                });
+                hidden = 0;
+            }
+            out.push(l);
+        } else {
+            hidden += 1;
+        }
+    }
+    if hidden > 0 {
+        out.push(course::DiffLine {
+            op: "…",
+            text: skipped.replace("{n}", &hidden.to_string()),
+        });
+    }
+    out
 }
 
 /// The editor's preview script.
@@ -212,4 +260,42 @@ pub async fn editor_js() -> HttpResponse {
         .insert_header(("cache-control", "public, max-age=3600"))
         .content_type("text/javascript; charset=utf-8")
         .body(include_str!("../../../../static/editor.js"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(op: &'static str, text: &str) -> course::DiffLine {
+        course::DiffLine {
+            op,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_one_line_change_shows_three_lines_around_it_and_counts_the_rest() {
+        let mut lines: Vec<course::DiffLine> =
+            (0..20).map(|i| line("=", &format!("l{i}"))).collect();
+        lines[10] = line("-", "old");
+        lines.insert(11, line("+", "new"));
+        let out = fold_unchanged(lines, 3, "{n} hidden");
+        let shown: Vec<String> = out.iter().map(|l| format!("{}{}", l.op, l.text)).collect();
+        assert_eq!(
+            shown,
+            [
+                "…7 hidden",
+                "=l7",
+                "=l8",
+                "=l9",
+                "-old",
+                "+new",
+                "=l11",
+                "=l12",
+                "=l13",
+                "…6 hidden"
+            ]
+        );
+        assert!(fold_unchanged(Vec::new(), 3, "{n}").is_empty());
+    }
 }

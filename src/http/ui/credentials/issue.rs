@@ -19,7 +19,8 @@ pub async fn issue(
     let f = form.into_inner();
     let (issuer, course, cid) = (state.issuer.clone(), state.course.clone(), id.clone());
     let holder = crate::accounts::model::UserId::from(&f.user_id);
-    state
+    let anchor = format!("p-{}", holder.as_str());
+    let cred = state
         .db
         .run(move |conn| {
             let req = credentials::IssueRequest {
@@ -33,7 +34,10 @@ pub async fn issue(
             credentials::issue(conn, &issuer, &course, &user, &req)
         })
         .await?;
-    Ok(see_other(&format!("/cohorts/{id}?done=issued_ok")))
+    Ok(see_other_item(
+        &format!("/cohorts/{id}?done=issued_ok#{anchor}"),
+        &format!("{} · {}", cred.number, cred.holder_name),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -59,5 +63,7 @@ pub async fn issue_all(
         })
         .await?;
     let n = report.get("issued").map_or(0, Vec::len);
-    Ok(see_other(&format!("/cohorts/{id}?done=issued_all&n={n}")))
+    Ok(see_other(&format!(
+        "/cohorts/{id}?done=issued_all&n={n}#progress"
+    )))
 }

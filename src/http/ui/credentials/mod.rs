@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::credentials;
 use crate::dates;
 use crate::error::PageError;
-use crate::http::ui::{lang_of, see_other, strings, Page};
+use crate::http::ui::{lang_of, see_other_item, strings, Page};
 use crate::http::AppState;
 
 #[derive(Serialize)]
@@ -166,11 +166,14 @@ pub async fn change_credential(
     };
     let (id, reason) = (path.into_inner(), form.reason.clone());
     let (issuer, course) = (state.issuer.clone(), state.course.clone());
-    state
+    let cred = state
         .db
         .run(move |conn| {
             credentials::change_status(conn, &issuer, &course, &admin, &id, action, &reason)
         })
         .await?;
-    Ok(see_other(&format!("/admin/credentials?done={done}")))
+    Ok(see_other_item(
+        &format!("/admin/credentials?done={done}#cred-{}", cred.id),
+        &format!("{} · {}", cred.number, cred.holder_name),
+    ))
 }
