@@ -3,6 +3,24 @@
 // one with data-confirm="…" asks before it is sent.
 (function () {
   "use strict";
+  // After an action the page opens at the item it changed (#anchor) with the message stuck at
+  // the top: the item goes just below the message, however many lines the message takes.
+  var flash = document.querySelector(".flash");
+  var target = location.hash && document.getElementById(location.hash.slice(1));
+  // A refused form comes back with its reason (role="alert") often far down a long page: the
+  // reason and the form as typed are brought into view.
+  var refusal = document.querySelector(".error[role=alert]");
+  if (refusal && !location.hash) {
+    refusal.scrollIntoView({ block: "start" });
+    window.scrollBy(0, -16);
+  }
+  if (flash && target) {
+    var place = function () {
+      var gap = flash.getBoundingClientRect().bottom + 8 - target.getBoundingClientRect().top;
+      if (gap > 0) { window.scrollBy(0, -gap); }
+    };
+    if (document.readyState === "complete") { place(); } else { window.addEventListener("load", place); }
+  }
   // A form with data-confirm="…" (issuing a credential) asks first; declined, nothing is sent.
   Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
     form.addEventListener("submit", function (e) {

@@ -587,14 +587,16 @@ pub const IMPORT_MAX_ROWS: usize = 5000;
 
 /// Imports users from CSV (`email,name,name_en,role,office_code,language`; header required).
 /// All or nothing: any bad row rejects the whole file with a report naming each bad line.
-/// Imported users get an invitation e-mail when `invite` is true.
+/// Imported users get an invitation e-mail when `invite` is true, naming the cohort they are
+/// invited to when `invited_to` is given. Returns each imported address with its role.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn import_users(
     conn: &mut DbConnection,
     csv_text: &str,
     base_url: &url::Url,
     invite: bool,
-) -> Result<usize, AppError> {
+    invited_to: Option<&serde_json::Value>,
+) -> Result<Vec<(String, Role)>, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -746,12 +748,15 @@ pub fn import_users(
                 },
             )?;
             if invite {
-                queue_invitation(conn, &id, new, base_url, now, None)?;
+                queue_invitation(conn, &id, new, base_url, now, invited_to)?;
             }
         }
         Ok::<_, AppError>(())
     })?;
-    Ok(parsed.len())
+    Ok(parsed
+        .iter()
+        .map(|u| (u.email.as_str().to_string(), u.role))
+        .collect())
 }
 
 fn queue_invitation(

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// Largest Markdown document rendered; larger input is refused before parsing.
 pub const MAX_MARKDOWN_BYTES: usize = 256 * 1024;
@@ -14,7 +14,7 @@ fn sanitiser() -> &'static ammonia::Builder<'static> {
         let mut b = ammonia::Builder::default();
         b.url_schemes(HashSet::from(["http", "https", "mailto"]))
             .link_rel(Some("noopener noreferrer nofollow"))
-            .add_tags(["input"])
+            .add_tags(["input", "label"])
             .add_tag_attributes("input", ["type", "checked", "disabled"])
             .add_tag_attributes("td", ["style"])
             .add_tag_attributes("th", ["style"])
@@ -38,25 +38,59 @@ pub fn render_markdown(markdown: &str, media_prefix: &str) -> Result<String, Str
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_TASKLISTS);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
-    let events = Parser::new_ext(markdown, opts).map(|ev| match ev {
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let dest = rewrite_image(&dest_url, media_prefix);
+    // A task-list box is labelled by its item's text (axe: "form elements must have labels"):
+    // the label opens at the box and closes where the item's first paragraph (or the item, or
+    // a nested list) ends.
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut open: Vec<u8> = Vec::new();
+    let mut label_at: Option<usize> = None;
+    for ev in Parser::new_ext(markdown, opts) {
+        let closes = match &ev {
+            Event::End(TagEnd::Paragraph | TagEnd::Item) => Some(open.len()),
+            Event::Start(Tag::List(_)) => Some(open.len()),
+            _ => None,
+        };
+        if closes.is_some() && closes == label_at {
+            events.push(Event::Html("</label>".into()));
+            label_at = None;
+        }
+        match ev {
+            Event::Start(Tag::Paragraph) | Event::Start(Tag::Item) => {
+                open.push(0);
+                events.push(ev);
+            }
+            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::Item) => {
+                open.pop();
+                events.push(ev);
+            }
+            Event::TaskListMarker(checked) if label_at.is_none() => {
+                label_at = Some(open.len());
+                let box_ = if checked {
+                    "<label><input type=\"checkbox\" disabled checked> "
+                } else {
+                    "<label><input type=\"checkbox\" disabled> "
+                };
+                events.push(Event::Html(box_.into()));
+            }
             Event::Start(Tag::Image {
                 link_type,
-                dest_url: dest,
+                dest_url,
                 title,
                 id,
-            })
+            }) => {
+                let dest = rewrite_image(&dest_url, media_prefix);
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: dest,
+                    title,
+                    id,
+                }));
+            }
+            other => events.push(other),
         }
-        other => other,
-    });
+    }
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, events);
+    html::push_html(&mut raw, events.into_iter());
     Ok(ensure_alt(&sanitiser().clean(&raw).to_string()))
 }
 
@@ -183,6 +217,21 @@ mod tests {
         assert!(
             html.contains("<table>") && html.contains("type=\"checkbox\""),
             "{html}"
+        );
+        // Each box is labelled by its item's text (tight and loose lists, nested ones too).
+        assert!(
+            html.contains(
+                "<li><label><input type=\"checkbox\" disabled=\"\"> ตรวจบันทึก</label></li>"
+            ),
+            "{html}"
+        );
+        let loose = render_markdown("- [x] หนึ่ง\n\n- [ ] สอง\n  - ย่อย\n", "/m/").unwrap();
+        assert_eq!(loose.matches("<label>").count(), 2, "{loose}");
+        assert_eq!(loose.matches("</label>").count(), 2, "{loose}");
+        assert!(loose.contains("checked=\"\"> หนึ่ง</label></p>"), "{loose}");
+        assert!(
+            !loose.contains("ย่อย</label>"),
+            "the nested item is not in the label: {loose}"
         );
     }
 }

@@ -221,7 +221,7 @@ pub fn send_expiry_reminders(
         .max()
         .map_or(REMINDER_DAYS, |m| (i64::from(m) * 31).max(REMINDER_DAYS));
     let mut n = 0;
-    for row in store::due_for_reminder(conn, t + chrono::Duration::days(widest), 500)? {
+    for row in store::due_for_reminder(conn, t, t + chrono::Duration::days(widest), 500)? {
         let rc = recertification(conn, course, &row)?;
         if !rc.open {
             continue;

@@ -308,11 +308,15 @@ pub fn audit_of(conn: &mut DbConnection, subject: AuditSubject<'_>) -> QueryResu
 /// Active credentials expiring before `before` that have had no reminder yet.
 pub fn due_for_reminder(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     before: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<CredentialRow>> {
     credentials::table
         .filter(credentials::status.eq(CredentialStatus::Active.as_str()))
+        // Not yet expired: a credential that ran out unreminded (the job was not running
+        // then) is past renewing; "it expires on <a past day>" would only confuse its holder.
+        .filter(credentials::valid_until.gt(now))
         .filter(credentials::valid_until.lt(before))
         .filter(credentials::reminder_sent_at.is_null())
         .limit(limit)

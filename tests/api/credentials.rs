@@ -1127,3 +1127,32 @@ async fn holders_are_reminded_once_ninety_days_before_expiry() {
     assert_eq!(again, 0, "a second round reminds no one");
     assert_eq!(count().await, 1, "reminded once only");
 }
+
+#[tokio::test]
+async fn a_credential_that_ran_out_unreminded_gets_no_reminder_afterwards() {
+    let app = spawn_app().await;
+    let c = cohort_with_trainees(&app, 2).await;
+    for (user, _) in &c.trainees {
+        let r = issue(&app, &c, user, "product", Some("ทดสอบ")).await;
+        assert_eq!(r.status(), 201);
+    }
+    // The reminder job first runs after both credentials ran out (the service was not running
+    // in their last months, or the data came from elsewhere, as the demo's history does).
+    app.db.clock().advance(chrono::Duration::days(3 * 365 + 30));
+    let issuer = academy::credentials::Issuer {
+        base_url: app.settings.base_url.clone(),
+        prefix: "TISI-S".into(),
+    };
+    let course = academy::course::loader::load_course(std::path::Path::new("course_content"))
+        .expect("the shipped course loads");
+    let sent = app
+        .db
+        .run(move |conn| academy::credentials::send_expiry_reminders(conn, &issuer, &course))
+        .await
+        .unwrap();
+    assert_eq!(sent, 0, "no holder is told that a past day is coming");
+    let expiring = app
+        .count("SELECT COUNT(*) AS n FROM outbox_emails WHERE template = 'credential_expiring'")
+        .await;
+    assert_eq!(expiring, 0);
+}

@@ -6,6 +6,7 @@ mod api_times;
 mod authz;
 mod backup;
 mod browser;
+mod browser_officer;
 mod browser_quizzes;
 mod cohorts;
 mod completions;

@@ -1093,3 +1093,89 @@ async fn a_cohort_form_out_of_range_says_why_in_thai() {
         );
     }
 }
+
+#[tokio::test]
+async fn people_imported_into_a_cohort_join_it_and_their_invitations_name_it() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 1).await;
+    let web = sign_in(&app, "admin@example.org").await;
+    let csv = "email,name,role,office_code\nprasert@example.org,นาย ประเสริฐ แก้วมณี,trainee,TH-50\nwanpen@example.org,นาง วันเพ็ญ บุญมา,instructor,TISI\n";
+    let r = post_form(
+        &app,
+        &web,
+        "/admin/users/import",
+        "/admin/users",
+        &[
+            ("csv", csv),
+            ("invite", "yes"),
+            ("cohort_id", c.cohort.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let next = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        next.starts_with(&format!("/cohorts/{}?done=imported_into&n=2", c.cohort)),
+        "{next}"
+    );
+    let cohort: Value = app
+        .get(&format!("/api/v1/cohorts/{}", c.cohort), Some(&c.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let name = cohort["name_th"].as_str().unwrap();
+    let html = page(&app, &web, &next).await;
+    assert!(
+        html.contains(&format!("นำเข้าผู้ใช้ 2 คนและเพิ่มเข้า {name} แล้ว")),
+        "the message names the cohort"
+    );
+    let roster: Value = app
+        .get(
+            &format!("/api/v1/cohorts/{}/roster", c.cohort),
+            Some(&c.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let role_of = |email: &str| {
+        roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r.to_string().contains(email))
+            .map(|r| r["role"].as_str().unwrap().to_string())
+    };
+    assert_eq!(role_of("prasert@example.org").as_deref(), Some("trainee"));
+    assert_eq!(role_of("wanpen@example.org").as_deref(), Some("instructor"));
+    for email in ["prasert@example.org", "wanpen@example.org"] {
+        let mail = app.last_mail_context(email, "invitation").await;
+        assert_eq!(mail["cohort"]["name_th"], name, "{mail}");
+    }
+    // Without a cohort, the import names none (and adds no one).
+    let r = post_form(
+        &app,
+        &web,
+        "/admin/users/import",
+        "/admin/users",
+        &[
+            (
+                "csv",
+                "email,name,role,office_code\nsomsak@example.org,นาย สมศักดิ์ ใจดี,trainee,TH-50\n",
+            ),
+            ("invite", "yes"),
+            ("cohort_id", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/admin/users?done=imported&n=1"));
+    let mail = app
+        .last_mail_context("somsak@example.org", "invitation")
+        .await;
+    assert!(mail["cohort"].is_null(), "{mail}");
+}

@@ -294,8 +294,9 @@ pub async fn import_users(
     let invite = q.invite.unwrap_or(true);
     let imported = state
         .db
-        .run(move |conn| accounts::import_users(conn, &text, &base, invite))
-        .await?;
+        .run(move |conn| accounts::import_users(conn, &text, &base, invite, None))
+        .await?
+        .len();
     Ok(HttpResponse::Created().json(ImportResult { imported }))
 }
 

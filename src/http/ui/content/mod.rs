@@ -57,6 +57,15 @@ async fn render(
     let mut page = Page::new(req);
     page.flash_from_query(req);
     page.ctx.insert("slug", &slug);
+    // Headings name the module by its title (the slug is an internal code).
+    let title = state
+        .course
+        .modules
+        .iter()
+        .find(|m| m.slug == slug)
+        .map(|m| crate::http::ui::pick(lang, &m.th.title, &m.en.title))
+        .unwrap_or_else(|| slug.clone());
+    page.ctx.insert("module_title", &title);
     page.ctx.insert("rev", &rev);
     page.ctx.insert("history", &history);
     page.ctx.insert("error", &error);
@@ -206,6 +215,15 @@ pub async fn diff_page(
     let lines = fold_unchanged(lines, DIFF_CONTEXT, &skipped);
     let mut page = Page::new(&req);
     page.ctx.insert("slug", &slug);
+    // Headings name the module by its title (the slug is an internal code).
+    let title = state
+        .course
+        .modules
+        .iter()
+        .find(|m| m.slug == slug)
+        .map(|m| crate::http::ui::pick(lang, &m.th.title, &m.en.title))
+        .unwrap_or_else(|| slug.clone());
+    page.ctx.insert("module_title", &title);
     page.ctx.insert("lines", &lines);
     page.ctx.insert("user", &user);
     page.render(&state, "modules/diff.html", StatusCode::OK)

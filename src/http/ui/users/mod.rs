@@ -104,8 +104,25 @@ async fn render_users(
             label: t.get(&format!("role_{r}")).cloned().unwrap_or_default(),
         })
         .collect();
+    // Cohorts still taking people, for "add the imported people to a cohort".
+    let u = user.clone();
+    let cohort_choices: Vec<serde_json::Value> = state
+        .db
+        .run(move |conn| crate::cohorts::list_cohorts(conn, &u))
+        .await?
+        .into_iter()
+        .filter(|c| {
+            matches!(
+                c.status,
+                crate::cohorts::model::CohortStatus::Open
+                    | crate::cohorts::model::CohortStatus::Running
+            )
+        })
+        .map(|c| serde_json::json!({"id": c.id, "name": crate::http::ui::pick(lang, &c.name_th, &c.name_en)}))
+        .collect();
     let mut page = Page::new(req);
     page.flash(req, done);
+    page.ctx.insert("cohort_choices", &cohort_choices);
     page.ctx.insert("user", &user);
     page.ctx.insert("users", &lines);
     page.ctx.insert("offices", &offices);
@@ -156,6 +173,10 @@ pub async fn users_page(
 pub struct ImportForm {
     csv: String,
     invite: Option<String>,
+    /// A cohort the imported people join (trainees as trainees, instructors as instructors),
+    /// named in their invitations.
+    #[serde(default)]
+    cohort_id: String,
 }
 
 /// Imports pasted CSV, all or nothing; shows the bad lines when it refuses.
@@ -169,9 +190,40 @@ pub async fn import_users(
     let base = state.settings.base_url.clone();
     let invite = form.invite.is_some();
     let csv = form.csv.clone();
+    let cohort_id = Some(form.cohort_id.trim().to_string()).filter(|c| !c.is_empty());
+    let actor = admin.clone();
     let result = state
         .db
-        .run(move |conn| crate::accounts::import_users(conn, &csv, &base, invite))
+        .run(move |conn| {
+            let cohort = match &cohort_id {
+                Some(id) => Some(crate::cohorts::get_cohort(conn, &id.as_str().into(), &actor)?),
+                None => None,
+            };
+            let to = cohort.as_ref().map(|c| {
+                serde_json::json!({
+                    "name_th": c.name_th, "name_en": c.name_en,
+                    "dates_th": crate::http::ui::pages::date_range(crate::accounts::model::Language::Th, &c.starts_on, &c.ends_on),
+                    "dates_en": crate::http::ui::pages::date_range(crate::accounts::model::Language::En, &c.starts_on, &c.ends_on),
+                })
+            });
+            let imported = crate::accounts::import_users(conn, &csv, &base, invite, to.as_ref())?;
+            if let Some(c) = &cohort {
+                for (role, member) in [
+                    (crate::accounts::model::Role::Trainee, crate::cohorts::model::MemberRole::Trainee),
+                    (crate::accounts::model::Role::Instructor, crate::cohorts::model::MemberRole::Instructor),
+                ] {
+                    let emails: Vec<String> = imported
+                        .iter()
+                        .filter(|(_, r)| *r == role)
+                        .map(|(e, _)| e.clone())
+                        .collect();
+                    if !emails.is_empty() {
+                        crate::cohorts::add_members_by_email(conn, &c.id, &emails, member)?;
+                    }
+                }
+            }
+            Ok((imported.len(), cohort.map(|c| (c.id, c.name_th, c.name_en))))
+        })
         .await;
     let empty = crate::http::api::users::UserListQuery {
         q: None,
@@ -179,7 +231,11 @@ pub async fn import_users(
         role: None,
     };
     match result {
-        Ok(n) => Ok(see_other(&format!("/admin/users?done=imported&n={n}"))),
+        Ok((n, None)) => Ok(see_other(&format!("/admin/users?done=imported&n={n}"))),
+        Ok((n, Some((id, name_th, name_en)))) => Ok(crate::http::ui::see_other_item(
+            &format!("/cohorts/{id}?done=imported_into&n={n}#progress"),
+            &crate::http::ui::pick(lang_of(&req), &name_th, &name_en),
+        )),
         Err(
             e @ (crate::error::AppError::Rejected { .. }
             | crate::error::AppError::Validation { .. }),
