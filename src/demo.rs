@@ -790,20 +790,13 @@ fn second_year(
             "นางสาว"
         };
         let family = FAMILY[(i * 11 + 5) % FAMILY.len()];
-        trainees.push(accounts::create_user(
+        trainees.push(demo_trainee(
             conn,
-            &NewUser {
-                email: model::EmailAddress::parse(&format!("trainee2566-{:02}@poi.example", i + 1))
-                    .map_err(AppError::invalid)?,
-                name: model::PersonName::parse(&format!("{title} {} {family}", GIVEN[given]))
-                    .map_err(AppError::invalid)?,
-                name_en: None,
-                role: model::Role::Trainee,
-                office_code: OFFICES_2566[i % OFFICES_2566.len()].into(),
-                language: model::Language::Th,
-                password_hash: Some(hash.to_string()),
-            },
-            &issuer.base_url,
+            &format!("trainee2566-{:02}@poi.example", i + 1),
+            &format!("{title} {} {family}", GIVEN[given]),
+            OFFICES_2566[i % OFFICES_2566.len()],
+            hash,
+            issuer,
         )?);
     }
     let cohort = cohorts::create_cohort(
@@ -1071,20 +1064,13 @@ fn current_cohort(
             "นางสาว"
         };
         let family = FAMILY[(i * 13 + 9) % FAMILY.len()];
-        trainees.push(accounts::create_user(
+        trainees.push(demo_trainee(
             conn,
-            &NewUser {
-                email: model::EmailAddress::parse(&format!("newcomer{:02}@poi.example", i + 1))
-                    .map_err(AppError::invalid)?,
-                name: model::PersonName::parse(&format!("{title} {} {family}", GIVEN[given]))
-                    .map_err(AppError::invalid)?,
-                name_en: None,
-                role: model::Role::Trainee,
-                office_code: OFFICES_NOW[i % OFFICES_NOW.len()].into(),
-                language: model::Language::Th,
-                password_hash: Some(hash.to_string()),
-            },
-            &issuer.base_url,
+            &format!("newcomer{:02}@poi.example", i + 1),
+            &format!("{title} {} {family}", GIVEN[given]),
+            OFFICES_NOW[i % OFFICES_NOW.len()],
+            hash,
+            issuer,
         )?);
     }
     let fy = crate::dates::fiscal_year_be(starts);
@@ -1227,4 +1213,28 @@ fn current_cohort(
     }
     let newcomer = trainees.swap_remove(0);
     Ok((cid, code, newcomer))
+}
+
+/// A demo trainee account (Thai, with the demo password).
+fn demo_trainee(
+    conn: &mut DbConnection,
+    email: &str,
+    name: &str,
+    office: &str,
+    hash: &str,
+    issuer: &Issuer,
+) -> Result<User, AppError> {
+    accounts::create_user(
+        conn,
+        &NewUser {
+            email: model::EmailAddress::parse(email).map_err(AppError::invalid)?,
+            name: model::PersonName::parse(name).map_err(AppError::invalid)?,
+            name_en: None,
+            role: model::Role::Trainee,
+            office_code: office.into(),
+            language: model::Language::Th,
+            password_hash: Some(hash.to_string()),
+        },
+        &issuer.base_url,
+    )
 }

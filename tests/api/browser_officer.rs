@@ -221,6 +221,14 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
     assert!(said.contains("เผยแพร่ตามหลักเกณฑ์แล้ว"), "{said}");
     assert_eq!(target_in_view(&admin).await, "modules");
     j.check(&admin, "admin-scheme-published").await;
+    // Point 10: the recertification quiz on a first-time cohort asks first.
+    let recert = format!(
+        "form[action='/cohorts/{new_cohort}/publish']:has(input[name=slug][value=recert]) button"
+    );
+    click_through(&admin, &recert).await;
+    assert!(body_text(&admin).await.contains(&th("recert_confirm_text")));
+    j.check(&admin, "admin-recert-asks-first").await;
+    admin.goto(&j.url(&format!("/cohorts/{new_cohort}"))).await;
 
     // Point 9: one new person invited into the cohort, named in the message.
     admin
@@ -329,6 +337,10 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
         .await;
     assert!(body_text(&admin).await.contains("@poi.example"));
     j.check(&admin, "admin-recommend").await;
+    // Point 11: a public page shows a signed-in admin signed in.
+    admin.goto(&j.url("/register")).await;
+    admin.find("form[action='/logout'] button").await;
+    j.check(&admin, "admin-register-signed-in").await;
     admin.close().await;
 
     // ---- The instructor --------------------------------------------------------------------
@@ -512,6 +524,31 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
     visitor.goto(&j.url("/register")).await;
     j.check(&visitor, "visitor-register").await;
     visitor.close().await;
+
+    // Point 12: a fresh install's front page says how to make the first admin for the
+    // database it runs on, and that admin's dashboard lists first steps.
+    let fresh = crate::helpers::spawn_app().await;
+    let mut first_run = new_journey(&fresh, j.shots.join("first-run"));
+    let s = driver.session(PHONE.0, PHONE.1).await;
+    s.goto(&first_run.url("/")).await;
+    assert!(body_text(&s).await.contains("academy admin create"));
+    first_run.check(&s, "fresh-front-page").await;
+    fresh
+        .create_user(
+            academy::accounts::model::Role::Admin,
+            "first@example.org",
+            "correct horse battery",
+        )
+        .await;
+    sign_in_with(&first_run, &s, "first@example.org", "correct horse battery").await;
+    let text = body_text(&s).await;
+    assert!(
+        text.contains(&th("first_step_cohort")) && text.contains(&th("first_step_people")),
+        "{text}"
+    );
+    first_run.check(&s, "fresh-admin-first-steps").await;
+    s.close().await;
+    j.violations.extend(first_run.violations);
 
     assert!(
         j.violations.is_empty(),

@@ -57,15 +57,8 @@ async fn render(
     let mut page = Page::new(req);
     page.flash_from_query(req);
     page.ctx.insert("slug", &slug);
-    // Headings name the module by its title (the slug is an internal code).
-    let title = state
-        .course
-        .modules
-        .iter()
-        .find(|m| m.slug == slug)
-        .map(|m| crate::http::ui::pick(lang, &m.th.title, &m.en.title))
-        .unwrap_or_else(|| slug.clone());
-    page.ctx.insert("module_title", &title);
+    page.ctx
+        .insert("module_title", &module_title(state, &slug, lang));
     page.ctx.insert("rev", &rev);
     page.ctx.insert("history", &history);
     page.ctx.insert("error", &error);
@@ -215,18 +208,22 @@ pub async fn diff_page(
     let lines = fold_unchanged(lines, DIFF_CONTEXT, &skipped);
     let mut page = Page::new(&req);
     page.ctx.insert("slug", &slug);
-    // Headings name the module by its title (the slug is an internal code).
-    let title = state
+    page.ctx
+        .insert("module_title", &module_title(&state, &slug, lang));
+    page.ctx.insert("lines", &lines);
+    page.ctx.insert("user", &user);
+    page.render(&state, "modules/diff.html", StatusCode::OK)
+}
+
+/// A module named by its title in the reader's language (headings never show the slug).
+fn module_title(state: &AppState, slug: &str, lang: crate::accounts::model::Language) -> String {
+    state
         .course
         .modules
         .iter()
         .find(|m| m.slug == slug)
         .map(|m| crate::http::ui::pick(lang, &m.th.title, &m.en.title))
-        .unwrap_or_else(|| slug.clone());
-    page.ctx.insert("module_title", &title);
-    page.ctx.insert("lines", &lines);
-    page.ctx.insert("user", &user);
-    page.render(&state, "modules/diff.html", StatusCode::OK)
+        .unwrap_or_else(|| slug.to_string())
 }
 
 /// Unchanged lines kept around each change on the diff page.
