@@ -10,7 +10,7 @@
   // A refused form comes back with its reason (role="alert") often far down a long page: the
   // reason and the form as typed are brought into view.
   var refusal = document.querySelector(".error[role=alert]");
-  if (refusal && !location.hash) {
+  if (refusal && !location.hash && refusal.getBoundingClientRect().top > window.innerHeight - 80) {
     refusal.scrollIntoView({ block: "start" });
     window.scrollBy(0, -16);
   }
