@@ -360,6 +360,12 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
         .to_string();
     instructor.goto(&j.url(&format!("/sessions/{held}"))).await;
     instructor.find("button[name=all][value=present]").await;
+    // Point 8: people with their office by province and their e-mail, not an office code.
+    let text = body_text(&instructor).await;
+    assert!(
+        text.contains("@poi.example") && !text.contains(" · TH-"),
+        "{text}"
+    );
     j.check(&instructor, "instructor-session").await;
     // Point 5: item analysis in words, questions by their text.
     instructor
