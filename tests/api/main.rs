@@ -30,6 +30,7 @@ mod interop;
 mod lifecycle;
 mod marking;
 mod marking_pages;
+mod officer_forms;
 mod officer_pages;
 mod proxy;
 mod quizzes;
