@@ -248,9 +248,9 @@ pub(super) fn issue_once(
         store::insert(conn, &row)?;
         if req.decision_id.is_none() {
             let rationale = match (renewal, override_reason) {
-                (Some(r), _) => format!("renewal: {r}"),
-                (None, Some(o)) => format!("override of the eligibility rule: {o}"),
-                (None, None) => "eligible: every criterion of the scheme is met".to_string(),
+                (Some(r), _) => format!("{}{r}", crate::governance::DIRECT_RENEWAL),
+                (None, Some(o)) => format!("{}{o}", crate::governance::DIRECT_OVERRIDE),
+                (None, None) => crate::governance::DIRECT_ELIGIBLE.to_string(),
             };
             crate::governance::record_direct(
                 conn,

@@ -453,6 +453,21 @@ pub(super) fn current_cohort(
             }
         }
     }
+    // Yesterday an instructor recommended the trainee furthest ahead, before the final exam:
+    // the admins' queue shows it with the criteria not yet met.
+    clock.set(at(today - chrono::Duration::days(1), 15));
+    crate::governance::recommend(
+        conn,
+        course,
+        &cid,
+        instructor,
+        &crate::governance::RecommendRequest {
+            user_id: trainees[4].id.clone(),
+            scope: "product".into(),
+            rationale: "ฝึกปฏิบัติการตรวจประเมินได้ดีเกินคาด ขอให้พิจารณาเมื่อสอบประมวลความรู้ผ่าน (ตัวอย่าง)"
+                .into(),
+        },
+    )?;
     let newcomer = trainees.swap_remove(0);
     Ok((cid, code, newcomer))
 }

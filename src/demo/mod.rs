@@ -486,11 +486,12 @@ pub fn seed(
     let creds = credentials::of_cohort(conn, issuer, &cid)?;
     // An instructor's recommendation awaiting a decision: a trainee with no credential.
     clock.set(bkk(2022, 3, 31, 16, 30));
+    let mut recommended = None;
     if let Some(t) = trainees
         .iter()
         .find(|t| !creds.iter().any(|c| c.user_id == t.id))
     {
-        crate::governance::recommend(
+        recommended = Some(crate::governance::recommend(
             conn,
             course,
             &cid,
@@ -502,7 +503,7 @@ pub fn seed(
                     "เข้าร่วมภาคปฏิบัติครบ แต่ยังไม่ผ่านการสอบประมวลความรู้ เสนอให้พิจารณาหลังสอบซ่อม (ตัวอย่าง)"
                         .into(),
             },
-        )?;
+        )?);
     }
     tracing::info!(issued = issued.len(), "demo credentials issued");
     // The completion certificates (วุฒิบัตร) of those who met the completion rule, signed by a
@@ -515,6 +516,24 @@ pub fn seed(
         completions = completions.len(),
         "demo completion certificates issued"
     );
+    // The recommendation was decided before the cohort closed (refused: the final exam not
+    // passed), so no 2022 item waits in today's queue.
+    if let Some(d) = recommended {
+        clock.set(bkk(2022, 4, 1, 8, 30));
+        crate::governance::decide(
+            conn,
+            issuer,
+            course,
+            &d.id,
+            &admin,
+            &crate::governance::DecideRequest {
+                outcome: "refuse".into(),
+                rationale: "ยังไม่ผ่านการสอบประมวลความรู้ ให้สอบในรุ่นถัดไปก่อนเสนอใหม่ (ตัวอย่าง)".into(),
+                conflict_of_interest: Some(false),
+                conflict_statement: String::new(),
+            },
+        )?;
+    }
     clock.set(bkk(2022, 4, 1, 9, 0));
     cohorts::update_cohort(
         conn,

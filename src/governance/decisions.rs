@@ -28,6 +28,16 @@ pub struct RecommendRequest {
     pub rationale: String,
 }
 
+/// The rationale recorded for a credential issued to someone who met every criterion.
+pub const DIRECT_ELIGIBLE: &str = "eligible: every criterion of the scheme is met";
+/// The recorded rationale of a renewal starts so, followed by the admin's reason.
+pub const DIRECT_RENEWAL: &str = "renewal: ";
+/// The recorded rationale of an issue against the eligibility rule starts so, followed by
+/// the admin's reason.
+pub const DIRECT_OVERRIDE: &str = "override of the eligibility rule: ";
+/// The recommendation of a decision an admin took directly.
+pub const DIRECT_NO_RECOMMENDATION: &str = "(no recommendation: decided directly)";
+
 /// An instructor of the cohort (or an admin) recommends a trainee for a scope.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn recommend(
@@ -150,7 +160,7 @@ pub fn record_direct(
             user_id: d.user_id.clone(),
             scope: d.scope.to_string(),
             recommended_by: d.admin_id.to_string(),
-            recommendation: "(no recommendation: decided directly)".into(),
+            recommendation: DIRECT_NO_RECOMMENDATION.into(),
             recommended_at: d.at,
             decided_by: Some(d.admin_id.to_string()),
             outcome: Some(DecisionOutcome::Grant.as_str().into()),

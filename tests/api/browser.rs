@@ -56,11 +56,53 @@ const RAW_IDENTIFIERS: &[&str] = &[
     "credential_expiring",
 ];
 /// Codes that are also English words ("Module 1 quiz: …", "a PNG file"): raw only on a Thai page.
-const RAW_IDENTIFIERS_ON_THAI_PAGES: &[&str] = &["web", "file", "quiz:", "module:"];
+const RAW_IDENTIFIERS_ON_THAI_PAGES: &[&str] = &[
+    "web",
+    "file",
+    "quiz:",
+    "module:",
+    // The phrases the service records for a direct decision, said in words on a Thai page.
+    "eligible:",
+    "override of the eligibility rule",
+    "decided directly",
+];
 
 /// Where `code` appears in `text` as a token of its own (not inside a longer word or name:
 /// "web" in "website" or an e-mail address is not the revision source "web"): the first place,
 /// with some text around it.
+/// Lists the Thai words the page shows split over two lines (at most ten, with their line
+/// text), by `Intl.Segmenter` word boundaries and the rectangles the browser laid them out in.
+pub(crate) const THAI_WORDS_BROKEN: &str = r#"
+var thai = /[\u0E01-\u0E5B]/, found = [], range = document.createRange();
+var seg = new Intl.Segmenter('th', { granularity: 'word' });
+var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+function boxWidth(el) {
+  while (el && getComputedStyle(el).display.indexOf('inline') === 0) { el = el.parentElement; }
+  if (!el) { return Infinity; }
+  var cs = getComputedStyle(el);
+  return el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+}
+for (var n = walk.nextNode(); n && found.length < 10; n = walk.nextNode()) {
+  if (!thai.test(n.data) || !n.parentElement || n.parentElement.getClientRects().length === 0) { continue; }
+  var it = seg.segment(n.data)[Symbol.iterator]();
+  for (var x = it.next(); !x.done; x = it.next()) {
+    var w = x.value;
+    if (!w.isWordLike || w.segment.length < 2 || !thai.test(w.segment)) { continue; }
+    range.setStart(n, w.index);
+    range.setEnd(n, w.index + w.segment.length);
+    var rects = Array.from(range.getClientRects()).filter(function (r) { return r.width > 0; });
+    if (rects.length < 2) { continue; }
+    var lines = rects.filter(function (r) { return Math.abs(r.top - rects[0].top) > r.height / 2; });
+    if (lines.length === 0) { continue; }
+    var width = rects.reduce(function (a, r) { return a + r.width; }, 0);
+    if (width <= boxWidth(n.parentElement) + 1) {
+      found.push(w.segment + ' in «' + n.data.trim().slice(0, 60) + '»');
+    }
+  }
+}
+return found;
+"#;
+
 pub(crate) fn code_in_context(text: &str, code: &str) -> Option<String> {
     let part = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '@' | '/');
     let at = text.match_indices(code).find(|&(i, _)| {
@@ -173,7 +215,19 @@ impl Journey {
                 .or_default()
                 .push(format!("internal codes shown as text: {raw:?}"));
         }
-        // 3. Accessibility (axe-core, all rules; serious and critical findings fail).
+        // 3. Thai is broken between words, never inside one (issue 22, point 4): every Thai
+        // word the browser's own word segmenter (ICU, in Chromium; not ours) finds on the page
+        // sits on one line, unless it is wider than the box it is in (a long unbroken token
+        // may break anywhere).
+        let broken = s.js(THAI_WORDS_BROKEN, json!([])).await;
+        let broken: Vec<String> = serde_json::from_value(broken).unwrap_or_default();
+        if !broken.is_empty() {
+            self.violations
+                .entry(format!("{name} ({url})"))
+                .or_default()
+                .push(format!("Thai words broken across lines: {broken:?}"));
+        }
+        // 4. Accessibility (axe-core, all rules; serious and critical findings fail).
         if let Some(axe) = &self.axe {
             s.js(&format!("{axe}\nreturn typeof window.axe;"), json!([]))
                 .await;
@@ -196,7 +250,7 @@ impl Journey {
                     .extend(list);
             }
         }
-        // 4. Screenshots at phone and desktop width.
+        // 5. Screenshots at phone and desktop width.
         self.step += 1;
         for (label, (w, h)) in [("phone", PHONE), ("desktop", DESKTOP)] {
             s.set_size(w, h).await;

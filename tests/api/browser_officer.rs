@@ -87,6 +87,14 @@ async fn target_in_view(s: &Session) -> String {
     t[0].as_str().unwrap().to_string()
 }
 
+/// The page's height in CSS pixels (on a phone: how far a person scrolls).
+async fn page_height(s: &Session) -> i64 {
+    s.js("return document.documentElement.scrollHeight;", json!([]))
+        .await
+        .as_i64()
+        .unwrap()
+}
+
 fn th(key: &str) -> String {
     academy::http::ui::strings(academy::accounts::model::Language::Th)[key].clone()
 }
@@ -266,7 +274,19 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
         .clone();
     let cid = active["id"].as_str().unwrap();
     admin.goto(&j.url("/admin/credentials")).await;
+    // The list is paged on a phone (it was 10,730 px tall with every credential).
+    let height = page_height(&admin).await;
+    assert!(
+        height < 7_500,
+        "the credentials page is {height} px tall on a phone"
+    );
+    admin.find("nav.pager a[rel=next]").await;
     j.check(&admin, "admin-credentials").await;
+    // The number from a certificate, typed into the search box, finds the credential.
+    admin
+        .type_into(&admin.find("#q").await, active["number"].as_str().unwrap())
+        .await;
+    click_through(&admin, "form.filters button[type=submit]").await;
     admin
         .click(&admin.find(&format!("#cred-{cid} summary")).await)
         .await;
@@ -288,34 +308,34 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
         th("credential_suspended_item").replace("{name}", &named)
     );
     assert_eq!(target_in_view(&admin).await, format!("cred-{cid}"));
-    let colours = admin
-        .js(
-            "var c = function (s) { var e = document.querySelector(s); return e ? getComputedStyle(e).backgroundColor : null; };
-             return [c('.badge.status-active'), c('.badge.status-suspended'), c('.badge.status-revoked')];",
-            json!([]),
-        )
-        .await;
-    let colours: Vec<&str> = colours
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c.as_str())
-        .collect();
-    assert_eq!(colours.len(), 3, "{colours:?}");
+    j.check(&admin, "admin-credential-suspended").await;
+    let mut colours = vec![];
+    for status in ["active", "suspended", "revoked"] {
+        admin
+            .goto(&j.url(&format!("/admin/credentials?status={status}")))
+            .await;
+        let c = admin
+            .js(
+                "var e = document.querySelector('.badge.status-' + arguments[0]);
+                 return e ? getComputedStyle(e).backgroundColor : null;",
+                json!([status]),
+            )
+            .await;
+        colours.push(
+            c.as_str()
+                .unwrap_or_else(|| panic!("a {status} badge"))
+                .to_string(),
+        );
+    }
     assert!(
         colours[0] != colours[1] && colours[1] != colours[2] && colours[0] != colours[2],
         "valid, suspended and revoked look different: {colours:?}"
     );
-    j.check(&admin, "admin-credential-suspended").await;
 
     // The admin's cohort page of forty trainees, on a phone: long lists folded, the progress
     // table one line per trainee (it was 22,600 px tall).
     admin.goto(&j.url(&format!("/cohorts/{first}"))).await;
-    let height = admin
-        .js("return document.documentElement.scrollHeight;", json!([]))
-        .await
-        .as_i64()
-        .unwrap();
+    let height = page_height(&admin).await;
     assert!(
         height < 12_000,
         "the FY2565 cohort page is {height} px tall on a phone"
@@ -329,6 +349,18 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
         .as_f64()
         .unwrap();
     assert!(row < 90.0, "a progress row is {row} px tall");
+    // Point 8: the observation form's trainee is chosen with office and e-mail.
+    let choice = admin
+        .js(
+            "return document.querySelector('#o_user option').textContent;",
+            json!([]),
+        )
+        .await;
+    let choice = choice.as_str().unwrap();
+    assert!(
+        choice.contains(" · ") && choice.contains("@poi.example") && !choice.contains("TH-"),
+        "{choice}"
+    );
     j.check(&admin, "admin-cohort-forty").await;
 
     // Point 8: people chosen with their office and e-mail.
@@ -337,6 +369,22 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
         .await;
     assert!(body_text(&admin).await.contains("@poi.example"));
     j.check(&admin, "admin-recommend").await;
+    // The decisions queue: yesterday's recommendation with its evidence (the criteria not yet
+    // met said first), the recent decisions as short cards.
+    admin.goto(&j.url("/admin/decisions")).await;
+    let text = body_text(&admin).await;
+    assert!(text.contains("(ตัวอย่าง)") && text.contains("✗"), "{text}");
+    assert_eq!(
+        admin.js("return window.scrollY;", json!([])).await,
+        0,
+        "the queue opens at its top (the evidence's warning is not a refused form)"
+    );
+    let height = page_height(&admin).await;
+    assert!(
+        height < 10_000,
+        "the decisions page is {height} px tall on a phone"
+    );
+    j.check(&admin, "admin-decisions").await;
     // Point 11: a public page shows a signed-in admin signed in.
     admin.goto(&j.url("/register")).await;
     admin.find("form[action='/logout'] button").await;
@@ -367,6 +415,40 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
         "{text}"
     );
     j.check(&instructor, "instructor-session").await;
+    // Point 10: a session under way; the code on the room's screen turns by itself each
+    // minute (the page fetches it again; nobody reloads).
+    let live = crate::cohorts::session_now(&app, &admin_token, &current, -10, 120).await;
+    let live = live["id"].as_str().unwrap();
+    crate::helpers::align_to_minute(&app);
+    let code_url = format!("/api/v1/sessions/{live}/checkin-code");
+    let before = api(&app, &admin_token, &code_url).await["code"].clone();
+    instructor.goto(&j.url(&format!("/sessions/{live}"))).await;
+    let shown = instructor
+        .js(
+            "window.__stay = 1; return document.querySelector('[data-checkin-url]').textContent;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(shown, before, "the current code on the page");
+    assert!(body_text(&instructor)
+        .await
+        .contains(&th("checkin_code_help")));
+    app.db.clock().advance(chrono::Duration::seconds(60));
+    let after = api(&app, &admin_token, &code_url).await["code"].clone();
+    assert_ne!(after, before, "a minute later the code is another");
+    instructor
+        .wait_for_within(
+            &format!("document.querySelector('[data-checkin-url]').textContent === {after}"),
+            "the next minute's code, without a reload",
+            30,
+        )
+        .await;
+    assert_eq!(
+        instructor.js("return window.__stay;", json!([])).await,
+        1,
+        "the page was not reloaded"
+    );
+    j.check(&instructor, "instructor-checkin-code").await;
     // Point 5: item analysis in words, questions by their text.
     instructor
         .goto(&j.url(&format!("/cohorts/{first}/quizzes/q01/analytics")))
@@ -529,6 +611,21 @@ async fn each_point_an_officer_tripped_over_is_walked_on_a_phone_on_the_demo() {
     j.check(&visitor, "visitor-unknown-number").await;
     visitor.goto(&j.url("/register")).await;
     j.check(&visitor, "visitor-register").await;
+    // Point 4's check itself: on the same page with Thai broken anywhere (the CSS habit the
+    // issue met), it finds the words split across lines.
+    visitor
+        .js(
+            "document.querySelectorAll('*').forEach(function (e) { e.style.wordBreak = 'break-all'; }); return 1;",
+            json!([]),
+        )
+        .await;
+    let split = visitor
+        .js(crate::browser::THAI_WORDS_BROKEN, json!([]))
+        .await;
+    assert!(
+        split.as_array().is_some_and(|a| !a.is_empty()),
+        "the line-break check sees Thai broken anywhere: {split}"
+    );
     visitor.close().await;
 
     // Point 12: a fresh install's front page says how to make the first admin for the

@@ -195,20 +195,44 @@ async fn the_demo_populates_every_role_and_running_it_twice_adds_nothing() {
         .json()
         .await
         .unwrap();
-    // Every credential issued is a recorded decision; one recommendation awaits its decision.
-    let pending: Vec<&Value> = decisions
+    // Every credential issued is a recorded decision; the one recommendation of 2022 was
+    // decided (refused) before the cohort closed: nothing from 2022 waits in today's queue.
+    assert!(
+        decisions.iter().all(|d| !d["decided_at"].is_null()),
+        "{decisions:?}"
+    );
+    let refused: Vec<&Value> = decisions
         .iter()
-        .filter(|d| d["decided_at"].is_null())
+        .filter(|d| d["outcome"] == "refuse")
         .collect();
-    assert_eq!(pending.len(), 1);
-    let decided: Vec<&Value> = decisions
+    assert_eq!(refused.len(), 1, "{decisions:?}");
+    assert!(refused[0]["decided_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2022-04-01"));
+    assert!(decisions
         .iter()
-        .filter(|d| !d["decided_at"].is_null())
-        .collect();
-    assert!(!decided.is_empty(), "{decisions:?}");
-    assert!(decided
-        .iter()
-        .all(|d| d["outcome"] == "grant" && d["credential_id"].is_string()));
+        .filter(|d| d["outcome"] == "grant")
+        .all(|d| d["credential_id"].is_string()));
+    // The recommendation waiting now is yesterday's, in the cohort in training.
+    let current: Vec<Value> = app
+        .get(
+            &format!("/api/v1/cohorts/{}/decisions", accounts.current_cohort_id),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current.len(), 1, "{current:?}");
+    assert!(current[0]["decided_at"].is_null());
+    let at = chrono::DateTime::parse_from_rfc3339(current[0]["recommended_at"].as_str().unwrap())
+        .unwrap();
+    let age = chrono::Utc::now().signed_duration_since(at);
+    assert!(
+        age > chrono::Duration::zero() && age < chrono::Duration::days(2),
+        "recommended {age} ago"
+    );
     let mails: Vec<Value> = app
         .get("/api/v1/admin/outbox", Some(&admin))
         .await

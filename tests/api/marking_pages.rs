@@ -31,6 +31,11 @@ async fn a_marker_declares_a_conflict_on_the_queue_page_and_the_answer_leaves_th
         form.contains(&format!("<option value=\"{}\">", s.trainee_id)),
         "{form}"
     );
+    // Each with the office by its province and the e-mail, not an office code (issue 22, 8).
+    assert!(
+        form.contains("เชียงใหม่") && !form.contains("TH-50"),
+        "{form}"
+    );
     let res = post_form(
         &app,
         &b,

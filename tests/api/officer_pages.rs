@@ -6,7 +6,7 @@
 use academy::accounts::model::Role;
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, TestApp};
 use crate::web::{page, post_form, sign_in};
 
 #[tokio::test]
@@ -868,4 +868,219 @@ async fn one_new_person_is_invited_into_a_cohort_and_the_mail_names_it() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// The credentials of one page of the admins' list, each with the status its badge shows.
+fn credential_rows(html: &str) -> Vec<(String, String)> {
+    html.split("<tr id=\"cred-")
+        .skip(1)
+        .map(|row| {
+            let id = row.split('"').next().unwrap().to_string();
+            let status = row
+                .split("badge status-")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap_or_default()
+                .to_string();
+            (id, status)
+        })
+        .collect()
+}
+
+/// The address a page's link with `rel` leads to (the pager's previous and next).
+fn link_rel(html: &str, rel: &str) -> Option<String> {
+    let at = html.find(&format!("rel=\"{rel}\""))?;
+    let href = html[..at].rsplit("href=\"").next()?;
+    Some(
+        href.split('"')
+            .next()?
+            .replace("&#x2F;", "/")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Walks the list from `start` by its "next" links: every row of every page, in order.
+async fn walk_pages(
+    app: &TestApp,
+    web: &reqwest::Client,
+    start: &str,
+) -> Vec<Vec<(String, String)>> {
+    let mut pages = vec![];
+    let mut next = Some(start.to_string());
+    while let Some(path) = next {
+        let html = page(app, web, &path).await;
+        pages.push(credential_rows(&html));
+        next = link_rel(&html, "next");
+        assert!(pages.len() < 100, "the pager ends");
+    }
+    pages
+}
+
+/// With the demo's credentials the admins' list was 10,730 px on a phone: it is paged, 25 to a
+/// page, every credential on exactly one page; the status filter is the status shown (a
+/// credential past its date is "expired"); a status change returns to the list's filters and
+/// opens the page the credential is on, even when it no longer matches the filter.
+#[tokio::test]
+async fn the_credentials_list_is_paged_and_a_changed_credential_is_found_on_its_page() {
+    let (app, accounts) = crate::helpers::spawn_demo().await;
+    // Credentials issued today (an admin's override) to the current cohort's trainees, so
+    // that the renewed, valid ones are no longer on the first page.
+    let admin = app.token(&accounts.admin, accounts.password).await;
+    let cohort = accounts.current_cohort_id.to_string();
+    let roster: Value = app
+        .get(&format!("/api/v1/cohorts/{cohort}/roster"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut issued = 0;
+    for r in roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["role"] == "trainee")
+    {
+        for scope in ["product", "service"] {
+            let res = app
+                .post_json(
+                    "/api/v1/credentials",
+                    Some(&admin),
+                    &serde_json::json!({"cohort_id": cohort, "user_id": r["user_id"], "scope": scope,
+                                        "override_reason": "ทดสอบการแบ่งหน้า"}),
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                201,
+                "{}",
+                res.text().await.unwrap_or_default()
+            );
+            issued += 1;
+        }
+    }
+    assert!(issued >= 16, "{issued} issued");
+    app.create_user(Role::Admin, "officer@example.org", "correct horse battery")
+        .await;
+    let web = sign_in(&app, "officer@example.org").await;
+    let all = walk_pages(&app, &web, "/admin/credentials").await;
+    let total: usize = all.iter().map(Vec::len).sum();
+    assert!(
+        all.len() >= 2,
+        "the demo's {total} credentials fill more than a page"
+    );
+    assert!(all.iter().all(|p| p.len() <= 25 && !p.is_empty()));
+    assert!(all[..all.len() - 1].iter().all(|p| p.len() == 25));
+    let mut ids: Vec<&String> = all.iter().flatten().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "no credential shown twice or left out");
+    let first = page(&app, &web, "/admin/credentials").await;
+    assert!(
+        first.contains(&format!("แสดงรายการที่ 1–25 จาก {total} รายการ")),
+        "the page says how many there are"
+    );
+    assert!(first.contains(&format!("หน้า 1 จาก {}", all.len())));
+    // A page number out of range or not a number: the nearest page, never an error.
+    let last = page(&app, &web, "/admin/credentials?page=9999").await;
+    assert_eq!(credential_rows(&last), *all.last().unwrap());
+    let junk = page(&app, &web, "/admin/credentials?page=%3Cx%3E").await;
+    assert_eq!(credential_rows(&junk), all[0]);
+    // Each status filter lists exactly the credentials whose badge shows it, and together
+    // they are all of them.
+    let mut by_filter = 0;
+    for status in ["active", "suspended", "revoked", "expired"] {
+        let rows: Vec<_> = walk_pages(&app, &web, &format!("/admin/credentials?status={status}"))
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        let shown = all.iter().flatten().filter(|(_, s)| s == status).count();
+        assert_eq!(rows.len(), shown, "{status}");
+        assert!(rows.iter().all(|(_, s)| s == status), "{status}: {rows:?}");
+        by_filter += rows.len();
+    }
+    assert_eq!(by_filter, total);
+    // The oldest valid credential, suspended from the "valid" list: the list opens at its row,
+    // on the page it is on, though it is no longer "valid".
+    let (page_of, id) = all
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.iter().map(move |(id, s)| (i + 1, id, s)))
+        .filter(|(_, _, s)| *s == "active")
+        .map(|(i, id, _)| (i, id.clone()))
+        .next_back()
+        .expect("a valid credential");
+    assert!(
+        page_of >= 2,
+        "the oldest valid credential is past the first page"
+    );
+    let from = "/admin/credentials?status=active".to_string();
+    let r = post_form(
+        &app,
+        &web,
+        &format!("/admin/credentials/{id}"),
+        &from,
+        &[
+            ("action", "suspend"),
+            ("reason", "ตรวจพบข้อร้องเรียน"),
+            ("back_status", "active"),
+            ("back_q", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let next = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        next.starts_with("/admin/credentials?status=active&")
+            && next.ends_with(&format!("#cred-{id}")),
+        "{next}"
+    );
+    let html = page(&app, &web, &next).await;
+    let rows = credential_rows(&html);
+    assert!(
+        rows.contains(&(id.clone(), "suspended".to_string())),
+        "the suspended credential's row is on the page it opens: {rows:?}"
+    );
+    assert!(
+        html.contains(&format!("หน้า {page_of} จาก {}", all.len())),
+        "the page it is on, in the whole list"
+    );
+    assert!(html.contains("class=\"flash\""));
+    // Sent from a search by its number, it returns to that search.
+    let number = html
+        .split(&format!("<tr id=\"cred-{id}\""))
+        .nth(1)
+        .and_then(|row| row.split("<span class=\"nowrap\">").nth(1))
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string();
+    assert!(number.starts_with("TISI-S-"), "{number}");
+    let r = post_form(
+        &app,
+        &web,
+        &format!("/admin/credentials/{id}"),
+        &from,
+        &[
+            ("action", "reinstate"),
+            ("reason", "ข้อร้องเรียนไม่มีมูล"),
+            ("back_status", "suspended"),
+            ("back_q", &number),
+        ],
+    )
+    .await;
+    let next = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(next.contains(&format!("q={number}")), "{next}");
+    let html = page(&app, &web, &next).await;
+    assert_eq!(
+        credential_rows(&html),
+        vec![(id.clone(), "active".to_string())]
+    );
+    assert!(
+        html.contains(&format!("value=\"{number}\"")),
+        "the search box keeps it"
+    );
+    // A search typed with markup is shown as text.
+    let html = page(&app, &web, "/admin/credentials?q=%3Cb%3Ex%3C%2Fb%3E").await;
+    assert!(!html.contains("<b>x"), "the search is escaped on the page");
+    assert!(credential_rows(&html).is_empty());
 }

@@ -259,7 +259,12 @@ impl Session {
 
     /// Waits until `condition` (a JS expression) is true, or panics with `what`.
     pub async fn wait_for(&self, condition: &str, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_for_within(condition, what, 20).await
+    }
+
+    /// As [`Session::wait_for`], for something the page does on its own timer.
+    pub async fn wait_for_within(&self, condition: &str, what: &str, seconds: u64) {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
         let script = format!("return !!({condition});");
         loop {
             if self.js(&script, json!([])).await == Value::Bool(true) {

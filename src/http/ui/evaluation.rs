@@ -180,8 +180,7 @@ async fn render_report(
                         .unwrap_or_else(|| s.clone())
                 })
                 .collect();
-            json!({"name": p.name, "office": crate::offices::find(&p.office_code)
-                        .map(|o| pick(lang, &o.province_th, &o.province_en)).unwrap_or_default(),
+            json!({"name": p.name, "office": super::province(lang, &p.office_code),
                    "hours": format!("{:.1}", p.attended_hours),
                    "percent": p.attendance_percent.map(|x| format!("{x:.0}%")).unwrap_or_else(|| "–".into()),
                    "completed": yes_no(p.completed), "passed": yes_no(p.passed_exam),

@@ -71,7 +71,7 @@ pub async fn conflicts_page(
                 .filter(|m| m.member_role() == Some(MemberRole::Trainee))
                 .map(|m| {
                     json!({"user_id": m.user_id,
-                           "label": format!("{} · {} · {}", m.name, m.office_code, m.email)})
+                           "label": format!("{} · {} · {}", m.name, super::province(lang, &m.office_code), m.email)})
                 })
                 .collect();
             Ok((pick(lang, &cohort.name_th, &cohort.name_en), trainees))

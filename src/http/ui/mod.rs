@@ -355,6 +355,14 @@ impl Page {
 }
 
 /// Chooses the Thai or the English text.
+/// An office named by its province in the page's language (a code such as TH-50 means nothing
+/// to a person); the code itself only when it is not in the list.
+pub fn province(lang: Language, office_code: &str) -> String {
+    crate::offices::find(office_code)
+        .map(|o| pick(lang, &o.province_th, &o.province_en))
+        .unwrap_or_else(|| office_code.to_string())
+}
+
 pub fn pick(lang: Language, th: &str, en: &str) -> String {
     if lang == Language::En {
         en.to_string()

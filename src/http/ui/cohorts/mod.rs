@@ -49,6 +49,7 @@ pub(super) struct ProgressRow {
     user_id: String,
     name: String,
     office: String,
+    email: String,
     modules_done: usize,
     quizzes_passed: usize,
     attendance: String,
@@ -253,9 +254,8 @@ pub(crate) async fn render_cohort_page(
                             .attendance_percent
                             .map(|p| format!("{p:.0}% · {:.1} {}", r.attended_hours, hours_label))
                             .unwrap_or_else(|| "–".into()),
-                        office: crate::offices::find(&r.office_code)
-                            .map(|o| pick(lang, &o.province_th, &o.province_en))
-                            .unwrap_or(r.office_code.clone()),
+                        office: super::province(lang, &r.office_code),
+                        email: r.email.clone(),
                         eligibility: elig
                             .iter()
                             .filter(|e| e.user_id == r.user_id)
@@ -412,7 +412,7 @@ pub(crate) async fn render_cohort_page(
         .collect();
     let trainee_choices: Vec<Value> = progress
         .iter()
-        .map(|p| json!({"id": p.user_id, "label": format!("{} ({})", p.name, p.office)}))
+        .map(|p| json!({"id": p.user_id, "label": format!("{} · {} · {}", p.name, p.office, p.email)}))
         .collect();
     let evaluation_view = evaluation.as_ref().map(|e| {
         let label = |k: &str| t.get(k).cloned().unwrap_or_default();
@@ -468,7 +468,7 @@ pub(crate) async fn render_cohort_page(
         .iter()
         .map(|c| {
             json!({"id": c.id, "number": c.number, "name": c.name,
-                   "office": crate::offices::find(&c.office_code).map(|o| pick(lang, &o.province_th, &o.province_en)).unwrap_or_default(),
+                   "office": super::province(lang, &c.office_code),
                    "hours": format!("{:.1}", c.hours)})
         })
         .collect();

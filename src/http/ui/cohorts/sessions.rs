@@ -152,10 +152,7 @@ pub async fn page(
         .filter(|r| r.role == MemberRole::Trainee)
         .map(|r| {
             let m = by_user.get(r.user_id.as_str());
-            // The office by its province (a code such as TH-50 means nothing to a person).
-            let office = crate::offices::find(&r.office_code)
-                .map(|o| crate::http::ui::pick(lang, &o.province_th, &o.province_en))
-                .unwrap_or_else(|| r.office_code.clone());
+            let office = crate::http::ui::province(lang, &r.office_code);
             json!({"user_id": r.user_id, "name": r.name, "who": format!("{} · {office} · {}", r.name, r.email), "contact": format!("{office} · {}", r.email), "status": m.map(|m| m.status.as_str()), "via": m.and_then(|m| m.via.clone()), "minutes": m.and_then(|m| m.minutes)})
         })
         .collect();

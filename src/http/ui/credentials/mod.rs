@@ -28,6 +28,34 @@ struct Choice {
 pub struct CredentialsQuery {
     status: Option<String>,
     q: Option<String>,
+    /// The page of the list, from 1.
+    page: Option<String>,
+    /// A credential the page must show (after a status change): its page is opened, and the
+    /// filters are dropped if it no longer matches them.
+    at: Option<String>,
+}
+
+/// Rows per page of the credentials list (a phone shows about three rows a screen).
+const PER_PAGE: usize = 25;
+
+/// The list's address with its filters and a page (the pager's links, a changed row's return).
+fn list_url(status: &str, q: &str, page: usize) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    if !status.is_empty() {
+        s.append_pair("status", status);
+    }
+    if !q.is_empty() {
+        s.append_pair("q", q);
+    }
+    if page > 1 {
+        s.append_pair("page", &page.to_string());
+    }
+    let query = s.finish();
+    if query.is_empty() {
+        "/admin/credentials".into()
+    } else {
+        format!("/admin/credentials?{query}")
+    }
 }
 
 #[derive(Serialize)]
@@ -38,6 +66,8 @@ struct CredentialLine {
     office: String,
     scope: String,
     status: String,
+    /// The status as shown (a credential past its date is expired whatever is stored).
+    effective: String,
     status_label: String,
     reason: Option<String>,
     withdrawn: bool,
@@ -45,8 +75,9 @@ struct CredentialLine {
     until: String,
 }
 
-/// Every credential with its holder, filterable by status and text, with suspend, reinstate and
-/// revoke forms (each asks for a reason).
+/// Every credential with its holder, filterable by status (as shown: a credential past its date
+/// is "expired") and text, 25 to a page, with suspend, reinstate and revoke forms (each asks
+/// for a reason).
 pub async fn credentials_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -54,45 +85,41 @@ pub async fn credentials_page(
     q: web::Query<CredentialsQuery>,
 ) -> Result<HttpResponse, PageError> {
     let lang = lang_of(&req);
-    let status = q
+    let mut status = q
         .status
         .as_deref()
         .and_then(CredentialStatus::parse)
         .filter(|s| CredentialStatus::STORED.contains(s));
-    let needle =
-        q.q.as_deref()
-            .map(crate::quizzes::engine::normalise_text)
-            .filter(|s| !s.is_empty());
-    let filter = status;
+    let mut typed = q.q.clone().unwrap_or_default();
     let rows = state
         .db
-        .run(move |conn| Ok(credentials::store::all_with_holders(conn, filter, 2000)?))
+        .run(move |conn| Ok(credentials::store::all_with_holders(conn, None, 100_000)?))
         .await?;
     let t = strings(lang);
     let now = state.db.clock().now();
-    let lines: Vec<CredentialLine> = rows
+    let mut lines: Vec<(CredentialLine, String)> = rows
         .into_iter()
-        .filter_map(|(row, name, name_en, office_code)| {
+        .map(|(row, name, name_en, office_code)| {
             let office = crate::offices::find(&office_code)
                 .map(|o| match lang {
                     crate::accounts::model::Language::En => o.name_en.clone(),
                     crate::accounts::model::Language::Th => o.name_th.clone(),
                 })
                 .unwrap_or_else(|| office_code.clone());
+            // Shown by its province, as on the other lists; found by its full name too.
+            let province = crate::http::ui::province(lang, &office_code);
             let holder = match (&name_en, lang) {
                 (Some(en), crate::accounts::model::Language::En) => en.clone(),
                 _ => name,
             };
             let text = crate::quizzes::engine::normalise_text(&format!(
-                "{holder} {} {} {office}",
+                "{holder} {} {} {office} {province}",
                 name_en.unwrap_or_default(),
                 row.number
             ));
-            if needle.as_ref().is_some_and(|n| !text.contains(n.as_str())) {
-                return None;
-            }
+            let office = province;
             let effective = credentials::effective_status(&row, now).to_string();
-            Some(CredentialLine {
+            let line = CredentialLine {
                 status_label: t
                     .get(&format!("cred_{effective}"))
                     .cloned()
@@ -107,13 +134,74 @@ pub async fn credentials_page(
                 holder,
                 office,
                 status: row.status,
-            })
+                effective,
+            };
+            (line, text)
         })
         .collect();
+    let matches =
+        |(line, text): &(CredentialLine, String), status: Option<CredentialStatus>, typed: &str| {
+            let needle = crate::quizzes::engine::normalise_text(typed);
+            status.is_none_or(|s| line.effective == s.as_str())
+                && (needle.is_empty() || text.contains(needle.as_str()))
+        };
+    // A changed credential that no longer matches the filters (suspended while "valid" was
+    // chosen) is still shown: the status filter gives way, then the search.
+    let at = q.at.clone().unwrap_or_default();
+    if let Some(changed) = lines.iter().find(|(l, _)| !at.is_empty() && l.id == at) {
+        if !matches(changed, status, &typed) {
+            status = None;
+            if !matches(changed, None, &typed) {
+                typed.clear();
+            }
+        }
+    }
+    lines.retain(|x| matches(x, status, &typed));
+    let total = lines.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let number = match lines.iter().position(|(l, _)| !at.is_empty() && l.id == at) {
+        Some(i) => i / PER_PAGE + 1,
+        None => q
+            .page
+            .as_deref()
+            .and_then(|p| p.trim().parse::<usize>().ok())
+            .unwrap_or(1)
+            .clamp(1, pages),
+    };
+    let shown: Vec<CredentialLine> = lines
+        .into_iter()
+        .skip((number - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|(l, _)| l)
+        .collect();
+    let status_str = status.map(CredentialStatus::as_str).unwrap_or_default();
     let mut page = Page::new(&req);
     page.flash_from_query(&req);
     page.ctx.insert("user", &user);
-    page.ctx.insert("credentials", &lines);
+    if total > 0 {
+        page.ctx.insert(
+            "showing",
+            &t.get("list_showing")
+                .cloned()
+                .unwrap_or_default()
+                .replace("{from}", &((number - 1) * PER_PAGE + 1).to_string())
+                .replace("{to}", &((number - 1) * PER_PAGE + shown.len()).to_string())
+                .replace("{total}", &total.to_string()),
+        );
+    }
+    if pages > 1 {
+        page.ctx.insert(
+            "pager",
+            &serde_json::json!({
+                "prev": (number > 1).then(|| list_url(status_str, &typed, number - 1)),
+                "next": (number < pages).then(|| list_url(status_str, &typed, number + 1)),
+                "label": t.get("page_of").cloned().unwrap_or_default()
+                    .replace("{page}", &number.to_string())
+                    .replace("{pages}", &pages.to_string()),
+            }),
+        );
+    }
+    page.ctx.insert("credentials", &shown);
     let statuses: Vec<Choice> = ["active", "suspended", "revoked", "expired"]
         .iter()
         .map(|s| Choice {
@@ -122,11 +210,8 @@ pub async fn credentials_page(
         })
         .collect();
     page.ctx.insert("statuses", &statuses);
-    page.ctx.insert(
-        "status",
-        &status.map(CredentialStatus::as_str).unwrap_or_default(),
-    );
-    page.ctx.insert("q", &q.q.clone().unwrap_or_default());
+    page.ctx.insert("status", status_str);
+    page.ctx.insert("q", &typed);
     page.render(&state, "admin/credentials.html", StatusCode::OK)
 }
 
@@ -136,6 +221,11 @@ pub struct StatusForm {
     action: String,
     #[serde(default)]
     reason: String,
+    /// The list's filters the form was sent from, to return to them.
+    #[serde(default)]
+    back_status: String,
+    #[serde(default)]
+    back_q: String,
 }
 
 /// Suspends, reinstates, revokes or withdraws the scope of one credential from the admin page.
@@ -165,6 +255,14 @@ pub async fn change_credential(
         credentials::StatusAction::Withdraw => "credential_withdrawn",
     };
     let (id, reason) = (path.into_inner(), form.reason.clone());
+    let back = list_url(
+        CredentialStatus::parse(&form.back_status)
+            .map(CredentialStatus::as_str)
+            .unwrap_or_default(),
+        form.back_q.trim(),
+        1,
+    );
+    let sep = if back.contains('?') { '&' } else { '?' };
     let (issuer, course) = (state.issuer.clone(), state.course.clone());
     let cred = state
         .db
@@ -173,7 +271,7 @@ pub async fn change_credential(
         })
         .await?;
     Ok(see_other_item(
-        &format!("/admin/credentials?done={done}#cred-{}", cred.id),
+        &format!("{back}{sep}done={done}&at={}#cred-{}", cred.id, cred.id),
         &format!("{} · {}", cred.number, cred.holder_name),
     ))
 }

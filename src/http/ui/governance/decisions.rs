@@ -126,10 +126,14 @@ fn decision_line(
         trainee: labels.person(conn, &d.user_id)?,
         recommended_by: labels.person(conn, &(&d.recommended_by).into())?,
         scope: credentials::scope_title(course, &d.scope, lang),
-        recommendation: lines(&d.recommendation),
+        recommendation: recorded_lines(lang, &d.recommendation),
         recommended: dates::format_datetime(d.recommended_at, lang),
         outcome_label: outcome_label(lang, d.outcome.as_deref()),
-        rationale: d.rationale.as_deref().map(lines).unwrap_or_default(),
+        rationale: d
+            .rationale
+            .as_deref()
+            .map(|r| recorded_lines(lang, r))
+            .unwrap_or_default(),
         decided: d
             .decided_at
             .map(|t| dates::format_datetime(t, lang))

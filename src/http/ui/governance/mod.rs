@@ -50,6 +50,25 @@ fn lines(s: &str) -> Vec<String> {
     s.lines().map(str::to_string).collect()
 }
 
+/// A recorded rationale or recommendation in the page's words: the phrases the service itself
+/// records for a direct decision (kept as recorded, in English, in the data and the API) are
+/// said in the page's language; what a person wrote is shown as written.
+fn recorded_lines(lang: Language, s: &str) -> Vec<String> {
+    let say = |key: &str| strings(lang).get(key).cloned().unwrap_or_default();
+    let words = if s == crate::governance::DIRECT_ELIGIBLE {
+        say("gov_direct_eligible")
+    } else if s == crate::governance::DIRECT_NO_RECOMMENDATION {
+        say("gov_direct_no_recommendation")
+    } else if let Some(r) = s.strip_prefix(crate::governance::DIRECT_RENEWAL) {
+        say("gov_direct_renewal").replace("{reason}", r)
+    } else if let Some(r) = s.strip_prefix(crate::governance::DIRECT_OVERRIDE) {
+        say("gov_direct_override").replace("{reason}", r)
+    } else {
+        s.to_string()
+    };
+    lines(&words)
+}
+
 /// `grant`, `refuse`, `upheld`, `dismissed` as words; nothing yet is "pending".
 fn outcome_label(lang: Language, outcome: Option<&str>) -> String {
     match outcome {
