@@ -1084,3 +1084,120 @@ async fn the_credentials_list_is_paged_and_a_changed_credential_is_found_on_its_
     assert!(!html.contains("<b>x"), "the search is escaped on the page");
     assert!(credential_rows(&html).is_empty());
 }
+
+/// The marks of a session, as the API lists them.
+async fn attendance_of(app: &TestApp, token: &str, sid: &str) -> Vec<Value> {
+    let v: Value = app
+        .get(&format!("/api/v1/sessions/{sid}/attendance"), Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    v.as_array().unwrap().clone()
+}
+
+/// The session page had two drop-downs a line (status and "room or online": 80 for 40). Now one
+/// choice a trainee: in a hybrid session it says how they attended ("มา · ออนไลน์"); in a
+/// room-only session the room is implied; someone absent attended nowhere.
+#[tokio::test]
+async fn one_choice_a_trainee_says_whether_and_how_they_attended() {
+    let app = spawn_app().await;
+    let c = crate::credentials::cohort_with_trainees(&app, 3).await;
+    let (t0, t1, t2) = (&c.trainees[0].0, &c.trainees[1].0, &c.trainees[2].0);
+    let b = sign_in(&app, "admin@example.org").await;
+    let of = |list: &[Value], u: &str| list.iter().find(|m| m["user_id"] == u).cloned();
+    // A hybrid session.
+    let s = crate::cohorts::session_now(&app, &c.admin, &c.cohort, -60, 120).await;
+    let sid = s["id"].as_str().unwrap().to_string();
+    let path = format!("/sessions/{sid}");
+    let html = page(&app, &b, &path).await;
+    assert_eq!(
+        html.matches("<select name=\"mark:").count(),
+        3,
+        "one choice a trainee"
+    );
+    assert!(!html.contains("name=\"via:") && !html.contains("name=\"status:"));
+    assert!(html.contains("มา · ออนไลน์") && html.contains("มาสาย · ในห้องประชุม"));
+    let (k0, k1, k2) = (
+        format!("mark:{t0}"),
+        format!("mark:{t1}"),
+        format!("mark:{t2}"),
+    );
+    let r = post_form(
+        &app,
+        &b,
+        &format!("{path}/attendance"),
+        &path,
+        &[
+            (k0.as_str(), "late@online"),
+            (k1.as_str(), "absent"),
+            (k2.as_str(), ""),
+            ("all", "present"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let m = attendance_of(&app, &c.admin, &sid).await;
+    let m0 = of(&m, t0).unwrap();
+    assert_eq!(
+        (m0["status"].as_str(), m0["via"].as_str()),
+        (Some("late"), Some("online"))
+    );
+    let m1 = of(&m, t1).unwrap();
+    assert_eq!(
+        (m1["status"].as_str(), m1["via"].as_str()),
+        (Some("absent"), None)
+    );
+    let m2 = of(&m, t2).unwrap();
+    assert_eq!(
+        (m2["status"].as_str(), m2["via"].as_str()),
+        (Some("present"), Some("room"))
+    );
+    // The page shows each choice as saved.
+    let html = page(&app, &b, &path).await;
+    assert!(html.contains("value=\"late@online\" selected"), "{html}");
+    assert!(html.contains("value=\"absent\" selected"));
+    // A session in the room only: the choice is whether, and "present" means in the room.
+    let starts = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let r = app
+        .post_json(
+            &format!("/api/v1/cohorts/{}/sessions", c.cohort),
+            Some(&c.admin),
+            &serde_json::json!({"title_th": "ฝึกปฏิบัติ", "title_en": "Practice",
+                    "starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::hours(2)).to_rfc3339(),
+                    "venue": "ห้องประชุม สมอ.", "mode": "onsite"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let onsite: Value = r.json().await.unwrap();
+    let sid2 = onsite["id"].as_str().unwrap().to_string();
+    let path2 = format!("/sessions/{sid2}");
+    let html = page(&app, &b, &path2).await;
+    assert!(
+        !html.contains("ออนไลน์</option>"),
+        "no online choice in a room-only session"
+    );
+    let r = post_form(
+        &app,
+        &b,
+        &format!("{path2}/attendance"),
+        &path2,
+        &[(k0.as_str(), "present")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let m = attendance_of(&app, &c.admin, &sid2).await;
+    assert_eq!(of(&m, t0).unwrap()["via"], "room");
+    // A made-up choice is refused in words, and nothing is saved for that trainee.
+    let r = post_form(
+        &app,
+        &b,
+        &format!("{path2}/attendance"),
+        &path2,
+        &[(k1.as_str(), "present@moon")],
+    )
+    .await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let m = attendance_of(&app, &c.admin, &sid2).await;
+    assert!(of(&m, t1).is_none_or(|x| x["status"].is_null()), "{m:?}");
+}

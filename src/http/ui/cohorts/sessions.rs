@@ -10,7 +10,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::accounts::model::Language;
-use crate::cohorts::{self, model::MemberRole, Access};
+use crate::cohorts::{
+    self,
+    model::{MemberRole, SessionMode},
+    Access,
+};
 use crate::dates;
 use crate::error::{AppError, PageError};
 use crate::http::ui::{lang_of, see_other, strings, Page};
@@ -156,9 +160,33 @@ pub async fn page(
             json!({"user_id": r.user_id, "name": r.name, "who": format!("{} · {office} · {}", r.name, r.email), "contact": format!("{office} · {}", r.email), "status": m.map(|m| m.status.as_str()), "via": m.and_then(|m| m.via.clone()), "minutes": m.and_then(|m| m.minutes)})
         })
         .collect();
-    let statuses: Vec<serde_json::Value> = ["present", "late", "absent", "excused"]
-        .iter()
-        .map(|s| json!({"value": s, "label": t.get(&format!("status_{s}"))}))
+    // One choice per trainee (issue 22, point 10: two drop-downs a line, 80 for 40). In a hybrid
+    // session it says how they attended too ("มา · ออนไลน์"); otherwise the session's mode says it.
+    let say = |k: &str| t.get(k).cloned().unwrap_or_default();
+    let hybrid = session.mode == SessionMode::Hybrid.as_str();
+    let mut statuses: Vec<serde_json::Value> = vec![];
+    for st in ["present", "late", "absent", "excused"] {
+        let attended = st == "present" || st == "late";
+        if hybrid && attended {
+            for via in ["room", "online"] {
+                statuses.push(json!({"value": format!("{st}@{via}"),
+                    "label": format!("{} · {}", say(&format!("status_{st}")), say(&format!("via_{via}")))}));
+            }
+        } else {
+            statuses.push(json!({"value": st, "label": say(&format!("status_{st}"))}));
+        }
+    }
+    let rows: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|mut r| {
+            let chosen = match (r["status"].as_str(), r["via"].as_str()) {
+                (Some(st @ ("present" | "late")), Some(via)) if hybrid => format!("{st}@{via}"),
+                (Some(st), _) => st.to_string(),
+                (None, _) => String::new(),
+            };
+            r["chosen"] = json!(chosen);
+            r
+        })
         .collect();
     let mine = by_user
         .get(user.id.as_str())
@@ -204,9 +232,20 @@ pub async fn save_attendance(
         .db
         .run(move |conn| {
             let (s, _) = cohorts::session_for(conn, &sid, &user, Access::Staff)?;
+            // How a trainee attended when the line does not say: the session's mode (a hybrid
+            // session's "all present" counts the room, as its list is read in the room).
+            let by_mode = if s.mode == SessionMode::Online.as_str() {
+                "online"
+            } else {
+                "room"
+            };
             for (k, v) in &f {
-                let Some(uid) = k.strip_prefix("status:") else {
-                    continue;
+                // `mark:<user>` is the page's one choice ("present", "late@online", …);
+                // `status:<user>` with `via:<user>` is the earlier two-field form, still taken.
+                let (uid, combined) = match (k.strip_prefix("mark:"), k.strip_prefix("status:")) {
+                    (Some(uid), _) => (uid, true),
+                    (None, Some(uid)) => (uid, false),
+                    (None, None) => continue,
                 };
                 let v = if v.is_empty() && all_present {
                     "present"
@@ -216,8 +255,18 @@ pub async fn save_attendance(
                 if v.is_empty() {
                     continue;
                 }
+                let (v, via) = match v.split_once('@') {
+                    Some((st, via)) if combined => (st, via),
+                    _ if combined => (v, by_mode),
+                    _ => (v, field(&f, &format!("via:{uid}"))),
+                };
+                // Only someone who attended attended somewhere.
+                let via = if v == "present" || v == "late" {
+                    via
+                } else {
+                    ""
+                };
                 let status = v.parse().map_err(AppError::invalid)?;
-                let via = field(&f, &format!("via:{uid}"));
                 cohorts::mark_attendance(
                     conn,
                     &s,

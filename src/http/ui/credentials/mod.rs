@@ -139,24 +139,26 @@ pub async fn credentials_page(
             (line, text)
         })
         .collect();
-    let matches =
-        |(line, text): &(CredentialLine, String), status: Option<CredentialStatus>, typed: &str| {
-            let needle = crate::quizzes::engine::normalise_text(typed);
-            status.is_none_or(|s| line.effective == s.as_str())
-                && (needle.is_empty() || text.contains(needle.as_str()))
-        };
+    let matches = |(line, text): &(CredentialLine, String),
+                   status: Option<CredentialStatus>,
+                   needle: &str| {
+        status.is_none_or(|s| line.effective == s.as_str())
+            && (needle.is_empty() || text.contains(needle))
+    };
+    let needle = |typed: &str| crate::quizzes::engine::normalise_text(typed);
     // A changed credential that no longer matches the filters (suspended while "valid" was
     // chosen) is still shown: the status filter gives way, then the search.
     let at = q.at.clone().unwrap_or_default();
     if let Some(changed) = lines.iter().find(|(l, _)| !at.is_empty() && l.id == at) {
-        if !matches(changed, status, &typed) {
+        if !matches(changed, status, &needle(&typed)) {
             status = None;
-            if !matches(changed, None, &typed) {
+            if !matches(changed, None, &needle(&typed)) {
                 typed.clear();
             }
         }
     }
-    lines.retain(|x| matches(x, status, &typed));
+    let wanted = needle(&typed);
+    lines.retain(|x| matches(x, status, &wanted));
     let total = lines.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let number = match lines.iter().position(|(l, _)| !at.is_empty() && l.id == at) {
@@ -259,7 +261,8 @@ pub async fn change_credential(
         CredentialStatus::parse(&form.back_status)
             .map(CredentialStatus::as_str)
             .unwrap_or_default(),
-        form.back_q.trim(),
+        // A search is a name or a number: a longer one is not carried into the address.
+        &form.back_q.trim().chars().take(200).collect::<String>(),
         1,
     );
     let sep = if back.contains('?') { '&' } else { '?' };
