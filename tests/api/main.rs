@@ -31,6 +31,7 @@ mod lifecycle;
 mod marking;
 mod marking_pages;
 mod officer_forms;
+mod officer_lists;
 mod officer_pages;
 mod proxy;
 mod quizzes;
