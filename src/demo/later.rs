@@ -41,24 +41,15 @@ pub(super) fn second_year(
             issuer,
         )?);
     }
-    let cohort = cohorts::create_cohort(
+    let cohort = demo_cohort(
         conn,
-        &cohorts::NewCohort {
-            programme_id: course.programme.id.clone(),
-            generation: 1,
-            fiscal_year: None,
-            name_th: None,
-            name_en: Some("Generation 1 FY2566".into()),
-            starts_on: NaiveDate::from_ymd_opt(2023, 1, 10).unwrap_or_default(),
-            ends_on: NaiveDate::from_ymd_opt(2023, 2, 28).unwrap_or_default(),
-            capacity: 20,
-            status: cohorts::model::CohortStatus::Open,
-            enrol_opens_at: None,
-            enrol_closes_at: None,
-        },
+        course,
+        (None, "Generation 1 FY2566".into()),
+        (day(2023, 1, 10), day(2023, 2, 28)),
+        20,
+        &[instructor],
     )?;
     let cid = cohort.id.clone();
-    cohorts::add_member(conn, &cid, &instructor.id, MemberRole::Instructor)?;
     clock.set(bkk(2023, 1, 5, 9, 0));
     for t in &trainees {
         cohorts::join(conn, &cohort.join_code.clone().unwrap_or_default(), t)?;
@@ -175,24 +166,18 @@ pub(super) fn renewals(
     clock: &crate::util::Clock,
 ) -> Result<Vec<credentials::CredentialView>, AppError> {
     clock.set(bkk(2024, 10, 15, 9, 0));
-    let cohort = cohorts::create_cohort(
+    let cohort = demo_cohort(
         conn,
-        &cohorts::NewCohort {
-            programme_id: course.programme.id.clone(),
-            generation: 1,
-            fiscal_year: None,
-            name_th: Some("รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2568 (ต่ออายุหนังสือรับรอง)".into()),
-            name_en: Some("Generation 1 FY2568 (recertification)".into()),
-            starts_on: NaiveDate::from_ymd_opt(2024, 11, 18).unwrap_or_default(),
-            ends_on: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap_or_default(),
-            capacity: 40,
-            status: cohorts::model::CohortStatus::Open,
-            enrol_opens_at: None,
-            enrol_closes_at: None,
-        },
+        course,
+        (
+            Some("รุ่นที่ 1 ประจำปีงบประมาณ พ.ศ. 2568 (ต่ออายุหนังสือรับรอง)"),
+            "Generation 1 FY2568 (recertification)".into(),
+        ),
+        (day(2024, 11, 18), day(2025, 1, 31)),
+        40,
+        &[instructor],
     )?;
     let cid = cohort.id.clone();
-    cohorts::add_member(conn, &cid, &instructor.id, MemberRole::Instructor)?;
     // The holders: product credentials, less the one revoked in 2023.
     let mut holders = Vec::new();
     for c in creds
@@ -316,25 +301,16 @@ pub(super) fn current_cohort(
         )?);
     }
     let fy = crate::dates::fiscal_year_be(starts);
-    let cohort = cohorts::create_cohort(
+    let cohort = demo_cohort(
         conn,
-        &cohorts::NewCohort {
-            programme_id: course.programme.id.clone(),
-            generation: 1,
-            fiscal_year: None,
-            name_th: None,
-            name_en: Some(format!("Generation 1 FY{fy}")),
-            starts_on: starts,
-            ends_on: ends,
-            capacity: 40,
-            status: cohorts::model::CohortStatus::Open,
-            enrol_opens_at: None,
-            enrol_closes_at: None,
-        },
+        course,
+        (None, format!("Generation 1 FY{fy}")),
+        (starts, ends),
+        40,
+        &[instructor],
     )?;
     let cid = cohort.id.clone();
     let code = cohort.join_code.clone().unwrap_or_default();
-    cohorts::add_member(conn, &cid, &instructor.id, MemberRole::Instructor)?;
     clock.set(at(starts - chrono::Duration::days(7), 10));
     for t in trainees.iter().skip(1) {
         cohorts::join(conn, &code, t)?;

@@ -92,6 +92,42 @@ pub struct DemoAccounts {
     pub seeded: bool,
 }
 
+/// A first-generation cohort of the programme, open for joining, with its instructors.
+fn demo_cohort(
+    conn: &mut DbConnection,
+    course: &Course,
+    (name_th, name_en): (Option<&str>, String),
+    (starts_on, ends_on): (NaiveDate, NaiveDate),
+    capacity: i32,
+    instructors: &[&User],
+) -> Result<cohorts::Cohort, AppError> {
+    let cohort = cohorts::create_cohort(
+        conn,
+        &cohorts::NewCohort {
+            programme_id: course.programme.id.clone(),
+            generation: 1,
+            fiscal_year: None,
+            name_th: name_th.map(str::to_string),
+            name_en: Some(name_en),
+            starts_on,
+            ends_on,
+            capacity,
+            status: cohorts::model::CohortStatus::Open,
+            enrol_opens_at: None,
+            enrol_closes_at: None,
+        },
+    )?;
+    for i in instructors {
+        cohorts::add_member(conn, &cohort.id, &i.id, MemberRole::Instructor)?;
+    }
+    Ok(cohort)
+}
+
+/// A calendar day (the demo's dates are written as literals).
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
 fn bkk(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
     let local = NaiveDate::from_ymd_opt(y, m, d)
         .and_then(|d| d.and_hms_opt(h, min, 0))
@@ -253,25 +289,15 @@ pub fn seed(
         )?);
     }
 
-    let cohort = cohorts::create_cohort(
+    let cohort = demo_cohort(
         conn,
-        &cohorts::NewCohort {
-            programme_id: course.programme.id.clone(),
-            generation: 1,
-            fiscal_year: None,
-            name_th: None,
-            name_en: Some("Generation 1 FY2565".into()),
-            starts_on: NaiveDate::from_ymd_opt(2022, 2, 15).unwrap_or_default(),
-            ends_on: NaiveDate::from_ymd_opt(2022, 3, 31).unwrap_or_default(),
-            capacity: 80,
-            status: cohorts::model::CohortStatus::Open,
-            enrol_opens_at: None,
-            enrol_closes_at: None,
-        },
+        course,
+        (None, "Generation 1 FY2565".into()),
+        (day(2022, 2, 15), day(2022, 3, 31)),
+        80,
+        &[&i1, &i2],
     )?;
     let cid = cohort.id.clone();
-    cohorts::add_member(conn, &cid, &i1.id, MemberRole::Instructor)?;
-    cohorts::add_member(conn, &cid, &i2.id, MemberRole::Instructor)?;
     clock.set(bkk(2022, 2, 7, 10, 0));
     for t in &trainees {
         cohorts::join(conn, &cohort.join_code.clone().unwrap_or_default(), t)?;
