@@ -151,15 +151,6 @@ pub async fn page(
     };
     let by_user: HashMap<&str, &cohorts::Attendance> =
         marks.iter().map(|m| (m.user_id.as_str(), m)).collect();
-    let rows: Vec<serde_json::Value> = roster
-        .iter()
-        .filter(|r| r.role == MemberRole::Trainee)
-        .map(|r| {
-            let m = by_user.get(r.user_id.as_str());
-            let office = crate::http::ui::province(lang, &r.office_code);
-            json!({"user_id": r.user_id, "name": r.name, "who": format!("{} · {office} · {}", r.name, r.email), "contact": format!("{office} · {}", r.email), "status": m.map(|m| m.status.as_str()), "via": m.and_then(|m| m.via.clone()), "minutes": m.and_then(|m| m.minutes)})
-        })
-        .collect();
     // One choice per trainee (issue 22, point 10: two drop-downs a line, 80 for 40). In a hybrid
     // session it says how they attended too ("มา · ออนไลน์"); otherwise the session's mode says it.
     let say = |k: &str| t.get(k).cloned().unwrap_or_default();
@@ -176,16 +167,19 @@ pub async fn page(
             statuses.push(json!({"value": st, "label": say(&format!("status_{st}"))}));
         }
     }
-    let rows: Vec<serde_json::Value> = rows
-        .into_iter()
-        .map(|mut r| {
-            let chosen = match (r["status"].as_str(), r["via"].as_str()) {
-                (Some(st @ ("present" | "late")), Some(via)) if hybrid => format!("{st}@{via}"),
-                (Some(st), _) => st.to_string(),
-                (None, _) => String::new(),
+    let rows: Vec<serde_json::Value> = roster
+        .iter()
+        .filter(|r| r.role == MemberRole::Trainee)
+        .map(|r| {
+            let m = by_user.get(r.user_id.as_str());
+            let office = crate::http::ui::province(lang, &r.office_code);
+            // The trainee's choice as saved, in the list's own values.
+            let chosen = match m.map(|m| (m.status.as_str(), m.via.as_deref())) {
+                Some((st @ ("present" | "late"), Some(via))) if hybrid => format!("{st}@{via}"),
+                Some((st, _)) => st.to_string(),
+                None => String::new(),
             };
-            r["chosen"] = json!(chosen);
-            r
+            json!({"user_id": r.user_id, "name": r.name, "who": format!("{} · {office} · {}", r.name, r.email), "contact": format!("{office} · {}", r.email), "chosen": chosen, "minutes": m.and_then(|m| m.minutes)})
         })
         .collect();
     let mine = by_user
